@@ -1,0 +1,202 @@
+//! The `clusterforge` command line. With no subcommand it opens the GUI;
+//! subcommands run headless on the same library.
+//!
+//! Exit codes: 0 success, 1 problems found (validation errors, failed run),
+//! 2 usage or I/O error.
+
+mod catalog_table;
+
+use crate::model::{Catalog, Plan, Severity};
+use crate::report::{self, presets};
+use clap::{Parser, Subcommand, ValueEnum};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+pub const EXIT_OK: u8 = 0;
+pub const EXIT_PROBLEMS: u8 = 1;
+pub const EXIT_USAGE: u8 = 2;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "clusterforge",
+    version,
+    about = "Design AI infrastructure on a canvas and simulate training, serving, data and cost",
+    after_help = "Exit codes: 0 success, 1 problems found, 2 usage or I/O error.\nWith no subcommand the desktop application opens (the default preset, or PLAN)."
+)]
+pub struct Cli {
+    /// Plan file to open in the GUI.
+    pub plan: Option<PathBuf>,
+    /// Hardware catalog to use instead of the built-in one.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub catalog: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Validate plans and print their problems; exits 1 if any has an error.
+    Check {
+        /// Plan files (.ron, or PNG reports that carry a plan).
+        #[arg(required = true)]
+        plans: Vec<PathBuf>,
+        /// Also fail (exit 1) on warnings.
+        #[arg(long)]
+        strict: bool,
+    },
+    /// Print the hardware catalog as a table.
+    Catalog {
+        /// Only this kind of entry.
+        #[arg(long, value_enum)]
+        kind: Option<CatalogKind>,
+    },
+    /// List the built-in presets, or write one to a file.
+    Presets {
+        /// Write this preset's RON to stdout.
+        #[arg(long)]
+        show: Option<String>,
+    },
+    /// Convert a plan to JSON (for scripts).
+    Export {
+        plan: PathBuf,
+        /// Output file; stdout when absent.
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+    },
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+pub enum CatalogKind {
+    Devices,
+    GpuServer,
+    TpuSlice,
+    CpuServer,
+    EdgeDevice,
+    Serverless,
+    Storage,
+    Switches,
+    Calibration,
+}
+
+/// Parse arguments and run. `open_gui` is called when no subcommand is given.
+pub fn main_with(open_gui: impl FnOnce(Option<PathBuf>, Catalog) -> ExitCode) -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let code = if e.use_stderr() { EXIT_USAGE } else { EXIT_OK };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    let catalog = match load_catalog(cli.catalog.as_deref()) {
+        Ok(c) => c,
+        Err(msg) => {
+            eprintln!("error: {msg}");
+            return ExitCode::from(EXIT_USAGE);
+        }
+    };
+    match cli.command {
+        None => open_gui(cli.plan, catalog),
+        Some(cmd) => ExitCode::from(run_command(cmd, &catalog)),
+    }
+}
+
+pub fn load_catalog(path: Option<&Path>) -> Result<Catalog, String> {
+    let Some(path) = path else {
+        return Ok(Catalog::builtin());
+    };
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: cannot read catalog: {e}", path.display()))?;
+    Catalog::from_ron(&text).map_err(|e| format!("{}:{}: {}", path.display(), e.span.start, e.code))
+}
+
+fn run_command(cmd: Command, catalog: &Catalog) -> u8 {
+    match cmd {
+        Command::Check { plans, strict } => check(&plans, strict, catalog),
+        Command::Catalog { kind } => {
+            print!("{}", catalog_table::render(catalog, kind));
+            EXIT_OK
+        }
+        Command::Presets { show } => match show {
+            None => {
+                for p in presets::PRESETS {
+                    println!("{:<20} {} — {}", p.id, p.title, p.summary);
+                }
+                EXIT_OK
+            }
+            Some(id) => match presets::preset(&id) {
+                Some(p) => {
+                    print!("{}", p.ron);
+                    EXIT_OK
+                }
+                None => {
+                    eprintln!("error: no preset '{id}'; `clusterforge presets` lists them");
+                    EXIT_USAGE
+                }
+            },
+        },
+        Command::Export { plan, output } => {
+            let plan = match report::load_plan(&plan) {
+                Ok(p) => p,
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    return EXIT_USAGE;
+                }
+            };
+            let json = report::plan_to_json(&plan);
+            match output {
+                None => {
+                    println!("{json}");
+                    EXIT_OK
+                }
+                Some(path) => match report::write_atomic(&path, json.as_bytes()) {
+                    Ok(()) => EXIT_OK,
+                    Err(e) => {
+                        eprintln!("error: {e}");
+                        EXIT_USAGE
+                    }
+                },
+            }
+        }
+    }
+}
+
+/// Load a plan for a headless command, printing the error on failure.
+pub fn load_or_report(path: &Path) -> Result<Plan, u8> {
+    report::load_plan(path).map_err(|e| {
+        eprintln!("error: {e}");
+        EXIT_USAGE
+    })
+}
+
+fn check(paths: &[PathBuf], strict: bool, catalog: &Catalog) -> u8 {
+    let mut worst = EXIT_OK;
+    for path in paths {
+        let plan = match report::load_plan(path) {
+            Ok(p) => p,
+            Err(e) => {
+                eprintln!("error: {e}");
+                worst = worst.max(EXIT_USAGE);
+                continue;
+            }
+        };
+        let problems = plan.validate(catalog);
+        let errors = problems.iter().filter(|p| p.severity == Severity::Error).count();
+        let warnings = problems.len() - errors;
+        for p in &problems {
+            println!("{}: {p}", path.display());
+        }
+        println!(
+            "{}: {} — {} error{}, {} warning{}",
+            path.display(),
+            if errors == 0 { "ok" } else { "FAILED" },
+            errors,
+            if errors == 1 { "" } else { "s" },
+            warnings,
+            if warnings == 1 { "" } else { "s" },
+        );
+        if errors > 0 || (strict && warnings > 0) {
+            worst = worst.max(EXIT_PROBLEMS);
+        }
+    }
+    worst
+}

@@ -1,0 +1,10 @@
+//! ClusterForge: design AI infrastructure and simulate it before buying it.
+//!
+//! See ARCHITECTURE.md for the module map and data flow.
+
+pub mod model;
+pub mod report;
+pub mod units;
+pub mod cli;
+#[cfg(feature = "gui")]
+pub mod ui;

@@ -1,0 +1,14 @@
+//! The plan document, the hardware catalog and validation. Pure data and
+//! checks: no GUI, no file I/O.
+
+pub mod catalog;
+pub mod ids;
+pub mod plan;
+pub mod validate;
+pub mod workload;
+
+pub use catalog::{Catalog, Device, DeviceKind, StorageModel, SwitchModel, System};
+pub use ids::{LinkId, NodeId, SiteId, StageId};
+pub use plan::*;
+pub use validate::{Problem, Severity, Subject};
+pub use workload::*;

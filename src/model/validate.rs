@@ -1,0 +1,625 @@
+//! `Plan::validate`: every problem of a plan, each pointing at the element it
+//! concerns and saying how to fix it. Validation never stops at the first
+//! problem, so the canvas can mark all of them at once.
+
+use super::catalog::{Catalog, Entry};
+use super::ids::{LinkId, NodeId, SiteId, StageId};
+use super::plan::{CatalogCategory, Link, Medium, Node, NodeKind, NodeRole, Plan, SiteKind, WiringPattern};
+use super::workload::{ModelSpec, StageKind};
+use petgraph::unionfind::UnionFind;
+use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::fmt;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub enum Severity {
+    Warning,
+    Error,
+}
+
+/// The plan element a problem is about.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub enum Subject {
+    Plan,
+    Site(SiteId),
+    Node(NodeId),
+    Link(LinkId),
+    Stage(StageId),
+}
+
+impl fmt::Display for Subject {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Subject::Plan => write!(f, "plan"),
+            Subject::Site(id) => write!(f, "site '{id}'"),
+            Subject::Node(id) => write!(f, "node '{id}'"),
+            Subject::Link(id) => write!(f, "link '{id}'"),
+            Subject::Stage(id) => write!(f, "stage '{id}'"),
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Problem {
+    pub severity: Severity,
+    pub subject: Subject,
+    pub message: String,
+    /// How to fix it, in the user's terms.
+    pub hint: String,
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let sev = match self.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        };
+        write!(f, "{sev}: {}: {}", self.subject, self.message)?;
+        if !self.hint.is_empty() {
+            write!(f, " (hint: {})", self.hint)?;
+        }
+        Ok(())
+    }
+}
+
+/// Collects problems while the checks run.
+struct Report {
+    problems: Vec<Problem>,
+}
+
+impl Report {
+    fn push(&mut self, severity: Severity, subject: Subject, message: String, hint: &str) {
+        self.problems.push(Problem {
+            severity,
+            subject,
+            message,
+            hint: hint.to_owned(),
+        });
+    }
+    fn error(&mut self, subject: Subject, message: String, hint: &str) {
+        self.push(Severity::Error, subject, message, hint);
+    }
+    fn warn(&mut self, subject: Subject, message: String, hint: &str) {
+        self.push(Severity::Warning, subject, message, hint);
+    }
+}
+
+impl Plan {
+    /// Every problem of the plan against `catalog`: errors first, then
+    /// warnings, each group in plan order.
+    pub fn validate(&self, catalog: &Catalog) -> Vec<Problem> {
+        let mut r = Report {
+            problems: Vec::new(),
+        };
+        check_duplicates(self, &mut r);
+        for node in &self.nodes {
+            check_node(self, catalog, node, &mut r);
+        }
+        for link in &self.links {
+            check_link(self, catalog, link, &mut r);
+        }
+        check_stages(self, catalog, &mut r);
+        check_stage_cycles(self, &mut r);
+        check_reachability(self, &mut r);
+        r.problems.sort_by_key(|p| std::cmp::Reverse(p.severity));
+        r.problems
+    }
+
+    /// Number of accelerators (GPUs, TPU chips, edge SoCs) in a node group.
+    pub fn devices_in(&self, catalog: &Catalog, id: &NodeId) -> u64 {
+        let Some(node) = self.node(id) else { return 0 };
+        match catalog.system(&node.model) {
+            Some(sys) => node.count as u64 * sys.devices as u64,
+            None => 0,
+        }
+    }
+}
+
+pub fn has_errors(problems: &[Problem]) -> bool {
+    problems.iter().any(|p| p.severity == Severity::Error)
+}
+
+fn check_duplicates(plan: &Plan, r: &mut Report) {
+    fn dups<'a>(ids: impl Iterator<Item = &'a str>) -> Vec<&'a str> {
+        let mut seen = BTreeSet::new();
+        let mut out = BTreeSet::new();
+        for id in ids {
+            if !seen.insert(id) {
+                out.insert(id);
+            }
+        }
+        out.into_iter().collect()
+    }
+    const HINT: &str = "give every element a unique id";
+    for id in dups(plan.sites.iter().map(|s| s.id.as_str())) {
+        r.error(Subject::Site(id.into()), format!("duplicate site id '{id}'"), HINT);
+    }
+    for id in dups(plan.nodes.iter().map(|s| s.id.as_str())) {
+        r.error(Subject::Node(id.into()), format!("duplicate node id '{id}'"), HINT);
+    }
+    for id in dups(plan.links.iter().map(|s| s.id.as_str())) {
+        r.error(Subject::Link(id.into()), format!("duplicate link id '{id}'"), HINT);
+    }
+    for id in dups(plan.stages.iter().map(|s| s.id.as_str())) {
+        r.error(Subject::Stage(id.into()), format!("duplicate stage id '{id}'"), HINT);
+    }
+    for site in &plan.sites {
+        let subject = Subject::Site(site.id.clone());
+        match &site.kind {
+            SiteKind::OnPrem(s) => {
+                if !(s.pue >= 1.0 && s.pue.is_finite()) {
+                    r.error(subject.clone(), format!("PUE {} is below 1.0", s.pue), "PUE is facility power over IT power: 1.1 (hyperscale) to 1.6 (industry average)");
+                }
+                if !(s.amortization_years > 0.0) {
+                    r.error(subject.clone(), "amortization period must be positive".into(), "hardware is usually written off over 3 to 5 years");
+                }
+                if !(s.power_usd_per_kwh >= 0.0) {
+                    r.error(subject, "power price must not be negative".into(), "US industrial power costs about 0.06-0.09 USD/kWh");
+                }
+            }
+            SiteKind::Cloud(c) => {
+                if !(c.egress_usd_per_gb >= 0.0) {
+                    r.error(subject.clone(), "egress price must not be negative".into(), "AWS internet egress is 0.09 USD/GB");
+                }
+                for (name, v) in [("reserved", c.reserved_discount), ("spot", c.spot_discount)] {
+                    if !(0.0..1.0).contains(&v) {
+                        r.error(subject.clone(), format!("{name} discount {v} is outside 0..1"), "a discount is a fraction: 0.4 means 40 % off on-demand");
+                    }
+                }
+            }
+            SiteKind::Edge(e) => {
+                if e.locations == 0 {
+                    r.error(subject, "an edge site needs at least one location".into(), "set locations to the number of places devices are deployed");
+                }
+            }
+        }
+    }
+}
+
+fn check_node(plan: &Plan, catalog: &Catalog, node: &Node, r: &mut Report) {
+    let subject = Subject::Node(node.id.clone());
+    if node.count == 0 {
+        r.error(subject.clone(), format!("'{}' has a count of 0", node.name), "set count to 1 or more, or delete the node");
+    }
+    let site = plan.site(&node.site);
+    if site.is_none() {
+        r.error(subject.clone(), format!("'{}' is in site '{}', which does not exist", node.name, node.site), "move the node into an existing site");
+    }
+    if let Some(c) = node.capacity_tb
+        && !(c > 0.0 && c.is_finite())
+    {
+        r.error(subject.clone(), format!("capacity {c} TB is not positive"), "set a positive capacity or remove it to use the catalog's");
+    }
+    if let Some(h) = node.cache_hit_ratio
+        && !(0.0..=1.0).contains(&h)
+    {
+        r.error(subject.clone(), format!("cache hit ratio {h} is outside 0..1"), "a hit ratio is a fraction, e.g. 0.9");
+    }
+    match node.kind.catalog_category() {
+        CatalogCategory::None => {}
+        category => match catalog.entry(&node.model) {
+            None => r.error(
+                subject.clone(),
+                format!("catalog model '{}' is unknown", node.model),
+                "pick a model from the catalog (clusterforge catalog lists them)",
+            ),
+            Some(entry) => {
+                let fits = match (category, entry) {
+                    (CatalogCategory::System, Entry::System(s)) => s.kind == node.kind,
+                    (CatalogCategory::Storage, Entry::Storage(s)) => s.kind == node.kind,
+                    (CatalogCategory::Switch, Entry::Switch(_)) => true,
+                    _ => false,
+                };
+                if !fits {
+                    r.error(
+                        subject.clone(),
+                        format!("catalog model '{}' cannot be used as a {}", node.model, node.kind.label()),
+                        "pick a catalog model of the same kind as the node",
+                    );
+                }
+                if let (Entry::System(sys), Some(site)) = (entry, site) {
+                    match &site.kind {
+                        SiteKind::Cloud(_) if sys.cloud.is_none() => r.warn(
+                            subject,
+                            format!("'{}' is in a cloud site but '{}' has no cloud price", node.name, sys.name),
+                            "pick a cloud instance type, or move the node to an on-prem site",
+                        ),
+                        SiteKind::OnPrem(_) | SiteKind::Edge(_) if sys.price_usd <= 0.0 => r.warn(
+                            subject,
+                            format!("'{}' is owned but '{}' has no purchase price", node.name, sys.name),
+                            "pick a system that can be bought, or move the node to a cloud site",
+                        ),
+                        _ => {}
+                    }
+                }
+            }
+        },
+    }
+}
+
+/// Which media can join two node kinds. One place decides this so the
+/// canvas and the validator agree.
+pub fn medium_can_join(medium: Medium, a: NodeKind, b: NodeKind) -> Result<(), String> {
+    use NodeKind as K;
+    let either = |k: NodeKind| a == k || b == k;
+    let both = |f: fn(NodeKind) -> bool| f(a) && f(b);
+    if either(K::RequestSource) && !(medium == Medium::Wan || medium.is_ethernet()) {
+        return Err("request sources reach the cluster over WAN or Ethernet".into());
+    }
+    match medium {
+        Medium::NvLink => {
+            if both(|k| matches!(k, K::GpuServer | K::TpuSlice | K::Switch)) {
+                Ok(())
+            } else {
+                Err("NVLink joins GPU servers (or TPU slices) and NVLink switches only".into())
+            }
+        }
+        Medium::Pcie4 | Medium::Pcie5 => {
+            if either(K::Switch) || either(K::Gateway) || either(K::RequestSource) {
+                Err("PCIe attaches devices inside a server: join a server and an NVMe cache".into())
+            } else {
+                Ok(())
+            }
+        }
+        Medium::Wan => Ok(()),
+        _ if medium.is_infiniband() => {
+            if either(K::Gateway) || either(K::ServerlessEndpoint) {
+                Err("InfiniBand does not reach WAN gateways or serverless endpoints; use Ethernet or WAN".into())
+            } else {
+                Ok(())
+            }
+        }
+        _ => Ok(()),
+    }
+}
+
+fn check_link(plan: &Plan, catalog: &Catalog, link: &Link, r: &mut Report) {
+    let subject = Subject::Link(link.id.clone());
+    let from = plan.node(&link.from);
+    let to = plan.node(&link.to);
+    for (end, node) in [(&link.from, from), (&link.to, to)] {
+        if node.is_none() {
+            r.error(subject.clone(), format!("end '{end}' is not a node of the plan"), "reconnect the link to an existing node or delete it");
+        }
+    }
+    if link.from == link.to {
+        r.error(subject.clone(), "link connects a node to itself".into(), "connect two different nodes");
+    }
+    if link.lanes == 0 {
+        r.error(subject.clone(), "link has 0 lanes".into(), "a connection needs at least one lane (cable/port)");
+    }
+    if !(link.lane_gbps > 0.0 && link.lane_gbps.is_finite()) {
+        r.error(
+            subject.clone(),
+            format!("lane bandwidth {} Gb/s is not positive", link.lane_gbps),
+            &format!("{} runs at {} Gb/s per lane", link.medium.label(), link.medium.default_lane_gbps()),
+        );
+    }
+    if !(link.latency_us >= 0.0 && link.latency_us.is_finite()) {
+        r.error(subject.clone(), format!("latency {} us is negative", link.latency_us), "latency is a one-way delay in microseconds, 0 or more");
+    }
+    let (Some(a), Some(b)) = (from, to) else { return };
+    if let Err(why) = medium_can_join(link.medium, a.kind, b.kind) {
+        r.error(
+            subject.clone(),
+            format!("{} cannot join {} and {}: {why}", link.medium.label(), a.kind.label(), b.kind.label()),
+            "pick another medium for this link",
+        );
+    }
+    for n in [a, b] {
+        if let Some(sw) = catalog.switch(&n.model)
+            && n.kind == NodeKind::Switch
+            && (link.medium.is_infiniband() || link.medium.is_ethernet())
+            && sw.infiniband != link.medium.is_infiniband()
+        {
+            r.error(
+                subject.clone(),
+                format!("{} link ends at switch '{}', which is {}", link.medium.label(), n.name, if sw.infiniband { "InfiniBand" } else { "Ethernet" }),
+                "use the switch's medium, or pick a switch model of the link's medium",
+            );
+        }
+    }
+    if a.site != b.site && link.medium != Medium::Wan {
+        r.error(
+            subject.clone(),
+            format!("'{}' and '{}' are in different sites; only a WAN link can join sites", a.name, b.name),
+            "set the medium to WAN, or move both nodes into one site",
+        );
+    }
+    match link.pattern {
+        WiringPattern::OneToOne if a.count != b.count => r.error(
+            subject,
+            format!("one-to-one wiring needs equal counts ({} vs {})", a.count, b.count),
+            "use the spread pattern, or make the counts equal",
+        ),
+        WiringPattern::Rail => {
+            let (server, switch) = if a.kind == NodeKind::Switch { (b, a) } else { (a, b) };
+            if switch.kind != NodeKind::Switch {
+                r.error(subject, "rail wiring joins a server group to a group of switches".into(), "make one end a switch group, or use the spread pattern");
+            } else if let Some(sys) = catalog.system(&server.model)
+                && sys.nics > 0
+                && switch.count % sys.nics != 0
+                && sys.nics % switch.count != 0
+            {
+                r.warn(
+                    subject,
+                    format!("rail wiring: {} switches do not divide evenly among {} NICs per server", switch.count, sys.nics),
+                    "use one switch (or a multiple) per NIC rail",
+                );
+            }
+        }
+        _ => {}
+    }
+}
+
+fn check_stages(plan: &Plan, catalog: &Catalog, r: &mut Report) {
+    let stage_ids: BTreeSet<&StageId> = plan.stages.iter().map(|s| &s.id).collect();
+    for stage in &plan.stages {
+        let subject = Subject::Stage(stage.id.clone());
+        for dep in &stage.after {
+            if !stage_ids.contains(dep) {
+                r.error(subject.clone(), format!("depends on stage '{dep}', which does not exist"), "remove the dependency or add that stage");
+            }
+        }
+        if stage.placement.is_empty() {
+            r.error(subject.clone(), format!("'{}' is placed on no node", stage.name), "select the nodes the stage runs on and place it there");
+        }
+        let mut placed: Vec<&Node> = Vec::new();
+        for id in &stage.placement {
+            match plan.node(id) {
+                None => r.error(subject.clone(), format!("placed on node '{id}', which does not exist"), "place the stage on existing nodes"),
+                Some(n) => placed.push(n),
+            }
+        }
+        let needs_role = |r: &mut Report, ok: fn(NodeKind) -> bool, what: &str| {
+            for n in &placed {
+                if !ok(n.kind) {
+                    r.error(
+                        subject.clone(),
+                        format!("'{}' is a {}, which cannot run {}", n.name, n.kind.label(), what),
+                        "place the stage on compute nodes",
+                    );
+                }
+            }
+        };
+        let storage_ref = |r: &mut Report, id: &NodeId, what: &str| match plan.node(id) {
+            None => r.error(subject.clone(), format!("{what} '{id}' does not exist"), "pick a storage node of the plan"),
+            Some(n) if n.kind.role() != NodeRole::Storage => r.error(
+                subject.clone(),
+                format!("{what} '{}' is a {}, not storage", n.name, n.kind.label()),
+                "pick an object store, file system, cache, lake or warehouse",
+            ),
+            Some(_) => {}
+        };
+        match &stage.kind {
+            StageKind::Train(t) => {
+                needs_role(r, |k| k.is_accelerated() || k == NodeKind::CpuServer, "training");
+                if let Some(src) = &t.data_source {
+                    storage_ref(r, src, "data source");
+                }
+                if let Some(ck) = &t.checkpoint {
+                    storage_ref(r, &ck.target, "checkpoint target");
+                    if !(ck.interval_s > 0.0) {
+                        r.error(subject.clone(), "checkpoint interval must be positive".into(), "a typical interval is 30-60 minutes (1800-3600 s)");
+                    }
+                }
+                let p = &t.parallelism;
+                if p.tp == 0 || p.pp == 0 || p.dp == 0 || p.ep == 0 {
+                    r.error(subject.clone(), "parallel degrees must be at least 1".into(), "set TP, PP, DP (and EP) to 1 or more");
+                    continue;
+                }
+                if p.zero_stage > 3 {
+                    r.error(subject.clone(), format!("ZeRO stage {} does not exist", p.zero_stage), "use ZeRO stage 0, 1, 2 or 3");
+                }
+                let available: u64 = stage.placement.iter().map(|id| plan.devices_in(catalog, id)).sum();
+                let needed = p.gpus();
+                if available > 0 && needed > available {
+                    r.error(
+                        subject.clone(),
+                        format!("TP {} × PP {} × DP {} = {needed} devices, but the placement has {available}", p.tp, p.pp, p.dp),
+                        "lower a parallel degree or add servers to the placement",
+                    );
+                } else if available > 0 && needed < available {
+                    r.warn(
+                        subject.clone(),
+                        format!("uses {needed} of the {available} devices it is placed on"),
+                        "raise the data-parallel degree to use every device",
+                    );
+                }
+                if t.micro_batch == 0 || t.global_batch == 0 {
+                    r.error(subject.clone(), "batch sizes must be at least 1".into(), "set global and micro batch in sequences");
+                } else if t.global_batch as u64 % (t.micro_batch as u64 * p.dp as u64) != 0 {
+                    r.error(
+                        subject.clone(),
+                        format!("global batch {} is not a multiple of micro-batch {} × DP {}", t.global_batch, t.micro_batch, p.dp),
+                        "make the global batch a multiple of micro-batch × data-parallel degree",
+                    );
+                }
+                if !(t.tokens > 0.0 && t.tokens.is_finite()) {
+                    r.error(subject.clone(), "tokens to train must be positive".into(), "e.g. 2e12 for 2 trillion tokens");
+                }
+                check_model_shape(&t.model, p.tp, p.pp, &subject, r);
+            }
+            StageKind::Validate(v) => {
+                needs_role(r, |k| k.role() == NodeRole::Compute, "evaluation");
+                if let Some(src) = &v.data_source {
+                    storage_ref(r, src, "data source");
+                }
+                if let Some(of) = &v.of_stage
+                    && !stage_ids.contains(of)
+                {
+                    r.error(subject.clone(), format!("evaluates stage '{of}', which does not exist"), "pick the training stage it evaluates");
+                }
+                check_model_shape(&v.model, 1, 1, &subject, r);
+            }
+            StageKind::Serve(s) => {
+                needs_role(r, |k| k.role() == NodeRole::Compute, "serving");
+                match plan.node(&s.source) {
+                    None => r.error(subject.clone(), format!("request source '{}' does not exist", s.source), "add a request source node and pick it"),
+                    Some(n) if n.kind != NodeKind::RequestSource => r.error(
+                        subject.clone(),
+                        format!("'{}' is a {}, not a request source", n.name, n.kind.label()),
+                        "pick a request source node",
+                    ),
+                    Some(_) => {}
+                }
+                if !(s.rate_rps > 0.0 && s.rate_rps.is_finite()) {
+                    r.error(subject.clone(), "request rate must be positive".into(), "set the mean requests per second");
+                }
+                if !(s.duration_s > 0.0) {
+                    r.error(subject.clone(), "serving period must be positive".into(), "e.g. 3600 s for one hour");
+                }
+                if s.tp == 0 {
+                    r.error(subject.clone(), "tensor-parallel degree must be at least 1".into(), "use 1 for a model that fits one device");
+                }
+                if let Some(a) = &s.autoscaling
+                    && (a.min_replicas > a.max_replicas || a.max_replicas == 0)
+                {
+                    r.error(subject.clone(), "autoscaling needs min ≤ max and max ≥ 1".into(), "e.g. min 0 (scale to zero) and max 8");
+                }
+                check_model_shape(&s.model, s.tp.max(1), 1, &subject, r);
+            }
+            StageKind::Ingest(d) | StageKind::Preprocess(d) => {
+                needs_role(r, |k| k.role() == NodeRole::Compute, "data processing");
+                storage_ref(r, &d.source, "source");
+                storage_ref(r, &d.destination, "destination");
+                if !(d.dataset_tb > 0.0 && d.dataset_tb.is_finite()) {
+                    r.error(subject.clone(), "dataset size must be positive".into(), "set the raw size in TB");
+                }
+                if d.partitions == 0 {
+                    r.error(subject.clone(), "a dataset needs at least one partition".into(), "set the number of files/partitions");
+                }
+                if !(d.columns_read > 0.0 && d.columns_read <= 1.0) {
+                    r.error(subject.clone(), format!("columns read {} is outside (0, 1]", d.columns_read), "the fraction of columns a reader needs, 1.0 = all");
+                }
+            }
+            StageKind::Checkpoint(c) => {
+                storage_ref(r, &c.target, "target");
+                if !(c.size_gb > 0.0) {
+                    r.error(subject.clone(), "checkpoint size must be positive".into(), "weights + optimizer state, in GB");
+                }
+            }
+        }
+    }
+}
+
+fn check_model_shape(model: &ModelSpec, tp: u32, pp: u32, subject: &Subject, r: &mut Report) {
+    match model {
+        ModelSpec::Transformer(t) => {
+            if t.layers == 0 || t.hidden == 0 || t.heads == 0 || t.seq_len == 0 || t.vocab == 0 {
+                r.error(subject.clone(), "model shape has a zero dimension".into(), "layers, hidden, heads, sequence length and vocabulary must be positive");
+                return;
+            }
+            if t.hidden % t.heads != 0 {
+                r.error(subject.clone(), format!("hidden size {} is not divisible by {} heads", t.hidden, t.heads), "hidden size must be a multiple of the head count");
+            }
+            if t.heads % tp != 0 {
+                r.error(subject.clone(), format!("{} heads do not split over TP {tp}", t.heads), "make the head count a multiple of the tensor-parallel degree");
+            }
+            if let Some(kv) = t.kv_heads
+                && (kv == 0 || t.heads % kv != 0)
+            {
+                r.error(subject.clone(), format!("{} heads are not a multiple of {kv} KV heads", t.heads), "grouped-query attention needs heads divisible by KV heads");
+            }
+            if t.layers % pp != 0 {
+                r.warn(subject.clone(), format!("{} layers do not split evenly over PP {pp}", t.layers), "uneven stages leave some devices idle: make layers a multiple of PP");
+            }
+            if let Some(m) = t.moe
+                && (m.experts == 0 || m.top_k == 0 || m.top_k > m.experts)
+            {
+                r.error(subject.clone(), "mixture of experts needs 1 ≤ top-k ≤ experts".into(), "e.g. 8 experts, top-2");
+            }
+        }
+        ModelSpec::Params { params_b, seq_len } => {
+            if !(*params_b > 0.0) || *seq_len == 0 {
+                r.error(subject.clone(), "parameter count and sequence length must be positive".into(), "e.g. 7 (billion) and 4096");
+            }
+        }
+        ModelSpec::Cnn { gflops_per_sample, params_m, .. } => {
+            if !(*gflops_per_sample > 0.0 && *params_m > 0.0) {
+                r.error(subject.clone(), "CNN cost and size must be positive".into(), "ResNet-50: 4.1 GFLOPs per image, 25.6 M parameters");
+            }
+        }
+        ModelSpec::Trees { trees, depth, features } => {
+            if *trees == 0 || *depth == 0 || *features == 0 {
+                r.error(subject.clone(), "a tree ensemble needs trees, depth and features".into(), "e.g. 500 trees of depth 8 over 100 features");
+            }
+        }
+    }
+}
+
+fn check_stage_cycles(plan: &Plan, r: &mut Report) {
+    use petgraph::graph::DiGraph;
+    let mut g = DiGraph::<&StageId, ()>::new();
+    let idx: HashMap<&StageId, _> = plan.stages.iter().map(|s| (&s.id, g.add_node(&s.id))).collect();
+    for s in &plan.stages {
+        for dep in &s.after {
+            if let (Some(&a), Some(&b)) = (idx.get(dep), idx.get(&s.id)) {
+                g.add_edge(a, b, ());
+            }
+        }
+    }
+    for scc in petgraph::algo::tarjan_scc(&g) {
+        let cyclic = scc.len() > 1 || scc.iter().any(|&n| g.contains_edge(n, n));
+        if cyclic {
+            let mut names: Vec<&str> = scc.iter().map(|&n| g[n].as_str()).collect();
+            names.sort_unstable();
+            r.error(
+                Subject::Stage(g[scc[0]].clone()),
+                format!("stages depend on each other in a cycle: {}", names.join(" → ")),
+                "remove one of the dependencies so the stages can run in order",
+            );
+        }
+    }
+}
+
+/// Storage a stage reads or writes must be reachable over links from the
+/// compute the stage runs on.
+fn check_reachability(plan: &Plan, r: &mut Report) {
+    let index: BTreeMap<&NodeId, usize> = plan.nodes.iter().enumerate().map(|(i, n)| (&n.id, i)).collect();
+    let mut uf = UnionFind::<usize>::new(plan.nodes.len());
+    for l in &plan.links {
+        if let (Some(&a), Some(&b)) = (index.get(&l.from), index.get(&l.to)) {
+            uf.union(a, b);
+        }
+    }
+    let connected = |a: &NodeId, b: &NodeId| match (index.get(a), index.get(b)) {
+        (Some(&a), Some(&b)) => uf.equiv(a, b),
+        _ => true, // missing nodes are reported elsewhere
+    };
+    for stage in &plan.stages {
+        let mut ends: Vec<(&NodeId, &str)> = Vec::new();
+        match &stage.kind {
+            StageKind::Train(t) => {
+                ends.extend(t.data_source.iter().map(|n| (n, "data source")));
+                ends.extend(t.checkpoint.iter().map(|c| (&c.target, "checkpoint target")));
+            }
+            StageKind::Validate(v) => ends.extend(v.data_source.iter().map(|n| (n, "data source"))),
+            StageKind::Serve(s) => ends.push((&s.source, "request source")),
+            StageKind::Ingest(d) | StageKind::Preprocess(d) => {
+                ends.push((&d.source, "source"));
+                ends.push((&d.destination, "destination"));
+            }
+            StageKind::Checkpoint(c) => ends.push((&c.target, "target")),
+        }
+        for (end, what) in ends {
+            for placed in &stage.placement {
+                if !connected(end, placed) {
+                    r.error(
+                        Subject::Node(end.clone()),
+                        format!("{what} '{end}' of stage '{}' is not connected to '{placed}'", stage.id),
+                        "draw a link (through a switch or gateway) between them",
+                    );
+                }
+            }
+        }
+    }
+    // Isolated compute or storage is almost always a drawing mistake.
+    for (i, n) in plan.nodes.iter().enumerate() {
+        let linked = plan.links.iter().any(|l| l.from == n.id || l.to == n.id);
+        if !linked && plan.nodes.len() > 1 && n.kind.role() != NodeRole::Compute {
+            let _ = i;
+            r.warn(Subject::Node(n.id.clone()), format!("'{}' is not connected to anything", n.name), "draw a link from one of its ports");
+        }
+    }
+}

@@ -1,0 +1,367 @@
+//! Lifecycle stages: what runs on the cluster, where, and in what order.
+
+use super::ids::{NodeId, StageId};
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Stage {
+    pub id: StageId,
+    pub name: String,
+    /// Stages that must finish before this one starts.
+    #[serde(default)]
+    pub after: Vec<StageId>,
+    /// Node groups the stage runs on (compute for train/serve/ETL).
+    pub placement: Vec<NodeId>,
+    pub kind: StageKind,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum StageKind {
+    Ingest(DataStage),
+    Preprocess(DataStage),
+    Train(TrainStage),
+    Validate(ValidateStage),
+    Checkpoint(CheckpointStage),
+    Serve(ServeStage),
+}
+
+impl StageKind {
+    pub fn label(&self) -> &'static str {
+        match self {
+            StageKind::Ingest(_) => "Ingest",
+            StageKind::Preprocess(_) => "Preprocess / ETL",
+            StageKind::Train(_) => "Train",
+            StageKind::Validate(_) => "Validate",
+            StageKind::Checkpoint(_) => "Checkpoint",
+            StageKind::Serve(_) => "Serve",
+        }
+    }
+    /// Short machine name used in JSON results (`"train"`, `"serve"`, …).
+    pub fn key(&self) -> &'static str {
+        match self {
+            StageKind::Ingest(_) => "ingest",
+            StageKind::Preprocess(_) => "preprocess",
+            StageKind::Train(_) => "train",
+            StageKind::Validate(_) => "validate",
+            StageKind::Checkpoint(_) => "checkpoint",
+            StageKind::Serve(_) => "serve",
+        }
+    }
+}
+
+/// Numeric precision of weights/compute.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum Precision {
+    Fp32,
+    Tf32,
+    Fp16,
+    Bf16,
+    Fp8,
+    Int8,
+    Int4,
+}
+
+impl Precision {
+    pub const ALL: [Precision; 7] = [
+        Precision::Fp32,
+        Precision::Tf32,
+        Precision::Fp16,
+        Precision::Bf16,
+        Precision::Fp8,
+        Precision::Int8,
+        Precision::Int4,
+    ];
+    pub fn bytes(self) -> f64 {
+        match self {
+            Precision::Fp32 | Precision::Tf32 => 4.0,
+            Precision::Fp16 | Precision::Bf16 => 2.0,
+            Precision::Fp8 | Precision::Int8 => 1.0,
+            Precision::Int4 => 0.5,
+        }
+    }
+    pub fn label(self) -> &'static str {
+        match self {
+            Precision::Fp32 => "FP32",
+            Precision::Tf32 => "TF32",
+            Precision::Fp16 => "FP16",
+            Precision::Bf16 => "BF16",
+            Precision::Fp8 => "FP8",
+            Precision::Int8 => "INT8",
+            Precision::Int4 => "INT4",
+        }
+    }
+}
+
+/// Shape of the model a stage trains or serves.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum ModelSpec {
+    /// A decoder-only transformer given by its shape.
+    Transformer(TransformerShape),
+    /// A transformer given only by parameter count; the shape is derived
+    /// with the aspect ratios of GPT-3/Llama (hidden ≈ 128 × layers).
+    Params { params_b: f64, seq_len: u32 },
+    /// A convolutional network (ResNet-50 ≈ 4.1 GFLOPs, 25.6 M params).
+    Cnn {
+        name: String,
+        gflops_per_sample: f64,
+        params_m: f64,
+    },
+    /// A gradient-boosted tree ensemble (classic ML on CPUs).
+    Trees {
+        trees: u32,
+        depth: u32,
+        features: u32,
+    },
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TransformerShape {
+    #[serde(default)]
+    pub name: String,
+    pub layers: u32,
+    pub hidden: u32,
+    pub heads: u32,
+    /// Key/value heads (grouped-query attention); `None` = `heads`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kv_heads: Option<u32>,
+    /// FFN inner size; `None` = 4 × hidden.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ffn_hidden: Option<u32>,
+    /// Whether the FFN is gated (SwiGLU: three matrices instead of two).
+    #[serde(default)]
+    pub gated_ffn: bool,
+    pub seq_len: u32,
+    pub vocab: u32,
+    /// Mixture of experts: experts per layer and experts active per token.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub moe: Option<MoeSpec>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MoeSpec {
+    pub experts: u32,
+    pub top_k: u32,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub enum Recompute {
+    None,
+    /// Recompute attention internals only (Korthikanti et al. 2022).
+    #[default]
+    Selective,
+    Full,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub enum PipelineSchedule {
+    #[default]
+    OneFOneB,
+    /// Interleaved 1F1B with this many virtual stages per device.
+    Interleaved(u32),
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Parallelism {
+    pub tp: u32,
+    pub pp: u32,
+    pub dp: u32,
+    #[serde(default)]
+    pub sequence_parallel: bool,
+    /// ZeRO stage 0 (plain DP), 1, 2 or 3 (3 = FSDP).
+    #[serde(default)]
+    pub zero_stage: u8,
+    /// Expert parallel degree (MoE only).
+    #[serde(default = "one")]
+    pub ep: u32,
+    #[serde(default)]
+    pub schedule: PipelineSchedule,
+}
+
+fn one() -> u32 {
+    1
+}
+
+impl Parallelism {
+    pub fn gpus(&self) -> u64 {
+        self.tp as u64 * self.pp as u64 * self.dp as u64
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CheckpointPolicy {
+    /// Storage node checkpoints are written to.
+    pub target: NodeId,
+    pub interval_s: f64,
+    #[serde(default)]
+    pub asynchronous: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TrainStage {
+    pub model: ModelSpec,
+    /// Tokens (or samples for non-transformer models) to train on.
+    pub tokens: f64,
+    /// Global batch in sequences.
+    pub global_batch: u32,
+    /// Micro-batch in sequences.
+    pub micro_batch: u32,
+    pub precision: Precision,
+    pub parallelism: Parallelism,
+    #[serde(default)]
+    pub recompute: Recompute,
+    /// Storage node training data is read from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data_source: Option<NodeId>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub checkpoint: Option<CheckpointPolicy>,
+    /// Overlap data-parallel gradient reduction with backward compute.
+    #[serde(default = "yes")]
+    pub overlap_grad_reduce: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ValidateStage {
+    /// The training stage whose model is evaluated.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub of_stage: Option<StageId>,
+    pub model: ModelSpec,
+    /// Evaluation tokens (forward passes only).
+    pub tokens: f64,
+    pub precision: Precision,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data_source: Option<NodeId>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CheckpointStage {
+    /// Bytes of the artefact written (model export, final checkpoint).
+    pub size_gb: f64,
+    pub target: NodeId,
+}
+
+/// File format of a dataset.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum DataFormat {
+    Csv,
+    Json,
+    Parquet,
+    Orc,
+    /// Pre-tokenized binary shards (WebDataset, Megatron .bin).
+    Binary,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Codec {
+    None,
+    Snappy,
+    Zstd,
+    Gzip,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DataStage {
+    /// Raw (uncompressed, CSV-equivalent) size of the dataset, TB.
+    pub dataset_tb: f64,
+    /// Format and codec the stage reads.
+    pub input_format: DataFormat,
+    pub input_codec: Codec,
+    /// Format and codec the stage writes.
+    pub output_format: DataFormat,
+    pub output_codec: Codec,
+    /// Number of files / partitions.
+    pub partitions: u32,
+    /// Fraction of columns a consumer reads (column pruning), 0..1.
+    #[serde(default = "all_columns")]
+    pub columns_read: f64,
+    pub source: NodeId,
+    pub destination: NodeId,
+}
+
+fn all_columns() -> f64 {
+    1.0
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub enum Arrival {
+    Poisson,
+    /// On/off bursts: `factor` × the mean rate for `on_fraction` of the time.
+    Bursty { factor: f64, on_fraction: f64 },
+    /// 24-hour sinusoid with peak/trough ratio.
+    Diurnal { peak_to_trough: f64 },
+}
+
+/// Token-length distribution: lognormal with this mean and coefficient of
+/// variation (0 = fixed length).
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LengthDist {
+    pub mean: f64,
+    #[serde(default)]
+    pub cv: f64,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub enum Pruning {
+    #[default]
+    None,
+    /// Unstructured sparsity at this percentage (no speed-up on dense kernels).
+    Unstructured(u8),
+    /// 2:4 structured sparsity (sparse tensor cores on Ampere and later).
+    Structured2of4,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Autoscaling {
+    pub min_replicas: u32,
+    pub max_replicas: u32,
+    /// Queue length per replica that triggers a scale-out.
+    pub target_queue_per_replica: f64,
+    /// Time to bring up a replica (or a serverless cold start), seconds.
+    pub cold_start_s: f64,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServeStage {
+    pub model: ModelSpec,
+    /// Request source node.
+    pub source: NodeId,
+    /// Mean request rate, requests per second.
+    pub rate_rps: f64,
+    pub arrival: Arrival,
+    pub prompt_tokens: LengthDist,
+    pub output_tokens: LengthDist,
+    /// Latency targets (p99) used for SLO attainment.
+    pub ttft_slo_s: f64,
+    pub tpot_slo_s: f64,
+    pub quantization: Precision,
+    #[serde(default)]
+    pub pruning: Pruning,
+    /// Optimized inference engine (TensorRT-LLM class kernels).
+    #[serde(default)]
+    pub optimized_kernels: bool,
+    /// Tensor-parallel degree of one replica (GPUs per replica).
+    #[serde(default = "one")]
+    pub tp: u32,
+    /// Replicas; `None` = as many as the placement holds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replicas: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub autoscaling: Option<Autoscaling>,
+    /// Simulated serving period, seconds.
+    pub duration_s: f64,
+}

@@ -1,0 +1,212 @@
+//! Plan files: versioned RON, read with line:column and field-path errors,
+//! written atomically (temporary file + rename).
+
+use crate::model::{FORMAT_VERSION, Plan};
+use serde::Deserialize;
+use std::fmt;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// Files larger than this are refused before parsing: no real plan comes
+/// close, and a multi-gigabyte file picked by mistake must not hang the app.
+pub const MAX_PLAN_BYTES: u64 = 64 * 1024 * 1024;
+
+/// Why a plan could not be read. Its `Display` is the one-line message the
+/// user sees (CLI and GUI alike).
+#[derive(Debug, thiserror::Error)]
+pub enum PlanFileError {
+    #[error("{origin}: cannot read: {source}")]
+    Io {
+        origin: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{origin}: the file is empty; a plan starts with `(format_version: {FORMAT_VERSION}, name: \"…\", …)`")]
+    Empty { origin: String },
+    #[error("{origin}: the file is {size} bytes, more than the {max} bytes a plan may have; is it really a plan?")]
+    TooLarge { origin: String, size: u64, max: u64 },
+    #[error("{origin}: the file is not UTF-8 text (byte {offset}); is it really a plan?")]
+    NotText { origin: String, offset: usize },
+    #[error(
+        "{origin}: written by a newer ClusterForge (format version {found}; this build reads up to {FORMAT_VERSION}); update ClusterForge to open it"
+    )]
+    FutureVersion { origin: String, found: u32 },
+    #[error("{origin}:{line}:{column}: {message}{}", path_suffix(.path))]
+    Syntax {
+        origin: String,
+        line: usize,
+        column: usize,
+        /// Field path such as `nodes[3].count`, when known.
+        path: String,
+        message: String,
+    },
+    #[error("{origin}: cannot save: {source}")]
+    Save {
+        origin: String,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+fn path_suffix(path: &str) -> String {
+    if path.is_empty() || path == "." {
+        String::new()
+    } else {
+        format!(" (at `{path}`)")
+    }
+}
+
+impl PlanFileError {
+    /// Line and column of the error in the file, if it has one.
+    pub fn position(&self) -> Option<(usize, usize)> {
+        match self {
+            PlanFileError::Syntax { line, column, .. } => Some((*line, *column)),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct VersionProbe {
+    format_version: u32,
+}
+
+/// Parse plan text. `origin` names the file (or "preset X") in messages.
+pub fn parse_plan(text: &str, origin: &str) -> Result<Plan, PlanFileError> {
+    let origin = origin.to_owned();
+    if text.trim().is_empty() {
+        return Err(PlanFileError::Empty { origin });
+    }
+    // A newer file may have fields this build does not know: look at the
+    // version alone first so the user hears "update", not "unknown field".
+    if let Ok(probe) = ron::from_str::<VersionProbe>(text)
+        && probe.format_version > FORMAT_VERSION
+    {
+        return Err(PlanFileError::FutureVersion {
+            origin,
+            found: probe.format_version,
+        });
+    }
+    let mut de = ron::Deserializer::from_str(text).map_err(|e| syntax(&origin, e, String::new()))?;
+    let mut track = serde_path_to_error::Track::new();
+    let parsed = Plan::deserialize(serde_path_to_error::Deserializer::new(&mut de, &mut track));
+    let plan = match parsed {
+        Ok(plan) => plan,
+        Err(e) => {
+            let spanned = de.span_error(e);
+            return Err(syntax(&origin, spanned, track.path().to_string()));
+        }
+    };
+    if let Err(e) = de.end() {
+        return Err(syntax(&origin, de.span_error(e), String::new()));
+    }
+    if plan.format_version == 0 {
+        return Err(PlanFileError::Syntax {
+            origin,
+            line: 1,
+            column: 1,
+            path: "format_version".into(),
+            message: format!("format_version 0 does not exist; this build writes {FORMAT_VERSION}"),
+        });
+    }
+    Ok(plan)
+}
+
+fn syntax(origin: &str, e: ron::error::SpannedError, path: String) -> PlanFileError {
+    PlanFileError::Syntax {
+        origin: origin.to_owned(),
+        line: e.span.start.line,
+        column: e.span.start.col,
+        path,
+        message: e.code.to_string(),
+    }
+}
+
+/// Read and parse a plan file. A PNG report carries its plan in a text chunk
+/// and opens like the plan itself.
+pub fn load_plan(path: &Path) -> Result<Plan, PlanFileError> {
+    let origin = path.display().to_string();
+    let io = |source| PlanFileError::Io {
+        origin: origin.clone(),
+        source,
+    };
+    let size = std::fs::metadata(path).map_err(io)?.len();
+    if size > MAX_PLAN_BYTES {
+        return Err(PlanFileError::TooLarge {
+            origin,
+            size,
+            max: MAX_PLAN_BYTES,
+        });
+    }
+    let bytes = std::fs::read(path).map_err(io)?;
+    if bytes.starts_with(super::png::PNG_SIGNATURE) {
+        let text = super::png::plan_text_from_png(&bytes).ok_or_else(|| PlanFileError::Syntax {
+            origin: origin.clone(),
+            line: 1,
+            column: 1,
+            path: String::new(),
+            message: "this PNG is not a ClusterForge report (it carries no plan)".into(),
+        })?;
+        return parse_plan(&text, &origin);
+    }
+    let text = String::from_utf8(bytes).map_err(|e| PlanFileError::NotText {
+        origin: origin.clone(),
+        offset: e.utf8_error().valid_up_to(),
+    })?;
+    parse_plan(&text, &origin)
+}
+
+/// The canonical RON text of a plan (what Save writes).
+pub fn plan_to_ron(plan: &Plan) -> String {
+    let config = ron::ser::PrettyConfig::new()
+        .struct_names(false)
+        .indentor("    ")
+        .separate_tuple_members(false);
+    // Serializing our own plain-data types cannot fail (no maps with
+    // non-string keys, no non-finite floats rejected by RON).
+    ron::ser::to_string_pretty(plan, config).unwrap_or_else(|e| format!("// could not serialize plan: {e}\n"))
+}
+
+/// The plan as JSON, for scripts.
+pub fn plan_to_json(plan: &Plan) -> String {
+    serde_json::to_string_pretty(plan).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
+}
+
+/// Save a plan atomically: write a temporary file beside the target, flush it
+/// to disk, then rename it over the target. A crash leaves either the old
+/// file or the new one, never half of one.
+pub fn save_plan(path: &Path, plan: &Plan) -> Result<(), PlanFileError> {
+    write_atomic(path, plan_to_ron(plan).as_bytes())
+}
+
+/// Write bytes atomically (used for plans, reports and exports).
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), PlanFileError> {
+    let origin = path.display().to_string();
+    let err = |source| PlanFileError::Save {
+        origin: origin.clone(),
+        source,
+    };
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let file_name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "plan".into());
+    let tmp = dir.join(format!(".{file_name}.tmp-{}", std::process::id()));
+    let result = (|| {
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, path)
+    })();
+    if let Err(e) = result {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(err(e));
+    }
+    Ok(())
+}
+
+impl fmt::Display for crate::model::NodeKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.label())
+    }
+}
