@@ -2,9 +2,9 @@
 //!
 //! See ARCHITECTURE.md for the module map and data flow.
 
+pub mod cli;
 pub mod model;
 pub mod report;
-pub mod units;
-pub mod cli;
 #[cfg(feature = "gui")]
 pub mod ui;
+pub mod units;

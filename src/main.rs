@@ -11,6 +11,8 @@ fn open_gui(plan: Option<std::path::PathBuf>, catalog: clusterforge::model::Cata
 
 #[cfg(not(feature = "gui"))]
 fn open_gui(_plan: Option<std::path::PathBuf>, _catalog: clusterforge::model::Catalog) -> ExitCode {
-    eprintln!("this build of clusterforge has no GUI (built without the `gui` feature); run `clusterforge --help` for the headless commands");
+    eprintln!(
+        "this build of clusterforge has no GUI (built without the `gui` feature); run `clusterforge --help` for the headless commands"
+    );
     ExitCode::from(clusterforge::cli::EXIT_USAGE)
 }

@@ -72,7 +72,20 @@ pub fn render(catalog: &Catalog, kind: Option<CatalogKind>) -> String {
             })
             .collect();
         out.push_str(&table(
-            &["id", "name", "kind", "fp32", "bf16", "fp8", "int8", "mem GB", "mem GB/s", "TDP W", "price USD", "source"],
+            &[
+                "id",
+                "name",
+                "kind",
+                "fp32",
+                "bf16",
+                "fp8",
+                "int8",
+                "mem GB",
+                "mem GB/s",
+                "TDP W",
+                "price USD",
+                "source",
+            ],
             rows,
         ));
         out.push('\n');
@@ -96,7 +109,11 @@ pub fn render(catalog: &Catalog, kind: Option<CatalogKind>) -> String {
                     s.name.clone(),
                     format!("{} × {}", s.devices, s.device),
                     num(s.scale_up_gbs),
-                    if s.nics > 0 { format!("{} × {} Gb/s", s.nics, s.nic_gbps) } else { "-".into() },
+                    if s.nics > 0 {
+                        format!("{} × {} Gb/s", s.nics, s.nic_gbps)
+                    } else {
+                        "-".into()
+                    },
                     num(s.power_w),
                     num(s.price_usd),
                     opt(s.cloud.as_ref().map(|c| c.on_demand_usd_per_hour)),
@@ -109,7 +126,17 @@ pub fn render(catalog: &Catalog, kind: Option<CatalogKind>) -> String {
         }
         let _ = writeln!(out, "{} systems", nk.label());
         out.push_str(&table(
-            &["id", "name", "devices", "scale-up GB/s", "NICs", "power W", "price USD", "USD/h", "source"],
+            &[
+                "id",
+                "name",
+                "devices",
+                "scale-up GB/s",
+                "NICs",
+                "power W",
+                "price USD",
+                "USD/h",
+                "source",
+            ],
             rows,
         ));
         out.push('\n');
@@ -136,7 +163,19 @@ pub fn render(catalog: &Catalog, kind: Option<CatalogKind>) -> String {
             })
             .collect();
         out.push_str(&table(
-            &["id", "name", "kind", "read GB/s", "write GB/s", "read req/s", "latency ms", "TB", "USD/GB-mo", "price USD", "source"],
+            &[
+                "id",
+                "name",
+                "kind",
+                "read GB/s",
+                "write GB/s",
+                "read req/s",
+                "latency ms",
+                "TB",
+                "USD/GB-mo",
+                "price USD",
+                "source",
+            ],
             rows,
         ));
         out.push('\n');
@@ -159,7 +198,19 @@ pub fn render(catalog: &Catalog, kind: Option<CatalogKind>) -> String {
                 ]
             })
             .collect();
-        out.push_str(&table(&["id", "name", "fabric", "ports", "latency ns", "power W", "price USD", "source"], rows));
+        out.push_str(&table(
+            &[
+                "id",
+                "name",
+                "fabric",
+                "ports",
+                "latency ns",
+                "power W",
+                "price USD",
+                "source",
+            ],
+            rows,
+        ));
         out.push('\n');
     }
     if show(CatalogKind::Calibration) && !catalog.calibration.is_empty() {

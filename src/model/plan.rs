@@ -311,10 +311,7 @@ impl NodeKind {
     pub fn is_accelerated(self) -> bool {
         matches!(
             self,
-            NodeKind::GpuServer
-                | NodeKind::TpuSlice
-                | NodeKind::EdgeDevice
-                | NodeKind::ServerlessEndpoint
+            NodeKind::GpuServer | NodeKind::TpuSlice | NodeKind::EdgeDevice | NodeKind::ServerlessEndpoint
         )
     }
 }

@@ -88,9 +88,7 @@ impl Plan {
     /// Every problem of the plan against `catalog`: errors first, then
     /// warnings, each group in plan order.
     pub fn validate(&self, catalog: &Catalog) -> Vec<Problem> {
-        let mut r = Report {
-            problems: Vec::new(),
-        };
+        let mut r = Report { problems: Vec::new() };
         check_duplicates(self, &mut r);
         for node in &self.nodes {
             check_node(self, catalog, node, &mut r);
@@ -148,28 +146,52 @@ fn check_duplicates(plan: &Plan, r: &mut Report) {
         match &site.kind {
             SiteKind::OnPrem(s) => {
                 if !(s.pue >= 1.0 && s.pue.is_finite()) {
-                    r.error(subject.clone(), format!("PUE {} is below 1.0", s.pue), "PUE is facility power over IT power: 1.1 (hyperscale) to 1.6 (industry average)");
+                    r.error(
+                        subject.clone(),
+                        format!("PUE {} is below 1.0", s.pue),
+                        "PUE is facility power over IT power: 1.1 (hyperscale) to 1.6 (industry average)",
+                    );
                 }
                 if !(s.amortization_years > 0.0) {
-                    r.error(subject.clone(), "amortization period must be positive".into(), "hardware is usually written off over 3 to 5 years");
+                    r.error(
+                        subject.clone(),
+                        "amortization period must be positive".into(),
+                        "hardware is usually written off over 3 to 5 years",
+                    );
                 }
                 if !(s.power_usd_per_kwh >= 0.0) {
-                    r.error(subject, "power price must not be negative".into(), "US industrial power costs about 0.06-0.09 USD/kWh");
+                    r.error(
+                        subject,
+                        "power price must not be negative".into(),
+                        "US industrial power costs about 0.06-0.09 USD/kWh",
+                    );
                 }
             }
             SiteKind::Cloud(c) => {
                 if !(c.egress_usd_per_gb >= 0.0) {
-                    r.error(subject.clone(), "egress price must not be negative".into(), "AWS internet egress is 0.09 USD/GB");
+                    r.error(
+                        subject.clone(),
+                        "egress price must not be negative".into(),
+                        "AWS internet egress is 0.09 USD/GB",
+                    );
                 }
                 for (name, v) in [("reserved", c.reserved_discount), ("spot", c.spot_discount)] {
                     if !(0.0..1.0).contains(&v) {
-                        r.error(subject.clone(), format!("{name} discount {v} is outside 0..1"), "a discount is a fraction: 0.4 means 40 % off on-demand");
+                        r.error(
+                            subject.clone(),
+                            format!("{name} discount {v} is outside 0..1"),
+                            "a discount is a fraction: 0.4 means 40 % off on-demand",
+                        );
                     }
                 }
             }
             SiteKind::Edge(e) => {
                 if e.locations == 0 {
-                    r.error(subject, "an edge site needs at least one location".into(), "set locations to the number of places devices are deployed");
+                    r.error(
+                        subject,
+                        "an edge site needs at least one location".into(),
+                        "set locations to the number of places devices are deployed",
+                    );
                 }
             }
         }
@@ -179,21 +201,37 @@ fn check_duplicates(plan: &Plan, r: &mut Report) {
 fn check_node(plan: &Plan, catalog: &Catalog, node: &Node, r: &mut Report) {
     let subject = Subject::Node(node.id.clone());
     if node.count == 0 {
-        r.error(subject.clone(), format!("'{}' has a count of 0", node.name), "set count to 1 or more, or delete the node");
+        r.error(
+            subject.clone(),
+            format!("'{}' has a count of 0", node.name),
+            "set count to 1 or more, or delete the node",
+        );
     }
     let site = plan.site(&node.site);
     if site.is_none() {
-        r.error(subject.clone(), format!("'{}' is in site '{}', which does not exist", node.name, node.site), "move the node into an existing site");
+        r.error(
+            subject.clone(),
+            format!("'{}' is in site '{}', which does not exist", node.name, node.site),
+            "move the node into an existing site",
+        );
     }
     if let Some(c) = node.capacity_tb
         && !(c > 0.0 && c.is_finite())
     {
-        r.error(subject.clone(), format!("capacity {c} TB is not positive"), "set a positive capacity or remove it to use the catalog's");
+        r.error(
+            subject.clone(),
+            format!("capacity {c} TB is not positive"),
+            "set a positive capacity or remove it to use the catalog's",
+        );
     }
     if let Some(h) = node.cache_hit_ratio
         && !(0.0..=1.0).contains(&h)
     {
-        r.error(subject.clone(), format!("cache hit ratio {h} is outside 0..1"), "a hit ratio is a fraction, e.g. 0.9");
+        r.error(
+            subject.clone(),
+            format!("cache hit ratio {h} is outside 0..1"),
+            "a hit ratio is a fraction, e.g. 0.9",
+        );
     }
     match node.kind.catalog_category() {
         CatalogCategory::None => {}
@@ -213,7 +251,11 @@ fn check_node(plan: &Plan, catalog: &Catalog, node: &Node, r: &mut Report) {
                 if !fits {
                     r.error(
                         subject.clone(),
-                        format!("catalog model '{}' cannot be used as a {}", node.model, node.kind.label()),
+                        format!(
+                            "catalog model '{}' cannot be used as a {}",
+                            node.model,
+                            node.kind.label()
+                        ),
                         "pick a catalog model of the same kind as the node",
                     );
                 }
@@ -221,7 +263,10 @@ fn check_node(plan: &Plan, catalog: &Catalog, node: &Node, r: &mut Report) {
                     match &site.kind {
                         SiteKind::Cloud(_) if sys.cloud.is_none() => r.warn(
                             subject,
-                            format!("'{}' is in a cloud site but '{}' has no cloud price", node.name, sys.name),
+                            format!(
+                                "'{}' is in a cloud site but '{}' has no cloud price",
+                                node.name, sys.name
+                            ),
                             "pick a cloud instance type, or move the node to an on-prem site",
                         ),
                         SiteKind::OnPrem(_) | SiteKind::Edge(_) if sys.price_usd <= 0.0 => r.warn(
@@ -279,30 +324,55 @@ fn check_link(plan: &Plan, catalog: &Catalog, link: &Link, r: &mut Report) {
     let to = plan.node(&link.to);
     for (end, node) in [(&link.from, from), (&link.to, to)] {
         if node.is_none() {
-            r.error(subject.clone(), format!("end '{end}' is not a node of the plan"), "reconnect the link to an existing node or delete it");
+            r.error(
+                subject.clone(),
+                format!("end '{end}' is not a node of the plan"),
+                "reconnect the link to an existing node or delete it",
+            );
         }
     }
     if link.from == link.to {
-        r.error(subject.clone(), "link connects a node to itself".into(), "connect two different nodes");
+        r.error(
+            subject.clone(),
+            "link connects a node to itself".into(),
+            "connect two different nodes",
+        );
     }
     if link.lanes == 0 {
-        r.error(subject.clone(), "link has 0 lanes".into(), "a connection needs at least one lane (cable/port)");
+        r.error(
+            subject.clone(),
+            "link has 0 lanes".into(),
+            "a connection needs at least one lane (cable/port)",
+        );
     }
     if !(link.lane_gbps > 0.0 && link.lane_gbps.is_finite()) {
         r.error(
             subject.clone(),
             format!("lane bandwidth {} Gb/s is not positive", link.lane_gbps),
-            &format!("{} runs at {} Gb/s per lane", link.medium.label(), link.medium.default_lane_gbps()),
+            &format!(
+                "{} runs at {} Gb/s per lane",
+                link.medium.label(),
+                link.medium.default_lane_gbps()
+            ),
         );
     }
     if !(link.latency_us >= 0.0 && link.latency_us.is_finite()) {
-        r.error(subject.clone(), format!("latency {} us is negative", link.latency_us), "latency is a one-way delay in microseconds, 0 or more");
+        r.error(
+            subject.clone(),
+            format!("latency {} us is negative", link.latency_us),
+            "latency is a one-way delay in microseconds, 0 or more",
+        );
     }
     let (Some(a), Some(b)) = (from, to) else { return };
     if let Err(why) = medium_can_join(link.medium, a.kind, b.kind) {
         r.error(
             subject.clone(),
-            format!("{} cannot join {} and {}: {why}", link.medium.label(), a.kind.label(), b.kind.label()),
+            format!(
+                "{} cannot join {} and {}: {why}",
+                link.medium.label(),
+                a.kind.label(),
+                b.kind.label()
+            ),
             "pick another medium for this link",
         );
     }
@@ -314,7 +384,12 @@ fn check_link(plan: &Plan, catalog: &Catalog, link: &Link, r: &mut Report) {
         {
             r.error(
                 subject.clone(),
-                format!("{} link ends at switch '{}', which is {}", link.medium.label(), n.name, if sw.infiniband { "InfiniBand" } else { "Ethernet" }),
+                format!(
+                    "{} link ends at switch '{}', which is {}",
+                    link.medium.label(),
+                    n.name,
+                    if sw.infiniband { "InfiniBand" } else { "Ethernet" }
+                ),
                 "use the switch's medium, or pick a switch model of the link's medium",
             );
         }
@@ -322,7 +397,10 @@ fn check_link(plan: &Plan, catalog: &Catalog, link: &Link, r: &mut Report) {
     if a.site != b.site && link.medium != Medium::Wan {
         r.error(
             subject.clone(),
-            format!("'{}' and '{}' are in different sites; only a WAN link can join sites", a.name, b.name),
+            format!(
+                "'{}' and '{}' are in different sites; only a WAN link can join sites",
+                a.name, b.name
+            ),
             "set the medium to WAN, or move both nodes into one site",
         );
     }
@@ -335,7 +413,11 @@ fn check_link(plan: &Plan, catalog: &Catalog, link: &Link, r: &mut Report) {
         WiringPattern::Rail => {
             let (server, switch) = if a.kind == NodeKind::Switch { (b, a) } else { (a, b) };
             if switch.kind != NodeKind::Switch {
-                r.error(subject, "rail wiring joins a server group to a group of switches".into(), "make one end a switch group, or use the spread pattern");
+                r.error(
+                    subject,
+                    "rail wiring joins a server group to a group of switches".into(),
+                    "make one end a switch group, or use the spread pattern",
+                );
             } else if let Some(sys) = catalog.system(&server.model)
                 && sys.nics > 0
                 && switch.count % sys.nics != 0
@@ -343,7 +425,10 @@ fn check_link(plan: &Plan, catalog: &Catalog, link: &Link, r: &mut Report) {
             {
                 r.warn(
                     subject,
-                    format!("rail wiring: {} switches do not divide evenly among {} NICs per server", switch.count, sys.nics),
+                    format!(
+                        "rail wiring: {} switches do not divide evenly among {} NICs per server",
+                        switch.count, sys.nics
+                    ),
                     "use one switch (or a multiple) per NIC rail",
                 );
             }
@@ -358,16 +443,28 @@ fn check_stages(plan: &Plan, catalog: &Catalog, r: &mut Report) {
         let subject = Subject::Stage(stage.id.clone());
         for dep in &stage.after {
             if !stage_ids.contains(dep) {
-                r.error(subject.clone(), format!("depends on stage '{dep}', which does not exist"), "remove the dependency or add that stage");
+                r.error(
+                    subject.clone(),
+                    format!("depends on stage '{dep}', which does not exist"),
+                    "remove the dependency or add that stage",
+                );
             }
         }
         if stage.placement.is_empty() {
-            r.error(subject.clone(), format!("'{}' is placed on no node", stage.name), "select the nodes the stage runs on and place it there");
+            r.error(
+                subject.clone(),
+                format!("'{}' is placed on no node", stage.name),
+                "select the nodes the stage runs on and place it there",
+            );
         }
         let mut placed: Vec<&Node> = Vec::new();
         for id in &stage.placement {
             match plan.node(id) {
-                None => r.error(subject.clone(), format!("placed on node '{id}', which does not exist"), "place the stage on existing nodes"),
+                None => r.error(
+                    subject.clone(),
+                    format!("placed on node '{id}', which does not exist"),
+                    "place the stage on existing nodes",
+                ),
                 Some(n) => placed.push(n),
             }
         }
@@ -383,7 +480,11 @@ fn check_stages(plan: &Plan, catalog: &Catalog, r: &mut Report) {
             }
         };
         let storage_ref = |r: &mut Report, id: &NodeId, what: &str| match plan.node(id) {
-            None => r.error(subject.clone(), format!("{what} '{id}' does not exist"), "pick a storage node of the plan"),
+            None => r.error(
+                subject.clone(),
+                format!("{what} '{id}' does not exist"),
+                "pick a storage node of the plan",
+            ),
             Some(n) if n.kind.role() != NodeRole::Storage => r.error(
                 subject.clone(),
                 format!("{what} '{}' is a {}, not storage", n.name, n.kind.label()),
@@ -400,23 +501,38 @@ fn check_stages(plan: &Plan, catalog: &Catalog, r: &mut Report) {
                 if let Some(ck) = &t.checkpoint {
                     storage_ref(r, &ck.target, "checkpoint target");
                     if !(ck.interval_s > 0.0) {
-                        r.error(subject.clone(), "checkpoint interval must be positive".into(), "a typical interval is 30-60 minutes (1800-3600 s)");
+                        r.error(
+                            subject.clone(),
+                            "checkpoint interval must be positive".into(),
+                            "a typical interval is 30-60 minutes (1800-3600 s)",
+                        );
                     }
                 }
                 let p = &t.parallelism;
                 if p.tp == 0 || p.pp == 0 || p.dp == 0 || p.ep == 0 {
-                    r.error(subject.clone(), "parallel degrees must be at least 1".into(), "set TP, PP, DP (and EP) to 1 or more");
+                    r.error(
+                        subject.clone(),
+                        "parallel degrees must be at least 1".into(),
+                        "set TP, PP, DP (and EP) to 1 or more",
+                    );
                     continue;
                 }
                 if p.zero_stage > 3 {
-                    r.error(subject.clone(), format!("ZeRO stage {} does not exist", p.zero_stage), "use ZeRO stage 0, 1, 2 or 3");
+                    r.error(
+                        subject.clone(),
+                        format!("ZeRO stage {} does not exist", p.zero_stage),
+                        "use ZeRO stage 0, 1, 2 or 3",
+                    );
                 }
                 let available: u64 = stage.placement.iter().map(|id| plan.devices_in(catalog, id)).sum();
                 let needed = p.gpus();
                 if available > 0 && needed > available {
                     r.error(
                         subject.clone(),
-                        format!("TP {} × PP {} × DP {} = {needed} devices, but the placement has {available}", p.tp, p.pp, p.dp),
+                        format!(
+                            "TP {} × PP {} × DP {} = {needed} devices, but the placement has {available}",
+                            p.tp, p.pp, p.dp
+                        ),
                         "lower a parallel degree or add servers to the placement",
                     );
                 } else if available > 0 && needed < available {
@@ -427,16 +543,27 @@ fn check_stages(plan: &Plan, catalog: &Catalog, r: &mut Report) {
                     );
                 }
                 if t.micro_batch == 0 || t.global_batch == 0 {
-                    r.error(subject.clone(), "batch sizes must be at least 1".into(), "set global and micro batch in sequences");
+                    r.error(
+                        subject.clone(),
+                        "batch sizes must be at least 1".into(),
+                        "set global and micro batch in sequences",
+                    );
                 } else if t.global_batch as u64 % (t.micro_batch as u64 * p.dp as u64) != 0 {
                     r.error(
                         subject.clone(),
-                        format!("global batch {} is not a multiple of micro-batch {} × DP {}", t.global_batch, t.micro_batch, p.dp),
+                        format!(
+                            "global batch {} is not a multiple of micro-batch {} × DP {}",
+                            t.global_batch, t.micro_batch, p.dp
+                        ),
                         "make the global batch a multiple of micro-batch × data-parallel degree",
                     );
                 }
                 if !(t.tokens > 0.0 && t.tokens.is_finite()) {
-                    r.error(subject.clone(), "tokens to train must be positive".into(), "e.g. 2e12 for 2 trillion tokens");
+                    r.error(
+                        subject.clone(),
+                        "tokens to train must be positive".into(),
+                        "e.g. 2e12 for 2 trillion tokens",
+                    );
                 }
                 check_model_shape(&t.model, p.tp, p.pp, &subject, r);
             }
@@ -448,14 +575,22 @@ fn check_stages(plan: &Plan, catalog: &Catalog, r: &mut Report) {
                 if let Some(of) = &v.of_stage
                     && !stage_ids.contains(of)
                 {
-                    r.error(subject.clone(), format!("evaluates stage '{of}', which does not exist"), "pick the training stage it evaluates");
+                    r.error(
+                        subject.clone(),
+                        format!("evaluates stage '{of}', which does not exist"),
+                        "pick the training stage it evaluates",
+                    );
                 }
                 check_model_shape(&v.model, 1, 1, &subject, r);
             }
             StageKind::Serve(s) => {
                 needs_role(r, |k| k.role() == NodeRole::Compute, "serving");
                 match plan.node(&s.source) {
-                    None => r.error(subject.clone(), format!("request source '{}' does not exist", s.source), "add a request source node and pick it"),
+                    None => r.error(
+                        subject.clone(),
+                        format!("request source '{}' does not exist", s.source),
+                        "add a request source node and pick it",
+                    ),
                     Some(n) if n.kind != NodeKind::RequestSource => r.error(
                         subject.clone(),
                         format!("'{}' is a {}, not a request source", n.name, n.kind.label()),
@@ -464,18 +599,34 @@ fn check_stages(plan: &Plan, catalog: &Catalog, r: &mut Report) {
                     Some(_) => {}
                 }
                 if !(s.rate_rps > 0.0 && s.rate_rps.is_finite()) {
-                    r.error(subject.clone(), "request rate must be positive".into(), "set the mean requests per second");
+                    r.error(
+                        subject.clone(),
+                        "request rate must be positive".into(),
+                        "set the mean requests per second",
+                    );
                 }
                 if !(s.duration_s > 0.0) {
-                    r.error(subject.clone(), "serving period must be positive".into(), "e.g. 3600 s for one hour");
+                    r.error(
+                        subject.clone(),
+                        "serving period must be positive".into(),
+                        "e.g. 3600 s for one hour",
+                    );
                 }
                 if s.tp == 0 {
-                    r.error(subject.clone(), "tensor-parallel degree must be at least 1".into(), "use 1 for a model that fits one device");
+                    r.error(
+                        subject.clone(),
+                        "tensor-parallel degree must be at least 1".into(),
+                        "use 1 for a model that fits one device",
+                    );
                 }
                 if let Some(a) = &s.autoscaling
                     && (a.min_replicas > a.max_replicas || a.max_replicas == 0)
                 {
-                    r.error(subject.clone(), "autoscaling needs min ≤ max and max ≥ 1".into(), "e.g. min 0 (scale to zero) and max 8");
+                    r.error(
+                        subject.clone(),
+                        "autoscaling needs min ≤ max and max ≥ 1".into(),
+                        "e.g. min 0 (scale to zero) and max 8",
+                    );
                 }
                 check_model_shape(&s.model, s.tp.max(1), 1, &subject, r);
             }
@@ -484,19 +635,35 @@ fn check_stages(plan: &Plan, catalog: &Catalog, r: &mut Report) {
                 storage_ref(r, &d.source, "source");
                 storage_ref(r, &d.destination, "destination");
                 if !(d.dataset_tb > 0.0 && d.dataset_tb.is_finite()) {
-                    r.error(subject.clone(), "dataset size must be positive".into(), "set the raw size in TB");
+                    r.error(
+                        subject.clone(),
+                        "dataset size must be positive".into(),
+                        "set the raw size in TB",
+                    );
                 }
                 if d.partitions == 0 {
-                    r.error(subject.clone(), "a dataset needs at least one partition".into(), "set the number of files/partitions");
+                    r.error(
+                        subject.clone(),
+                        "a dataset needs at least one partition".into(),
+                        "set the number of files/partitions",
+                    );
                 }
                 if !(d.columns_read > 0.0 && d.columns_read <= 1.0) {
-                    r.error(subject.clone(), format!("columns read {} is outside (0, 1]", d.columns_read), "the fraction of columns a reader needs, 1.0 = all");
+                    r.error(
+                        subject.clone(),
+                        format!("columns read {} is outside (0, 1]", d.columns_read),
+                        "the fraction of columns a reader needs, 1.0 = all",
+                    );
                 }
             }
             StageKind::Checkpoint(c) => {
                 storage_ref(r, &c.target, "target");
                 if !(c.size_gb > 0.0) {
-                    r.error(subject.clone(), "checkpoint size must be positive".into(), "weights + optimizer state, in GB");
+                    r.error(
+                        subject.clone(),
+                        "checkpoint size must be positive".into(),
+                        "weights + optimizer state, in GB",
+                    );
                 }
             }
         }
@@ -507,42 +674,82 @@ fn check_model_shape(model: &ModelSpec, tp: u32, pp: u32, subject: &Subject, r: 
     match model {
         ModelSpec::Transformer(t) => {
             if t.layers == 0 || t.hidden == 0 || t.heads == 0 || t.seq_len == 0 || t.vocab == 0 {
-                r.error(subject.clone(), "model shape has a zero dimension".into(), "layers, hidden, heads, sequence length and vocabulary must be positive");
+                r.error(
+                    subject.clone(),
+                    "model shape has a zero dimension".into(),
+                    "layers, hidden, heads, sequence length and vocabulary must be positive",
+                );
                 return;
             }
             if t.hidden % t.heads != 0 {
-                r.error(subject.clone(), format!("hidden size {} is not divisible by {} heads", t.hidden, t.heads), "hidden size must be a multiple of the head count");
+                r.error(
+                    subject.clone(),
+                    format!("hidden size {} is not divisible by {} heads", t.hidden, t.heads),
+                    "hidden size must be a multiple of the head count",
+                );
             }
             if t.heads % tp != 0 {
-                r.error(subject.clone(), format!("{} heads do not split over TP {tp}", t.heads), "make the head count a multiple of the tensor-parallel degree");
+                r.error(
+                    subject.clone(),
+                    format!("{} heads do not split over TP {tp}", t.heads),
+                    "make the head count a multiple of the tensor-parallel degree",
+                );
             }
             if let Some(kv) = t.kv_heads
                 && (kv == 0 || t.heads % kv != 0)
             {
-                r.error(subject.clone(), format!("{} heads are not a multiple of {kv} KV heads", t.heads), "grouped-query attention needs heads divisible by KV heads");
+                r.error(
+                    subject.clone(),
+                    format!("{} heads are not a multiple of {kv} KV heads", t.heads),
+                    "grouped-query attention needs heads divisible by KV heads",
+                );
             }
             if t.layers % pp != 0 {
-                r.warn(subject.clone(), format!("{} layers do not split evenly over PP {pp}", t.layers), "uneven stages leave some devices idle: make layers a multiple of PP");
+                r.warn(
+                    subject.clone(),
+                    format!("{} layers do not split evenly over PP {pp}", t.layers),
+                    "uneven stages leave some devices idle: make layers a multiple of PP",
+                );
             }
             if let Some(m) = t.moe
                 && (m.experts == 0 || m.top_k == 0 || m.top_k > m.experts)
             {
-                r.error(subject.clone(), "mixture of experts needs 1 ≤ top-k ≤ experts".into(), "e.g. 8 experts, top-2");
+                r.error(
+                    subject.clone(),
+                    "mixture of experts needs 1 ≤ top-k ≤ experts".into(),
+                    "e.g. 8 experts, top-2",
+                );
             }
         }
         ModelSpec::Params { params_b, seq_len } => {
             if !(*params_b > 0.0) || *seq_len == 0 {
-                r.error(subject.clone(), "parameter count and sequence length must be positive".into(), "e.g. 7 (billion) and 4096");
+                r.error(
+                    subject.clone(),
+                    "parameter count and sequence length must be positive".into(),
+                    "e.g. 7 (billion) and 4096",
+                );
             }
         }
-        ModelSpec::Cnn { gflops_per_sample, params_m, .. } => {
+        ModelSpec::Cnn {
+            gflops_per_sample,
+            params_m,
+            ..
+        } => {
             if !(*gflops_per_sample > 0.0 && *params_m > 0.0) {
-                r.error(subject.clone(), "CNN cost and size must be positive".into(), "ResNet-50: 4.1 GFLOPs per image, 25.6 M parameters");
+                r.error(
+                    subject.clone(),
+                    "CNN cost and size must be positive".into(),
+                    "ResNet-50: 4.1 GFLOPs per image, 25.6 M parameters",
+                );
             }
         }
         ModelSpec::Trees { trees, depth, features } => {
             if *trees == 0 || *depth == 0 || *features == 0 {
-                r.error(subject.clone(), "a tree ensemble needs trees, depth and features".into(), "e.g. 500 trees of depth 8 over 100 features");
+                r.error(
+                    subject.clone(),
+                    "a tree ensemble needs trees, depth and features".into(),
+                    "e.g. 500 trees of depth 8 over 100 features",
+                );
             }
         }
     }
@@ -619,7 +826,11 @@ fn check_reachability(plan: &Plan, r: &mut Report) {
         let linked = plan.links.iter().any(|l| l.from == n.id || l.to == n.id);
         if !linked && plan.nodes.len() > 1 && n.kind.role() != NodeRole::Compute {
             let _ = i;
-            r.warn(Subject::Node(n.id.clone()), format!("'{}' is not connected to anything", n.name), "draw a link from one of its ports");
+            r.warn(
+                Subject::Node(n.id.clone()),
+                format!("'{}' is not connected to anything", n.name),
+                "draw a link from one of its ports",
+            );
         }
     }
 }

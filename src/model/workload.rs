@@ -108,11 +108,7 @@ pub enum ModelSpec {
         params_m: f64,
     },
     /// A gradient-boosted tree ensemble (classic ML on CPUs).
-    Trees {
-        trees: u32,
-        depth: u32,
-        features: u32,
-    },
+    Trees { trees: u32, depth: u32, features: u32 },
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -298,9 +294,14 @@ fn all_columns() -> f64 {
 pub enum Arrival {
     Poisson,
     /// On/off bursts: `factor` × the mean rate for `on_fraction` of the time.
-    Bursty { factor: f64, on_fraction: f64 },
+    Bursty {
+        factor: f64,
+        on_fraction: f64,
+    },
     /// 24-hour sinusoid with peak/trough ratio.
-    Diurnal { peak_to_trough: f64 },
+    Diurnal {
+        peak_to_trough: f64,
+    },
 }
 
 /// Token-length distribution: lognormal with this mean and coefficient of

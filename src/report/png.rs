@@ -7,7 +7,12 @@ pub const PNG_SIGNATURE: &[u8] = &[0x89, b'P', b'N', b'G', b'\r', b'\n', 0x1a, b
 pub const PLAN_CHUNK_KEYWORD: &str = "clusterforge-plan";
 
 /// Encode RGB8 pixels as PNG with the plan text embedded.
-pub fn encode_rgb_with_plan(width: u32, height: u32, rgb: &[u8], plan_ron: &str) -> Result<Vec<u8>, png::EncodingError> {
+pub fn encode_rgb_with_plan(
+    width: u32,
+    height: u32,
+    rgb: &[u8],
+    plan_ron: &str,
+) -> Result<Vec<u8>, png::EncodingError> {
     let mut out = Vec::new();
     {
         let mut enc = png::Encoder::new(&mut out, width, height);

@@ -109,7 +109,14 @@ fn plan_overview_ui(ui: &mut egui::Ui, plan: &Plan, catalog: &Catalog) {
     ui.strong(format!("Node groups ({})", plan.nodes.len()));
     for n in &plan.nodes {
         let model = catalog.entry(&n.model).map(|_| n.model.as_str()).unwrap_or("—");
-        ui.label(format!("{} × {} — {} [{}] in {}", n.count, n.name, n.kind.label(), model, n.site));
+        ui.label(format!(
+            "{} × {} — {} [{}] in {}",
+            n.count,
+            n.name,
+            n.kind.label(),
+            model,
+            n.site
+        ));
     }
     ui.separator();
     ui.strong(format!("Links ({})", plan.links.len()));
@@ -126,6 +133,11 @@ fn plan_overview_ui(ui: &mut egui::Ui, plan: &Plan, catalog: &Catalog) {
     ui.separator();
     ui.strong(format!("Stages ({})", plan.stages.len()));
     for s in &plan.stages {
-        ui.label(format!("{} — {} on {} node groups", s.name, s.kind.label(), s.placement.len()));
+        ui.label(format!(
+            "{} — {} on {} node groups",
+            s.name,
+            s.kind.label(),
+            s.placement.len()
+        ));
     }
 }
