@@ -135,12 +135,9 @@ fn run_command(cmd: Command, catalog: &Catalog) -> u8 {
             },
         },
         Command::Export { plan, output } => {
-            let plan = match report::load_plan(&plan) {
+            let plan = match load_or_report(&plan) {
                 Ok(p) => p,
-                Err(e) => {
-                    eprintln!("error: {e}");
-                    return EXIT_USAGE;
-                }
+                Err(code) => return code,
             };
             let json = report::plan_to_json(&plan);
             match output {
@@ -164,7 +161,7 @@ fn run_command(cmd: Command, catalog: &Catalog) -> u8 {
 pub fn load_or_report(path: &Path) -> Result<Plan, u8> {
     report::load_plan(path).map_err(|e| {
         eprintln!("error: {e}");
-        EXIT_USAGE
+        e.exit_code()
     })
 }
 
@@ -175,7 +172,7 @@ fn check(paths: &[PathBuf], strict: bool, catalog: &Catalog) -> u8 {
             Ok(p) => p,
             Err(e) => {
                 eprintln!("error: {e}");
-                worst = worst.max(EXIT_USAGE);
+                worst = worst.max(e.exit_code());
                 continue;
             }
         };
