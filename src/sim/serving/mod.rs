@@ -164,13 +164,15 @@ impl Series {
         if value == 0.0 || b <= a || v.is_empty() {
             return;
         }
-        let mut t = a;
-        while t < b {
-            let i = ((t / width) as usize).min(v.len() - 1);
-            let end = ((i + 1) as f64 * width).min(b);
-            let end = if i == v.len() - 1 { b } else { end };
-            v[i] += value * (end - t);
-            t = end;
+        let last = v.len() - 1;
+        let i0 = ((a / width) as usize).min(last);
+        let i1 = ((b / width) as usize).min(last);
+        for (i, slot) in v.iter_mut().enumerate().take(i1 + 1).skip(i0) {
+            let lo = a.max(i as f64 * width);
+            let hi = if i == last { b } else { b.min((i + 1) as f64 * width) };
+            if hi > lo {
+                *slot += value * (hi - lo);
+            }
         }
     }
 }
