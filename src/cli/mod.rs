@@ -56,6 +56,14 @@ pub enum Command {
         #[arg(long)]
         show: Option<String>,
     },
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff) to stdout.
+    #[command(hide = true)]
+    Manpage,
     /// Convert a plan to JSON (for scripts).
     Export {
         plan: PathBuf,
@@ -134,6 +142,22 @@ fn run_command(cmd: Command, catalog: &Catalog) -> u8 {
                 }
             },
         },
+        Command::Completions { shell } => {
+            use clap::CommandFactory;
+            clap_complete::generate(shell, &mut Cli::command(), "clusterforge", &mut std::io::stdout());
+            EXIT_OK
+        }
+        Command::Manpage => {
+            use clap::CommandFactory;
+            let man = clap_mangen::Man::new(Cli::command());
+            match man.render(&mut std::io::stdout()) {
+                Ok(()) => EXIT_OK,
+                Err(e) => {
+                    eprintln!("error: cannot write the man page: {e}");
+                    EXIT_USAGE
+                }
+            }
+        }
         Command::Export { plan, output } => {
             let plan = match load_or_report(&plan) {
                 Ok(p) => p,
