@@ -35,7 +35,6 @@ impl Progress {
     pub fn events(&self) -> u64 {
         self.inner.events.load(Ordering::Relaxed)
     }
-    #[allow(dead_code)]
     pub(crate) fn set_events(&self, n: u64) {
         self.inner.events.store(n, Ordering::Relaxed);
     }
