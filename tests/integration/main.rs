@@ -1,0 +1,3 @@
+//! Integration tests, one binary (see the project rules).
+
+mod sim_core;
