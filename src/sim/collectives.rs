@@ -231,10 +231,12 @@ fn phases(
     let nv_tree = us(HW_LAT_NVLINK_TREE_US[p]);
     // Per-rank throughput of a flat ring: NVLink inside, the server's NICs
     // shared by its ranks across (one channel per GPU/NIC).
+    // Across servers each channel enters and leaves a server once, so a
+    // GPU carries (per-1)/per of the ring's edges over NVLink.
     let ring_bw = {
         let mut b = f64::INFINITY;
         if per > 1 {
-            b = b.min(intra_bw);
+            b = b.min(if servers > 1 { intra_bw * pf / (pf - 1.0) } else { intra_bw });
         }
         if servers > 1 {
             b = b.min(inter_bw * pf);

@@ -17,7 +17,7 @@
 use super::engine::SimTime;
 use super::error::SimError;
 use super::records::{RecordKey, Records};
-use super::topology::{Endpoint, ResourceKind, Router, Topology};
+use super::topology::{Ecmp, Endpoint, ResourceKind, Router, Topology};
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BinaryHeap};
 use std::sync::Arc;
@@ -143,6 +143,11 @@ fn record_key(kind: ResourceKind) -> Option<RecordKey> {
 
 impl FlowNet {
     pub fn new(topo: Arc<Topology>) -> Self {
+        Self::with_ecmp(topo, Ecmp::Split)
+    }
+
+    /// A net whose flows use equal-cost paths as `ecmp` says.
+    pub fn with_ecmp(topo: Arc<Topology>, ecmp: Ecmp) -> Self {
         let n = topo.resources().len();
         let mut records = Records::default();
         let mut caps: BTreeMap<RecordKey, f64> = BTreeMap::new();
@@ -158,7 +163,7 @@ impl FlowNet {
         }
         Self {
             topo,
-            router: Router::new(),
+            router: Router::with_mode(ecmp),
             now: SimTime::ZERO,
             next_id: 0,
             flows: Vec::new(),
@@ -235,9 +240,9 @@ impl FlowNet {
             let mult = self.topo.multiplicity(spec.src, spec.dst);
             let res = self.topo.resources();
             let mut hops: Vec<(u32, f64)> = route
-                .resources
+                .hops
                 .iter()
-                .map(|&r| (r, mult as f64 / res[r as usize].orbit.max(1) as f64))
+                .map(|&(r, frac)| (r, frac * mult as f64 / res[r as usize].orbit.max(1) as f64))
                 .collect();
             if let Some(st) = self.topo.storage_resources(spec.src) {
                 hops.push((st[0], mult as f64 / res[st[0] as usize].orbit.max(1) as f64));

@@ -23,4 +23,4 @@ pub use error::SimError;
 pub use flows::{Completion, FlowId, FlowNet, FlowSpec, NetStats};
 pub use progress::Progress;
 pub use records::{RecordKey, Records, Series};
-pub use topology::{Endpoint, Fold, Part, Resource, ResourceKind, Route, Router, Topology};
+pub use topology::{Ecmp, Endpoint, Fold, Part, Resource, ResourceKind, Route, Router, Topology};

@@ -405,16 +405,14 @@ impl Topology {
         g.members.get(e.member as usize)?.transit
     }
 
-    fn internal_path(&self, g: &Group, rep: u32, a: u16, b: u16, out: &mut Route) -> bool {
+    fn internal_path(&self, g: &Group, rep: u32, a: u16, b: u16, w: f64, out: &mut PathAcc) -> bool {
         let Some(Some(path)) = g.layout.routes.get(a as usize).and_then(|r| r.get(b as usize)) else {
             return false;
         };
         let Some(m) = g.members.get(rep as usize) else { return false };
         for &ei in path {
             let e = g.layout.edges[ei as usize];
-            out.resources.push(m.res_base + ei as u32);
-            out.latency_s += e.3;
-            out.cap = out.cap.min(e.2);
+            out.hop(m.res_base + ei as u32, w, e.3);
         }
         true
     }
@@ -440,15 +438,30 @@ impl Topology {
     }
 }
 
-/// A path through the network.
+/// The paths a flow takes: the resources it crosses, each with the
+/// fraction of the flow's rate that crosses it (1 on a single path; less
+/// where the flow is split over equal-cost paths).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Route {
-    /// Resources crossed, in order (a resource may repeat on a folded graph).
-    pub resources: Vec<u32>,
-    /// Sum of hop and switch latencies, seconds.
+    /// (resource, fraction), sorted by resource, each resource once.
+    pub hops: Vec<(u32, f64)>,
+    /// Mean latency over the paths (hops and switches), seconds.
     pub latency_s: f64,
-    /// The rate one flow can reach on this path alone (slowest connection).
+    /// The rate this flow reaches alone: min over hops of capacity / fraction.
     pub cap: f64,
+}
+
+/// How a flow uses equal-cost paths.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Ecmp {
+    /// Spread each flow evenly over all shortest paths (fluid model of
+    /// InfiniBand adaptive routing and of NCCL's several QPs per connection).
+    /// Exact under folding: images of a flow load an orbit evenly.
+    #[default]
+    Split,
+    /// Hash each flow onto one shortest path (classic per-flow ECMP, with
+    /// its collisions). Folded results then assume collision-free balance.
+    Hash,
 }
 
 /// Shortest-path routing with ECMP, with a cache of BFS distances per
@@ -456,6 +469,7 @@ pub struct Route {
 /// topology itself stays immutable and shareable.
 pub struct Router {
     dist: HashMap<u32, Vec<u32>>,
+    mode: Ecmp,
 }
 
 /// Bound on cached distance vectors (each is `4 × switches` bytes).
@@ -477,7 +491,13 @@ fn mix(mut x: u64) -> u64 {
 
 impl Router {
     pub fn new() -> Self {
-        Self { dist: HashMap::new() }
+        Self::with_mode(Ecmp::Split)
+    }
+    pub fn with_mode(mode: Ecmp) -> Self {
+        Self {
+            dist: HashMap::new(),
+            mode,
+        }
     }
 
     fn dist_to<'a>(&'a mut self, topo: &Topology, t: u32) -> &'a [u32] {
@@ -505,8 +525,8 @@ impl Router {
         })
     }
 
-    /// Route from `src` to `dst`. `key` spreads equal-cost choices (ECMP):
-    /// the same key always takes the same path.
+    /// Route from `src` to `dst`. With [`Ecmp::Hash`], `key` picks among
+    /// equal-cost paths (the same key always takes the same path).
     pub fn route(&mut self, topo: &Topology, src: Endpoint, dst: Endpoint, key: u64) -> Result<Route, SimError> {
         let (gs, _) = topo.check_endpoint(src)?;
         topo.check_endpoint(dst)?;
@@ -520,25 +540,20 @@ impl Router {
         let dp = gd.layout.part_index(dst.part).unwrap_or(0);
         let (srep, _) = topo.resolve(gs, src.member);
         let (drep, _) = topo.resolve(gd, dst.member);
-        let mut route = Route {
-            resources: Vec::new(),
-            latency_s: 0.0,
-            cap: f64::INFINITY,
-        };
+        let mut acc = PathAcc::default();
         let no_route = || SimError::NoRoute {
             from: format!("{}[{}] {:?}", gs.name, src.member, src.part),
             to: format!("{}[{}] {:?}", gd.name, dst.member, dst.part),
         };
         if src.group == dst.group && src.member == dst.member {
-            return if topo.internal_path(gs, srep, sp, dp, &mut route) {
-                Ok(route)
+            return if topo.internal_path(gs, srep, sp, dp, 1.0, &mut acc) {
+                Ok(acc.finish(topo))
             } else {
                 Err(no_route())
             };
         }
         let sports = topo.ports_of(gs, src.member);
         let dports = topo.ports_of(gd, dst.member);
-        // Candidates: (cost, src port, Option<dst port>)
         let mut best_cost = usize::MAX;
         let mut best: Vec<(usize, Option<usize>)> = Vec::new();
         let mut consider = |cost: usize, c: (usize, Option<usize>), best: &mut Vec<_>| {
@@ -573,51 +588,133 @@ impl Router {
         if best.is_empty() {
             return Err(no_route());
         }
-        let (i, j) = best[(mix(key) % best.len() as u64) as usize];
-        let ps = sports[i];
-        topo.internal_path(gs, srep, sp, ps.part, &mut route);
-        route.resources.push(ps.out_res);
-        route.latency_s += ps.latency_s;
-        route.cap = route.cap.min(ps.cap);
-        match j {
-            None => {
-                let pp = gd.layout.part_index(ps.peer.part).unwrap_or(0);
-                topo.internal_path(gd, drep, pp, dp, &mut route);
-            }
-            Some(j) => {
-                let pd = dports[j];
-                let (Some(ts), Some(td)) = (topo.transit_id(ps.peer), topo.transit_id(pd.peer)) else {
-                    return Err(no_route());
-                };
-                let dist = self.dist_to(topo, td).to_vec();
-                let mut cur = ts;
-                let mut hop = 0u64;
-                loop {
-                    let (g, _) = topo.transit_of[cur as usize];
-                    route.latency_s += topo.groups[g as usize].switch_latency_s;
-                    if cur == td {
-                        break;
-                    }
-                    let want = dist[cur as usize].saturating_sub(1);
-                    let next: Vec<&(u32, u32, f64)> =
-                        topo.adj[cur as usize].iter().filter(|(v, _, _)| dist[*v as usize] == want).collect();
-                    if next.is_empty() {
-                        return Err(no_route());
-                    }
-                    let &&(v, res, lat) = &next[(mix(key ^ mix(hop + 1)) % next.len() as u64) as usize];
-                    route.resources.push(res);
-                    route.latency_s += lat;
-                    route.cap = route.cap.min(topo.resources[res as usize].capacity);
-                    cur = v;
-                    hop += 1;
+        let chosen: Vec<(usize, Option<usize>)> = match self.mode {
+            Ecmp::Split => best,
+            Ecmp::Hash => vec![best[(mix(key) % best.len() as u64) as usize]],
+        };
+        let w = 1.0 / chosen.len() as f64;
+        for (i, j) in chosen {
+            let ps = sports[i];
+            topo.internal_path(gs, srep, sp, ps.part, w, &mut acc);
+            acc.hop(ps.out_res, w, ps.latency_s);
+            match j {
+                None => {
+                    let pp = gd.layout.part_index(ps.peer.part).unwrap_or(0);
+                    topo.internal_path(gd, drep, pp, dp, w, &mut acc);
                 }
-                route.resources.push(pd.in_res);
-                route.latency_s += pd.latency_s;
-                route.cap = route.cap.min(pd.cap);
-                topo.internal_path(gd, drep, pd.part, dp, &mut route);
+                Some(j) => {
+                    let pd = dports[j];
+                    let (Some(ts), Some(td)) = (topo.transit_id(ps.peer), topo.transit_id(pd.peer)) else {
+                        return Err(no_route());
+                    };
+                    self.switch_paths(topo, ts, td, w, key, &mut acc)?;
+                    acc.hop(pd.in_res, w, pd.latency_s);
+                    topo.internal_path(gd, drep, pd.part, dp, w, &mut acc);
+                }
             }
         }
-        Ok(route)
+        Ok(acc.finish(topo))
+    }
+
+    /// Walk the equal-cost DAG from switch `ts` to switch `td`, splitting
+    /// weight `w` evenly at each branch (or following one hashed branch).
+    fn switch_paths(
+        &mut self,
+        topo: &Topology,
+        ts: u32,
+        td: u32,
+        w: f64,
+        key: u64,
+        acc: &mut PathAcc,
+    ) -> Result<(), SimError> {
+        let mode = self.mode;
+        let dist = self.dist_to(topo, td);
+        let mut frontier: Vec<(u32, f64)> = vec![(ts, w)];
+        let mut hop = 0u64;
+        loop {
+            let mut next: Vec<(u32, f64)> = Vec::new();
+            for &(u, fu) in &frontier {
+                let (g, _) = topo.transit_of[u as usize];
+                acc.latency += fu * topo.groups[g as usize].switch_latency_s;
+                if u == td {
+                    continue;
+                }
+                let want = dist[u as usize].saturating_sub(1);
+                let nbrs = topo.adj[u as usize].iter().filter(|(v, _, _)| dist[*v as usize] == want);
+                let k = nbrs.clone().count();
+                if k == 0 {
+                    return Err(SimError::NoRoute {
+                        from: format!("switch {u}"),
+                        to: format!("switch {td}"),
+                    });
+                }
+                match mode {
+                    Ecmp::Split => {
+                        let f = fu / k as f64;
+                        for &(v, res, lat) in nbrs {
+                            acc.hop(res, f, lat);
+                            next.push((v, f));
+                        }
+                    }
+                    Ecmp::Hash => {
+                        let pick = (mix(key ^ mix(hop + 1)) % k as u64) as usize;
+                        if let Some(&(v, res, lat)) = nbrs.clone().nth(pick) {
+                            acc.hop(res, fu, lat);
+                            next.push((v, fu));
+                        }
+                    }
+                }
+            }
+            if next.is_empty() {
+                return Ok(());
+            }
+            next.sort_unstable_by_key(|x| x.0);
+            next.dedup_by(|b, a| {
+                if a.0 == b.0 {
+                    a.1 += b.1;
+                    true
+                } else {
+                    false
+                }
+            });
+            frontier = next;
+            hop += 1;
+        }
+    }
+}
+
+/// Accumulates weighted hops while a route is built.
+#[derive(Default)]
+struct PathAcc {
+    hops: Vec<(u32, f64)>,
+    latency: f64,
+}
+
+impl PathAcc {
+    fn hop(&mut self, res: u32, w: f64, latency_s: f64) {
+        self.hops.push((res, w));
+        self.latency += w * latency_s;
+    }
+    fn finish(mut self, topo: &Topology) -> Route {
+        self.hops.sort_unstable_by_key(|h| h.0);
+        self.hops.dedup_by(|b, a| {
+            if a.0 == b.0 {
+                a.1 += b.1;
+                true
+            } else {
+                false
+            }
+        });
+        let cap = self
+            .hops
+            .iter()
+            .map(|&(r, f)| topo.resources[r as usize].capacity / f)
+            .fold(f64::INFINITY, f64::min);
+        Route {
+            hops: self.hops,
+            latency_s: self.latency,
+            cap,
+        }
     }
 }
 
