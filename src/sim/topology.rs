@@ -842,7 +842,9 @@ fn server_layout(g: &mut Group, sys: &System) {
 }
 
 /// Where a link attaches on a member of `g`: (part, share of the lanes).
-fn attach_parts(g: &Group, medium: Medium, lanes: u32) -> Vec<(Part, u32)> {
+/// `offset` rotates the first NIC, so a server's cables to several peers
+/// (all-to-all) continue round-robin where the previous peer's stopped.
+fn attach_parts(g: &Group, medium: Medium, lanes: u32, offset: u32) -> Vec<(Part, u32)> {
     if g.layout.parts == [Part::Whole] {
         return vec![(Part::Whole, lanes)];
     }
@@ -854,7 +856,7 @@ fn attach_parts(g: &Group, medium: Medium, lanes: u32) -> Vec<(Part, u32)> {
             // Cables go round-robin over the NICs.
             let n = g.nics;
             (0..n.min(lanes))
-                .map(|j| (Part::Nic(j as u16), lanes / n + u32::from(j < lanes % n)))
+                .map(|j| (Part::Nic(((j + offset) % n) as u16), lanes / n + u32::from(j < lanes % n)))
                 .collect()
         }
     }
@@ -935,7 +937,7 @@ fn expand_link(
                     let part = if server.nics > 0 {
                         Part::Nic(j as u16)
                     } else {
-                        attach_parts(server, link.medium, 1)[0].0
+                        attach_parts(server, link.medium, 1, 0)[0].0
                     };
                     let es = Endpoint {
                         group: if flipped { b } else { a },
@@ -959,9 +961,10 @@ fn expand_link(
     };
     // Cables of a member are dealt round-robin over its NICs; with several
     // peers (all-to-all), peer p's cables continue where p-1's stopped.
-    let pa = attach_parts(ga, link.medium, link.lanes);
-    let pb = attach_parts(gb, link.medium, link.lanes);
+    let all = link.pattern == WiringPattern::AllToAll;
     for (i, j) in pairs {
+        let pa = attach_parts(ga, link.medium, link.lanes, if all { j * link.lanes } else { 0 });
+        let pb = attach_parts(gb, link.medium, link.lanes, if all { i * link.lanes } else { 0 });
         let n = pa.len().max(pb.len());
         for c in 0..n {
             let (part_a, lanes_a) = pa[c % pa.len()];
@@ -1007,9 +1010,10 @@ fn choose_fold(groups: &mut [Group], conns: &[(Conn, ConnAttrs)], fold: Fold) ->
     if fold == Fold::None {
         return 1;
     }
+    // Compute groups set the candidates; other groups shard when they can.
     let g0 = groups
         .iter()
-        .filter(|g| !g.transit && g.count > 1)
+        .filter(|g| g.kind.role() == crate::model::NodeRole::Compute && g.count > 1)
         .fold(0, |acc, g| gcd(acc, g.count));
     if g0 <= 1 {
         return 1;
@@ -1025,10 +1029,11 @@ fn choose_fold(groups: &mut [Group], conns: &[(Conn, ConnAttrs)], fold: Fold) ->
             match first_violation(groups, &set, conns, f) {
                 None => return f,
                 Some(c) => {
-                    // Un-shard a transit group involved, if any; else give up on f.
-                    let cand = [c.a.group, c.b.group]
-                        .into_iter()
-                        .find(|&gi| groups[gi as usize].transit && groups[gi as usize].sharded);
+                    // Un-shard a non-compute group involved, if any; else give up on f.
+                    let cand = [c.a.group, c.b.group].into_iter().find(|&gi| {
+                        let g = &groups[gi as usize];
+                        g.sharded && g.kind.role() != crate::model::NodeRole::Compute
+                    });
                     match cand {
                         Some(gi) => groups[gi as usize].sharded = false,
                         None => break,
@@ -1252,4 +1257,84 @@ fn vertex_of(groups: &[Group], g: u32, member: u32, part: Part) -> Option<u32> {
     let g = groups.get(g as usize)?;
     let m = g.members.get(member as usize)?;
     Some(m.vbase + g.layout.part_index(part)? as u32)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sim::fixtures::{fat_tree, rail_fabric, reference_catalog};
+
+    fn physical_links(t: &Topology) -> u32 {
+        t.resources()
+            .iter()
+            .filter(|r| matches!(r.kind, ResourceKind::Link { .. }))
+            .map(|r| r.orbit)
+            .sum()
+    }
+
+    #[test]
+    fn folding_keeps_every_physical_link_counted() {
+        for plan in [fat_tree("dgx-h100", 16, 4, 4), rail_fabric("dgx-h100", 16, 4, 2)] {
+            let full = Topology::build(&plan, &reference_catalog(), Fold::None).unwrap();
+            let folded = Topology::build(&plan, &reference_catalog(), Fold::Auto).unwrap();
+            assert!(folded.fold() > 1);
+            assert_eq!(physical_links(&full), physical_links(&folded));
+        }
+        // 16 servers × 8 NICs to leaves, 4 leaves × 4 spines; two directions each.
+        let full = Topology::build(&fat_tree("dgx-h100", 16, 4, 4), &reference_catalog(), Fold::None).unwrap();
+        assert_eq!(physical_links(&full), 2 * (16 * 8 + 4 * 4));
+    }
+
+    #[test]
+    fn rail_wiring_puts_nic_j_on_rail_j() {
+        let plan = rail_fabric("dgx-h100", 8, 4, 0);
+        let t = Topology::build(&plan, &reference_catalog(), Fold::None).unwrap();
+        let g = &t.groups()[0];
+        for s in 0..8u32 {
+            let ports = t.ports_of(g, s);
+            assert_eq!(ports.len(), 8);
+            for p in ports {
+                let Part::Nic(j) = g.layout.parts[p.part as usize] else {
+                    panic!("rail attaches at NICs")
+                };
+                assert_eq!(p.peer.member, (s / 4) * 8 + j as u32);
+            }
+        }
+    }
+
+    #[test]
+    fn routes_take_the_gpus_own_nic_and_split_over_spines() {
+        let t = Topology::build(&fat_tree("dgx-h100", 8, 4, 4), &reference_catalog(), Fold::None).unwrap();
+        let mut r = Router::new();
+        let gpu = |m, d| Endpoint {
+            group: 0,
+            member: m,
+            part: Part::Device(d),
+        };
+        // Same leaf: GPU→NIC→leaf→NIC→GPU, no spine.
+        let same = r.route(&t, gpu(0, 3), gpu(1, 3), 0).unwrap();
+        assert_eq!(same.hops.len(), 4);
+        assert!((same.cap - 400e9 / 8.0 * INFINIBAND_EFFICIENCY).abs() < 1.0);
+        // Other leaf: through all 4 spines, a quarter each.
+        let far = r.route(&t, gpu(0, 3), gpu(7, 3), 0).unwrap();
+        assert_eq!(far.hops.len(), 4 + 8);
+        assert_eq!(far.hops.iter().filter(|h| (h.1 - 0.25).abs() < 1e-12).count(), 8);
+        let mut hash = Router::with_mode(Ecmp::Hash);
+        assert_eq!(hash.route(&t, gpu(0, 3), gpu(7, 3), 5).unwrap().hops.len(), 6);
+        // Unknown parts and members are errors, not panics.
+        assert!(r.route(&t, gpu(0, 9), gpu(1, 0), 0).is_err());
+        assert!(r.route(&t, gpu(99, 0), gpu(1, 0), 0).is_err());
+    }
+
+    #[test]
+    fn missing_catalog_entries_are_reported() {
+        let mut plan = fat_tree("no-such-system", 2, 1, 1);
+        assert!(matches!(
+            Topology::build(&plan, &reference_catalog(), Fold::Auto),
+            Err(SimError::Topology(_))
+        ));
+        plan.nodes[0].model = "dgx-h100".into();
+        plan.nodes[0].count = 0;
+        assert!(Topology::build(&plan, &reference_catalog(), Fold::Auto).is_err());
+    }
 }
