@@ -470,3 +470,33 @@ proptest! {
         prop_assert!((a - b).abs() <= 1e-6 * a + 2e-9, "{} vs {}", a, b);
     }
 }
+
+#[test]
+fn builtin_catalog_meets_its_calibration_targets() {
+    // The shipped catalog names the published figures; the simulator must
+    // reproduce them with the shipped hardware entries.
+    use clusterforge::model::Catalog;
+    let cat = Catalog::builtin();
+    let build = |plan: &Plan| Arc::new(Topology::build(plan, &cat, Fold::Auto).unwrap());
+    let cases = [
+        ("dgx-h100", Algorithm::Ring, "nccl_allreduce_busbw_8xh100_gbs"),
+        ("dgx-h100", Algorithm::Nvls, "nccl_allreduce_busbw_8xh100_nvls_gbs"),
+        ("dgx-a100-80gb", Algorithm::Ring, "nccl_allreduce_busbw_8xa100_gbs"),
+    ];
+    for (system, algo, key) in cases {
+        let want = cat.calibration(key, f64::NAN);
+        assert!(want.is_finite(), "catalog lacks {key}");
+        let t = build(&fat_tree(system, 1, 1, 0));
+        let c = allreduce(1, 8, algo, Bytes::from_gib(8.0));
+        let got = busbw_gbs(&c, run_collective(t, &c).unwrap());
+        println!("{key}: {got:.1} vs {want}");
+        assert!(within(got, want, 0.10), "{key}: {got} vs {want}");
+    }
+    let want = cat.calibration("ib_ndr_achieved_per_nic_gbs", f64::NAN);
+    let mut plan = fat_tree("dgx-h100", 4, 4, 0);
+    plan.nodes[1].model = "ib-ndr-qm9700".into();
+    let t = Arc::new(Topology::build(&plan, &cat, Fold::None).unwrap());
+    let c = allreduce(4, 1, Algorithm::Ring, Bytes::from_gib(4.0));
+    let got = busbw_gbs(&c, run_collective(t, &c).unwrap());
+    assert!(within(got, want, 0.10), "NDR per NIC {got} vs {want}");
+}
