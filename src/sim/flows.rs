@@ -110,7 +110,10 @@ pub struct FlowNet {
     /// Current load per resource (Σ w × rate), for checks and records.
     load: Vec<f64>,
     /// Physical bytes/s per record key, at the current rates.
-    key_rate: BTreeMap<RecordKey, f64>,
+    /// Record keys, and for each resource its slot in `keys` (if recorded).
+    keys: Vec<RecordKey>,
+    key_slot: Vec<Option<u32>>,
+    key_rate: Vec<f64>,
     records: Records,
     stats: NetStats,
     next_done: Option<SimTime>,
@@ -128,6 +131,8 @@ struct Scratch {
     members: Vec<u32>,
     level: Vec<f64>,
     prev_used: Vec<u32>,
+    dirty: Vec<u32>,
+    dirty_mark: Vec<bool>,
 }
 
 
@@ -158,6 +163,12 @@ impl FlowNet {
                 *caps.entry(k).or_default() += r.capacity * r.orbit as f64;
             }
         }
+        let keys: Vec<RecordKey> = caps.keys().copied().collect();
+        let key_slot = topo
+            .resources()
+            .iter()
+            .map(|r| record_key(r.kind).and_then(|k| keys.binary_search(&k).ok()).map(|i| i as u32))
+            .collect();
         for (k, c) in caps {
             records.set_capacity(k, c);
         }
@@ -169,7 +180,9 @@ impl FlowNet {
             flows: Vec::new(),
             landing: Vec::new(),
             load: vec![0.0; n],
-            key_rate: BTreeMap::new(),
+            key_rate: vec![0.0; keys.len()],
+            keys,
+            key_slot,
             records,
             stats: NetStats::default(),
             next_done: None,
@@ -352,8 +365,10 @@ impl FlowNet {
             self.stats.bytes_moved += moved * f.mult as f64;
         }
         let (t0, t1) = (self.now.as_secs(), to.as_secs());
-        for (&k, &rate) in &self.key_rate {
-            self.records.add(k, t0, t1, rate);
+        for (&k, &rate) in self.keys.iter().zip(&self.key_rate) {
+            if rate > 0.0 {
+                self.records.add(k, t0, t1, rate);
+            }
         }
         self.now = to;
     }
@@ -402,13 +417,10 @@ impl FlowNet {
                 self.stats.peak_utilization = self.stats.peak_utilization.max(self.load[r as usize] / c);
             }
         }
-        self.key_rate.clear();
-        for f in &self.flows {
-            for &(r, w) in &f.hops {
-                let rr = &res[r as usize];
-                if let Some(k) = record_key(rr.kind) {
-                    *self.key_rate.entry(k).or_default() += w * f.rate * rr.orbit as f64;
-                }
+        self.key_rate.iter_mut().for_each(|x| *x = 0.0);
+        for &r in &self.scratch.used {
+            if let Some(k) = self.key_slot[r as usize] {
+                self.key_rate[k as usize] += self.load[r as usize] * res[r as usize].orbit as f64;
             }
         }
         self.update_next();
@@ -460,6 +472,9 @@ fn progressive_fill(res: &[super::topology::Resource], flows: &mut [Flow], s: &m
     }
     s.level.clear();
     s.level.resize(nres, f64::INFINITY);
+    s.dirty.clear();
+    s.dirty_mark.clear();
+    s.dirty_mark.resize(nres, false);
     let mut heap: LevelHeap = BinaryHeap::with_capacity(s.used.len());
     for &r in &s.used {
         let c = res[r as usize].capacity;
@@ -500,22 +515,26 @@ fn progressive_fill(res: &[super::topology::Resource], flows: &mut [Flow], s: &m
                     if !frozen[fi] {
                         frozen[fi] = true;
                         left -= 1;
-                        freeze(fi, lv, flows, res, s, &mut heap);
+                        freeze(fi, lv, flows, s);
                     }
                 }
+                push_dirty(lv, res, s, &mut heap);
             }
             _ => {
                 let Some(&fi) = by_cap.get(ci) else { break };
                 let fi = fi as usize;
                 frozen[fi] = true;
                 left -= 1;
-                freeze(fi, cap_next, flows, res, s, &mut heap);
+                freeze(fi, cap_next, flows, s);
+                push_dirty(cap_next, res, s, &mut heap);
             }
         }
     }
 }
 
-fn freeze(fi: usize, rate: f64, flows: &mut [Flow], res: &[super::topology::Resource], s: &mut Scratch, heap: &mut LevelHeap) {
+/// Freeze flow `fi` at `rate`; the resources it crosses go on the dirty
+/// list so their saturation levels are recomputed once per batch.
+fn freeze(fi: usize, rate: f64, flows: &mut [Flow], s: &mut Scratch) {
     let f = &mut flows[fi];
     f.rate = rate;
     for &(r, w) in &f.hops {
@@ -523,15 +542,29 @@ fn freeze(fi: usize, rate: f64, flows: &mut [Flow], res: &[super::topology::Reso
         s.frozen[ri] += w * rate;
         s.wsum[ri] -= w;
         s.unfrozen[ri] -= 1;
+        if !s.dirty_mark[ri] {
+            s.dirty_mark[ri] = true;
+            s.dirty.push(r);
+        }
+    }
+}
+
+/// New saturation levels of the resources touched since the last batch.
+fn push_dirty(floor: f64, res: &[super::topology::Resource], s: &mut Scratch, heap: &mut LevelHeap) {
+    for i in 0..s.dirty.len() {
+        let r = s.dirty[i];
+        let ri = r as usize;
+        s.dirty_mark[ri] = false;
         let c = res[ri].capacity;
-        if s.unfrozen[ri] > 0 && c.is_finite() && rate.is_finite() {
-            let lv = ((c - s.frozen[ri]).max(0.0) / s.wsum[ri].max(1e-300)).max(rate);
+        if s.unfrozen[ri] > 0 && c.is_finite() && floor.is_finite() {
+            let lv = ((c - s.frozen[ri]).max(0.0) / s.wsum[ri].max(1e-300)).max(floor);
             s.level[ri] = lv;
             heap.push(Reverse((lv.to_bits(), r)));
         } else {
             s.level[ri] = f64::INFINITY;
         }
     }
+    s.dirty.clear();
 }
 
 #[cfg(test)]
