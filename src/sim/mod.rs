@@ -1,13 +1,29 @@
-//! The simulator: pure and deterministic, no egui, no file I/O.
-//!
-//! This branch (`serve`) adds serving, data pipelines and cost; the engine,
-//! topology and flows come from the `sim` branch.
+//! The simulation core: a discrete-event engine, the network built from a
+//! plan, flow-level bandwidth sharing, collective communication, compute
+//! roofline and utilization records; serving, data pipelines and cost (TCO). Pure Rust, deterministic for a seed;
+//! no GUI, no file I/O. See docs/sim-core.md for the method.
 
+pub mod bench;
+pub mod collectives;
+pub mod compute;
 pub mod cost;
 pub mod data;
+pub mod engine;
 pub mod error;
+pub mod fixtures;
+pub mod flows;
 pub mod progress;
+pub mod records;
 pub mod serving;
+pub mod topology;
 
+pub use collectives::{
+    Algorithm, Collective, CollectiveKind, CollectivePlan, GroupSpec, NetSim, Participants, Phase, collective_time,
+};
+pub use compute::{op_time, OpCost};
+pub use engine::{EventQueue, Limits, Model, Scheduler, SimTime, Simulation};
 pub use error::SimError;
+pub use flows::{Completion, FlowId, FlowNet, FlowSpec, NetStats};
 pub use progress::Progress;
+pub use records::{RecordKey, Records, Series};
+pub use topology::{Ecmp, Endpoint, Fold, Part, Resource, ResourceKind, Route, Router, Topology};
