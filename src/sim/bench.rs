@@ -73,6 +73,12 @@ pub fn benches() -> Vec<Bench> {
             "",
             || allreduce_wall(2048, Fold::None),
         ),
+        Bench::new(
+            "serve_1h_10k_rps_s",
+            "one simulated hour of 10,000 req/s on 64 H100 (8 x DGX H100, Llama-3-8B FP8, continuous batching): wall s",
+            "< 5 s",
+            crate::sim::serving::bench::bench_serve_1h_10k_rps_s,
+        ),
     ]
 }
 
