@@ -1,12 +1,26 @@
 //! A log-bucketed latency histogram: bounded memory for millions of requests,
-//! percentiles within 0.25 % relative error.
+//! percentiles within 0.3 % relative error. Buckets come straight from the
+//! bits of the f64 (exponent + top 7 mantissa bits: 128 buckets per octave),
+//! so adding a sample costs no logarithm.
 
 use serde::{Deserialize, Serialize};
 
-const MIN_S: f64 = 1e-6;
-const DECADES: usize = 12;
-const PER_DECADE: usize = 400;
-const BINS: usize = DECADES * PER_DECADE;
+/// Smallest bucketed value 2^-20 s (~1 µs); largest 2^17 s (~36 h).
+const MIN_EXP: i64 = -20;
+const OCTAVES: usize = 37;
+const SUB_BITS: u32 = 7;
+const BINS: usize = OCTAVES << SUB_BITS;
+const BASE: i64 = (1023 + MIN_EXP) << SUB_BITS;
+
+fn index(v: f64) -> usize {
+    let k = (v.to_bits() >> (52 - SUB_BITS)) as i64 - BASE;
+    if k < 0 { 0 } else { (k as usize + 1).min(BINS + 1) }
+}
+
+/// Lower edge of bucket `i` (≥ 1).
+fn lower(i: usize) -> f64 {
+    f64::from_bits((((i as i64 - 1) + BASE) as u64) << (52 - SUB_BITS))
+}
 
 #[derive(Clone, Debug)]
 pub struct Hist {
@@ -40,12 +54,7 @@ pub struct Percentiles {
 impl Hist {
     pub fn add(&mut self, v: f64) {
         let v = if v.is_finite() { v.max(0.0) } else { 0.0 };
-        let idx = if v < MIN_S {
-            0
-        } else {
-            (((v / MIN_S).log10() * PER_DECADE as f64) as usize + 1).min(BINS + 1)
-        };
-        self.bins[idx] += 1;
+        self.bins[index(v)] += 1;
         self.n += 1;
         self.sum += v;
         self.max = self.max.max(v);
@@ -67,9 +76,7 @@ impl Hist {
                     return 0.0;
                 }
                 // Geometric middle of the bin.
-                let lo = MIN_S * 10f64.powf((i - 1) as f64 / PER_DECADE as f64);
-                let hi = MIN_S * 10f64.powf(i as f64 / PER_DECADE as f64);
-                return (lo * hi).sqrt().min(self.max);
+                return (lower(i) * lower(i + 1)).sqrt().min(self.max);
             }
         }
         self.max
@@ -79,12 +86,7 @@ impl Hist {
         if self.n == 0 {
             return 0.0;
         }
-        let idx = if v < MIN_S {
-            0
-        } else {
-            (((v / MIN_S).log10() * PER_DECADE as f64) as usize + 1).min(BINS + 1)
-        };
-        self.bins[..=idx].iter().sum::<u64>() as f64 / self.n as f64
+        self.bins[..=index(v.max(0.0))].iter().sum::<u64>() as f64 / self.n as f64
     }
     pub fn percentiles(&self) -> Percentiles {
         Percentiles {

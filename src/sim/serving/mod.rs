@@ -113,7 +113,6 @@ enum State {
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 struct Dec {
-    finish_k: u64,
     arrival_ns: u64,
     first_ns: u64,
     prompt: u32,
@@ -137,7 +136,11 @@ struct Replica {
     /// Σ(prompt + 1 − k_enter) over decoding sequences: Σctx = s + b·k.
     s: i64,
     kv_reserved: u64,
-    decoding: BinaryHeap<Reverse<Dec>>,
+    /// Decoding sequences by finishing step → slot in `slots` (small heap
+    /// entries keep the sift cheap).
+    decoding: BinaryHeap<Reverse<(u64, u32)>>,
+    slots: Vec<Dec>,
+    free: Vec<u32>,
     prefilling: VecDeque<Pre>,
     /// Prefill requests that finish at the end of the current step.
     completing: usize,
@@ -319,6 +322,8 @@ pub fn simulate_serve_stage(
                 s: 0,
                 kv_reserved: 0,
                 decoding: BinaryHeap::new(),
+                slots: Vec::new(),
+                free: Vec::new(),
                 prefilling: VecDeque::new(),
                 completing: 0,
                 step_tokens: 0,
@@ -434,7 +439,9 @@ pub fn simulate_serve_stage(
         // Time series integration over [t_last, now).
         if now > t_last {
             let (a, b) = (t_last as f64 * 1e-9, now as f64 * 1e-9);
-            Series::integrate(&mut series.queue, series.width, a, b, queue.len() as f64);
+            if !queue.is_empty() {
+                Series::integrate(&mut series.queue, series.width, a, b, queue.len() as f64);
+            }
             Series::integrate(&mut series.up, series.width, a, b, up_count as f64);
             t_last = now;
         }
@@ -529,11 +536,13 @@ pub fn simulate_serve_stage(
                             if r.b > 0 {
                                 r.k += 1;
                             }
-                            while let Some(Reverse(d)) = r.decoding.peek().copied() {
-                                if d.finish_k > r.k {
+                            while let Some(&Reverse((finish_k, slot))) = r.decoding.peek() {
+                                if finish_k > r.k {
                                     break;
                                 }
                                 r.decoding.pop();
+                                r.free.push(slot);
+                                let d = r.slots[slot as usize];
                                 r.s -= (d.prompt as i64 + 1) - d.k_enter as i64;
                                 r.b -= 1;
                                 r.kv_reserved -= (d.prompt + d.output) as u64;
@@ -547,14 +556,24 @@ pub fn simulate_serve_stage(
                                     completed += 1;
                                     slo_ok += finish(p.arrival_ns, now, now, p.output, &mut ttft, &mut tpot, &mut e2e);
                                 } else {
-                                    r.decoding.push(Reverse(Dec {
-                                        finish_k: r.k + p.output as u64 - 1,
+                                    let d = Dec {
                                         arrival_ns: p.arrival_ns,
                                         first_ns: now,
                                         prompt: p.prompt,
                                         output: p.output,
                                         k_enter: r.k,
-                                    }));
+                                    };
+                                    let slot = match r.free.pop() {
+                                        Some(i) => {
+                                            r.slots[i as usize] = d;
+                                            i
+                                        }
+                                        None => {
+                                            r.slots.push(d);
+                                            (r.slots.len() - 1) as u32
+                                        }
+                                    };
+                                    r.decoding.push(Reverse((r.k + p.output as u64 - 1, slot)));
                                     r.s += (p.prompt as i64 + 1) - r.k as i64;
                                     r.b += 1;
                                 }
