@@ -181,3 +181,37 @@ fn int8_claim_four_times_smaller_two_times_faster_and_where_it_fails() {
         println!("{w:<60} {a:>9.2}x {b:>9.2}x");
     }
 }
+
+/// Every preset's serving and data stages simulate end to end (periods
+/// shortened to keep the test fast in debug builds).
+#[test]
+fn preset_serving_and_data_stages_simulate() {
+    use clusterforge::report::presets::PRESETS;
+    use clusterforge::sim::data::simulate_data_stage;
+    let catalog = Catalog::builtin();
+    let mut served = 0;
+    for p in PRESETS {
+        let plan = p.plan().unwrap_or_else(|e| panic!("{e}"));
+        for stage in &plan.stages {
+            match &stage.kind {
+                StageKind::Serve(s) => {
+                    let mut s = s.clone();
+                    s.duration_s = s.duration_s.min(120.0);
+                    let r = simulate_serve_stage(&plan, stage, &s, &catalog, 7, &Progress::new())
+                        .unwrap_or_else(|e| panic!("{} / {}: {e}", p.id, stage.id));
+                    assert!(r.requests_completed > 0, "{} / {}", p.id, stage.id);
+                    assert!(r.cost_usd > 0.0 && r.cost_usd.is_finite(), "{} / {}", p.id, stage.id);
+                    served += 1;
+                }
+                StageKind::Ingest(d) | StageKind::Preprocess(d) => {
+                    let r = simulate_data_stage(&plan, stage, d, &catalog)
+                        .unwrap_or_else(|e| panic!("{} / {}: {e}", p.id, stage.id));
+                    assert!(r.duration_s > 0.0 && r.duration_s.is_finite(), "{} / {}", p.id, stage.id);
+                    assert!(r.bytes_read > 0.0 && r.bytes_written > 0.0);
+                }
+                _ => {}
+            }
+        }
+    }
+    assert!(served >= 6, "{served} serving stages");
+}
