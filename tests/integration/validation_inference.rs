@@ -11,11 +11,26 @@ use std::path::Path;
 /// (case id, metric, published value, scenario).
 const CASES: &[(&str, &str, f64, Scenario)] = &[
     // MLPerf Inference v4.1 datacenter closed, NVIDIA, 8x H100-SXM-80GB, FP8.
-    ("mlperf41-llama2-70b-8xh100-offline", "tokens_per_second", 24525.0, Scenario::Offline),
+    (
+        "mlperf41-llama2-70b-8xh100-offline",
+        "tokens_per_second",
+        24525.0,
+        Scenario::Offline,
+    ),
     // Same, server scenario (TTFT p99 <= 2 s, TPOT p99 <= 200 ms).
-    ("mlperf41-llama2-70b-8xh100-server", "tokens_per_second", 21606.0, Scenario::Server),
+    (
+        "mlperf41-llama2-70b-8xh100-server",
+        "tokens_per_second",
+        21606.0,
+        Scenario::Server,
+    ),
     // MLPerf Inference datacenter closed, per-accelerator, INT8.
-    ("mlperf-resnet50-1xh100-offline", "samples_per_second", 88714.0, Scenario::Offline),
+    (
+        "mlperf-resnet50-1xh100-offline",
+        "samples_per_second",
+        88714.0,
+        Scenario::Offline,
+    ),
 ];
 
 #[derive(Clone, Copy, Debug)]
@@ -42,7 +57,9 @@ fn run_case(id: &str, scenario: Scenario) -> ServingResult {
         .iter()
         .find(|s| matches!(s.kind, StageKind::Serve(_)))
         .unwrap_or_else(|| panic!("{id} has no serving stage"));
-    let StageKind::Serve(s) = &stage.kind else { unreachable!() };
+    let StageKind::Serve(s) = &stage.kind else {
+        unreachable!()
+    };
     let progress = Progress::new();
     match scenario {
         Scenario::Offline => simulate_serve_stage(&plan, stage, s, &catalog, plan.settings.seed, &progress),
@@ -66,7 +83,10 @@ fn inference_cases_within_bounds() {
         let err = (predicted - published) / published * 100.0;
         rows.push((id, metric, published, predicted, err));
     }
-    println!("\n{:<40} {:<20} {:>12} {:>12} {:>8}", "case", "metric", "published", "predicted", "error %");
+    println!(
+        "\n{:<40} {:<20} {:>12} {:>12} {:>8}",
+        "case", "metric", "published", "predicted", "error %"
+    );
     for (id, m, p, q, e) in &rows {
         println!("{id:<40} {m:<20} {p:>12.0} {q:>12.0} {e:>+8.1}");
     }
@@ -83,9 +103,12 @@ fn inference_cases_within_bounds() {
 /// Size and speed of INT8 against FP32 (and FP16) for one model on one device.
 fn int8_vs(model: ModelSpec, system: &str, baseline: Precision, batch: u32) -> (f64, f64) {
     let catalog = Catalog::builtin();
-    let plan = load_plan(&Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/validation/mlperf-resnet50-1xh100-offline.ron"))
-        .unwrap_or_else(|e| panic!("{e}"));
-    let StageKind::Serve(base) = &plan.stages[0].kind else { unreachable!() };
+    let plan =
+        load_plan(&Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/validation/mlperf-resnet50-1xh100-offline.ron"))
+            .unwrap_or_else(|e| panic!("{e}"));
+    let StageKind::Serve(base) = &plan.stages[0].kind else {
+        unreachable!()
+    };
     let sys = catalog.system(system).unwrap_or_else(|| panic!("{system}"));
     let cost = |q: Precision| {
         let mut s = base.clone();
@@ -95,10 +118,9 @@ fn int8_vs(model: ModelSpec, system: &str, baseline: Precision, batch: u32) -> (
     };
     let (a, b) = (cost(baseline), cost(Precision::Int8));
     match (a, b) {
-        (perf::StepCost::PerSample(a), perf::StepCost::PerSample(b)) => (
-            a.model_bytes / b.model_bytes,
-            a.batch_time(batch) / b.batch_time(batch),
-        ),
+        (perf::StepCost::PerSample(a), perf::StepCost::PerSample(b)) => {
+            (a.model_bytes / b.model_bytes, a.batch_time(batch) / b.batch_time(batch))
+        }
         (perf::StepCost::Llm(a), perf::StepCost::Llm(b)) => {
             // One decode step of `batch` sequences at 1,000 tokens of context.
             let ctx = batch as f64 * 1000.0;
@@ -206,7 +228,12 @@ fn preset_serving_and_data_stages_simulate() {
                 StageKind::Ingest(d) | StageKind::Preprocess(d) => {
                     let r = simulate_data_stage(&plan, stage, d, &catalog)
                         .unwrap_or_else(|e| panic!("{} / {}: {e}", p.id, stage.id));
-                    assert!(r.duration_s > 0.0 && r.duration_s.is_finite(), "{} / {}", p.id, stage.id);
+                    assert!(
+                        r.duration_s > 0.0 && r.duration_s.is_finite(),
+                        "{} / {}",
+                        p.id,
+                        stage.id
+                    );
                     assert!(r.bytes_read > 0.0 && r.bytes_written > 0.0);
                 }
                 _ => {}

@@ -63,8 +63,11 @@ fn invalid(msg: String) -> SimError {
     SimError::Invalid(msg)
 }
 
+/// Cloud prices of one member: on-demand, reserved, spot (USD per hour).
+type CloudPrices = (f64, Option<f64>, Option<f64>);
+
 /// Purchase price and peak power of one member of a node.
-fn member_price_power(catalog: &Catalog, kind: NodeKind, model: &str) -> (f64, f64, Option<(f64, Option<f64>, Option<f64>)>) {
+fn member_price_power(catalog: &Catalog, kind: NodeKind, model: &str) -> (f64, f64, Option<CloudPrices>) {
     match kind.role() {
         NodeRole::Compute => catalog
             .system(model)
@@ -121,14 +124,23 @@ pub fn spot_slowdown(preemptions_per_hour: f64) -> f64 {
 
 /// Hourly cost of node group `node_id` (all `count` members) at `utilization`
 /// (0..1, the fraction of peak power drawn above idle).
-pub fn hourly_cost_usd(plan: &Plan, catalog: &Catalog, node_id: &NodeId, utilization: f64) -> Result<NodeHourly, SimError> {
+pub fn hourly_cost_usd(
+    plan: &Plan,
+    catalog: &Catalog,
+    node_id: &NodeId,
+    utilization: f64,
+) -> Result<NodeHourly, SimError> {
     let node = plan
         .node(node_id)
         .ok_or_else(|| invalid(format!("node '{node_id}' does not exist")))?;
     let site = plan
         .site(&node.site)
         .ok_or_else(|| invalid(format!("node '{}' is in unknown site '{}'", node.id, node.site)))?;
-    let u = if utilization.is_finite() { utilization.clamp(0.0, 1.0) } else { 0.0 };
+    let u = if utilization.is_finite() {
+        utilization.clamp(0.0, 1.0)
+    } else {
+        0.0
+    };
     let count = node.count as f64;
     let (price, power_w, cloud) = member_price_power(catalog, node.kind, &node.model);
     let it_kw = power_w * count * (IDLE_POWER_FRACTION + (1.0 - IDLE_POWER_FRACTION) * u) / 1000.0;
@@ -375,18 +387,18 @@ pub fn compare_deployments(
     utilization: f64,
     horizon_months: u32,
 ) -> Result<DeploymentComparison, SimError> {
-    let u = if utilization.is_finite() { utilization.clamp(0.0, 1.0) } else { 0.0 };
+    let u = if utilization.is_finite() {
+        utilization.clamp(0.0, 1.0)
+    } else {
+        0.0
+    };
     let onprem_site = plan.sites.iter().find_map(|s| match &s.kind {
         SiteKind::OnPrem(o) => Some(o.clone()),
         _ => None,
     });
     let (price_kwh, pue, ops_per_kw_month) = match &onprem_site {
         Some(o) => (o.power_usd_per_kwh, o.pue.max(1.0), None),
-        None => (
-            DEFAULT_POWER_USD_PER_KWH,
-            DEFAULT_PUE,
-            Some(COLO_USD_PER_KW_MONTH),
-        ),
+        None => (DEFAULT_POWER_USD_PER_KWH, DEFAULT_PUE, Some(COLO_USD_PER_KW_MONTH)),
     };
     let mut cmp = DeploymentComparison {
         horizon_months,
@@ -462,7 +474,11 @@ pub fn compare_deployments(
     // Utilization u* where owning and renting cost the same over the horizon:
     // capex + m·(fixed + var·u) = m·rent_full·u.
     let m = months as f64;
-    let rent_full = if u > 0.0 { rent_monthly / u } else { full_rent(plan, catalog) };
+    let rent_full = if u > 0.0 {
+        rent_monthly / u
+    } else {
+        full_rent(plan, catalog)
+    };
     let own_at = |uu: f64| {
         let mut own = 0.0;
         for n in plan.nodes.iter().filter(|n| n.kind.role() == NodeRole::Compute) {

@@ -125,7 +125,12 @@ pub fn simulate_data(plan: &Plan, stage_id: &StageId, catalog: &Catalog) -> Resu
     simulate_data_stage(plan, stage, d, catalog)
 }
 
-pub fn simulate_data_stage(plan: &Plan, stage: &Stage, d: &DataStage, catalog: &Catalog) -> Result<DataResult, SimError> {
+pub fn simulate_data_stage(
+    plan: &Plan,
+    stage: &Stage,
+    d: &DataStage,
+    catalog: &Catalog,
+) -> Result<DataResult, SimError> {
     let raw = d.dataset_tb.max(0.0) * 1e12;
     let src = plan
         .node(&d.source)
@@ -174,7 +179,10 @@ pub fn simulate_data_stage(plan: &Plan, stage: &Stage, d: &DataStage, catalog: &
     let cache_hit = src.cache_hit_ratio.unwrap_or(0.0).clamp(0.0, 0.99);
     let src_bw = src_m.read_gbs * 1e9 * src.count.max(1) as f64 / (1.0 - cache_hit);
     limits.push((format!("read from {}", src.name), src_bw / in_ratio));
-    limits.push((format!("write to {}", dst.name), dst_m.write_gbs * 1e9 * dst.count.max(1) as f64 / out_ratio));
+    limits.push((
+        format!("write to {}", dst.name),
+        dst_m.write_gbs * 1e9 * dst.count.max(1) as f64 / out_ratio,
+    ));
     if nic_bps > 0.0 {
         limits.push(("worker network".into(), nic_bps / (in_ratio + out_ratio)));
     }
@@ -207,7 +215,10 @@ pub fn simulate_data_stage(plan: &Plan, stage: &Stage, d: &DataStage, catalog: &
         let req_limit = dst_m.write_requests_per_s * parts.min(1e4);
         let file = output / parts;
         let puts_per_file = (file / OBJECT_GET_BYTES).ceil().max(1.0);
-        limits.push(("object-store PUT rate".into(), req_limit * (file / puts_per_file) / out_ratio));
+        limits.push((
+            "object-store PUT rate".into(),
+            req_limit * (file / puts_per_file) / out_ratio,
+        ));
     }
     let (bottleneck, rate) = limits
         .iter()

@@ -30,7 +30,10 @@ fn codecs_trade_ratio_for_cpu() {
     let (z, zc, _) = codec_facts(Codec::Zstd);
     let (s, sc, _) = codec_facts(Codec::Snappy);
     assert!(g > z && z > s && s > 1.0);
-    assert!(zc > 10.0 * codec_facts(Codec::Gzip).1, "gzip compresses ~16x slower than zstd");
+    assert!(
+        zc > 10.0 * codec_facts(Codec::Gzip).1,
+        "gzip compresses ~16x slower than zstd"
+    );
     assert!(sc > 300.0);
     assert!(stored_bytes(1e12, DataFormat::Csv, Codec::Gzip) < stored_bytes(1e12, DataFormat::Csv, Codec::Snappy));
 }

@@ -70,9 +70,17 @@ pub fn rate_at(pattern: Arrival, mean: f64, t: f64) -> f64 {
 }
 
 fn burst_params(factor: f64, on_fraction: f64) -> (f64, f64) {
-    let on = if on_fraction.is_finite() { on_fraction.clamp(0.01, 0.99) } else { 0.5 };
+    let on = if on_fraction.is_finite() {
+        on_fraction.clamp(0.01, 0.99)
+    } else {
+        0.5
+    };
     // The on phase cannot carry more than the whole mean.
-    let f = if factor.is_finite() { factor.clamp(1.0, 1.0 / on) } else { 1.0 };
+    let f = if factor.is_finite() {
+        factor.clamp(1.0, 1.0 / on)
+    } else {
+        1.0
+    };
     (f, on)
 }
 
@@ -190,8 +198,14 @@ mod tests {
         assert!((mean - 500.0).abs() < 15.0, "mean {mean}");
         assert!((cv - 1.0).abs() < 0.1, "cv {cv}");
         // Deterministic for a seed, different across seeds.
-        assert_eq!(count(Arrival::Poisson, 0.0, 50.0, 7), count(Arrival::Poisson, 0.0, 50.0, 7));
-        assert_ne!(count(Arrival::Poisson, 0.0, 50.0, 7), count(Arrival::Poisson, 0.0, 50.0, 8));
+        assert_eq!(
+            count(Arrival::Poisson, 0.0, 50.0, 7),
+            count(Arrival::Poisson, 0.0, 50.0, 7)
+        );
+        assert_ne!(
+            count(Arrival::Poisson, 0.0, 50.0, 7),
+            count(Arrival::Poisson, 0.0, 50.0, 8)
+        );
     }
 
     #[test]

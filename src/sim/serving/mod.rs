@@ -356,7 +356,14 @@ pub fn simulate_serve_stage(
         heap.push(Reverse((tick_ns, EV_TICK, 0)));
     }
 
-    let mut arrivals = ArrivalGen::new(seed, s.arrival, s.rate_rps, s.prompt_tokens, s.output_tokens, s.duration_s);
+    let mut arrivals = ArrivalGen::new(
+        seed,
+        s.arrival,
+        s.rate_rps,
+        s.prompt_tokens,
+        s.output_tokens,
+        s.duration_s,
+    );
     let mut queue: VecDeque<Request> = VecDeque::new();
     let (mut ttft, mut tpot, mut e2e) = (Hist::default(), Hist::default(), Hist::default());
     let (mut arrived, mut completed, mut rejected, mut slo_ok) = (0u64, 0u64, 0u64, 0u64);
@@ -377,21 +384,22 @@ pub fn simulate_serve_stage(
     let tpot_slo = s.tpot_slo_s;
 
     // Record a finished request.
-    let finish = |arrival: u64, first: u64, done: u64, output: u32, ttft: &mut Hist, tpot: &mut Hist, e2e: &mut Hist| {
-        let a = (first - arrival + rtt_ns) as f64 * 1e-9;
-        let e = (done - arrival + rtt_ns) as f64 * 1e-9;
-        let p = if output > 1 {
-            (done - first) as f64 * 1e-9 / (output - 1) as f64
-        } else {
-            0.0
+    let finish =
+        |arrival: u64, first: u64, done: u64, output: u32, ttft: &mut Hist, tpot: &mut Hist, e2e: &mut Hist| {
+            let a = (first - arrival + rtt_ns) as f64 * 1e-9;
+            let e = (done - arrival + rtt_ns) as f64 * 1e-9;
+            let p = if output > 1 {
+                (done - first) as f64 * 1e-9 / (output - 1) as f64
+            } else {
+                0.0
+            };
+            ttft.add(a);
+            e2e.add(e);
+            if output > 1 {
+                tpot.add(p);
+            }
+            (a <= ttft_slo && p <= tpot_slo) as u64
         };
-        ttft.add(a);
-        e2e.add(e);
-        if output > 1 {
-            tpot.add(p);
-        }
-        (a <= ttft_slo && p <= tpot_slo) as u64
-    };
 
     loop {
         events += 1;
@@ -459,12 +467,14 @@ pub fn simulate_serve_stage(
             }
             arrivals.advance();
             // Serverless activator: a request with nothing up starts a replica.
-            if autoscale && up_count + starting == 0 && limit_up > 0 {
-                if let Some(i) = reps.iter().position(|r| r.state == State::Off) {
-                    reps[i].state = State::Starting;
-                    starting += 1;
-                    heap.push(Reverse((now + cold_ns, EV_READY, i as u32)));
-                }
+            if autoscale
+                && up_count + starting == 0
+                && limit_up > 0
+                && let Some(i) = reps.iter().position(|r| r.state == State::Off)
+            {
+                reps[i].state = State::Starting;
+                starting += 1;
+                heap.push(Reverse((now + cold_ns, EV_READY, i as u32)));
             }
             while let Some(i) = idle.pop() {
                 if reps[i as usize].state == State::Idle {
@@ -547,7 +557,8 @@ pub fn simulate_serve_stage(
                                 r.b -= 1;
                                 r.kv_reserved -= (d.prompt + d.output) as u64;
                                 completed += 1;
-                                slo_ok += finish(d.arrival_ns, d.first_ns, now, d.output, &mut ttft, &mut tpot, &mut e2e);
+                                slo_ok +=
+                                    finish(d.arrival_ns, d.first_ns, now, d.output, &mut ttft, &mut tpot, &mut e2e);
                             }
                             for _ in 0..r.completing {
                                 let Some(p) = r.prefilling.pop_front() else { break };
@@ -667,10 +678,18 @@ pub fn simulate_serve_stage(
         ttft_s: ttft.percentiles(),
         tpot_s: tpot.percentiles(),
         e2e_s: e2e.percentiles(),
-        slo_attainment: if completed > 0 { slo_ok as f64 / completed as f64 } else { 0.0 },
+        slo_attainment: if completed > 0 {
+            slo_ok as f64 / completed as f64
+        } else {
+            0.0
+        },
         max_replicas_up: peak_up,
         network_rtt_s: rtt,
-        compute_bound_fraction: if steps > 0 { compute_steps as f64 / steps as f64 } else { 0.0 },
+        compute_bound_fraction: if steps > 0 {
+            compute_steps as f64 / steps as f64
+        } else {
+            0.0
+        },
         ttft_cdf: ttft.cdf(50),
         events,
         ..Default::default()
@@ -685,7 +704,8 @@ pub fn simulate_serve_stage(
         res.queue_len.push((t0, series.queue[i] / w));
         res.replicas_series.push((t0, series.up[i] / w));
         let up = series.up[i];
-        res.utilization_series.push((t0, if up > 0.0 { (series.busy[i] / up).min(1.0) } else { 0.0 }));
+        res.utilization_series
+            .push((t0, if up > 0.0 { (series.busy[i] / up).min(1.0) } else { 0.0 }));
     }
 
     // Cost and energy per pool, through the cost module.
@@ -698,7 +718,11 @@ pub fn simulate_serve_stage(
             .fold((0, 0), |(b, u), r| (b + r.busy_ns, u + r.up_ns));
         busy_all += busy;
         up_all += up;
-        let util = if up > 0 { (busy as f64 / up as f64).min(1.0) } else { 0.0 };
+        let util = if up > 0 {
+            (busy as f64 / up as f64).min(1.0)
+        } else {
+            0.0
+        };
         let replica_hours = up as f64 * 1e-9 / 3600.0;
         let h = cost::hourly_cost_usd(plan, catalog, &p.node.id, util)?;
         let members = p.node.count.max(1) as f64;
@@ -714,7 +738,11 @@ pub fn simulate_serve_stage(
             .and_then(|s| s.cloud.as_ref())
             .and_then(|c| c.usd_per_million_requests)
             .unwrap_or(0.0);
-        let share = if total > 0 { p.replicas as f64 / total as f64 } else { 0.0 };
+        let share = if total > 0 {
+            p.replicas as f64 / total as f64
+        } else {
+            0.0
+        };
         let pool_cost = pool_cost + fee * completed as f64 * share / 1e6;
         res.cost_usd += pool_cost;
         res.energy_kwh += energy;
@@ -737,7 +765,11 @@ pub fn simulate_serve_stage(
         });
     }
     res.model_bytes = model_bytes;
-    res.utilization = if up_all > 0 { busy_all as f64 / up_all as f64 } else { 0.0 };
+    res.utilization = if up_all > 0 {
+        busy_all as f64 / up_all as f64
+    } else {
+        0.0
+    };
     if tokens > 0 {
         res.cost_per_million_tokens_usd = res.cost_usd / (tokens as f64 / 1e6);
     }
@@ -772,7 +804,11 @@ fn diagnose(r: &ServingResult, s: &ServeStage) -> String {
             "TTFT p99 {:.2} s misses the {:.2} s target (queueing{}); add replicas or lower the batch limit",
             r.ttft_s.p99,
             s.ttft_slo_s,
-            if s.autoscaling.is_some() { " and cold starts" } else { "" }
+            if s.autoscaling.is_some() {
+                " and cold starts"
+            } else {
+                ""
+            }
         )
     } else if r.slo_attainment < 0.99 && r.tpot_s.p99 > s.tpot_slo_s {
         format!(
@@ -789,7 +825,12 @@ fn diagnose(r: &ServingResult, s: &ServeStage) -> String {
 }
 
 /// Start an LLM step: admit, plan decode + chunked prefill, return its time.
-fn start_llm_step(r: &mut Replica, c: &LlmCost, queue: &mut VecDeque<Request>, rejected: &mut u64) -> Option<(f64, bool)> {
+fn start_llm_step(
+    r: &mut Replica,
+    c: &LlmCost,
+    queue: &mut VecDeque<Request>,
+    rejected: &mut u64,
+) -> Option<(f64, bool)> {
     let cap = c.kv_capacity_tokens as u64;
     while let Some(q) = queue.front().copied() {
         let need = (q.prompt + q.output) as u64;

@@ -89,7 +89,10 @@ impl ModelFacts {
                 let mats = if t.gated_ffn { 3.0 } else { 2.0 };
                 let attn = h * h * 2.0 + 2.0 * h * kv_heads * head_dim;
                 let ffn_p = mats * h * ffn;
-                let (experts, top_k) = t.moe.map(|m| (m.experts.max(1) as f64, m.top_k.max(1) as f64)).unwrap_or((1.0, 1.0));
+                let (experts, top_k) = t
+                    .moe
+                    .map(|m| (m.experts.max(1) as f64, m.top_k.max(1) as f64))
+                    .unwrap_or((1.0, 1.0));
                 let layers = t.layers as f64;
                 let emb = 2.0 * t.vocab as f64 * h;
                 Some(ModelFacts {
@@ -256,12 +259,21 @@ fn replica_hw(
     efficiency: f64,
 ) -> Result<ReplicaHw, SimError> {
     let (used, peak) = dev.peak_tflops.effective(q).ok_or_else(|| {
-        SimError::Invalid(format!("device '{}' has no compute path for {} or wider", dev.id, q.label()))
+        SimError::Invalid(format!(
+            "device '{}' has no compute path for {} or wider",
+            dev.id,
+            q.label()
+        ))
     })?;
     let n = tp as f64;
     let mem_eff = calib(catalog, "serve_memory_bw_efficiency", DEFAULT_MEMORY_EFFICIENCY);
     let frac = calib(catalog, "serve_memory_fraction", DEFAULT_MEMORY_FRACTION);
-    let tp_bw = if sys.scale_up_gbs > 0.0 { sys.scale_up_gbs } else { PCIE_GBS } * 1e9 * TP_ALLREDUCE_BW_EFFICIENCY;
+    let tp_bw = if sys.scale_up_gbs > 0.0 {
+        sys.scale_up_gbs
+    } else {
+        PCIE_GBS
+    } * 1e9
+        * TP_ALLREDUCE_BW_EFFICIENCY;
     Ok(ReplicaHw {
         system: sys.id.clone(),
         device: dev.id.clone(),

@@ -102,7 +102,9 @@ pub(crate) fn run(p: &Plan) -> ServingResult {
 
 fn llm_cost(p: &Plan) -> LlmCost {
     let c = Catalog::builtin();
-    let StageKind::Serve(s) = &p.stages[0].kind else { panic!() };
+    let StageKind::Serve(s) = &p.stages[0].kind else {
+        panic!()
+    };
     let sys = c.system(&p.nodes[1].model).unwrap();
     match perf::step_cost(&c, sys, s).unwrap() {
         StepCost::Llm(l) => l,
@@ -125,12 +127,28 @@ fn light_load_latency_matches_the_roofline() {
     let decode = c.step(1, 600.0, 0, 0.0);
     assert!(decode.memory_s > decode.compute_s, "batch-1 decode is memory-bound");
     // 13.5 GB of FP16 weights over 3.35 TB/s × 0.85.
-    assert!((decode.seconds - 13.5e9 / (3350e9 * 0.85)).abs() < 0.6e-3, "{}", decode.seconds);
-    assert!((r.tpot_s.p50 / decode.seconds - 1.0).abs() < 0.05, "{} vs {}", r.tpot_s.p50, decode.seconds);
+    assert!(
+        (decode.seconds - 13.5e9 / (3350e9 * 0.85)).abs() < 0.6e-3,
+        "{}",
+        decode.seconds
+    );
+    assert!(
+        (r.tpot_s.p50 / decode.seconds - 1.0).abs() < 0.05,
+        "{} vs {}",
+        r.tpot_s.p50,
+        decode.seconds
+    );
     let prefill = c.step(0, 0.0, 512, 256.0);
-    assert!(prefill.compute_s > prefill.memory_s, "a 512-token prefill is compute-bound");
+    assert!(
+        prefill.compute_s > prefill.memory_s,
+        "a 512-token prefill is compute-bound"
+    );
     let expect = prefill.seconds + 1e-3; // + 2 × 500 µs network
-    assert!((r.ttft_s.p50 / expect - 1.0).abs() < 0.1, "{} vs {expect}", r.ttft_s.p50);
+    assert!(
+        (r.ttft_s.p50 / expect - 1.0).abs() < 0.1,
+        "{} vs {expect}",
+        r.ttft_s.p50
+    );
     assert!(r.slo_attainment > 0.99);
     assert!((r.network_rtt_s - 1e-3).abs() < 1e-9);
 }
@@ -181,7 +199,11 @@ fn kv_cache_limits_the_batch_and_rejects_oversized_requests() {
         s.duration_s = 30.0;
     });
     let c = llm_cost(&p);
-    assert!(c.kv_capacity_tokens > 10_000.0 && c.kv_capacity_tokens < 20_000.0, "{}", c.kv_capacity_tokens);
+    assert!(
+        c.kv_capacity_tokens > 10_000.0 && c.kv_capacity_tokens < 20_000.0,
+        "{}",
+        c.kv_capacity_tokens
+    );
     let r = run(&p);
     assert!(r.requests_unfinished > 0);
     let p2 = plan_with("gcp-g2-standard-8", 1, NodeKind::GpuServer, |s| {
@@ -283,7 +305,12 @@ fn serverless_scales_to_zero_with_cold_starts_and_costs_less_when_idle() {
     assert!(cold.requests_completed > 5);
     assert!(cold.ttft_s.p90 > 20.0, "cold starts show in TTFT: {}", cold.ttft_s.p90);
     assert!(warm.ttft_s.p99 < 1.0);
-    assert!(cold.cost_usd < 0.5 * warm.cost_usd, "{} vs {}", cold.cost_usd, warm.cost_usd);
+    assert!(
+        cold.cost_usd < 0.5 * warm.cost_usd,
+        "{} vs {}",
+        cold.cost_usd,
+        warm.cost_usd
+    );
     assert!(cold.slo_attainment < 0.5);
     // The per-request fee is included.
     assert!(cold.cost_usd > 0.0);
