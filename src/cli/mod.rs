@@ -5,6 +5,7 @@
 //! 2 usage or I/O error.
 
 mod catalog_table;
+pub mod simulate;
 
 use crate::model::{Catalog, Plan, Severity};
 use crate::report::{self, presets};
@@ -55,6 +56,16 @@ pub enum Command {
         /// Write this preset's RON to stdout.
         #[arg(long)]
         show: Option<String>,
+    },
+    /// Simulate a plan headless and print a summary (progress bar on a terminal).
+    Simulate {
+        plan: PathBuf,
+        /// Seed of the random number generator (default: the plan's).
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Also write the results as JSON to this file.
+        #[arg(long, value_name = "FILE")]
+        json: Option<PathBuf>,
     },
     /// Convert a plan to JSON (for scripts).
     Export {
@@ -134,6 +145,7 @@ fn run_command(cmd: Command, catalog: &Catalog) -> u8 {
                 }
             },
         },
+        Command::Simulate { plan, seed, json } => simulate::run(&plan, seed, json.as_deref(), catalog),
         Command::Export { plan, output } => {
             let plan = match report::load_plan(&plan) {
                 Ok(p) => p,
