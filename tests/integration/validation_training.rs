@@ -46,6 +46,7 @@ struct Case {
     metric: String,
     published: f64,
     unit: String,
+    definition: String,
 }
 
 fn cases() -> Vec<Case> {
@@ -60,6 +61,7 @@ fn cases() -> Vec<Case> {
                 metric: f[1].to_string(),
                 published: f[2].parse().expect("number"),
                 unit: f[3].to_string(),
+                definition: f.get(4).unwrap_or(&"").to_string(),
             }
         })
         .collect()
@@ -81,8 +83,8 @@ fn training_matches_published_runs() {
     let mut errors = Vec::new();
     let mut table = String::new();
     table.push_str(&format!(
-        "{:<26} {:<26} {:>12} {:>12} {:>8}  {}\n",
-        "case", "metric", "published", "predicted", "error %", "unit"
+        "{:<26} {:<26} {:>12} {:>12} {:>8}  {:<8} {}\n",
+        "case", "metric", "published", "predicted", "error %", "unit", "definition"
     ));
     let all = cases();
     assert!(all.len() >= 22, "every row of training.csv has a case");
@@ -90,6 +92,16 @@ fn training_matches_published_runs() {
         let plan = load_plan(&validation_dir().join(format!("{}.ron", case.id))).expect("plan loads");
         let res = simulate(&plan, &cat, 1, &Progress::new()).unwrap_or_else(|e| panic!("{}: {e}", case.id));
         let w = &res.workloads[0];
+        assert!(
+            w.memory["weights"]
+                + w.memory["gradients"]
+                + w.memory["optimizer"]
+                + w.memory["activations"]
+                + w.memory["buffers"]
+                <= w.memory["capacity"],
+            "{}: the published configuration must fit in memory",
+            case.id
+        );
         let predicted = match case.metric.as_str() {
             "days_to_train" => w.metric("time_to_train_s").expect("time") / 86_400.0,
             m => w.metric(m).unwrap_or_else(|| panic!("{}: no metric {m}", case.id)),
@@ -97,8 +109,8 @@ fn training_matches_published_runs() {
         let err = (predicted / case.published - 1.0) * 100.0;
         errors.push(err.abs());
         table.push_str(&format!(
-            "{:<26} {:<26} {:>12.2} {:>12.2} {:>+8.1}  {}\n",
-            case.id, case.metric, case.published, predicted, err, case.unit
+            "{:<26} {:<26} {:>12.2} {:>12.2} {:>+8.1}  {:<8} {}\n",
+            case.id, case.metric, case.published, predicted, err, case.unit, case.definition
         ));
     }
     let med = median(errors.clone());
