@@ -12,33 +12,10 @@ fn validation_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/validation")
 }
 
-/// The built-in catalog, completed with the validation fixture's entries
-/// for ids it lacks (the fixture holds datasheet figures only).
+/// The built-in catalog (assets/catalog.ron): the validation runs use the
+/// same datasheet figures as every user plan.
 pub fn catalog() -> Catalog {
-    let mut cat = Catalog::builtin();
-    let text = std::fs::read_to_string(validation_dir().join("catalog.ron")).expect("fixture catalog");
-    let extra = Catalog::from_ron(&text).expect("fixture catalog parses");
-    for d in extra.devices {
-        if cat.device(&d.id).is_none() {
-            cat.devices.push(d);
-        }
-    }
-    for s in extra.systems {
-        if cat.system(&s.id).is_none() {
-            cat.systems.push(s);
-        }
-    }
-    for s in extra.storage {
-        if cat.storage(&s.id).is_none() {
-            cat.storage.push(s);
-        }
-    }
-    for s in extra.switches {
-        if cat.switch(&s.id).is_none() {
-            cat.switches.push(s);
-        }
-    }
-    cat
+    Catalog::builtin()
 }
 
 struct Case {
