@@ -9,7 +9,6 @@ use crate::sim::{Progress, Results, SimError, simulate};
 use std::fmt::Write as _;
 use std::io::{IsTerminal, Write};
 use std::path::Path;
-use std::sync::Arc;
 use std::time::Duration;
 
 pub fn run(path: &Path, seed: Option<u64>, json: Option<&Path>, catalog: &Catalog) -> u8 {
@@ -18,11 +17,11 @@ pub fn run(path: &Path, seed: Option<u64>, json: Option<&Path>, catalog: &Catalo
         Err(code) => return code,
     };
     let seed = seed.unwrap_or(plan.settings.seed);
-    let progress = Arc::new(Progress::new());
+    let progress = Progress::new();
     let tty = std::io::stderr().is_terminal();
     let result = std::thread::scope(|scope| {
         let worker = {
-            let progress = Arc::clone(&progress);
+            let progress = progress.clone();
             let plan = &plan;
             scope.spawn(move || simulate(plan, catalog, seed, &progress))
         };
@@ -36,11 +35,11 @@ pub fn run(path: &Path, seed: Option<u64>, json: Option<&Path>, catalog: &Catalo
         }
         worker
             .join()
-            .unwrap_or_else(|_| Err(SimError::InvalidPlan("the simulation panicked".into())))
+            .unwrap_or_else(|_| Err(SimError::Invalid("the simulation panicked".into())))
     });
     let results = match result {
         Ok(r) => r,
-        Err(SimError::InvalidPlan(msg)) => {
+        Err(SimError::Invalid(msg)) => {
             eprintln!("{}: cannot simulate: {msg}", path.display());
             return EXIT_PROBLEMS;
         }

@@ -8,7 +8,6 @@ pub mod layer;
 pub mod lifecycle;
 pub mod memory;
 pub mod pipeline;
-pub mod progress;
 pub mod shape;
 
 use crate::model::{Catalog, Plan, Stage, StageKind, TrainStage};
