@@ -32,7 +32,11 @@ impl SimTime {
             return SimTime::ZERO;
         }
         let ns = (s * 1e9).ceil();
-        if ns >= u64::MAX as f64 { SimTime::MAX } else { SimTime(ns as u64) }
+        if ns >= u64::MAX as f64 {
+            SimTime::MAX
+        } else {
+            SimTime(ns as u64)
+        }
     }
     pub fn from_nanos(ns: u64) -> SimTime {
         SimTime(ns)

@@ -130,7 +130,6 @@ struct Scratch {
     prev_used: Vec<u32>,
 }
 
-
 fn record_key(kind: ResourceKind) -> Option<RecordKey> {
     match kind {
         ResourceKind::Link { plan_link, .. } => Some(RecordKey::Link(plan_link)),
@@ -511,7 +510,14 @@ fn progressive_fill(res: &[super::topology::Resource], flows: &mut [Flow], s: &m
     }
 }
 
-fn freeze(fi: usize, rate: f64, flows: &mut [Flow], res: &[super::topology::Resource], s: &mut Scratch, heap: &mut LevelHeap) {
+fn freeze(
+    fi: usize,
+    rate: f64,
+    flows: &mut [Flow],
+    res: &[super::topology::Resource],
+    s: &mut Scratch,
+    heap: &mut LevelHeap,
+) {
     let f = &mut flows[fi];
     f.rate = rate;
     for &(r, w) in &f.hops {

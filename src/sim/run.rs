@@ -29,7 +29,8 @@ pub fn simulate(plan: &Plan, catalog: &Catalog, seed: u64, progress: &Progress) 
             return Err(SimError::Cancelled);
         }
         if let StageKind::Train(_) = stage.kind {
-            let w = training::simulate_stage(plan, catalog, stage).map_err(|message| SimError::Invalid(format!("stage '{}': {message}", stage.id)))?;
+            let w = training::simulate_stage(plan, catalog, stage)
+                .map_err(|message| SimError::Invalid(format!("stage '{}': {message}", stage.id)))?;
             results.workloads.push(w);
         }
         progress.set_fraction((i + 1) as f64 / total);

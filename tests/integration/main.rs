@@ -1,4 +1,5 @@
 //! One integration-test binary (keeps link time down); each module is an area.
 
 mod plan_files;
+mod scaling_training;
 mod validation_training;

@@ -2,6 +2,7 @@
 //! iteration schedule, data loading, checkpoints, failures, cost and a
 //! bottleneck diagnosis. Entry point: [`simulate_stage`].
 
+pub mod bench;
 pub mod hw;
 pub mod iteration;
 pub mod layer;
