@@ -5,6 +5,9 @@
 use crate::model::{
     Catalog, Device, Link, Node, NodeId, NodeKind, NodeRole, Plan, SiteKind, Stage, StorageModel, System, WiringPattern,
 };
+use crate::sim::collectives::{CollectiveKind, GroupSpec, collective_time};
+use crate::sim::topology::{Fold, Topology};
+use crate::units::{Bytes, BytesPerSec, Seconds};
 
 /// Achieved NCCL bus bandwidth over NVLink as a fraction of the per-GPU
 /// NVLink bandwidth per direction: ~230 GB/s measured on 8×A100 (300 GB/s
@@ -39,9 +42,50 @@ pub struct Cluster {
     pub oversubscription: f64,
     /// Servers under one leaf switch.
     pub servers_per_leaf: u64,
+    /// Where the collective bandwidths come from: the simulation core's
+    /// topology (routes through the drawn fabric) or, if the plan cannot be
+    /// built into one, the plan's links directly.
+    pub net_source: &'static str,
+    /// Inside a server, per device per direction (achievable).
+    pub intra_bw: f64,
+    /// Across servers, per device per direction (its NIC share, achievable).
+    pub inter_bw: f64,
+    pub inter_latency: f64,
+    pub scale_up_line: f64,
+    pub nvls: bool,
 }
 
 impl Cluster {
+    /// A communicator of `ranks` devices, `per_server` of them per server,
+    /// for the simulation core's collective model. Traffic that leaves a
+    /// leaf switch shares its uplinks (oversubscription).
+    pub fn group(&self, ranks: u32, per_server: u32) -> GroupSpec {
+        let per_server = per_server.clamp(1, ranks.max(1));
+        let servers = ranks.max(1).div_ceil(per_server) as u64;
+        let mut inter = self.inter_bw;
+        if servers > self.servers_per_leaf {
+            inter /= self.oversubscription;
+        }
+        GroupSpec {
+            ranks: ranks.max(1),
+            ranks_per_server: per_server,
+            intra_bw: BytesPerSec(self.intra_bw),
+            inter_bw: BytesPerSec(inter),
+            inter_latency: Seconds(self.inter_latency),
+            scale_up_line: BytesPerSec(self.scale_up_line),
+            nvls: self.nvls && per_server > 1,
+        }
+    }
+    /// Time of a collective of `bytes` (nccl-tests size conventions) on a
+    /// communicator, NCCL-style algorithm choice (simulation core).
+    pub fn collective(&self, kind: CollectiveKind, bytes: f64, ranks: u32, per_server: u32) -> f64 {
+        if ranks <= 1 || bytes <= 0.0 {
+            return 0.0;
+        }
+        let g = self.group(ranks, per_server);
+        collective_time(kind, crate::sim::collectives::Algorithm::Auto, Bytes(bytes), &g).0
+    }
+
     /// Scale-out bandwidth available to one device when all devices of the
     /// server send at once.
     pub fn per_device_scale_out_bw(&self) -> f64 {
@@ -184,7 +228,34 @@ pub fn cluster_of(plan: &Plan, catalog: &Catalog, stage: &Stage) -> Result<Clust
             }
         }
     }
+    // Bandwidths as the simulation core's topology sees them (routes
+    // through the drawn fabric); the plan's links when it cannot be built.
+    let mut net_source = "plan links";
+    let mut intra_bw = scale_up_bw;
+    let mut inter_bw = out_bw * NIC_EFFICIENCY / sys.devices.max(1) as f64;
+    let mut inter_latency = if latency > 0.0 { latency } else { 2e-6 };
+    let mut nvls = false;
+    if let Ok(topo) = Topology::build(plan, catalog, Fold::Auto)
+        && let Some(gi) = topo.groups().iter().position(|g| g.node == node.id)
+        && let Ok(spec) = GroupSpec::from_topology(&topo, gi as u32, node.count.clamp(1, 2), sys.devices.max(1))
+    {
+        net_source = "fabric";
+        if spec.intra_bw.0.is_finite() {
+            intra_bw = spec.intra_bw.0;
+        }
+        if spec.inter_bw.0.is_finite() && spec.inter_bw.0 > 0.0 {
+            inter_bw = spec.inter_bw.0;
+            inter_latency = spec.inter_latency.0;
+        }
+        nvls = spec.nvls;
+    }
     Ok(Cluster {
+        net_source,
+        intra_bw,
+        inter_bw,
+        inter_latency,
+        scale_up_line: scale_up_raw,
+        nvls,
         node_id: node.id.clone(),
         node_name: node.name.clone(),
         devices_per_server: sys.devices.max(1),

@@ -8,6 +8,7 @@ use super::layer::{self, LayerConfig, LayerCost, PassCost, Roofline, ring_time};
 use super::pipeline::{self, PipelineRun, StageTimes};
 use super::shape::Shape;
 use crate::model::{PipelineSchedule, Precision, TrainStage};
+use crate::sim::collectives::CollectiveKind;
 
 /// Adam step traffic per parameter of the local shard, mixed precision:
 /// read FP32 master weight, momentum, variance and FP32 gradient (16 B),
@@ -93,8 +94,13 @@ pub fn iteration(s: &Shape, t: &TrainStage, c: &Cluster) -> Result<Iteration, St
     let mut zero3_total_per_layer = 0.0;
     if par.zero_stage >= 3 && dp > 1 {
         let w = layer_params_local * 2.0;
-        let ag = dp_group.time(w, false);
-        let rs = dp_group.time(layer_params_local * grad_bytes(t.precision), false);
+        let ag = c.collective(CollectiveKind::AllGather, w, dp, dp_group.local);
+        let rs = c.collective(
+            CollectiveKind::ReduceScatter,
+            layer_params_local * grad_bytes(t.precision),
+            dp,
+            dp_group.local,
+        );
         zero3_total_per_layer = 2.0 * ag + rs;
         let compute = lc.forward.total() + lc.backward.total();
         zero3_exposed_per_layer = (zero3_total_per_layer - compute).max(0.0);
@@ -146,15 +152,14 @@ pub fn iteration(s: &Shape, t: &TrainStage, c: &Cluster) -> Result<Iteration, St
         0.0
     } else if crosses {
         let sent = if tp > 1 { act / tp as f64 } else { act };
-        c.scale_out_latency
-            + sent / c.per_device_scale_out_bw()
+        c.collective(CollectiveKind::PointToPoint, sent, 2, 1)
             + if tp > 1 {
-                ring_time(tp as f64, act, c.scale_up_bw, 1e-6, false)
+                c.collective(CollectiveKind::AllGather, act, tp, tp.min(c.devices_per_server))
             } else {
                 0.0
             }
     } else {
-        1e-6 + act / c.scale_up_bw
+        c.collective(CollectiveKind::PointToPoint, act, 2, 2)
     };
     let run = pipeline::simulate(
         pp,
@@ -175,7 +180,7 @@ pub fn iteration(s: &Shape, t: &TrainStage, c: &Cluster) -> Result<Iteration, St
         let grads = stage_params[r] * grad_bytes(t.precision);
         let (dp_time, exposed) = if dp > 1 && par.zero_stage < 3 {
             let buckets = (grads / BUCKET_BYTES).ceil().max(1.0);
-            let total = buckets * dp_group.time(grads / buckets, true);
+            let total = buckets * c.collective(CollectiveKind::AllReduce, grads / buckets, dp, dp_group.local);
             let exposed = if t.overlap_grad_reduce {
                 (total - run.last_backward[r]).max(total / buckets)
             } else {
@@ -257,9 +262,6 @@ fn expert_share(s: &Shape, ep: u32) -> f64 {
 pub struct DpGroup {
     pub local: u32,
     pub servers: u32,
-    nvlink_bw: f64,
-    nic_bw: f64,
-    latency: f64,
 }
 
 /// Megatron orders ranks TP fastest, then DP, then PP: a server of `g`
@@ -268,33 +270,5 @@ pub fn dp_groups(c: &Cluster, tp: u32, dp: u32) -> DpGroup {
     let per_server = (c.devices_per_server / tp.max(1)).max(1);
     let local = per_server.min(dp).max(1);
     let servers = dp.div_ceil(local).max(1);
-    let mut nic_bw = c.per_device_scale_out_bw();
-    if servers as u64 > c.servers_per_leaf {
-        nic_bw /= c.oversubscription;
-    }
-    DpGroup {
-        local,
-        servers,
-        nvlink_bw: c.scale_up_bw,
-        nic_bw,
-        latency: c.scale_out_latency,
-    }
-}
-
-impl DpGroup {
-    /// Hierarchical collective of `bytes` per device: reduce-scatter over
-    /// NVLink, the cross-server ring on 1/local of the data (each local peer
-    /// drives its own NIC share), all-gather over NVLink.
-    pub fn time(&self, bytes: f64, all_reduce: bool) -> f64 {
-        let local = self.local as f64;
-        let intra = ring_time(local, bytes, self.nvlink_bw, 1e-6, all_reduce);
-        let inter = ring_time(
-            self.servers as f64,
-            bytes / local,
-            self.nic_bw,
-            self.latency,
-            all_reduce,
-        );
-        intra + inter
-    }
+    DpGroup { local, servers }
 }

@@ -11,6 +11,7 @@
 use super::hw::Cluster;
 use super::shape::Shape;
 use crate::model::{Precision, Recompute};
+use crate::sim::collectives::CollectiveKind;
 
 /// Fraction of dense FP16 tensor peak a large matmul sustains: 230 of
 /// 312 TFLOP/s measured on A100 80GB with PyTorch/cuBLAS ("Matrix
@@ -151,15 +152,6 @@ pub struct LayerConfig {
     pub recompute: Recompute,
 }
 
-/// Bandwidth and latency of the tensor-parallel group.
-fn tp_link(c: &Cluster, tp: u32) -> (f64, f64) {
-    if tp <= c.devices_per_server {
-        (c.scale_up_bw, 1e-6)
-    } else {
-        (c.per_device_scale_out_bw(), c.scale_out_latency)
-    }
-}
-
 /// Cost of one layer for one micro-batch.
 pub fn layer_cost(s: &Shape, cfg: &LayerConfig, c: &Cluster, r: &Roofline) -> LayerCost {
     let t = cfg.tp.max(1) as f64;
@@ -208,31 +200,26 @@ pub fn layer_cost(s: &Shape, cfg: &LayerConfig, c: &Cluster, r: &Roofline) -> La
     let dense_f = qkv_f + proj_f + up_f + down_f;
 
     // --- communication --------------------------------------------------
-    let (tp_bw, tp_lat) = tp_link(c, cfg.tp);
     let msg = tokens * h * ab;
+    let tp_local = cfg.tp.min(c.devices_per_server);
+    let coll = |kind, bytes| c.collective(kind, bytes, cfg.tp, tp_local);
     // Two all-reduces per pass without SP; with SP two all-gathers and two
     // reduce-scatters of the same total volume (Korthikanti et al. 2022 §4.2.2).
     let tp_pass = if cfg.tp > 1 {
         if sp {
-            2.0 * (ring_time(t, msg, tp_bw, tp_lat, false) + ring_time(t, msg, tp_bw, tp_lat, false))
+            2.0 * (coll(CollectiveKind::AllGather, msg) + coll(CollectiveKind::ReduceScatter, msg))
         } else {
-            2.0 * ring_time(t, msg, tp_bw, tp_lat, true)
+            2.0 * coll(CollectiveKind::AllReduce, msg)
         }
     } else {
         0.0
     };
     // MoE: dispatch and combine all-to-alls over the EP group; each device
-    // sends (ep−1)/ep of its routed tokens.
+    // sends its routed tokens (the share for itself stays local).
     let moe_pass = if s.is_moe() && cfg.ep > 1 {
-        let ep = cfg.ep as f64;
-        let group = cfg.tp * cfg.ep;
-        let (bw, lat) = if group <= c.devices_per_server {
-            (c.scale_up_bw, 1e-6)
-        } else {
-            (c.per_device_scale_out_bw(), c.scale_out_latency)
-        };
+        let local = (c.devices_per_server / cfg.tp.max(1)).clamp(1, cfg.ep);
         let bytes = routed * h * ab / t;
-        2.0 * ((ep - 1.0) / ep * bytes / bw + (ep - 1.0).min(8.0) * lat)
+        2.0 * c.collective(CollectiveKind::AllToAll, bytes, cfg.ep, local)
     } else {
         0.0
     };
