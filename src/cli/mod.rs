@@ -212,7 +212,8 @@ fn check(paths: &[PathBuf], strict: bool, catalog: &Catalog) -> u8 {
                 continue;
             }
         };
-        let problems = plan.validate(catalog);
+        let mut problems = plan.validate(catalog);
+        problems.extend(crate::sim::training::memory_problems(&plan, catalog));
         let errors = problems.iter().filter(|p| p.severity == Severity::Error).count();
         let warnings = problems.len() - errors;
         for p in &problems {

@@ -97,3 +97,43 @@ fn training_matches_published_runs() {
     assert!(med <= 10.0, "median error {med:.1} % > 10 %\n{table}");
     assert!(max <= 25.0, "a case is off by {max:.1} % > 25 %\n{table}");
 }
+
+#[test]
+fn a_plan_that_does_not_fit_is_reported_before_simulation_with_a_fix() {
+    // GPT-3 175B with TP 8 × PP 8 and no recompute, no sequence
+    // parallelism: Korthikanti et al. 2022 Fig. 7 shows it exceeds 80 GB.
+    let mut plan = load_plan(&validation_dir().join("korthikanti22-175b.ron")).expect("plan loads");
+    let clusterforge::model::StageKind::Train(t) = &mut plan.stages[0].kind else {
+        panic!("training stage")
+    };
+    t.recompute = clusterforge::model::Recompute::None;
+    t.parallelism.sequence_parallel = false;
+    let cat = catalog();
+    let problems = clusterforge::sim::training::memory_problems(&plan, &cat);
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    let p = &problems[0];
+    assert!(p.message.contains("GB over"), "{}", p.message);
+    assert!(p.hint.contains("would fit with"), "{}", p.hint);
+    println!("{p}");
+    match simulate(&plan, &cat, 1, &Progress::new()) {
+        Err(clusterforge::sim::SimError::Invalid(msg)) => assert!(msg.contains("GB over"), "{msg}"),
+        other => panic!("expected a memory error, got {other:?}"),
+    }
+    // The suggested change does fit.
+    t_fix(&mut plan, &p.hint);
+    assert!(clusterforge::sim::training::memory_problems(&plan, &cat).is_empty());
+}
+
+/// Apply the first suggestion the memory check makes (selective recompute
+/// or sequence parallelism for this case).
+fn t_fix(plan: &mut clusterforge::model::Plan, hint: &str) {
+    let clusterforge::model::StageKind::Train(t) = &mut plan.stages[0].kind else {
+        panic!("training stage")
+    };
+    if hint.contains("selective activation recompute") {
+        t.recompute = clusterforge::model::Recompute::Selective;
+    }
+    if hint.contains("sequence parallelism") {
+        t.parallelism.sequence_parallel = true;
+    }
+}

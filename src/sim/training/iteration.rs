@@ -61,7 +61,7 @@ pub fn iteration(s: &Shape, t: &TrainStage, c: &Cluster) -> Result<Iteration, St
         PipelineSchedule::Interleaved(v) if pp > 1 => v.max(1),
         _ => 1,
     };
-    if v > 1 && m % pp != 0 {
+    if v > 1 && !m.is_multiple_of(pp) {
         notes.push(format!(
             "interleaved schedule needs micro-batches ({m}) divisible by PP ({pp}); simulated plain 1F1B"
         ));
@@ -176,8 +176,8 @@ pub fn iteration(s: &Shape, t: &TrainStage, c: &Cluster) -> Result<Iteration, St
     // reduce-scatter + all-gather of the same volume), per device.
     let mut best = (f64::MIN, 0usize, 0.0, 0.0, 0.0);
     let mut dp_total_max: f64 = 0.0;
-    for r in 0..pp as usize {
-        let grads = stage_params[r] * grad_bytes(t.precision);
+    for (r, &params_r) in stage_params.iter().enumerate() {
+        let grads = params_r * grad_bytes(t.precision);
         let (dp_time, exposed) = if dp > 1 && par.zero_stage < 3 {
             let buckets = (grads / BUCKET_BYTES).ceil().max(1.0);
             let total = buckets * c.collective(CollectiveKind::AllReduce, grads / buckets, dp, dp_group.local);
@@ -195,7 +195,7 @@ pub fn iteration(s: &Shape, t: &TrainStage, c: &Cluster) -> Result<Iteration, St
         };
         dp_total_max = dp_total_max.max(dp_time);
         let shard = if par.zero_stage >= 1 { dp as f64 } else { 1.0 };
-        let opt_bytes = stage_params[r] / shard * OPTIMIZER_BYTES_PER_PARAM;
+        let opt_bytes = params_r / shard * OPTIMIZER_BYTES_PER_PARAM;
         let optimizer = roof.stream(opt_bytes);
         let end = run.finish[r] + exposed + optimizer;
         if end > best.0 {

@@ -118,10 +118,8 @@ pub fn resilience(
     let servers = (gpus as f64 / c.devices_per_server as f64).ceil().max(1.0);
     let per_gpu_rate = INTERRUPTIONS_PER_GPU_HOUR;
     let nics = c.system.nics.max(1) as f64 * servers;
-    let rate_per_h = per_gpu_rate
-        * (GPU_SHARE * gpus as f64
-            + NETWORK_SHARE * nics * (REF_GPUS_PER_SERVER / REF_GPUS_PER_SERVER)
-            + HOST_SHARE * servers * REF_GPUS_PER_SERVER);
+    let rate_per_h =
+        per_gpu_rate * (GPU_SHARE * gpus as f64 + NETWORK_SHARE * nics + HOST_SHARE * servers * REF_GPUS_PER_SERVER);
     let mtbf = 3600.0 / rate_per_h.max(1e-12);
     let (write_bw, read_bw, async_) = match (policy, target) {
         (Some(p), Some(t)) => (t.write_bw, t.read_bw, p.asynchronous),

@@ -37,9 +37,12 @@ pub struct StageTimes<'a> {
 }
 
 /// Operation order of one device (Megatron-LM `schedules.py`).
+/// Maps the k-th forward (or backward) of a device to (chunk, micro-batch).
+type OpIndex = Box<dyn Fn(u32) -> (u32, u32)>;
+
 fn device_order(rank: u32, p: u32, v: u32, m: u32) -> Vec<(Dir, u32, u32)> {
     let total = m * v;
-    let (warmup, fwd_id, bwd_id): (u32, Box<dyn Fn(u32) -> (u32, u32)>, Box<dyn Fn(u32) -> (u32, u32)>) = if v == 1 {
+    let (warmup, fwd_id, bwd_id): (u32, OpIndex, OpIndex) = if v == 1 {
         ((p - rank - 1).min(m), Box::new(|k| (0, k)), Box::new(|k| (0, k)))
     } else {
         let warm = if m == p {
@@ -82,7 +85,7 @@ pub fn simulate(p: u32, v: u32, m: u32, times: &StageTimes, p2p: f64) -> Result<
     if times.forward.len() != stages || times.backward.len() != stages {
         return Err(format!("expected {stages} stage durations"));
     }
-    if v > 1 && m % p != 0 {
+    if v > 1 && !m.is_multiple_of(p) {
         return Err(format!(
             "the interleaved schedule needs the micro-batch count ({m}) to be a multiple of the pipeline degree ({p})"
         ));
