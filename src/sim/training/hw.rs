@@ -53,6 +53,10 @@ pub struct Cluster {
     pub inter_latency: f64,
     pub scale_up_line: f64,
     pub nvls: bool,
+    /// Flow-level time of a cross-server all-reduce on the fabric over the
+    /// analytical time on an idle network (≥ 1 when links are shared):
+    /// applied to every cross-server collective. 1 when not measured.
+    pub fabric_factor: f64,
 }
 
 impl Cluster {
@@ -65,6 +69,9 @@ impl Cluster {
         let mut inter = self.inter_bw;
         if servers > self.servers_per_leaf {
             inter /= self.oversubscription;
+        }
+        if servers > 1 {
+            inter /= self.fabric_factor.max(1.0);
         }
         GroupSpec {
             ranks: ranks.max(1),
@@ -235,6 +242,7 @@ pub fn cluster_of(plan: &Plan, catalog: &Catalog, stage: &Stage) -> Result<Clust
     let mut inter_bw = out_bw * NIC_EFFICIENCY / sys.devices.max(1) as f64;
     let mut inter_latency = if latency > 0.0 { latency } else { 2e-6 };
     let mut nvls = false;
+    let mut fabric_factor = 1.0;
     if let Ok(topo) = Topology::build(plan, catalog, Fold::Auto)
         && let Some(gi) = topo.groups().iter().position(|g| g.node == node.id)
         && let Ok(spec) = GroupSpec::from_topology(&topo, gi as u32, node.count.clamp(1, 2), sys.devices.max(1))
@@ -248,6 +256,11 @@ pub fn cluster_of(plan: &Plan, catalog: &Catalog, stage: &Stage) -> Result<Clust
             inter_latency = spec.inter_latency.0;
         }
         nvls = spec.nvls;
+        if servers > 1
+            && let Some(f) = fabric_contention(topo, gi as u32)
+        {
+            fabric_factor = f;
+        }
     }
     Ok(Cluster {
         net_source,
@@ -256,6 +269,7 @@ pub fn cluster_of(plan: &Plan, catalog: &Catalog, stage: &Stage) -> Result<Clust
         inter_latency,
         scale_up_line: scale_up_raw,
         nvls,
+        fabric_factor,
         node_id: node.id.clone(),
         node_name: node.name.clone(),
         devices_per_server: sys.devices.max(1),
@@ -270,6 +284,39 @@ pub fn cluster_of(plan: &Plan, catalog: &Catalog, stage: &Stage) -> Result<Clust
         oversubscription,
         servers_per_leaf,
     })
+}
+
+/// Run a 1 GiB hierarchical all-reduce across every server of group `gi`
+/// as flows on the fabric (max-min sharing on every link of the drawn
+/// topology, simulation core) and compare it with the analytical time of
+/// the same collective on an idle network. Oversubscribed uplinks, shared
+/// rails or ECMP collisions make the ratio exceed 1.
+fn fabric_contention(topo: Topology, gi: u32) -> Option<f64> {
+    use crate::sim::collectives::{Algorithm, Collective, CollectivePlan, NetSim, Participants};
+    use crate::sim::engine::{Limits, SimTime};
+    let g = topo.group(gi)?;
+    let (servers, devices) = (g.count, g.devices.max(1));
+    if servers < 2 {
+        return None;
+    }
+    let c = Collective {
+        kind: CollectiveKind::AllReduce,
+        algorithm: Algorithm::Hierarchical,
+        bytes: Bytes::from_gib(1.0),
+        participants: Participants {
+            group: gi,
+            servers,
+            gpus_per_server: devices,
+        },
+    };
+    let topo = std::sync::Arc::new(topo);
+    let plan = CollectivePlan::build(&topo, &c).ok()?;
+    let predicted = plan.predicted.0;
+    let mut sim = NetSim::new(topo);
+    sim.add_job(SimTime::ZERO, plan.phases);
+    let report = sim.run(0, Limits::default(), crate::sim::Progress::new()).ok()?;
+    let flow = report.job_finish.first()?.as_secs();
+    (predicted > 0.0 && flow > 0.0).then(|| (flow / predicted).max(1.0))
 }
 
 /// Resolve a storage node and the bandwidth of its path to `cluster`:
@@ -367,5 +414,33 @@ pub fn pricing_of(plan: &Plan, cluster: &Cluster) -> Pricing {
             pue: 1.58,
             operations_usd_per_hour: 0.0,
         },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sim::fixtures::{fat_tree, reference_catalog};
+
+    fn factor(uplink_lanes: u32) -> Option<f64> {
+        let mut plan = fat_tree("dgx-h100", 8, 2, 2);
+        for l in &mut plan.links {
+            if l.id.as_str() == "leaf-spine" {
+                l.lanes = uplink_lanes;
+            }
+        }
+        let topo = Topology::build(&plan, &reference_catalog(), Fold::Auto).ok()?;
+        let gi = topo.groups().iter().position(|g| g.node.as_str() == "gpu")? as u32;
+        fabric_contention(topo, gi)
+    }
+
+    #[test]
+    fn oversubscribed_uplinks_show_as_contention() {
+        // Non-blocking: as many uplinks as downlinks (16 per leaf over 2 spines).
+        let free = factor(8).expect("runs on the fabric");
+        assert!(free < 1.1, "{free}");
+        // 8:1 oversubscribed leaves.
+        let tight = factor(1).expect("runs on the fabric");
+        assert!(tight > 2.0, "{tight}");
     }
 }

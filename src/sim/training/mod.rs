@@ -180,6 +180,7 @@ fn to_result(plan: &Plan, stage: &Stage, t: &TrainStage, r: &TrainingRun) -> Wor
     put("mtbf_s", r.resilience.mtbf_s);
     put("restart_s", r.resilience.restart_s);
     put("goodput", useful_s / wall_s);
+    put("fabric_contention_factor", c.fabric_factor);
     put("data_demand_bytes_per_s", r.data.demand_bytes_per_s);
     if r.data.supply_bytes_per_s.is_finite() {
         put("data_supply_bytes_per_s", r.data.supply_bytes_per_s);
