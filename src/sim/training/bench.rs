@@ -85,7 +85,7 @@ fn iteration_wall(plan: &Plan) -> Result<f64, SimError> {
         .stages
         .first()
         .ok_or_else(|| SimError::Invalid("bench plan has no stage".into()))?;
-    let w = super::simulate_stage(plan, &catalog, stage).map_err(SimError::Invalid)?;
+    let w = super::simulate_stage(plan, &catalog, stage, 1).map_err(SimError::Invalid)?;
     let wall = t.elapsed().as_secs_f64();
     if w.metric("seconds_per_iteration").is_none_or(|s| s <= 0.0) {
         return Err(SimError::Invalid("the iteration did not run".into()));

@@ -41,12 +41,12 @@ pub struct TrainingRun {
 }
 
 /// Simulate a training stage of a plan.
-pub fn simulate_stage(plan: &Plan, catalog: &Catalog, stage: &Stage) -> Result<WorkloadResult, String> {
+pub fn simulate_stage(plan: &Plan, catalog: &Catalog, stage: &Stage, seed: u64) -> Result<WorkloadResult, String> {
     let StageKind::Train(t) = &stage.kind else {
         return Err("not a training stage".into());
     };
     let run = run_stage(plan, catalog, stage, t)?;
-    Ok(to_result(plan, stage, t, &run))
+    Ok(to_result(plan, stage, t, &run, seed))
 }
 
 /// The detailed run of a training stage.
@@ -96,7 +96,7 @@ pub fn run_stage(plan: &Plan, catalog: &Catalog, stage: &Stage, t: &TrainStage) 
     })
 }
 
-fn to_result(plan: &Plan, stage: &Stage, t: &TrainStage, r: &TrainingRun) -> WorkloadResult {
+fn to_result(plan: &Plan, stage: &Stage, t: &TrainStage, r: &TrainingRun, seed: u64) -> WorkloadResult {
     let it = &r.iteration;
     let c = &r.cluster;
     let gpus = r.gpus as f64;
@@ -109,9 +109,11 @@ fn to_result(plan: &Plan, stage: &Stage, t: &TrainStage, r: &TrainingRun) -> Wor
         * 1e12;
     let step = it.seconds + r.data.stall_per_iteration;
     let useful_s = step * r.iterations;
-    let ckpt_s = useful_s * (r.resilience.checkpoint_factor - 1.0);
-    let wall_s = (useful_s + ckpt_s) * r.resilience.failure_factor;
-    let fail_s = wall_s - useful_s - ckpt_s;
+    let asynchronous = t.checkpoint.as_ref().is_some_and(|c| c.asynchronous);
+    let history = lifecycle::sample_run(useful_s, &r.resilience, asynchronous, seed);
+    let ckpt_s = history.checkpoint_s;
+    let wall_s = history.wall_s.max(useful_s);
+    let fail_s = (wall_s - useful_s - ckpt_s).max(0.0);
     let effective_step = wall_s / r.iterations;
 
     let model_flops = r.shape.model_flops_per_token() * r.tokens_per_iteration;
@@ -180,6 +182,12 @@ fn to_result(plan: &Plan, stage: &Stage, t: &TrainStage, r: &TrainingRun) -> Wor
     put("mtbf_s", r.resilience.mtbf_s);
     put("restart_s", r.resilience.restart_s);
     put("goodput", useful_s / wall_s);
+    put("failures", history.failures as f64);
+    put("checkpoints", history.checkpoints as f64);
+    put(
+        "expected_goodput",
+        1.0 / (r.resilience.failure_factor * r.resilience.checkpoint_factor),
+    );
     put("fabric_contention_factor", c.fabric_factor);
     put("data_demand_bytes_per_s", r.data.demand_bytes_per_s);
     if r.data.supply_bytes_per_s.is_finite() {
@@ -235,6 +243,9 @@ fn to_result(plan: &Plan, stage: &Stage, t: &TrainStage, r: &TrainingRun) -> Wor
     mem.insert("capacity".into(), r.memory.capacity);
 
     let mut notes = it.notes.clone();
+    if history.truncated {
+        notes.push("failures come faster than progress: the run history was cut short and extrapolated".into());
+    }
     notes.extend(r.resilience.notes.iter().cloned());
     if !r.memory.fits() {
         notes.push(format!(
