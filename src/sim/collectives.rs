@@ -236,7 +236,11 @@ fn phases(
     let ring_bw = {
         let mut b = f64::INFINITY;
         if per > 1 {
-            b = b.min(if servers > 1 { intra_bw * pf / (pf - 1.0) } else { intra_bw });
+            b = b.min(if servers > 1 {
+                intra_bw * pf / (pf - 1.0)
+            } else {
+                intra_bw
+            });
         }
         if servers > 1 {
             b = b.min(inter_bw * pf);
@@ -254,7 +258,11 @@ fn phases(
     let out = match (kind, algo) {
         (_, Algorithm::Auto) => return None,
         (K::PointToPoint, _) => {
-            let (bw, lat) = if servers > 1 { (inter_bw, net_ring) } else { (intra_bw, nv_ring) };
+            let (bw, lat) = if servers > 1 {
+                (inter_bw, net_ring)
+            } else {
+                (intra_bw, nv_ring)
+            };
             let bw = if bw.is_finite() { bw } else { intra_bw.min(inter_bw) };
             vec![(
                 PhaseCost {
@@ -302,7 +310,11 @@ fn phases(
         )],
         (K::AllReduce, Algorithm::Tree) => {
             let depth = (sf.log2().ceil()).max(0.0);
-            let b = if servers > 1 { intra_bw.min(inter_bw * pf) } else { intra_bw } * TREE_BW_FACTOR;
+            let b = if servers > 1 {
+                intra_bw.min(inter_bw * pf)
+            } else {
+                intra_bw
+            } * TREE_BW_FACTOR;
             let latency = us(BASE_LAT_TREE_US[p]) + 2.0 * ((pf - 1.0) * nv_tree + depth * net_tree);
             // NCCL's model: tree algbw = busbw / 2, i.e. every rank moves the
             // buffer twice (reduce up, broadcast down). As flows: two phases.
@@ -417,7 +429,11 @@ fn phases(
         (K::AllToAll, Algorithm::Ring | Algorithm::Hierarchical) => {
             let per_peer = bytes / nf;
             let t_intra = if per > 1 { (pf - 1.0) * per_peer / intra_bw } else { 0.0 };
-            let t_inter = if servers > 1 { (nf - pf) * per_peer / inter_bw } else { 0.0 };
+            let t_inter = if servers > 1 {
+                (nf - pf) * per_peer / inter_bw
+            } else {
+                0.0
+            };
             let lat = us(BASE_LAT_RING_US[p]) + if servers > 1 { net_ring } else { nv_ring };
             vec![(
                 PhaseCost {
@@ -437,7 +453,12 @@ fn phases(
 /// The algorithm, protocol and time NCCL-style tuning would pick.
 pub fn best(kind: CollectiveKind, bytes: Bytes, g: &GroupSpec) -> (Algorithm, Protocol, Seconds) {
     let mut best = (Algorithm::Ring, Protocol::Simple, Seconds(f64::INFINITY));
-    for algo in [Algorithm::Ring, Algorithm::Tree, Algorithm::Hierarchical, Algorithm::Nvls] {
+    for algo in [
+        Algorithm::Ring,
+        Algorithm::Tree,
+        Algorithm::Hierarchical,
+        Algorithm::Nvls,
+    ] {
         for proto in Protocol::ALL {
             if let Some(t) = algorithm_time(kind, algo, proto, bytes, g)
                 && t.0 < best.2.0
@@ -701,7 +722,11 @@ fn lower(topo: &Topology, p: Participants, shape: PhaseShape, tag: &mut u64) -> 
             }
         }
         PhaseShape::P2p { bytes } => {
-            let (a, b) = if ns > 1 { (dev(0, 0), dev(ns - 1, 0)) } else { (dev(0, 0), dev(0, 1 % ng)) };
+            let (a, b) = if ns > 1 {
+                (dev(0, 0), dev(ns - 1, 0))
+            } else {
+                (dev(0, 0), dev(0, 1 % ng))
+            };
             push(a, b, bytes, &mut flows)?;
         }
     }

@@ -28,11 +28,15 @@ impl SimTime {
     /// derived from a duration never fires before the work it ends is done.
     /// Negative or NaN durations become 0; huge ones saturate.
     pub fn from_secs(s: f64) -> SimTime {
-        if !(s > 0.0) {
+        if s.is_nan() || s <= 0.0 {
             return SimTime::ZERO;
         }
         let ns = (s * 1e9).ceil();
-        if ns >= u64::MAX as f64 { SimTime::MAX } else { SimTime(ns as u64) }
+        if ns >= u64::MAX as f64 {
+            SimTime::MAX
+        } else {
+            SimTime(ns as u64)
+        }
     }
     pub fn from_nanos(ns: u64) -> SimTime {
         SimTime(ns)
@@ -242,7 +246,7 @@ impl<M: Model> Simulation<M> {
         if self.progress.is_cancelled() {
             return Err(SimError::Cancelled);
         }
-        if self.events % CHECK_EVERY == 0 {
+        if self.events.is_multiple_of(CHECK_EVERY) {
             self.publish()?;
         }
         let Some((time, ev)) = self.sched.queue.pop() else {

@@ -135,7 +135,6 @@ struct Scratch {
     dirty_mark: Vec<bool>,
 }
 
-
 fn record_key(kind: ResourceKind) -> Option<RecordKey> {
     match kind {
         ResourceKind::Link { plan_link, .. } => Some(RecordKey::Link(plan_link)),
@@ -167,7 +166,11 @@ impl FlowNet {
         let key_slot = topo
             .resources()
             .iter()
-            .map(|r| record_key(r.kind).and_then(|k| keys.binary_search(&k).ok()).map(|i| i as u32))
+            .map(|r| {
+                record_key(r.kind)
+                    .and_then(|k| keys.binary_search(&k).ok())
+                    .map(|i| i as u32)
+            })
             .collect();
         for (k, c) in caps {
             records.set_capacity(k, c);
@@ -270,7 +273,7 @@ impl FlowNet {
                 }
             }
             let cap = route.cap.min(spec.rate_cap.unwrap_or(f64::INFINITY));
-            if !(cap > 0.0) {
+            if cap.is_nan() || cap <= 0.0 {
                 return Err(SimError::Invalid(format!("flow {:?} has no capacity", spec.src)));
             }
             self.stats.flows_started += 1;
@@ -620,7 +623,8 @@ mod tests {
         let link = 450e9 * crate::sim::topology::NVLINK_EFFICIENCY;
         let mut n = net();
         n.start(SimTime::ZERO, FlowSpec::new(gpu(0), gpu(1), link, 0)).unwrap();
-        n.start(SimTime::ZERO, FlowSpec::new(gpu(0), gpu(2), link * 0.5, 1)).unwrap();
+        n.start(SimTime::ZERO, FlowSpec::new(gpu(0), gpu(2), link * 0.5, 1))
+            .unwrap();
         let mut done = Vec::new();
         while let Some(t) = n.next_event() {
             done.extend(n.advance(t));
@@ -633,12 +637,7 @@ mod tests {
         let s = n.stats();
         assert!((s.bytes_moved - s.bytes_delivered).abs() < 1.0);
         assert!(s.peak_utilization <= 1.0 + 1e-12);
-        let link_total: f64 = n
-            .records()
-            .series()
-            .values()
-            .map(|s| s.total())
-            .sum();
+        let link_total: f64 = n.records().series().values().map(|s| s.total()).sum();
         // Each byte crosses two internal NVLink hops (GPU → hub → GPU).
         assert!((link_total - 2.0 * 1.5 * link).abs() < 1e3);
     }
@@ -649,7 +648,10 @@ mod tests {
         n.start(SimTime::ZERO, FlowSpec::new(gpu(0), gpu(1), 0.0, 0)).unwrap();
         let t = n.next_event().unwrap();
         assert_eq!(n.advance(t).len(), 1);
-        assert!(n.start(SimTime::ZERO, FlowSpec::new(gpu(0), gpu(1), f64::NAN, 0)).is_err());
+        assert!(
+            n.start(SimTime::ZERO, FlowSpec::new(gpu(0), gpu(1), f64::NAN, 0))
+                .is_err()
+        );
         assert!(n.start(SimTime::ZERO, FlowSpec::new(gpu(0), gpu(9), 1.0, 0)).is_err());
     }
 }

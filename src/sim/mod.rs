@@ -17,7 +17,7 @@ pub mod topology;
 pub use collectives::{
     Algorithm, Collective, CollectiveKind, CollectivePlan, GroupSpec, NetSim, Participants, Phase, collective_time,
 };
-pub use compute::{op_time, OpCost};
+pub use compute::{OpCost, op_time};
 pub use engine::{EventQueue, Limits, Model, Scheduler, SimTime, Simulation};
 pub use error::SimError;
 pub use flows::{Completion, FlowId, FlowNet, FlowSpec, NetStats};

@@ -93,14 +93,28 @@ pub struct Endpoint {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ResourceKind {
     /// A direction of a link of the plan (index into `plan.links`).
-    Link { plan_link: u32, medium: Medium },
+    Link {
+        plan_link: u32,
+        medium: Medium,
+    },
     /// A direction of a link inside a server of group `group`.
-    Internal { group: u32, medium: Medium },
-    StorageRead { group: u32 },
-    StorageWrite { group: u32 },
+    Internal {
+        group: u32,
+        medium: Medium,
+    },
+    StorageRead {
+        group: u32,
+    },
+    StorageWrite {
+        group: u32,
+    },
     /// Request-rate limit: capacity in requests/s, flows weigh 1/request size.
-    StorageReadRequests { group: u32 },
-    StorageWriteRequests { group: u32 },
+    StorageReadRequests {
+        group: u32,
+    },
+    StorageWriteRequests {
+        group: u32,
+    },
 }
 
 /// A shared capacity flows compete for.
@@ -157,8 +171,8 @@ impl Layout {
                     }
                 }
             }
-            for t in 0..n {
-                if !seen[t] {
+            for (t, &reached) in seen.iter().enumerate() {
+                if !reached {
                     continue;
                 }
                 let mut path = Vec::new();
@@ -346,7 +360,9 @@ impl Topology {
     /// started on a folded topology (each stands for `multiplicity` flows).
     pub fn is_canonical(&self, src: Endpoint, dst: Endpoint) -> bool {
         for e in [src, dst] {
-            let Some(g) = self.groups.get(e.group as usize) else { return false };
+            let Some(g) = self.groups.get(e.group as usize) else {
+                return false;
+            };
             if g.sharded && self.fold > 1 {
                 return e.member < self.pod(g);
             }
@@ -356,7 +372,11 @@ impl Topology {
     /// How many real flows a flow between these endpoints stands for.
     pub fn multiplicity(&self, src: Endpoint, dst: Endpoint) -> u32 {
         let sharded = |e: Endpoint| self.groups.get(e.group as usize).is_some_and(|g| g.sharded);
-        if self.fold > 1 && (sharded(src) || sharded(dst)) { self.fold } else { 1 }
+        if self.fold > 1 && (sharded(src) || sharded(dst)) {
+            self.fold
+        } else {
+            1
+        }
     }
 
     fn check_endpoint(&self, e: Endpoint) -> Result<(&Group, u16), SimError> {
@@ -409,7 +429,9 @@ impl Topology {
         let Some(Some(path)) = g.layout.routes.get(a as usize).and_then(|r| r.get(b as usize)) else {
             return false;
         };
-        let Some(m) = g.members.get(rep as usize) else { return false };
+        let Some(m) = g.members.get(rep as usize) else {
+            return false;
+        };
         for &ei in path {
             let e = g.layout.edges[ei as usize];
             out.hop(m.res_base + ei as u32, w, e.3);
@@ -418,7 +440,12 @@ impl Topology {
     }
 
     fn internal_hops(g: &Group, a: u16, b: u16) -> Option<usize> {
-        g.layout.routes.get(a as usize)?.get(b as usize)?.as_ref().map(|p| p.len())
+        g.layout
+            .routes
+            .get(a as usize)?
+            .get(b as usize)?
+            .as_ref()
+            .map(|p| p.len())
     }
 
     /// Storage resources touched by reading from / writing to an endpoint.
@@ -566,9 +593,13 @@ impl Router {
             }
         };
         for (i, ps) in sports.iter().enumerate() {
-            let Some(c1) = Topology::internal_hops(gs, sp, ps.part) else { continue };
+            let Some(c1) = Topology::internal_hops(gs, sp, ps.part) else {
+                continue;
+            };
             if ps.peer.group == dst.group && ps.peer.member == dst.member {
-                let Some(pp) = gd.layout.part_index(ps.peer.part) else { continue };
+                let Some(pp) = gd.layout.part_index(ps.peer.part) else {
+                    continue;
+                };
                 if let Some(c2) = Topology::internal_hops(gd, pp, dp) {
                     consider(c1 + 1 + c2, (i, None), &mut best);
                 }
@@ -577,7 +608,9 @@ impl Router {
             let Some(ts) = topo.transit_id(ps.peer) else { continue };
             for (j, pd) in dports.iter().enumerate() {
                 let Some(td) = topo.transit_id(pd.peer) else { continue };
-                let Some(c2) = Topology::internal_hops(gd, pd.part, dp) else { continue };
+                let Some(c2) = Topology::internal_hops(gd, pd.part, dp) else {
+                    continue;
+                };
                 let d = self.dist_to(topo, td)[ts as usize];
                 if d == u32::MAX {
                     continue;
@@ -640,7 +673,9 @@ impl Router {
                     continue;
                 }
                 let want = dist[u as usize].saturating_sub(1);
-                let nbrs = topo.adj[u as usize].iter().filter(|(v, _, _)| dist[*v as usize] == want);
+                let nbrs = topo.adj[u as usize]
+                    .iter()
+                    .filter(|(v, _, _)| dist[*v as usize] == want);
                 let k = nbrs.clone().count();
                 if k == 0 {
                     return Err(SimError::NoRoute {
@@ -856,7 +891,12 @@ fn attach_parts(g: &Group, medium: Medium, lanes: u32, offset: u32) -> Vec<(Part
             // Cables go round-robin over the NICs.
             let n = g.nics;
             (0..n.min(lanes))
-                .map(|j| (Part::Nic(((j + offset) % n) as u16), lanes / n + u32::from(j < lanes % n)))
+                .map(|j| {
+                    (
+                        Part::Nic(((j + offset) % n) as u16),
+                        lanes / n + u32::from(j < lanes % n),
+                    )
+                })
                 .collect()
         }
     }
@@ -970,7 +1010,11 @@ fn expand_link(
             let (part_a, lanes_a) = pa[c % pa.len()];
             let (part_b, lanes_b) = pb[c % pb.len()];
             let lanes = if pa.len() >= pb.len() { lanes_a } else { lanes_b };
-            let lanes = if pa.len() == pb.len() { lanes_a.min(lanes_b) } else { lanes };
+            let lanes = if pa.len() == pb.len() {
+                lanes_a.min(lanes_b)
+            } else {
+                lanes
+            };
             if lanes == 0 {
                 continue;
             }
@@ -1202,7 +1246,9 @@ fn assemble(mut groups: Vec<Group>, conns: Vec<(Conn, ConnAttrs)>, f: u32) -> To
         let ta = groups[c.a.group as usize].transit;
         let tb = groups[c.b.group as usize].transit;
         if ta && tb {
-            let (Some(ma), Some(mb)) = (mat(&groups, &c.a), mat(&groups, &c.b)) else { continue };
+            let (Some(ma), Some(mb)) = (mat(&groups, &c.a), mat(&groups, &c.b)) else {
+                continue;
+            };
             let (Some(x), Some(y)) = (
                 groups[c.a.group as usize].members[ma as usize].transit,
                 groups[c.b.group as usize].members[mb as usize].transit,
@@ -1218,7 +1264,9 @@ fn assemble(mut groups: Vec<Group>, conns: Vec<(Conn, ConnAttrs)>, f: u32) -> To
                 continue;
             }
             let Some(m) = mat(&groups, &end) else { continue };
-            let Some(part) = g.layout.part_index(end.part) else { continue };
+            let Some(part) = g.layout.part_index(end.part) else {
+                continue;
+            };
             let port = Port {
                 part,
                 peer,

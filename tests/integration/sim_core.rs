@@ -180,7 +180,11 @@ fn folding_gives_the_same_answer_as_full_expansion() {
         assert!(folded.fold() > 1, "{name}: no symmetry found");
         assert!(folded.graph().node_count() < full.graph().node_count() / 2);
         for algo in [Algorithm::Ring, Algorithm::Hierarchical] {
-            for kind in [CollectiveKind::AllReduce, CollectiveKind::AllGather, CollectiveKind::AllToAll] {
+            for kind in [
+                CollectiveKind::AllReduce,
+                CollectiveKind::AllGather,
+                CollectiveKind::AllToAll,
+            ] {
                 let c = Collective {
                     kind,
                     algorithm: algo,
@@ -193,7 +197,10 @@ fn folding_gives_the_same_answer_as_full_expansion() {
                 };
                 let a = run_collective(full.clone(), &c).unwrap().0;
                 let b = run_collective(folded.clone(), &c).unwrap().0;
-                println!("{name} fold {} {kind:?} {algo:?}: full {a:.6} folded {b:.6}", folded.fold());
+                println!(
+                    "{name} fold {} {kind:?} {algo:?}: full {a:.6} folded {b:.6}",
+                    folded.fold()
+                );
                 assert!(within(b, a, 1e-6), "{name} {kind:?} {algo:?}: {a} vs {b}");
             }
         }
@@ -224,7 +231,10 @@ fn partial_groups_need_an_unfolded_topology() {
     // Flows from outside pod 0 are refused on a folded topology.
     let t = topo(&fat_tree("dgx-h100", 8, 4, 2), Fold::Auto);
     let mut net = FlowNet::new(t);
-    assert!(net.start(SimTime::ZERO, FlowSpec::new(gpu(7, 0), gpu(0, 0), 1e6, 0)).is_err());
+    assert!(
+        net.start(SimTime::ZERO, FlowSpec::new(gpu(7, 0), gpu(0, 0), 1e6, 0))
+            .is_err()
+    );
 }
 
 fn storage_plan(model: &str, kind: NodeKind) -> Plan {
@@ -298,7 +308,11 @@ fn checkpoint_traffic_slows_a_collective_sharing_its_links() {
     }
     let r = sim.run(1, Limits::default(), Progress::new()).unwrap();
     let shared = r.job_finish[0].as_secs();
-    println!("ring alone {:.3} ms, with checkpoint writes {:.3} ms", alone.0 * 1e3, shared * 1e3);
+    println!(
+        "ring alone {:.3} ms, with checkpoint writes {:.3} ms",
+        alone.0 * 1e3,
+        shared * 1e3
+    );
     assert!(shared > alone.0 * 1.02);
     assert!(r.peak_utilization <= 1.0 + 1e-9);
 }
@@ -343,7 +357,10 @@ fn cancel_stops_a_network_run() {
     progress.cancel();
     let mut sim = NetSim::new(t.clone());
     sim.add_job(SimTime::ZERO, CollectivePlan::build(&t, &c).unwrap().phases);
-    assert!(matches!(sim.run(1, Limits::default(), progress), Err(SimError::Cancelled)));
+    assert!(matches!(
+        sim.run(1, Limits::default(), progress),
+        Err(SimError::Cancelled)
+    ));
 }
 
 /// A random cluster: servers on leaves (spread or rail), optional spines,
@@ -359,7 +376,14 @@ fn random_plan(servers: u32, per_leaf: u32, spines: u32, rail: bool, a100: bool)
     if servers > 1 {
         add_node(&mut p, "store", NodeKind::ParallelFs, "pfs-ai400x2", 1);
         let to = if rail { "rail" } else { "leaf" };
-        p.links.push(link("store-sw", "store", to, Medium::InfinibandNdr, WiringPattern::Spread, 2));
+        p.links.push(link(
+            "store-sw",
+            "store",
+            to,
+            Medium::InfinibandNdr,
+            WiringPattern::Spread,
+            2,
+        ));
     }
     p
 }
