@@ -95,6 +95,8 @@ const HW_LAT_NVLINK_RING_US: [f64; 3] = [0.6, 1.9, 3.4];
 const HW_LAT_NVLINK_TREE_US: [f64; 3] = [0.6, 1.25, 4.0];
 const HW_LAT_NET_RING_US: [f64; 3] = [2.7, 4.0, 14.0];
 const HW_LAT_NET_TREE_US: [f64; 3] = [5.0, 8.5, 14.0];
+/// NCCL tuning.cc caps tree bus bandwidth at 0.92 of the links' rate.
+pub const TREE_BW_FACTOR: f64 = 0.92;
 /// Path latency NCCL's NET figures already include (a 2-3 hop IB path);
 /// longer paths (WAN) add the excess per step.
 const NET_BASELINE_PATH_S: f64 = 3e-6;
@@ -195,8 +197,8 @@ enum PhaseShape {
     /// All-to-all: each rank sends `bytes_per_peer` to every other rank.
     AllToAll { bytes_per_peer: f64 },
     /// Double binary tree across servers (GPU c of each server drives
-    /// channel c) plus chains inside servers; `bytes` per tree edge and direction.
-    Tree { bytes: f64 },
+    /// channel c) plus chains inside servers, reduce (`up`) or broadcast.
+    Tree { bytes: f64, up: bool },
     /// Rank 0 → rank 1 (first GPU of the first and last server).
     P2p { bytes: f64 },
 }
@@ -229,10 +231,16 @@ fn phases(
     let nv_tree = us(HW_LAT_NVLINK_TREE_US[p]);
     // Per-rank throughput of a flat ring: NVLink inside, the server's NICs
     // shared by its ranks across (one channel per GPU/NIC).
+    // Across servers each channel enters and leaves a server once, so a
+    // GPU carries (per-1)/per of the ring's edges over NVLink.
     let ring_bw = {
         let mut b = f64::INFINITY;
         if per > 1 {
-            b = b.min(intra_bw);
+            b = b.min(if servers > 1 {
+                intra_bw * pf / (pf - 1.0)
+            } else {
+                intra_bw
+            });
         }
         if servers > 1 {
             b = b.min(inter_bw * pf);
@@ -306,16 +314,25 @@ fn phases(
                 intra_bw.min(inter_bw * pf)
             } else {
                 intra_bw
-            };
-            vec![(
-                PhaseCost {
-                    latency: us(BASE_LAT_TREE_US[p]) + 2.0 * ((pf - 1.0) * nv_tree + depth * net_tree),
-                    // Reduce up and broadcast down, pipelined: each rank's
-                    // links carry the buffer once per direction per tree half.
-                    bw_time: 2.0 * bytes / b / if servers > 1 { 1.0 } else { 2.0 },
-                },
-                PhaseShape::Tree { bytes: bytes / pe },
-            )]
+            } * TREE_BW_FACTOR;
+            let latency = us(BASE_LAT_TREE_US[p]) + 2.0 * ((pf - 1.0) * nv_tree + depth * net_tree);
+            // NCCL's model: tree algbw = busbw / 2, i.e. every rank moves the
+            // buffer twice (reduce up, broadcast down). As flows: two phases.
+            [true, false]
+                .into_iter()
+                .map(|up| {
+                    (
+                        PhaseCost {
+                            latency: latency / 2.0,
+                            bw_time: bytes / b,
+                        },
+                        PhaseShape::Tree {
+                            bytes: bytes / pe / TREE_BW_FACTOR,
+                            up,
+                        },
+                    )
+                })
+                .collect()
         }
         (K::AllReduce, Algorithm::Hierarchical) => {
             let mut v = Vec::new();
@@ -675,18 +692,18 @@ fn lower(topo: &Topology, p: Participants, shape: PhaseShape, tag: &mut u64) -> 
                 }
             }
         }
-        PhaseShape::Tree { bytes } => {
+        PhaseShape::Tree { bytes, up } => {
             if topo.fold() > 1 && ns > 1 {
                 return Err(SimError::Invalid(
                     "tree collectives are not symmetric under folding; build the topology with Fold::None".into(),
                 ));
             }
-            // Chain inside each server, both directions (reduce up, broadcast down).
-            let chain = if ns > 1 { bytes } else { bytes / 2.0 };
+            let dir = |a: Endpoint, b: Endpoint| if up { (a, b) } else { (b, a) };
+            // Chain inside each server towards GPU 0: every NVLink hop carries the buffer.
             for s in 0..reps {
                 for i in 0..ng.saturating_sub(1) {
-                    push(dev(s, i), dev(s, i + 1), chain, &mut flows)?;
-                    push(dev(s, i + 1), dev(s, i), chain, &mut flows)?;
+                    let (a, b) = dir(dev(s, i + 1), dev(s, i));
+                    push(a, b, bytes, &mut flows)?;
                 }
             }
             // Two binary trees over servers (the second mirrored), each with
@@ -696,11 +713,9 @@ fn lower(topo: &Topology, p: Participants, shape: PhaseShape, tag: &mut u64) -> 
                     for k in 1..ns {
                         let parent = (k - 1) / 2;
                         let map = |x: u32| if tree == 0 { x } else { ns - 1 - x };
-                        let (child, par) = (map(k), map(parent));
                         for c in 0..ng {
-                            let b = bytes / 2.0 / ng as f64;
-                            push(dev(child, c), dev(par, c), b, &mut flows)?;
-                            push(dev(par, c), dev(child, c), b, &mut flows)?;
+                            let (a, b) = dir(dev(map(k), c), dev(map(parent), c));
+                            push(a, b, bytes / 2.0 / ng as f64, &mut flows)?;
                         }
                     }
                 }

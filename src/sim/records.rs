@@ -97,7 +97,7 @@ impl Records {
 
     /// Record `rate` (units/s) held constant over `[t0, t1]` seconds.
     pub fn add(&mut self, key: RecordKey, t0: f64, t1: f64, rate: f64) {
-        if !(t1 > t0) || !rate.is_finite() || rate == 0.0 || t0 < 0.0 {
+        if t1.is_nan() || t0.is_nan() || t1 <= t0 || !rate.is_finite() || rate == 0.0 || t0 < 0.0 {
             return;
         }
         while t1 > self.bucket_s * self.max_buckets as f64 {

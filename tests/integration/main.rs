@@ -2,4 +2,5 @@
 
 mod plan_files;
 mod scaling_training;
+mod sim_core;
 mod validation_training;
