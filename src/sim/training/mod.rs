@@ -24,6 +24,8 @@ pub use memory::memory_problems;
 /// draws 6.5–8.5 kW of its 10.2 kW maximum under load (validation/tco.csv
 /// T04); midpoint 7.5 / 10.2 ≈ 0.74.
 pub const TRAINING_POWER_FRACTION: f64 = 0.74;
+/// Time buckets of the utilization series over one iteration.
+const SERIES_BUCKETS: usize = 50;
 
 /// Everything the training model computes for one stage, before it is
 /// flattened into a [`WorkloadResult`].
@@ -234,6 +236,33 @@ fn to_result(plan: &Plan, stage: &Stage, t: &TrainStage, r: &TrainingRun, seed: 
         );
     }
 
+    // Utilization over one iteration: pipeline stages (first, middle, last)
+    // and the scale-out link while the gradient reduction runs after them.
+    let mut series = BTreeMap::new();
+    let horizon = it.seconds.max(1e-12);
+    let stages = it.run.intervals.len();
+    let mut shown: Vec<usize> = vec![0, stages / 2, stages.saturating_sub(1)];
+    shown.dedup();
+    for d in shown {
+        series.insert(
+            format!("{} stage {} compute", c.node_name, d),
+            it.run.utilization_series(d, SERIES_BUCKETS, horizon),
+        );
+    }
+    if it.dp_total > 0.0 && c.per_device_scale_out_bw() > 0.0 {
+        let width = horizon / SERIES_BUCKETS as f64;
+        let start = (it.seconds - it.optimizer - it.dp_total).max(0.0);
+        let busy_frac = (it.scale_out_bytes_per_device / c.per_device_scale_out_bw() / it.dp_total).min(1.0);
+        let link_series = (0..SERIES_BUCKETS)
+            .map(|k| {
+                let (lo, hi) = (k as f64 * width, (k + 1) as f64 * width);
+                let overlap = (hi.min(start + it.dp_total) - lo.max(start)).max(0.0);
+                (lo, busy_frac * overlap / width)
+            })
+            .collect();
+        series.insert(format!("{} scale-out", c.node_name), link_series);
+    }
+
     let mut mem = BTreeMap::new();
     mem.insert("weights".into(), r.memory.weights);
     mem.insert("gradients".into(), r.memory.gradients);
@@ -262,6 +291,7 @@ fn to_result(plan: &Plan, stage: &Stage, t: &TrainStage, r: &TrainingRun, seed: 
         metrics: m,
         breakdown: b,
         utilization: u,
+        series,
         memory: mem,
         diagnosis,
         notes,

@@ -22,6 +22,35 @@ pub struct PipelineRun {
     /// Point-to-point transfers on the critical path (approximate: the
     /// warm-up and cool-down chain).
     pub p2p_on_path: f64,
+    /// Per device: (start, end) of every operation it ran, in order.
+    pub intervals: Vec<Vec<(f64, f64)>>,
+}
+
+impl PipelineRun {
+    /// Busy fraction of `device` in `buckets` equal slices of `[0, horizon]`.
+    pub fn utilization_series(&self, device: usize, buckets: usize, horizon: f64) -> Vec<(f64, f64)> {
+        let Some(ops) = self.intervals.get(device) else {
+            return Vec::new();
+        };
+        let buckets = buckets.max(1);
+        let width = horizon.max(1e-12) / buckets as f64;
+        let mut busy = vec![0.0; buckets];
+        for &(a, b) in ops {
+            let first = ((a / width) as usize).min(buckets - 1);
+            let last = ((b / width) as usize).min(buckets - 1);
+            for (k, slot) in busy.iter_mut().enumerate().take(last + 1).skip(first) {
+                let lo = a.max(k as f64 * width);
+                let hi = b.min((k + 1) as f64 * width);
+                if hi > lo {
+                    *slot += hi - lo;
+                }
+            }
+        }
+        busy.iter()
+            .enumerate()
+            .map(|(k, b)| (k as f64 * width, (b / width).min(1.0)))
+            .collect()
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -98,6 +127,7 @@ pub fn simulate(p: u32, v: u32, m: u32, times: &StageTimes, p2p: f64) -> Result<
     let mut clock = vec![0.0f64; p as usize];
     let mut busy = vec![0.0f64; p as usize];
     let mut last_b_start = vec![0.0f64; p as usize];
+    let mut intervals: Vec<Vec<(f64, f64)>> = (0..p as usize).map(|r| Vec::with_capacity(orders[r].len())).collect();
     let total_ops: usize = orders.iter().map(|o| o.len()).sum();
     let mut done_ops = 0usize;
     while done_ops < total_ops {
@@ -136,6 +166,7 @@ pub fn simulate(p: u32, v: u32, m: u32, times: &StageTimes, p2p: f64) -> Result<
                 }
                 clock[r] = end;
                 busy[r] += dur;
+                intervals[r].push((start, end));
                 pos[r] += 1;
                 done_ops += 1;
                 progressed = true;
@@ -153,6 +184,7 @@ pub fn simulate(p: u32, v: u32, m: u32, times: &StageTimes, p2p: f64) -> Result<
         busy,
         last_backward,
         p2p_on_path: if p > 1 { 2.0 * (p as f64 - 1.0) * p2p } else { 0.0 },
+        intervals,
     })
 }
 
@@ -183,6 +215,11 @@ mod tests {
         .unwrap();
         let ideal = m as f64 * 3.0;
         assert!((run.makespan - (ideal + 7.0 * 3.0)).abs() < 1e-9, "{}", run.makespan);
+        // The last stage idles at the start (warm-up), the first at the end.
+        let last = run.utilization_series(7, 10, run.makespan);
+        assert!(last[0].1 < 0.5 && last[5].1 > 0.99, "{last:?}");
+        let total: f64 = run.utilization_series(0, 10, run.makespan).iter().map(|x| x.1).sum();
+        assert!((total / 10.0 - run.busy[0] / run.makespan).abs() < 1e-9);
     }
 
     #[test]
