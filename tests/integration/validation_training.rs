@@ -137,3 +137,42 @@ fn t_fix(plan: &mut clusterforge::model::Plan, hint: &str) {
         t.parallelism.sequence_parallel = true;
     }
 }
+
+#[test]
+fn cli_simulate_writes_json_with_the_training_metrics() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let out = dir.path().join("r.json");
+    let status = std::process::Command::new(env!("CARGO_BIN_EXE_clusterforge"))
+        .arg("simulate")
+        .arg(validation_dir().join("korthikanti22-22b.ron"))
+        .args(["--seed", "3", "--json"])
+        .arg(&out)
+        .output()
+        .expect("runs");
+    assert!(status.status.success(), "{}", String::from_utf8_lossy(&status.stderr));
+    let stdout = String::from_utf8_lossy(&status.stdout);
+    assert!(
+        stdout.contains("seconds_per_iteration") && stdout.contains("diagnosis:"),
+        "{stdout}"
+    );
+    let json: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&out).expect("json")).expect("parses");
+    let w = &json["workloads"][0];
+    assert_eq!(w["kind"], "train");
+    assert_eq!(json["seed"], 3);
+    for key in [
+        "seconds_per_iteration",
+        "achieved_tflops_per_gpu",
+        "mfu",
+        "hfu",
+        "tokens_per_second",
+        "time_to_train_s",
+        "gpu_hours",
+        "energy_kwh",
+        "cost_usd",
+    ] {
+        assert!(
+            w["metrics"][key].as_f64().is_some_and(|v| v.is_finite() && v > 0.0),
+            "{key}"
+        );
+    }
+}

@@ -110,6 +110,11 @@ pub struct StoragePath {
     pub read_bw: f64,
     pub write_bw: f64,
     pub kind: NodeKind,
+    pub members: f64,
+    /// A cache's hit ratio and the read rate of the storage behind it
+    /// (the first other storage node linked to it).
+    pub hit_ratio: Option<f64>,
+    pub backing_read_bw: Option<f64>,
 }
 
 /// Connections one member of `this` has over `link` (see DESIGN.md wiring).
@@ -343,12 +348,36 @@ pub fn storage_path(plan: &Plan, catalog: &Catalog, id: &NodeId, cluster: &Clust
         }
         bw
     };
+    let backing_read_bw = if node.kind == NodeKind::NvmeCache {
+        plan.links_of(&node.id).find_map(|l| {
+            let other = plan.node(if l.from == node.id { &l.to } else { &l.from })?;
+            if other.kind.role() != NodeRole::Storage || other.id == node.id {
+                return None;
+            }
+            let m = catalog.storage(&other.model)?;
+            let own = m.read_gbs * 1e9 * other.count.max(1) as f64;
+            let by_requests = if m.read_requests_per_s > 0.0 {
+                m.read_requests_per_s * other.count.max(1) as f64 * 8e6
+            } else {
+                f64::INFINITY
+            };
+            Some(
+                own.min(by_requests)
+                    .min(link_gbps(l) * NIC_EFFICIENCY * connections_per_member(l, node, other, 0) * members),
+            )
+        })
+    } else {
+        None
+    };
     Some(StoragePath {
         node_id: node.id.clone(),
         node_name: node.name.clone(),
         read_bw: cap(model.read_gbs),
         write_bw: cap(model.write_gbs),
         kind: node.kind,
+        members,
+        hit_ratio: node.cache_hit_ratio.filter(|_| node.kind == NodeKind::NvmeCache),
+        backing_read_bw,
         model,
     })
 }

@@ -24,6 +24,9 @@ pub const RESTART_S: f64 = 600.0;
 /// Device-to-host copy for asynchronous checkpoints: PCIe Gen4 x16,
 /// ~25 GB/s achieved of 32 (PCI-SIG line rate, hardware.csv).
 const HOST_COPY_BW: f64 = 25e9;
+/// Size of one ranged read from object storage: AWS S3 performance
+/// guidelines recommend byte-range GETs of 8–16 MB.
+const OBJECT_READ_BYTES: f64 = 8e6;
 /// Bytes per token of pre-tokenized data: uint16 ids up to 65,536 entries
 /// (Megatron `.bin` indexed datasets), uint32 above.
 fn bytes_per_token(vocab: u32) -> f64 {
@@ -50,11 +53,18 @@ pub fn data_load(s: &Shape, tokens_per_iter: f64, iter_s: f64, source: Option<&S
             stall_per_iteration: 0.0,
         },
         Some(p) => {
-            // Object stores also limit requests: one read per ~1 MB shard
-            // chunk at the per-prefix GET limit (hardware.csv: S3 5,500/s).
+            // Storage also limits requests: one ranged read per
+            // OBJECT_READ_BYTES at the per-member request limit (S3: 5,500
+            // GET/s per prefix, hardware.csv).
             let mut supply = p.read_bw;
             if p.model.read_requests_per_s > 0.0 {
-                supply = supply.min(p.model.read_requests_per_s * 1e6 * 8.0);
+                supply = supply.min(p.model.read_requests_per_s * p.members * OBJECT_READ_BYTES);
+            }
+            // A cache serves its hit ratio; misses come from the storage
+            // behind it at that storage's rate.
+            if let (Some(h), Some(backing)) = (p.hit_ratio, p.backing_read_bw) {
+                let h = h.clamp(0.0, 1.0);
+                supply = 1.0 / (h / supply.max(1.0) + (1.0 - h) / backing.max(1.0));
             }
             let read_s = bytes / supply.max(1.0);
             DataLoad {
