@@ -16,6 +16,9 @@ use crate::sim::collectives::CollectiveKind;
 /// plus the gradient-norm pass reading the gradient again (4 B):
 /// 34 B (Megatron-LM `optimizer.py` step sequence; ZeRO §3.1 state sizes).
 const OPTIMIZER_BYTES_PER_PARAM: f64 = 34.0;
+/// Longest schedule (virtual stages × micro-batches) simulated operation by
+/// operation; longer ones use the bubble formula of the same schedule.
+const MAX_SIMULATED_OPS: u64 = 2_000_000;
 /// Gradient bucket size of data-parallel reduction: PyTorch DDP
 /// `bucket_cap_mb` default 25 MB.
 const BUCKET_BYTES: f64 = 25e6;
@@ -55,7 +58,7 @@ pub fn iteration(s: &Shape, t: &TrainStage, c: &Cluster) -> Result<Iteration, St
     let par = &t.parallelism;
     let (tp, pp, dp) = (par.tp.max(1), par.pp.max(1), par.dp.max(1));
     let mb = t.micro_batch.max(1);
-    let m = (t.global_batch / (mb * dp)).max(1);
+    let m = (t.global_batch as u64 / (mb as u64 * dp as u64)).max(1) as u32;
     let mut notes = Vec::new();
     let mut v = match par.schedule {
         PipelineSchedule::Interleaved(v) if pp > 1 => v.max(1),
@@ -67,7 +70,7 @@ pub fn iteration(s: &Shape, t: &TrainStage, c: &Cluster) -> Result<Iteration, St
         ));
         v = 1;
     }
-    let nvs = (pp * v) as usize;
+    let nvs = pp as usize * v as usize;
     if (s.layers as usize) < nvs {
         return Err(format!(
             "{} layers cannot fill {} pipeline stages × {} chunks",
@@ -161,16 +164,18 @@ pub fn iteration(s: &Shape, t: &TrainStage, c: &Cluster) -> Result<Iteration, St
     } else {
         c.collective(CollectiveKind::PointToPoint, act, 2, 2)
     };
-    let run = pipeline::simulate(
-        pp,
-        v,
-        m,
-        &StageTimes {
-            forward: &fwd,
-            backward: &bwd,
-        },
-        p2p,
-    )?;
+    let times = StageTimes {
+        forward: &fwd,
+        backward: &bwd,
+    };
+    let run = if nvs as u64 * m as u64 <= MAX_SIMULATED_OPS {
+        pipeline::simulate(pp, v, m, &times, p2p)?
+    } else {
+        notes.push(format!(
+            "{m} micro-batches × {nvs} stages is too long a schedule to simulate operation by operation; used the 1F1B bubble formula"
+        ));
+        pipeline::analytic(pp, v, m, &times, p2p)
+    };
 
     // Data-parallel gradient reduction (ZeRO 0–2: all-reduce, or
     // reduce-scatter + all-gather of the same volume), per device.

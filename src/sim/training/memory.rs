@@ -96,7 +96,7 @@ impl MemoryConfig {
         }
     }
     fn micro_batches(&self) -> u32 {
-        (self.global_batch / (self.micro_batch * self.par.dp.max(1))).max(1)
+        (self.global_batch as u64 / (self.micro_batch as u64 * self.par.dp.max(1) as u64)).max(1) as u32
     }
 }
 
@@ -331,7 +331,8 @@ fn single_changes(s: &Shape, cfg: &MemoryConfig, devices_per_server: u32) -> Vec
         c.micro_batch = cfg.micro_batch / 2;
         out.push((COST_MICRO_BATCH, c));
     }
-    let batch_ok = |c: &MemoryConfig| c.global_batch.is_multiple_of(c.micro_batch * c.par.dp.max(1));
+    let batch_ok =
+        |c: &MemoryConfig| (c.global_batch as u64).is_multiple_of(c.micro_batch as u64 * c.par.dp.max(1) as u64);
     // Trade data parallelism for tensor or pipeline parallelism.
     if p.dp.is_multiple_of(2) {
         let tp2 = p.tp * 2;

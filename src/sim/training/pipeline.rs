@@ -188,6 +188,48 @@ pub fn simulate(p: u32, v: u32, m: u32, times: &StageTimes, p2p: f64) -> Result<
     })
 }
 
+/// The same schedule by formula (Narayanan et al. 2021 §2.2): the slowest
+/// device runs m·(t_f + t_b) and waits (p − 1)/v of a micro-batch's
+/// forward and backward, plus the point-to-point chain.
+pub fn analytic(p: u32, v: u32, m: u32, times: &StageTimes, p2p: f64) -> PipelineRun {
+    let p = p.max(1) as usize;
+    let v = v.max(1) as f64;
+    let per_device: Vec<f64> = (0..p)
+        .map(|r| {
+            times
+                .forward
+                .iter()
+                .zip(times.backward)
+                .enumerate()
+                .filter(|(i, _)| i % p == r)
+                .map(|(_, (f, b))| f + b)
+                .sum::<f64>()
+        })
+        .collect();
+    let slowest = per_device.iter().cloned().fold(0.0, f64::max);
+    let chain = if p > 1 { 2.0 * (p as f64 - 1.0) * p2p } else { 0.0 };
+    let makespan = m as f64 * slowest + (p as f64 - 1.0) / v * slowest + chain;
+    let last_backward = (0..p)
+        .map(|r| {
+            times
+                .backward
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| i % p == r)
+                .map(|(_, b)| *b)
+                .fold(0.0, f64::max)
+        })
+        .collect();
+    PipelineRun {
+        makespan,
+        finish: vec![makespan; p],
+        busy: per_device.iter().map(|d| d * m as f64).collect(),
+        last_backward,
+        p2p_on_path: chain,
+        intervals: vec![Vec::new(); p],
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -240,6 +282,19 @@ mod tests {
         let bubble = run.makespan - m as f64 * 3.0;
         let expected = (p as f64 - 1.0) * 3.0 / v as f64;
         assert!((bubble - expected).abs() < 1e-6, "{bubble} vs {expected}");
+    }
+
+    #[test]
+    fn formula_agrees_with_the_simulated_schedule() {
+        let (p, m) = (8, 32);
+        let (f, b) = uniform(p, 1, 1.0, 2.0);
+        let times = StageTimes {
+            forward: &f,
+            backward: &b,
+        };
+        let sim = simulate(p, 1, m, &times, 0.0).unwrap();
+        let formula = analytic(p, 1, m, &times, 0.0);
+        assert!((sim.makespan - formula.makespan).abs() < 1e-9);
     }
 
     #[test]
