@@ -324,6 +324,61 @@ fn fabric_contention(topo: Topology, gi: u32) -> Option<f64> {
     (predicted > 0.0 && flow > 0.0).then(|| (flow / predicted).max(1.0))
 }
 
+/// Largest server count for which storage transfers are run as flows on
+/// the unfolded fabric; larger clusters use the path bandwidth formula.
+const MAX_FLOW_SERVERS: u32 = 512;
+
+/// Time to move `total_bytes` between `servers` members of the compute
+/// group and a storage node, every server sending (or receiving) its share
+/// as a flow on the fabric: link sharing, the storage's throughput and
+/// request-rate limits (8 MB requests) all apply (simulation core flows).
+/// `None` when the plan cannot be built into a topology or is too large.
+pub fn fabric_storage_time(
+    plan: &Plan,
+    catalog: &Catalog,
+    compute: &NodeId,
+    servers: u32,
+    storage: &NodeId,
+    total_bytes: f64,
+    write: bool,
+) -> Option<f64> {
+    use crate::sim::collectives::NetSim;
+    use crate::sim::engine::{Limits, SimTime};
+    use crate::sim::flows::FlowSpec;
+    use crate::sim::topology::{Endpoint, Part};
+    if servers == 0 || servers > MAX_FLOW_SERVERS || total_bytes <= 0.0 {
+        return None;
+    }
+    let gi = plan.nodes.iter().position(|n| &n.id == compute)? as u32;
+    let si = plan.nodes.iter().position(|n| &n.id == storage)? as u32;
+    let members = plan.nodes.get(si as usize)?.count.max(1);
+    let topo = Topology::build(plan, catalog, Fold::None).ok()?;
+    let mut sim = NetSim::new(std::sync::Arc::new(topo));
+    for m in 0..servers {
+        let server = Endpoint {
+            group: gi,
+            member: m,
+            part: Part::Host,
+        };
+        let store = Endpoint {
+            group: si,
+            member: m % members,
+            part: Part::Whole,
+        };
+        let (src, dst) = if write { (server, store) } else { (store, server) };
+        let mut f = FlowSpec::new(src, dst, total_bytes / servers as f64, m as u64);
+        f.request_bytes = Some(8e6);
+        sim.add_flow(SimTime::ZERO, f);
+    }
+    let report = sim.run(0, Limits::default(), crate::sim::Progress::new()).ok()?;
+    let end = report
+        .background
+        .iter()
+        .map(|c| c.finished.as_secs())
+        .fold(0.0, f64::max);
+    (report.background.len() == servers as usize && end > 0.0).then_some(end)
+}
+
 /// Resolve a storage node and the bandwidth of its path to `cluster`:
 /// the storage's own throughput (× members), its links, and the servers'
 /// scale-out capacity.
@@ -471,5 +526,38 @@ mod tests {
         // 8:1 oversubscribed leaves.
         let tight = factor(1).expect("runs on the fabric");
         assert!(tight > 2.0, "{tight}");
+    }
+}
+
+#[cfg(test)]
+mod storage_tests {
+    use super::*;
+    use crate::model::Catalog;
+
+    /// Checkpoint writes of the presets run as flows and never beat the
+    /// storage's own write throughput.
+    #[test]
+    fn preset_checkpoints_run_as_flows() {
+        let catalog = Catalog::builtin();
+        let mut checked = 0;
+        for preset in crate::report::presets::PRESETS {
+            let Ok(plan) = preset.plan() else { continue };
+            for stage in &plan.stages {
+                let crate::model::StageKind::Train(t) = &stage.kind else {
+                    continue;
+                };
+                let Some(ck) = &t.checkpoint else { continue };
+                let c = cluster_of(&plan, &catalog, stage).expect("cluster");
+                let servers = t.parallelism.gpus().div_ceil(c.devices_per_server as u64) as u32;
+                let got = fabric_storage_time(&plan, &catalog, &c.node_id, servers, &ck.target, 1e12, true)
+                    .expect("runs as flows");
+                let node = plan.node(&ck.target).expect("target");
+                let model = catalog.storage(&node.model).expect("storage model");
+                let floor = 1e12 / (model.write_gbs * 1e9 * node.count as f64);
+                assert!(got >= 0.99 * floor, "{}: {got} s < {floor} s", preset.id);
+                checked += 1;
+            }
+        }
+        assert!(checked > 0);
     }
 }

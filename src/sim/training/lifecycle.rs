@@ -122,6 +122,7 @@ pub fn resilience(
     gpus: u64,
     policy: Option<&CheckpointPolicy>,
     target: Option<&StoragePath>,
+    fabric_write_s: Option<f64>,
 ) -> Resilience {
     let mut notes = Vec::new();
     let size = checkpoint_bytes(s, precision);
@@ -142,7 +143,8 @@ pub fn resilience(
             (bw, bw * 2.0, false)
         }
     };
-    let write_s = size / write_bw.max(1.0);
+    // Flow-level write time on the fabric when it was simulated.
+    let write_s = fabric_write_s.unwrap_or(size / write_bw.max(1.0));
     let stall = if async_ {
         size / gpus.max(1) as f64 / HOST_COPY_BW
     } else {

@@ -76,6 +76,18 @@ pub fn run_stage(plan: &Plan, catalog: &Catalog, stage: &Stage, t: &TrainStage) 
         .checkpoint
         .as_ref()
         .and_then(|c| hw::storage_path(plan, catalog, &c.target, &cluster));
+    let servers_used = gpus.div_ceil(cluster.devices_per_server as u64) as u32;
+    let fabric_write_s = t.checkpoint.as_ref().and_then(|ck| {
+        hw::fabric_storage_time(
+            plan,
+            catalog,
+            &cluster.node_id,
+            servers_used,
+            &ck.target,
+            lifecycle::checkpoint_bytes(&shape, t.precision),
+            true,
+        )
+    });
     let resilience = lifecycle::resilience(
         &shape,
         t.precision,
@@ -83,6 +95,7 @@ pub fn run_stage(plan: &Plan, catalog: &Catalog, stage: &Stage, t: &TrainStage) 
         gpus,
         t.checkpoint.as_ref(),
         target.as_ref(),
+        fabric_write_s,
     );
     let iterations = (t.tokens / tokens_per_iteration).ceil().max(1.0);
     Ok(TrainingRun {
