@@ -524,3 +524,40 @@ fn builtin_catalog_meets_its_calibration_targets() {
     let got = busbw_gbs(&c, run_collective(t, &c).unwrap());
     assert!(within(got, want, 0.10), "NDR per NIC {got} vs {want}");
 }
+
+#[test]
+fn group_spec_from_system_matches_the_topology() {
+    let cat = reference_catalog();
+    let sys = cat.system("dgx-h100").unwrap();
+    let t = topo(&fat_tree("dgx-h100", 16, 4, 4), Fold::Auto);
+    let a = GroupSpec::from_topology(&t, 0, 16, 8).unwrap();
+    let b = GroupSpec::from_system(sys, 16, 8, Medium::InfinibandNdr);
+    assert!(within(a.intra_bw.0, b.intra_bw.0, 1e-9));
+    assert!(within(a.inter_bw.0, b.inter_bw.0, 1e-9));
+    assert_eq!(
+        (a.ranks, a.ranks_per_server, a.nvls),
+        (b.ranks, b.ranks_per_server, b.nvls)
+    );
+    for bytes in [Bytes(1e3), Bytes(1e6), Bytes(1e9)] {
+        let ta = collective_time(CollectiveKind::AllReduce, Algorithm::Auto, bytes, &a).0;
+        let tb = collective_time(CollectiveKind::AllReduce, Algorithm::Auto, bytes, &b).0;
+        assert!(within(ta, tb, 0.05), "{bytes:?}: {ta} vs {tb}");
+    }
+}
+
+#[test]
+fn analytic_collectives_are_cheap() {
+    // The training model calls this per layer and micro-batch: a million
+    // evaluations must take well under a second even in a debug build.
+    let sys = reference_catalog().system("dgx-h100").cloned().unwrap();
+    let g = GroupSpec::from_system(&sys, 128, 8, Medium::InfinibandNdr);
+    let start = Instant::now();
+    let mut acc = 0.0;
+    for i in 0..100_000 {
+        acc += collective_time(CollectiveKind::AllReduce, Algorithm::Auto, Bytes(1e3 * i as f64), &g).0;
+    }
+    let per_call = start.elapsed().as_secs_f64() / 1e5;
+    println!("collective_time: {:.2} us per call", per_call * 1e6);
+    assert!(acc > 0.0);
+    assert!(per_call < 20e-6);
+}
