@@ -928,6 +928,27 @@ impl NetSim {
 impl Model for NetSim {
     type Event = NetEvent;
 
+    /// Share of job phases and background flows finished.
+    fn progress(&self, _now: SimTime) -> Option<f64> {
+        let total: usize = self.jobs.iter().map(|j| j.phases.len()).sum::<usize>() + self.background.len();
+        if total == 0 {
+            return Some(1.0);
+        }
+        let done: usize = self
+            .jobs
+            .iter()
+            .map(|j| {
+                if j.finished.is_some() {
+                    j.phases.len()
+                } else {
+                    j.current as usize
+                }
+            })
+            .sum::<usize>()
+            + self.background_done.len();
+        Some(done as f64 / total as f64)
+    }
+
     fn handle(&mut self, s: &mut Scheduler<NetEvent>, ev: NetEvent) -> Result<(), SimError> {
         match ev {
             NetEvent::Phase { job, phase } => self.start_phase(s, job, phase)?,
