@@ -561,3 +561,58 @@ fn analytic_collectives_are_cheap() {
     assert!(acc > 0.0);
     assert!(per_call < 20e-6);
 }
+
+#[test]
+fn every_preset_builds_a_routable_topology() {
+    use clusterforge::model::{Catalog, NodeRole};
+    use clusterforge::report::presets::PRESETS;
+    let cat = Catalog::builtin();
+    assert!(!PRESETS.is_empty());
+    for p in PRESETS {
+        let plan = p.plan().unwrap();
+        for fold in [Fold::None, Fold::Auto] {
+            let t = Arc::new(Topology::build(&plan, &cat, fold).unwrap_or_else(|e| panic!("{}: {e}", p.id)));
+            println!(
+                "{}: fold {} vertices {} resources {}",
+                p.id,
+                t.fold(),
+                t.graph().node_count(),
+                t.resources().len()
+            );
+            // Every accelerated group reaches every storage group it is wired to.
+            let mut net = FlowNet::new(t.clone());
+            let mut routed = 0;
+            for (gi, g) in t.groups().iter().enumerate() {
+                if !g.kind.is_accelerated() || g.devices == 0 {
+                    continue;
+                }
+                let src = Endpoint {
+                    group: gi as u32,
+                    member: 0,
+                    part: Part::Device(0),
+                };
+                for (si, s) in t.groups().iter().enumerate() {
+                    if s.kind.role() != NodeRole::Storage {
+                        continue;
+                    }
+                    let dst = Endpoint {
+                        group: si as u32,
+                        member: 0,
+                        part: Part::Whole,
+                    };
+                    match net.start(SimTime::ZERO, FlowSpec::new(dst, src, 1e9, 0)) {
+                        Ok(_) => routed += 1,
+                        Err(SimError::NoRoute { .. }) | Err(SimError::Invalid(_)) => {}
+                        Err(e) => panic!("{}: {e}", p.id),
+                    }
+                }
+            }
+            assert!(routed > 0, "{}: no compute group reaches storage", p.id);
+            while let Some(next) = net.next_event() {
+                net.advance(next);
+            }
+            assert_eq!(net.stats().flows_done, routed);
+            assert!(net.stats().peak_utilization <= 1.0 + 1e-9);
+        }
+    }
+}
