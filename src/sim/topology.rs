@@ -1334,6 +1334,40 @@ mod tests {
     }
 
     #[test]
+    fn fold_factor_follows_the_wiring() {
+        let f = |servers| {
+            Topology::build(&fat_tree("dgx-h100", servers, 4, 32), &reference_catalog(), Fold::Auto)
+                .unwrap()
+                .fold()
+        };
+        // Leaves (count/4) must shift with the servers; spines shift or stay.
+        assert_eq!(f(128), 32);
+        assert_eq!(f(2048), 512);
+        // A storage group with one member stays global and does not stop folding.
+        let mut p = fat_tree("dgx-h100", 16, 4, 4);
+        p.nodes.push(crate::model::Node {
+            id: "st".into(),
+            name: "st".into(),
+            kind: NodeKind::ParallelFs,
+            model: "pfs-ai400x2".into(),
+            count: 1,
+            site: "dc".into(),
+            pos: (0.0, 0.0),
+            capacity_tb: None,
+            cache_hit_ratio: None,
+        });
+        p.links.push(crate::sim::fixtures::link(
+            "st-spine",
+            "st",
+            "spine",
+            Medium::InfinibandNdr,
+            WiringPattern::AllToAll,
+            1,
+        ));
+        assert_eq!(Topology::build(&p, &reference_catalog(), Fold::Auto).unwrap().fold(), 4);
+    }
+
+    #[test]
     fn rail_wiring_puts_nic_j_on_rail_j() {
         let plan = rail_fabric("dgx-h100", 8, 4, 0);
         let t = Topology::build(&plan, &reference_catalog(), Fold::None).unwrap();

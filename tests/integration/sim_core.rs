@@ -524,3 +524,78 @@ fn builtin_catalog_meets_its_calibration_targets() {
     let got = busbw_gbs(&c, run_collective(t, &c).unwrap());
     assert!(within(got, want, 0.10), "NDR per NIC {got} vs {want}");
 }
+
+#[test]
+fn group_spec_from_system_matches_the_topology() {
+    let cat = reference_catalog();
+    let sys = cat.system("dgx-h100").unwrap();
+    let t = topo(&fat_tree("dgx-h100", 16, 4, 4), Fold::Auto);
+    let a = GroupSpec::from_topology(&t, 0, 16, 8).unwrap();
+    let b = GroupSpec::from_system(sys, 16, 8, Medium::InfinibandNdr);
+    assert!(within(a.intra_bw.0, b.intra_bw.0, 1e-9));
+    assert!(within(a.inter_bw.0, b.inter_bw.0, 1e-9));
+    assert_eq!(
+        (a.ranks, a.ranks_per_server, a.nvls),
+        (b.ranks, b.ranks_per_server, b.nvls)
+    );
+    for bytes in [Bytes(1e3), Bytes(1e6), Bytes(1e9)] {
+        let ta = collective_time(CollectiveKind::AllReduce, Algorithm::Auto, bytes, &a).0;
+        let tb = collective_time(CollectiveKind::AllReduce, Algorithm::Auto, bytes, &b).0;
+        assert!(within(ta, tb, 0.05), "{bytes:?}: {ta} vs {tb}");
+    }
+}
+
+#[test]
+fn every_preset_builds_a_routable_topology() {
+    use clusterforge::model::{Catalog, NodeRole};
+    use clusterforge::report::presets::PRESETS;
+    let cat = Catalog::builtin();
+    assert!(!PRESETS.is_empty());
+    for p in PRESETS {
+        let plan = p.plan().unwrap();
+        for fold in [Fold::None, Fold::Auto] {
+            let t = Arc::new(Topology::build(&plan, &cat, fold).unwrap_or_else(|e| panic!("{}: {e}", p.id)));
+            println!(
+                "{}: fold {} vertices {} resources {}",
+                p.id,
+                t.fold(),
+                t.graph().node_count(),
+                t.resources().len()
+            );
+            // Every accelerated group reaches every storage group it is wired to.
+            let mut net = FlowNet::new(t.clone());
+            let mut routed = 0;
+            for (gi, g) in t.groups().iter().enumerate() {
+                if !g.kind.is_accelerated() || g.devices == 0 {
+                    continue;
+                }
+                let src = Endpoint {
+                    group: gi as u32,
+                    member: 0,
+                    part: Part::Device(0),
+                };
+                for (si, s) in t.groups().iter().enumerate() {
+                    if s.kind.role() != NodeRole::Storage {
+                        continue;
+                    }
+                    let dst = Endpoint {
+                        group: si as u32,
+                        member: 0,
+                        part: Part::Whole,
+                    };
+                    match net.start(SimTime::ZERO, FlowSpec::new(dst, src, 1e9, 0)) {
+                        Ok(_) => routed += 1,
+                        Err(SimError::NoRoute { .. }) | Err(SimError::Invalid(_)) => {}
+                        Err(e) => panic!("{}: {e}", p.id),
+                    }
+                }
+            }
+            assert!(routed > 0, "{}: no compute group reaches storage", p.id);
+            while let Some(next) = net.next_event() {
+                net.advance(next);
+            }
+            assert_eq!(net.stats().flows_done, routed);
+            assert!(net.stats().peak_utilization <= 1.0 + 1e-9);
+        }
+    }
+}
