@@ -581,14 +581,18 @@ impl Router {
         }
         let sports = topo.ports_of(gs, src.member);
         let dports = topo.ports_of(gd, dst.member);
-        let mut best_cost = usize::MAX;
+        // Fewest hops first; among equal hops the fastest edge ports (so a
+        // GPU prefers an NVLink fabric to an equally short InfiniBand one,
+        // as NCCL does), and only then equal-cost splitting.
+        let mut best_cost = (usize::MAX, 0.0f64);
         let mut best: Vec<(usize, Option<usize>)> = Vec::new();
-        let mut consider = |cost: usize, c: (usize, Option<usize>), best: &mut Vec<_>| {
-            if cost < best_cost {
-                best_cost = cost;
+        let mut consider = |cost: usize, cap: f64, c: (usize, Option<usize>), best: &mut Vec<_>| {
+            let better = cost < best_cost.0 || (cost == best_cost.0 && cap > best_cost.1 * (1.0 + 1e-9));
+            if better {
+                best_cost = (cost, cap);
                 best.clear();
             }
-            if cost == best_cost {
+            if cost == best_cost.0 && cap >= best_cost.1 * (1.0 - 1e-9) {
                 best.push(c);
             }
         };
@@ -601,7 +605,7 @@ impl Router {
                     continue;
                 };
                 if let Some(c2) = Topology::internal_hops(gd, pp, dp) {
-                    consider(c1 + 1 + c2, (i, None), &mut best);
+                    consider(c1 + 1 + c2, ps.cap, (i, None), &mut best);
                 }
                 continue;
             }
@@ -615,7 +619,12 @@ impl Router {
                 if d == u32::MAX {
                     continue;
                 }
-                consider(c1 + 1 + d as usize + 1 + c2, (i, Some(j)), &mut best);
+                consider(
+                    c1 + 1 + d as usize + 1 + c2,
+                    ps.cap.min(pd.cap),
+                    (i, Some(j)),
+                    &mut best,
+                );
             }
         }
         if best.is_empty() {
@@ -1406,6 +1415,28 @@ mod tests {
         // Unknown parts and members are errors, not panics.
         assert!(r.route(&t, gpu(0, 9), gpu(1, 0), 0).is_err());
         assert!(r.route(&t, gpu(99, 0), gpu(1, 0), 0).is_err());
+    }
+
+    #[test]
+    fn gpus_prefer_an_nvlink_fabric_over_equally_short_infiniband() {
+        let mut p = fat_tree("dgx-h100", 2, 2, 0);
+        crate::sim::fixtures::add_node(&mut p, "nvl", NodeKind::Switch, "", 1);
+        p.links.push(crate::sim::fixtures::link(
+            "gpu-nvl",
+            "gpu",
+            "nvl",
+            Medium::NvLink,
+            WiringPattern::Spread,
+            1,
+        ));
+        let t = Topology::build(&p, &reference_catalog(), Fold::None).unwrap();
+        let gpu = |m| Endpoint {
+            group: 0,
+            member: m,
+            part: Part::Device(0),
+        };
+        let r = Router::new().route(&t, gpu(0), gpu(1), 0).unwrap();
+        assert!((r.cap - 450e9 * NVLINK_EFFICIENCY).abs() < 1.0, "{}", r.cap);
     }
 
     #[test]
