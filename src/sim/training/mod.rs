@@ -345,7 +345,12 @@ fn diagnose(t: &TrainStage, r: &TrainingRun, b: &BTreeMap<String, f64>, step: f6
             par.tp, c.node_name
         ),
         "dp_comm" => format!(
-            "The gradient all-reduce over {link} costs {pct:.0} % of each iteration; overlapping it with backward, faster NICs, fewer data-parallel replicas or more gradient accumulation would help."
+            "The gradient all-reduce over {link} costs {pct:.0} % of each iteration; {}faster NICs, fewer data-parallel replicas or more work per GPU per step (larger batch or gradient accumulation) would help.",
+            if t.overlap_grad_reduce {
+                ""
+            } else {
+                "overlapping it with the backward pass, "
+            }
         ),
         "pp_comm" => format!(
             "Pipeline point-to-point transfers over {link} cost {pct:.0} % of each iteration; fewer stages or a faster fabric would help."
