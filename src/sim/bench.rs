@@ -74,6 +74,18 @@ pub fn benches() -> Vec<Bench> {
             || allreduce_wall(2048, Fold::None),
         ),
         Bench::new(
+            "train_iteration_1024_gpus_s",
+            "one GPT-175B training iteration, TP 8 x PP 8 x DP 16 on 128 x DGX A100: wall s",
+            "< 0.5 s",
+            super::training::bench::train_iteration_1024_gpus,
+        ),
+        Bench::new(
+            "train_iteration_16384_gpus_s",
+            "one Llama-3-405B training iteration, TP 8 x PP 16 x DP 128 on 2,048 x DGX H100: wall s",
+            "< 5 s",
+            super::training::bench::train_iteration_16384_gpus,
+        ),
+        Bench::new(
             "serve_1h_10k_rps_s",
             "one simulated hour of 10,000 req/s on 64 H100 (8 x DGX H100, Llama-3-8B FP8, continuous batching): wall s",
             "< 5 s",

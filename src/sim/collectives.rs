@@ -20,7 +20,11 @@ use super::error::SimError;
 use super::flows::{Completion, FlowNet, FlowSpec, NetStats};
 use super::progress::Progress;
 use super::records::Records;
-use super::topology::{Endpoint, NVLINK_EFFICIENCY, Part, Router, Topology};
+use super::topology::{
+    Endpoint, NVLINK_EFFICIENCY, PCIE_EFFICIENCY, PCIE4_X16_GBS, PCIE5_X16_GBS, Part, Router, Topology,
+    medium_efficiency,
+};
+use crate::model::{Medium, System};
 use crate::units::{Bytes, BytesPerSec, Seconds};
 use std::sync::Arc;
 
@@ -97,9 +101,11 @@ const HW_LAT_NET_RING_US: [f64; 3] = [2.7, 4.0, 14.0];
 const HW_LAT_NET_TREE_US: [f64; 3] = [5.0, 8.5, 14.0];
 /// NCCL tuning.cc caps tree bus bandwidth at 0.92 of the links' rate.
 pub const TREE_BW_FACTOR: f64 = 0.92;
-/// Path latency NCCL's NET figures already include (a 2-3 hop IB path);
-/// longer paths (WAN) add the excess per step.
-const NET_BASELINE_PATH_S: f64 = 3e-6;
+/// Path latency NCCL's NET `hwLat` figures already include: a two-tier
+/// fat-tree path with the plan's default hop latencies (PCIe 2 × 0.4 µs, four
+/// InfiniBand hops × 1 µs, three switches × 0.13 µs ≈ 5.2 µs). Longer paths
+/// (more tiers, WAN) add their excess to every network step.
+const NET_BASELINE_PATH_S: f64 = 6e-6;
 /// NVLS all-reduce bus bandwidth relative to NVLink line rate per GPU per
 /// direction: ~480 GB/s on 8×H100 with 450 GB/s links (hardware.csv,
 /// "NCCL 8xH100 NVLink ~480 (NVLS)"). The in-switch reduction, not the
@@ -132,6 +138,36 @@ pub struct GroupSpec {
 impl GroupSpec {
     pub fn servers(&self) -> u32 {
         self.ranks.div_ceil(self.ranks_per_server.max(1)).max(1)
+    }
+
+    /// Describe `servers` × `gpus_per_server` GPUs of catalog system `sys`
+    /// whose NICs join a non-blocking `fabric` (no topology needed): the
+    /// fast path for callers that size many configurations.
+    pub fn from_system(sys: &System, servers: u32, gpus_per_server: u32, fabric: Medium) -> GroupSpec {
+        let per = gpus_per_server.clamp(1, sys.devices.max(1));
+        let intra = if sys.scale_up_gbs > 0.0 {
+            sys.scale_up_gbs * 1e9 * NVLINK_EFFICIENCY
+        } else {
+            // Devices talk through the host's PCIe root: two hops, one link each way.
+            let gbs = if sys.nic_gbps >= 400.0 {
+                PCIE5_X16_GBS
+            } else {
+                PCIE4_X16_GBS
+            };
+            gbs * 1e9 * PCIE_EFFICIENCY
+        };
+        let line = sys.nic_gbps.min(fabric.default_lane_gbps());
+        let inter = sys.nics as f64 * line * 1e9 / 8.0 * medium_efficiency(fabric) / sys.devices.max(1) as f64;
+        GroupSpec {
+            ranks: servers.max(1) * per,
+            ranks_per_server: per,
+            intra_bw: BytesPerSec(intra),
+            inter_bw: BytesPerSec(if inter > 0.0 { inter } else { f64::INFINITY }),
+            // GPU → NIC → leaf → spine → leaf → NIC → GPU on a two-tier fabric.
+            inter_latency: Seconds(4.0 * fabric.default_latency_us() * 1e-6 + 0.8e-6),
+            scale_up_line: BytesPerSec(sys.scale_up_gbs * 1e9),
+            nvls: sys.scale_up_gbs >= NVLS_MIN_SCALE_UP_GBS && per > 1,
+        }
     }
 
     /// Describe `servers` members × `gpus_per_server` GPUs of group `group`
@@ -236,7 +272,11 @@ fn phases(
     let ring_bw = {
         let mut b = f64::INFINITY;
         if per > 1 {
-            b = b.min(if servers > 1 { intra_bw * pf / (pf - 1.0) } else { intra_bw });
+            b = b.min(if servers > 1 {
+                intra_bw * pf / (pf - 1.0)
+            } else {
+                intra_bw
+            });
         }
         if servers > 1 {
             b = b.min(inter_bw * pf);
@@ -254,7 +294,11 @@ fn phases(
     let out = match (kind, algo) {
         (_, Algorithm::Auto) => return None,
         (K::PointToPoint, _) => {
-            let (bw, lat) = if servers > 1 { (inter_bw, net_ring) } else { (intra_bw, nv_ring) };
+            let (bw, lat) = if servers > 1 {
+                (inter_bw, net_ring)
+            } else {
+                (intra_bw, nv_ring)
+            };
             let bw = if bw.is_finite() { bw } else { intra_bw.min(inter_bw) };
             vec![(
                 PhaseCost {
@@ -302,7 +346,11 @@ fn phases(
         )],
         (K::AllReduce, Algorithm::Tree) => {
             let depth = (sf.log2().ceil()).max(0.0);
-            let b = if servers > 1 { intra_bw.min(inter_bw * pf) } else { intra_bw } * TREE_BW_FACTOR;
+            let b = if servers > 1 {
+                intra_bw.min(inter_bw * pf)
+            } else {
+                intra_bw
+            } * TREE_BW_FACTOR;
             let latency = us(BASE_LAT_TREE_US[p]) + 2.0 * ((pf - 1.0) * nv_tree + depth * net_tree);
             // NCCL's model: tree algbw = busbw / 2, i.e. every rank moves the
             // buffer twice (reduce up, broadcast down). As flows: two phases.
@@ -417,7 +465,11 @@ fn phases(
         (K::AllToAll, Algorithm::Ring | Algorithm::Hierarchical) => {
             let per_peer = bytes / nf;
             let t_intra = if per > 1 { (pf - 1.0) * per_peer / intra_bw } else { 0.0 };
-            let t_inter = if servers > 1 { (nf - pf) * per_peer / inter_bw } else { 0.0 };
+            let t_inter = if servers > 1 {
+                (nf - pf) * per_peer / inter_bw
+            } else {
+                0.0
+            };
             let lat = us(BASE_LAT_RING_US[p]) + if servers > 1 { net_ring } else { nv_ring };
             vec![(
                 PhaseCost {
@@ -437,7 +489,12 @@ fn phases(
 /// The algorithm, protocol and time NCCL-style tuning would pick.
 pub fn best(kind: CollectiveKind, bytes: Bytes, g: &GroupSpec) -> (Algorithm, Protocol, Seconds) {
     let mut best = (Algorithm::Ring, Protocol::Simple, Seconds(f64::INFINITY));
-    for algo in [Algorithm::Ring, Algorithm::Tree, Algorithm::Hierarchical, Algorithm::Nvls] {
+    for algo in [
+        Algorithm::Ring,
+        Algorithm::Tree,
+        Algorithm::Hierarchical,
+        Algorithm::Nvls,
+    ] {
         for proto in Protocol::ALL {
             if let Some(t) = algorithm_time(kind, algo, proto, bytes, g)
                 && t.0 < best.2.0
@@ -701,7 +758,11 @@ fn lower(topo: &Topology, p: Participants, shape: PhaseShape, tag: &mut u64) -> 
             }
         }
         PhaseShape::P2p { bytes } => {
-            let (a, b) = if ns > 1 { (dev(0, 0), dev(ns - 1, 0)) } else { (dev(0, 0), dev(0, 1 % ng)) };
+            let (a, b) = if ns > 1 {
+                (dev(0, 0), dev(ns - 1, 0))
+            } else {
+                (dev(0, 0), dev(0, 1 % ng))
+            };
             push(a, b, bytes, &mut flows)?;
         }
     }
@@ -866,6 +927,27 @@ impl NetSim {
 
 impl Model for NetSim {
     type Event = NetEvent;
+
+    /// Share of job phases and background flows finished.
+    fn progress(&self, _now: SimTime) -> Option<f64> {
+        let total: usize = self.jobs.iter().map(|j| j.phases.len()).sum::<usize>() + self.background.len();
+        if total == 0 {
+            return Some(1.0);
+        }
+        let done: usize = self
+            .jobs
+            .iter()
+            .map(|j| {
+                if j.finished.is_some() {
+                    j.phases.len()
+                } else {
+                    j.current as usize
+                }
+            })
+            .sum::<usize>()
+            + self.background_done.len();
+        Some(done as f64 / total as f64)
+    }
 
     fn handle(&mut self, s: &mut Scheduler<NetEvent>, ev: NetEvent) -> Result<(), SimError> {
         match ev {

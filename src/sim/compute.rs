@@ -106,7 +106,10 @@ pub fn op_cost(
         if bw > 0.0 {
             bytes.0 / bw
         } else {
-            return Err(SimError::Invalid(format!("device '{}' has no memory bandwidth", device.id)));
+            return Err(SimError::Invalid(format!(
+                "device '{}' has no memory bandwidth",
+                device.id
+            )));
         }
     } else {
         0.0
@@ -152,8 +155,14 @@ mod tests {
     fn large_gemm_near_max_efficiency_small_ops_lower() {
         let d = h100();
         let big = 2.0 * 8192f64.powi(3);
-        let c = op_cost(&d, Precision::Bf16, Flops(big), Bytes(3.0 * 2.0 * 8192f64.powi(2)), &Efficiency::default())
-            .unwrap();
+        let c = op_cost(
+            &d,
+            Precision::Bf16,
+            Flops(big),
+            Bytes(3.0 * 2.0 * 8192f64.powi(2)),
+            &Efficiency::default(),
+        )
+        .unwrap();
         assert!(c.compute_bound);
         assert!(c.efficiency > 0.75 && c.efficiency <= 0.78, "{}", c.efficiency);
         let small = 2.0 * 1024f64.powi(3);

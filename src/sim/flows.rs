@@ -18,8 +18,7 @@ use super::engine::SimTime;
 use super::error::SimError;
 use super::records::{RecordKey, Records};
 use super::topology::{Ecmp, Endpoint, ResourceKind, Router, Topology};
-use std::cmp::Reverse;
-use std::collections::{BTreeMap, BinaryHeap};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 /// A transfer to start.
@@ -133,8 +132,8 @@ struct Scratch {
     prev_used: Vec<u32>,
     dirty: Vec<u32>,
     dirty_mark: Vec<bool>,
+    heap: LevelHeap,
 }
-
 
 fn record_key(kind: ResourceKind) -> Option<RecordKey> {
     match kind {
@@ -167,7 +166,11 @@ impl FlowNet {
         let key_slot = topo
             .resources()
             .iter()
-            .map(|r| record_key(r.kind).and_then(|k| keys.binary_search(&k).ok()).map(|i| i as u32))
+            .map(|r| {
+                record_key(r.kind)
+                    .and_then(|k| keys.binary_search(&k).ok())
+                    .map(|i| i as u32)
+            })
             .collect();
         for (k, c) in caps {
             records.set_capacity(k, c);
@@ -270,7 +273,7 @@ impl FlowNet {
                 }
             }
             let cap = route.cap.min(spec.rate_cap.unwrap_or(f64::INFINITY));
-            if !(cap > 0.0) {
+            if cap.is_nan() || cap <= 0.0 {
                 return Err(SimError::Invalid(format!("flow {:?} has no capacity", spec.src)));
             }
             self.stats.flows_started += 1;
@@ -427,13 +430,102 @@ impl FlowNet {
     }
 }
 
-type LevelHeap = BinaryHeap<Reverse<(u64, u32)>>;
+/// A binary min-heap of resources keyed by saturation level, with one
+/// entry per resource (positions are tracked so a level can change in place).
+/// Lazy deletion would leave an entry per change and dominate the cost.
+#[derive(Default)]
+struct LevelHeap {
+    heap: Vec<u32>,
+    pos: Vec<u32>,
+}
+
+const NOWHERE: u32 = u32::MAX;
+
+impl LevelHeap {
+    fn reset(&mut self, n: usize) {
+        self.heap.clear();
+        self.pos.clear();
+        self.pos.resize(n, NOWHERE);
+    }
+    fn peek(&self) -> Option<u32> {
+        self.heap.first().copied()
+    }
+    fn less(level: &[f64], a: u32, b: u32) -> bool {
+        let (x, y) = (level[a as usize], level[b as usize]);
+        x < y || (x == y && a < b)
+    }
+    fn swap(&mut self, i: usize, j: usize) {
+        self.heap.swap(i, j);
+        self.pos[self.heap[i] as usize] = i as u32;
+        self.pos[self.heap[j] as usize] = j as u32;
+    }
+    fn up(&mut self, level: &[f64], mut i: usize) {
+        while i > 0 {
+            let p = (i - 1) / 2;
+            if Self::less(level, self.heap[i], self.heap[p]) {
+                self.swap(i, p);
+                i = p;
+            } else {
+                break;
+            }
+        }
+    }
+    fn down(&mut self, level: &[f64], mut i: usize) {
+        let n = self.heap.len();
+        loop {
+            let (l, r) = (2 * i + 1, 2 * i + 2);
+            let mut m = i;
+            if l < n && Self::less(level, self.heap[l], self.heap[m]) {
+                m = l;
+            }
+            if r < n && Self::less(level, self.heap[r], self.heap[m]) {
+                m = r;
+            }
+            if m == i {
+                break;
+            }
+            self.swap(i, m);
+            i = m;
+        }
+    }
+    /// Insert `r` or move it after its level changed.
+    fn update(&mut self, level: &[f64], r: u32) {
+        let p = self.pos[r as usize];
+        if p == NOWHERE {
+            self.heap.push(r);
+            let i = self.heap.len() - 1;
+            self.pos[r as usize] = i as u32;
+            self.up(level, i);
+        } else {
+            self.up(level, p as usize);
+            let p = self.pos[r as usize] as usize;
+            self.down(level, p);
+        }
+    }
+    fn remove(&mut self, level: &[f64], r: u32) {
+        let p = self.pos[r as usize];
+        if p == NOWHERE {
+            return;
+        }
+        let p = p as usize;
+        let last = self.heap.len() - 1;
+        if p != last {
+            self.swap(p, last);
+        }
+        self.heap.pop();
+        self.pos[r as usize] = NOWHERE;
+        if p < self.heap.len() {
+            self.up(level, p);
+            let q = self.pos[self.heap[p] as usize] as usize;
+            self.down(level, q);
+        }
+    }
+}
 
 /// Max-min fair rates by progressive filling: all unfrozen flows rise
 /// together; a resource that fills freezes its flows; a flow that reaches
-/// its own cap freezes alone. A heap of saturation levels (lazy deletion)
-/// makes the whole fill O(Σ hops · log R) instead of O(rounds · R).
-/// Levels are non-negative, so their f64 bit patterns order like the values.
+/// its own cap freezes alone. An indexed heap of saturation levels makes
+/// the whole fill O(Σ hops · log R) instead of O(rounds · R).
 fn progressive_fill(res: &[super::topology::Resource], flows: &mut [Flow], s: &mut Scratch) {
     let nres = res.len();
     s.frozen.clear();
@@ -475,13 +567,14 @@ fn progressive_fill(res: &[super::topology::Resource], flows: &mut [Flow], s: &m
     s.dirty.clear();
     s.dirty_mark.clear();
     s.dirty_mark.resize(nres, false);
-    let mut heap: LevelHeap = BinaryHeap::with_capacity(s.used.len());
-    for &r in &s.used {
+    let mut heap = std::mem::take(&mut s.heap);
+    heap.reset(nres);
+    for i in 0..s.used.len() {
+        let r = s.used[i];
         let c = res[r as usize].capacity;
         if c.is_finite() && s.wsum[r as usize] > 0.0 {
-            let lv = c / s.wsum[r as usize];
-            s.level[r as usize] = lv;
-            heap.push(Reverse((lv.to_bits(), r)));
+            s.level[r as usize] = c / s.wsum[r as usize];
+            heap.update(&s.level, r);
         }
     }
     let mut by_cap: Vec<u32> = (0..flows.len() as u32).collect();
@@ -494,21 +587,10 @@ fn progressive_fill(res: &[super::topology::Resource], flows: &mut [Flow], s: &m
             ci += 1;
         }
         let cap_next = by_cap.get(ci).map_or(f64::INFINITY, |&i| flows[i as usize].cap);
-        let top = loop {
-            match heap.peek() {
-                Some(&Reverse((bits, r))) => {
-                    if s.unfrozen[r as usize] == 0 || s.level[r as usize].to_bits() != bits {
-                        heap.pop();
-                    } else {
-                        break Some((f64::from_bits(bits), r));
-                    }
-                }
-                None => break None,
-            }
-        };
+        let top = heap.peek().map(|r| (s.level[r as usize], r));
         match top {
             Some((lv, r)) if lv <= cap_next => {
-                heap.pop();
+                heap.remove(&s.level, r);
                 let (a, b) = (s.start[r as usize] as usize, s.start[r as usize + 1] as usize);
                 for k in a..b {
                     let fi = s.members[k] as usize;
@@ -530,6 +612,7 @@ fn progressive_fill(res: &[super::topology::Resource], flows: &mut [Flow], s: &m
             }
         }
     }
+    s.heap = heap;
 }
 
 /// Freeze flow `fi` at `rate`; the resources it crosses go on the dirty
@@ -557,11 +640,11 @@ fn push_dirty(floor: f64, res: &[super::topology::Resource], s: &mut Scratch, he
         s.dirty_mark[ri] = false;
         let c = res[ri].capacity;
         if s.unfrozen[ri] > 0 && c.is_finite() && floor.is_finite() {
-            let lv = ((c - s.frozen[ri]).max(0.0) / s.wsum[ri].max(1e-300)).max(floor);
-            s.level[ri] = lv;
-            heap.push(Reverse((lv.to_bits(), r)));
+            s.level[ri] = ((c - s.frozen[ri]).max(0.0) / s.wsum[ri].max(1e-300)).max(floor);
+            heap.update(&s.level, r);
         } else {
             s.level[ri] = f64::INFINITY;
+            heap.remove(&s.level, r);
         }
     }
     s.dirty.clear();
@@ -620,7 +703,8 @@ mod tests {
         let link = 450e9 * crate::sim::topology::NVLINK_EFFICIENCY;
         let mut n = net();
         n.start(SimTime::ZERO, FlowSpec::new(gpu(0), gpu(1), link, 0)).unwrap();
-        n.start(SimTime::ZERO, FlowSpec::new(gpu(0), gpu(2), link * 0.5, 1)).unwrap();
+        n.start(SimTime::ZERO, FlowSpec::new(gpu(0), gpu(2), link * 0.5, 1))
+            .unwrap();
         let mut done = Vec::new();
         while let Some(t) = n.next_event() {
             done.extend(n.advance(t));
@@ -633,12 +717,7 @@ mod tests {
         let s = n.stats();
         assert!((s.bytes_moved - s.bytes_delivered).abs() < 1.0);
         assert!(s.peak_utilization <= 1.0 + 1e-12);
-        let link_total: f64 = n
-            .records()
-            .series()
-            .values()
-            .map(|s| s.total())
-            .sum();
+        let link_total: f64 = n.records().series().values().map(|s| s.total()).sum();
         // Each byte crosses two internal NVLink hops (GPU → hub → GPU).
         assert!((link_total - 2.0 * 1.5 * link).abs() < 1e3);
     }
@@ -649,7 +728,120 @@ mod tests {
         n.start(SimTime::ZERO, FlowSpec::new(gpu(0), gpu(1), 0.0, 0)).unwrap();
         let t = n.next_event().unwrap();
         assert_eq!(n.advance(t).len(), 1);
-        assert!(n.start(SimTime::ZERO, FlowSpec::new(gpu(0), gpu(1), f64::NAN, 0)).is_err());
+        assert!(
+            n.start(SimTime::ZERO, FlowSpec::new(gpu(0), gpu(1), f64::NAN, 0))
+                .is_err()
+        );
         assert!(n.start(SimTime::ZERO, FlowSpec::new(gpu(0), gpu(9), 1.0, 0)).is_err());
+    }
+
+    /// Straightforward water-filling, O(rounds · (R + F)), to check the heap version.
+    fn reference(caps: &[f64], flows: &[(Vec<(u32, f64)>, f64)]) -> Vec<f64> {
+        let mut rate = vec![0.0; flows.len()];
+        let mut frozen = vec![false; flows.len()];
+        while frozen.iter().any(|f| !f) {
+            let mut level = f64::INFINITY;
+            for (ri, &c) in caps.iter().enumerate() {
+                let (mut used, mut w) = (0.0, 0.0);
+                for (fi, (hops, _)) in flows.iter().enumerate() {
+                    for &(r, x) in hops {
+                        if r as usize == ri {
+                            if frozen[fi] { used += x * rate[fi] } else { w += x }
+                        }
+                    }
+                }
+                if w > 0.0 {
+                    level = level.min((c - used) / w);
+                }
+            }
+            for (fi, (_, cap)) in flows.iter().enumerate() {
+                if !frozen[fi] {
+                    level = level.min(*cap);
+                }
+            }
+            for fi in 0..flows.len() {
+                if !frozen[fi] {
+                    rate[fi] = level;
+                }
+            }
+            // Freeze flows at their cap or on a full resource.
+            let mut any = false;
+            for (fi, (hops, cap)) in flows.iter().enumerate() {
+                if frozen[fi] {
+                    continue;
+                }
+                let rate_ref = &rate;
+                let full = hops.iter().any(|&(r, _)| {
+                    let mut load = 0.0;
+                    for (g, (h, _)) in flows.iter().enumerate() {
+                        for x in h.iter().filter(|x| x.0 == r) {
+                            load += x.1 * rate_ref[g];
+                        }
+                    }
+                    load >= caps[r as usize] * (1.0 - 1e-9)
+                });
+                if full || *cap <= level * (1.0 + 1e-12) {
+                    frozen[fi] = true;
+                    any = true;
+                }
+            }
+            if !any {
+                break;
+            }
+        }
+        rate
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn heap_fill_matches_reference(
+            caps in proptest::collection::vec(1.0f64..100.0, 1..12),
+            raw in proptest::collection::vec(
+                (proptest::collection::vec((0u32..12, 0.1f64..3.0), 1..5), 1.0f64..200.0),
+                1..25,
+            ),
+        ) {
+            let n = caps.len() as u32;
+            let specs: Vec<(Vec<(u32, f64)>, f64)> = raw
+                .into_iter()
+                .map(|(hops, cap)| {
+                    let mut h: Vec<(u32, f64)> = hops.into_iter().map(|(r, w)| (r % n, w)).collect();
+                    h.sort_by_key(|x| x.0);
+                    h.dedup_by_key(|x| x.0);
+                    (h, cap)
+                })
+                .collect();
+            let res: Vec<crate::sim::topology::Resource> = caps
+                .iter()
+                .map(|&c| crate::sim::topology::Resource {
+                    capacity: c,
+                    orbit: 1,
+                    kind: crate::sim::topology::ResourceKind::StorageRead { group: 0 },
+                })
+                .collect();
+            let mut flows: Vec<Flow> = specs
+                .iter()
+                .enumerate()
+                .map(|(i, (hops, cap))| Flow {
+                    id: FlowId(i as u64),
+                    tag: 0,
+                    bytes: 1.0,
+                    remaining: 1.0,
+                    transferred: 0.0,
+                    rate: 0.0,
+                    cap: *cap,
+                    mult: 1,
+                    latency: SimTime::ZERO,
+                    started: SimTime::ZERO,
+                    hops: hops.clone(),
+                })
+                .collect();
+            let mut scratch = Scratch::default();
+            progressive_fill(&res, &mut flows, &mut scratch);
+            let want = reference(&caps, &specs);
+            for (f, w) in flows.iter().zip(&want) {
+                proptest::prop_assert!((f.rate - w).abs() <= 1e-6 * w.max(1.0), "{} vs {}", f.rate, w);
+            }
+        }
     }
 }

@@ -93,14 +93,28 @@ pub struct Endpoint {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ResourceKind {
     /// A direction of a link of the plan (index into `plan.links`).
-    Link { plan_link: u32, medium: Medium },
+    Link {
+        plan_link: u32,
+        medium: Medium,
+    },
     /// A direction of a link inside a server of group `group`.
-    Internal { group: u32, medium: Medium },
-    StorageRead { group: u32 },
-    StorageWrite { group: u32 },
+    Internal {
+        group: u32,
+        medium: Medium,
+    },
+    StorageRead {
+        group: u32,
+    },
+    StorageWrite {
+        group: u32,
+    },
     /// Request-rate limit: capacity in requests/s, flows weigh 1/request size.
-    StorageReadRequests { group: u32 },
-    StorageWriteRequests { group: u32 },
+    StorageReadRequests {
+        group: u32,
+    },
+    StorageWriteRequests {
+        group: u32,
+    },
 }
 
 /// A shared capacity flows compete for.
@@ -157,8 +171,8 @@ impl Layout {
                     }
                 }
             }
-            for t in 0..n {
-                if !seen[t] {
+            for (t, &reached) in seen.iter().enumerate() {
+                if !reached {
                     continue;
                 }
                 let mut path = Vec::new();
@@ -346,7 +360,9 @@ impl Topology {
     /// started on a folded topology (each stands for `multiplicity` flows).
     pub fn is_canonical(&self, src: Endpoint, dst: Endpoint) -> bool {
         for e in [src, dst] {
-            let Some(g) = self.groups.get(e.group as usize) else { return false };
+            let Some(g) = self.groups.get(e.group as usize) else {
+                return false;
+            };
             if g.sharded && self.fold > 1 {
                 return e.member < self.pod(g);
             }
@@ -356,7 +372,11 @@ impl Topology {
     /// How many real flows a flow between these endpoints stands for.
     pub fn multiplicity(&self, src: Endpoint, dst: Endpoint) -> u32 {
         let sharded = |e: Endpoint| self.groups.get(e.group as usize).is_some_and(|g| g.sharded);
-        if self.fold > 1 && (sharded(src) || sharded(dst)) { self.fold } else { 1 }
+        if self.fold > 1 && (sharded(src) || sharded(dst)) {
+            self.fold
+        } else {
+            1
+        }
     }
 
     fn check_endpoint(&self, e: Endpoint) -> Result<(&Group, u16), SimError> {
@@ -409,7 +429,9 @@ impl Topology {
         let Some(Some(path)) = g.layout.routes.get(a as usize).and_then(|r| r.get(b as usize)) else {
             return false;
         };
-        let Some(m) = g.members.get(rep as usize) else { return false };
+        let Some(m) = g.members.get(rep as usize) else {
+            return false;
+        };
         for &ei in path {
             let e = g.layout.edges[ei as usize];
             out.hop(m.res_base + ei as u32, w, e.3);
@@ -418,7 +440,12 @@ impl Topology {
     }
 
     fn internal_hops(g: &Group, a: u16, b: u16) -> Option<usize> {
-        g.layout.routes.get(a as usize)?.get(b as usize)?.as_ref().map(|p| p.len())
+        g.layout
+            .routes
+            .get(a as usize)?
+            .get(b as usize)?
+            .as_ref()
+            .map(|p| p.len())
     }
 
     /// Storage resources touched by reading from / writing to an endpoint.
@@ -554,35 +581,50 @@ impl Router {
         }
         let sports = topo.ports_of(gs, src.member);
         let dports = topo.ports_of(gd, dst.member);
-        let mut best_cost = usize::MAX;
+        // Fewest hops first; among equal hops the fastest edge ports (so a
+        // GPU prefers an NVLink fabric to an equally short InfiniBand one,
+        // as NCCL does), and only then equal-cost splitting.
+        let mut best_cost = (usize::MAX, 0.0f64);
         let mut best: Vec<(usize, Option<usize>)> = Vec::new();
-        let mut consider = |cost: usize, c: (usize, Option<usize>), best: &mut Vec<_>| {
-            if cost < best_cost {
-                best_cost = cost;
+        let mut consider = |cost: usize, cap: f64, c: (usize, Option<usize>), best: &mut Vec<_>| {
+            let better = cost < best_cost.0 || (cost == best_cost.0 && cap > best_cost.1 * (1.0 + 1e-9));
+            if better {
+                best_cost = (cost, cap);
                 best.clear();
             }
-            if cost == best_cost {
+            if cost == best_cost.0 && cap >= best_cost.1 * (1.0 - 1e-9) {
                 best.push(c);
             }
         };
         for (i, ps) in sports.iter().enumerate() {
-            let Some(c1) = Topology::internal_hops(gs, sp, ps.part) else { continue };
+            let Some(c1) = Topology::internal_hops(gs, sp, ps.part) else {
+                continue;
+            };
             if ps.peer.group == dst.group && ps.peer.member == dst.member {
-                let Some(pp) = gd.layout.part_index(ps.peer.part) else { continue };
+                let Some(pp) = gd.layout.part_index(ps.peer.part) else {
+                    continue;
+                };
                 if let Some(c2) = Topology::internal_hops(gd, pp, dp) {
-                    consider(c1 + 1 + c2, (i, None), &mut best);
+                    consider(c1 + 1 + c2, ps.cap, (i, None), &mut best);
                 }
                 continue;
             }
             let Some(ts) = topo.transit_id(ps.peer) else { continue };
             for (j, pd) in dports.iter().enumerate() {
                 let Some(td) = topo.transit_id(pd.peer) else { continue };
-                let Some(c2) = Topology::internal_hops(gd, pd.part, dp) else { continue };
+                let Some(c2) = Topology::internal_hops(gd, pd.part, dp) else {
+                    continue;
+                };
                 let d = self.dist_to(topo, td)[ts as usize];
                 if d == u32::MAX {
                     continue;
                 }
-                consider(c1 + 1 + d as usize + 1 + c2, (i, Some(j)), &mut best);
+                consider(
+                    c1 + 1 + d as usize + 1 + c2,
+                    ps.cap.min(pd.cap),
+                    (i, Some(j)),
+                    &mut best,
+                );
             }
         }
         if best.is_empty() {
@@ -640,7 +682,9 @@ impl Router {
                     continue;
                 }
                 let want = dist[u as usize].saturating_sub(1);
-                let nbrs = topo.adj[u as usize].iter().filter(|(v, _, _)| dist[*v as usize] == want);
+                let nbrs = topo.adj[u as usize]
+                    .iter()
+                    .filter(|(v, _, _)| dist[*v as usize] == want);
                 let k = nbrs.clone().count();
                 if k == 0 {
                     return Err(SimError::NoRoute {
@@ -856,7 +900,12 @@ fn attach_parts(g: &Group, medium: Medium, lanes: u32, offset: u32) -> Vec<(Part
             // Cables go round-robin over the NICs.
             let n = g.nics;
             (0..n.min(lanes))
-                .map(|j| (Part::Nic(((j + offset) % n) as u16), lanes / n + u32::from(j < lanes % n)))
+                .map(|j| {
+                    (
+                        Part::Nic(((j + offset) % n) as u16),
+                        lanes / n + u32::from(j < lanes % n),
+                    )
+                })
                 .collect()
         }
     }
@@ -970,7 +1019,11 @@ fn expand_link(
             let (part_a, lanes_a) = pa[c % pa.len()];
             let (part_b, lanes_b) = pb[c % pb.len()];
             let lanes = if pa.len() >= pb.len() { lanes_a } else { lanes_b };
-            let lanes = if pa.len() == pb.len() { lanes_a.min(lanes_b) } else { lanes };
+            let lanes = if pa.len() == pb.len() {
+                lanes_a.min(lanes_b)
+            } else {
+                lanes
+            };
             if lanes == 0 {
                 continue;
             }
@@ -1202,7 +1255,9 @@ fn assemble(mut groups: Vec<Group>, conns: Vec<(Conn, ConnAttrs)>, f: u32) -> To
         let ta = groups[c.a.group as usize].transit;
         let tb = groups[c.b.group as usize].transit;
         if ta && tb {
-            let (Some(ma), Some(mb)) = (mat(&groups, &c.a), mat(&groups, &c.b)) else { continue };
+            let (Some(ma), Some(mb)) = (mat(&groups, &c.a), mat(&groups, &c.b)) else {
+                continue;
+            };
             let (Some(x), Some(y)) = (
                 groups[c.a.group as usize].members[ma as usize].transit,
                 groups[c.b.group as usize].members[mb as usize].transit,
@@ -1218,7 +1273,9 @@ fn assemble(mut groups: Vec<Group>, conns: Vec<(Conn, ConnAttrs)>, f: u32) -> To
                 continue;
             }
             let Some(m) = mat(&groups, &end) else { continue };
-            let Some(part) = g.layout.part_index(end.part) else { continue };
+            let Some(part) = g.layout.part_index(end.part) else {
+                continue;
+            };
             let port = Port {
                 part,
                 peer,
@@ -1286,6 +1343,40 @@ mod tests {
     }
 
     #[test]
+    fn fold_factor_follows_the_wiring() {
+        let f = |servers| {
+            Topology::build(&fat_tree("dgx-h100", servers, 4, 32), &reference_catalog(), Fold::Auto)
+                .unwrap()
+                .fold()
+        };
+        // Leaves (count/4) must shift with the servers; spines shift or stay.
+        assert_eq!(f(128), 32);
+        assert_eq!(f(2048), 512);
+        // A storage group with one member stays global and does not stop folding.
+        let mut p = fat_tree("dgx-h100", 16, 4, 4);
+        p.nodes.push(crate::model::Node {
+            id: "st".into(),
+            name: "st".into(),
+            kind: NodeKind::ParallelFs,
+            model: "pfs-ai400x2".into(),
+            count: 1,
+            site: "dc".into(),
+            pos: (0.0, 0.0),
+            capacity_tb: None,
+            cache_hit_ratio: None,
+        });
+        p.links.push(crate::sim::fixtures::link(
+            "st-spine",
+            "st",
+            "spine",
+            Medium::InfinibandNdr,
+            WiringPattern::AllToAll,
+            1,
+        ));
+        assert_eq!(Topology::build(&p, &reference_catalog(), Fold::Auto).unwrap().fold(), 4);
+    }
+
+    #[test]
     fn rail_wiring_puts_nic_j_on_rail_j() {
         let plan = rail_fabric("dgx-h100", 8, 4, 0);
         let t = Topology::build(&plan, &reference_catalog(), Fold::None).unwrap();
@@ -1324,6 +1415,28 @@ mod tests {
         // Unknown parts and members are errors, not panics.
         assert!(r.route(&t, gpu(0, 9), gpu(1, 0), 0).is_err());
         assert!(r.route(&t, gpu(99, 0), gpu(1, 0), 0).is_err());
+    }
+
+    #[test]
+    fn gpus_prefer_an_nvlink_fabric_over_equally_short_infiniband() {
+        let mut p = fat_tree("dgx-h100", 2, 2, 0);
+        crate::sim::fixtures::add_node(&mut p, "nvl", NodeKind::Switch, "", 1);
+        p.links.push(crate::sim::fixtures::link(
+            "gpu-nvl",
+            "gpu",
+            "nvl",
+            Medium::NvLink,
+            WiringPattern::Spread,
+            1,
+        ));
+        let t = Topology::build(&p, &reference_catalog(), Fold::None).unwrap();
+        let gpu = |m| Endpoint {
+            group: 0,
+            member: m,
+            part: Part::Device(0),
+        };
+        let r = Router::new().route(&t, gpu(0), gpu(1), 0).unwrap();
+        assert!((r.cap - 450e9 * NVLINK_EFFICIENCY).abs() < 1.0, "{}", r.cap);
     }
 
     #[test]

@@ -1,5 +1,7 @@
 //! One integration-test binary (keeps link time down); each module is an area.
 
 mod plan_files;
+mod scaling_training;
 mod sim_core;
 mod validation_inference;
+mod validation_training;

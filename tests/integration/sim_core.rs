@@ -180,7 +180,11 @@ fn folding_gives_the_same_answer_as_full_expansion() {
         assert!(folded.fold() > 1, "{name}: no symmetry found");
         assert!(folded.graph().node_count() < full.graph().node_count() / 2);
         for algo in [Algorithm::Ring, Algorithm::Hierarchical] {
-            for kind in [CollectiveKind::AllReduce, CollectiveKind::AllGather, CollectiveKind::AllToAll] {
+            for kind in [
+                CollectiveKind::AllReduce,
+                CollectiveKind::AllGather,
+                CollectiveKind::AllToAll,
+            ] {
                 let c = Collective {
                     kind,
                     algorithm: algo,
@@ -193,7 +197,10 @@ fn folding_gives_the_same_answer_as_full_expansion() {
                 };
                 let a = run_collective(full.clone(), &c).unwrap().0;
                 let b = run_collective(folded.clone(), &c).unwrap().0;
-                println!("{name} fold {} {kind:?} {algo:?}: full {a:.6} folded {b:.6}", folded.fold());
+                println!(
+                    "{name} fold {} {kind:?} {algo:?}: full {a:.6} folded {b:.6}",
+                    folded.fold()
+                );
                 assert!(within(b, a, 1e-6), "{name} {kind:?} {algo:?}: {a} vs {b}");
             }
         }
@@ -224,7 +231,10 @@ fn partial_groups_need_an_unfolded_topology() {
     // Flows from outside pod 0 are refused on a folded topology.
     let t = topo(&fat_tree("dgx-h100", 8, 4, 2), Fold::Auto);
     let mut net = FlowNet::new(t);
-    assert!(net.start(SimTime::ZERO, FlowSpec::new(gpu(7, 0), gpu(0, 0), 1e6, 0)).is_err());
+    assert!(
+        net.start(SimTime::ZERO, FlowSpec::new(gpu(7, 0), gpu(0, 0), 1e6, 0))
+            .is_err()
+    );
 }
 
 fn storage_plan(model: &str, kind: NodeKind) -> Plan {
@@ -298,7 +308,11 @@ fn checkpoint_traffic_slows_a_collective_sharing_its_links() {
     }
     let r = sim.run(1, Limits::default(), Progress::new()).unwrap();
     let shared = r.job_finish[0].as_secs();
-    println!("ring alone {:.3} ms, with checkpoint writes {:.3} ms", alone.0 * 1e3, shared * 1e3);
+    println!(
+        "ring alone {:.3} ms, with checkpoint writes {:.3} ms",
+        alone.0 * 1e3,
+        shared * 1e3
+    );
     assert!(shared > alone.0 * 1.02);
     assert!(r.peak_utilization <= 1.0 + 1e-9);
 }
@@ -343,7 +357,10 @@ fn cancel_stops_a_network_run() {
     progress.cancel();
     let mut sim = NetSim::new(t.clone());
     sim.add_job(SimTime::ZERO, CollectivePlan::build(&t, &c).unwrap().phases);
-    assert!(matches!(sim.run(1, Limits::default(), progress), Err(SimError::Cancelled)));
+    assert!(matches!(
+        sim.run(1, Limits::default(), progress),
+        Err(SimError::Cancelled)
+    ));
 }
 
 /// A random cluster: servers on leaves (spread or rail), optional spines,
@@ -359,7 +376,14 @@ fn random_plan(servers: u32, per_leaf: u32, spines: u32, rail: bool, a100: bool)
     if servers > 1 {
         add_node(&mut p, "store", NodeKind::ParallelFs, "pfs-ai400x2", 1);
         let to = if rail { "rail" } else { "leaf" };
-        p.links.push(link("store-sw", "store", to, Medium::InfinibandNdr, WiringPattern::Spread, 2));
+        p.links.push(link(
+            "store-sw",
+            "store",
+            to,
+            Medium::InfinibandNdr,
+            WiringPattern::Spread,
+            2,
+        ));
     }
     p
 }
@@ -499,4 +523,79 @@ fn builtin_catalog_meets_its_calibration_targets() {
     let c = allreduce(4, 1, Algorithm::Ring, Bytes::from_gib(4.0));
     let got = busbw_gbs(&c, run_collective(t, &c).unwrap());
     assert!(within(got, want, 0.10), "NDR per NIC {got} vs {want}");
+}
+
+#[test]
+fn group_spec_from_system_matches_the_topology() {
+    let cat = reference_catalog();
+    let sys = cat.system("dgx-h100").unwrap();
+    let t = topo(&fat_tree("dgx-h100", 16, 4, 4), Fold::Auto);
+    let a = GroupSpec::from_topology(&t, 0, 16, 8).unwrap();
+    let b = GroupSpec::from_system(sys, 16, 8, Medium::InfinibandNdr);
+    assert!(within(a.intra_bw.0, b.intra_bw.0, 1e-9));
+    assert!(within(a.inter_bw.0, b.inter_bw.0, 1e-9));
+    assert_eq!(
+        (a.ranks, a.ranks_per_server, a.nvls),
+        (b.ranks, b.ranks_per_server, b.nvls)
+    );
+    for bytes in [Bytes(1e3), Bytes(1e6), Bytes(1e9)] {
+        let ta = collective_time(CollectiveKind::AllReduce, Algorithm::Auto, bytes, &a).0;
+        let tb = collective_time(CollectiveKind::AllReduce, Algorithm::Auto, bytes, &b).0;
+        assert!(within(ta, tb, 0.05), "{bytes:?}: {ta} vs {tb}");
+    }
+}
+
+#[test]
+fn every_preset_builds_a_routable_topology() {
+    use clusterforge::model::{Catalog, NodeRole};
+    use clusterforge::report::presets::PRESETS;
+    let cat = Catalog::builtin();
+    assert!(!PRESETS.is_empty());
+    for p in PRESETS {
+        let plan = p.plan().unwrap();
+        for fold in [Fold::None, Fold::Auto] {
+            let t = Arc::new(Topology::build(&plan, &cat, fold).unwrap_or_else(|e| panic!("{}: {e}", p.id)));
+            println!(
+                "{}: fold {} vertices {} resources {}",
+                p.id,
+                t.fold(),
+                t.graph().node_count(),
+                t.resources().len()
+            );
+            // Every accelerated group reaches every storage group it is wired to.
+            let mut net = FlowNet::new(t.clone());
+            let mut routed = 0;
+            for (gi, g) in t.groups().iter().enumerate() {
+                if !g.kind.is_accelerated() || g.devices == 0 {
+                    continue;
+                }
+                let src = Endpoint {
+                    group: gi as u32,
+                    member: 0,
+                    part: Part::Device(0),
+                };
+                for (si, s) in t.groups().iter().enumerate() {
+                    if s.kind.role() != NodeRole::Storage {
+                        continue;
+                    }
+                    let dst = Endpoint {
+                        group: si as u32,
+                        member: 0,
+                        part: Part::Whole,
+                    };
+                    match net.start(SimTime::ZERO, FlowSpec::new(dst, src, 1e9, 0)) {
+                        Ok(_) => routed += 1,
+                        Err(SimError::NoRoute { .. }) | Err(SimError::Invalid(_)) => {}
+                        Err(e) => panic!("{}: {e}", p.id),
+                    }
+                }
+            }
+            assert!(routed > 0, "{}: no compute group reaches storage", p.id);
+            while let Some(next) = net.next_event() {
+                net.advance(next);
+            }
+            assert_eq!(net.stats().flows_done, routed);
+            assert!(net.stats().peak_utilization <= 1.0 + 1e-9);
+        }
+    }
 }
