@@ -242,3 +242,55 @@ fn preset_serving_and_data_stages_simulate() {
     }
     assert!(served >= 6, "{served} serving stages");
 }
+
+/// The TCO comparison of the brief's three presets: owning vs renting the
+/// same compute over 3 years, with the break-even month and utilization.
+#[test]
+fn tco_of_the_brief_presets_has_an_explainable_break_even() {
+    use clusterforge::report::presets::preset;
+    use clusterforge::sim::cost::compare_deployments;
+    let catalog = Catalog::builtin();
+    println!(
+        "\n{:<20} {:>5} {:>14} {:>14} {:>14} {:>10} {:>8}",
+        "preset", "util", "on-prem 3y $", "cloud 3y $", "as drawn 3y $", "break-even", "u*"
+    );
+    for id in ["onprem-finance", "cloud-startup", "hybrid-enterprise"] {
+        let plan = preset(id)
+            .unwrap_or_else(|| panic!("{id}"))
+            .plan()
+            .unwrap_or_else(|e| panic!("{e}"));
+        for u in [0.2, 0.7] {
+            let c = compare_deployments(&plan, &catalog, u, 36).unwrap_or_else(|e| panic!("{id}: {e}"));
+            println!(
+                "{id:<20} {u:>5.1} {:>14.0} {:>14.0} {:>14.0} {:>10} {:>8}",
+                c.on_prem.total_usd,
+                c.cloud.total_usd,
+                c.as_drawn.total_usd,
+                c.break_even_months
+                    .map(|m| format!("{m:.1} mo"))
+                    .unwrap_or("never".into()),
+                c.break_even_utilization
+                    .map(|u| format!("{u:.2}"))
+                    .unwrap_or("-".into()),
+            );
+            // Only serverless endpoints have no owned equivalent.
+            for n in &c.unmatched {
+                let kind = plan.nodes.iter().find(|x| &x.id.0 == n).map(|x| x.kind);
+                assert_eq!(
+                    kind,
+                    Some(clusterforge::model::NodeKind::ServerlessEndpoint),
+                    "{id}: {n}"
+                );
+            }
+            // Owning 8-GPU H100/A100 servers pays off against 2023 on-demand
+            // prices within the horizon at 70 % utilization (T03: 14-18 months
+            // at high utilization with colocation; T28: break-even ~12 % u).
+            if u == 0.7 {
+                let be = c.break_even_months.unwrap_or(f64::INFINITY);
+                assert!(be > 2.0 && be < 36.0, "{id}: break-even {be} months");
+                let ustar = c.break_even_utilization.unwrap_or(1.0);
+                assert!(ustar > 0.05 && ustar < 0.6, "{id}: break-even utilization {ustar}");
+            }
+        }
+    }
+}

@@ -319,6 +319,9 @@ pub struct Deployment {
 }
 
 /// On-prem vs cloud vs hybrid (the plan as drawn) over a horizon.
+/// `on_prem` and `cloud` price the plan's compute groups only (each bought,
+/// or rented on demand for the used hours; no resale value); `as_drawn`
+/// prices every node of the plan (switches, storage, serverless) as placed.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct DeploymentComparison {
     pub horizon_months: u32,
@@ -345,31 +348,58 @@ struct Variants {
 
 fn variants(catalog: &Catalog, model: &str, count: u32) -> Option<Variants> {
     let sys = catalog.system(model)?;
-    let same = |s: &&crate::model::System| s.device == sys.device && s.devices == sys.devices && s.kind == sys.kind;
-    let bought = if sys.price_usd > 0.0 {
-        Some(sys)
-    } else {
-        catalog.systems.iter().filter(same).find(|s| s.price_usd > 0.0)
-    }?;
-    let rented = match &sys.cloud {
-        Some(_) => Some(sys),
-        None => catalog
+    // Peak FP32 of a whole system, to match systems with other devices.
+    let peak = |s: &crate::model::System| {
+        catalog
+            .device(&s.device)
+            .and_then(|d| d.peak_tflops.fp32)
+            .unwrap_or(0.0)
+            * s.devices as f64
+    };
+    // The same device and count if the catalog has it; otherwise (CPU
+    // servers of another vendor) the system of the same kind with the
+    // closest peak, in proportion to peak.
+    let counterpart = |want: &dyn Fn(&crate::model::System) -> bool| -> Option<(&crate::model::System, f64)> {
+        let same = catalog
             .systems
             .iter()
-            .filter(same)
-            .filter(|s| s.cloud.is_some())
-            .min_by(|a, b| {
-                let pa = a.cloud.as_ref().map(|c| c.on_demand_usd_per_hour).unwrap_or(f64::MAX);
-                let pb = b.cloud.as_ref().map(|c| c.on_demand_usd_per_hour).unwrap_or(f64::MAX);
-                pa.total_cmp(&pb)
-            }),
-    }?;
+            .filter(|s| s.device == sys.device && s.devices == sys.devices && s.kind == sys.kind)
+            .filter(|s| want(s))
+            .min_by(|a, b| cloud_od(a).total_cmp(&cloud_od(b)));
+        if let Some(s) = same {
+            return Some((s, 1.0));
+        }
+        if sys.kind != NodeKind::CpuServer {
+            return None;
+        }
+        let p0 = peak(sys);
+        catalog
+            .systems
+            .iter()
+            .filter(|s| s.kind == sys.kind && want(s) && peak(s) > 0.0)
+            .min_by(|a, b| (peak(a) / p0 - 1.0).abs().total_cmp(&(peak(b) / p0 - 1.0).abs()))
+            .map(|s| (s, p0 / peak(s)))
+    };
+    let (bought, fb) = if sys.price_usd > 0.0 {
+        (sys, 1.0)
+    } else {
+        counterpart(&|s| s.price_usd > 0.0)?
+    };
+    let (rented, fr) = if sys.cloud.is_some() {
+        (sys, 1.0)
+    } else {
+        counterpart(&|s| s.cloud.is_some())?
+    };
     let c = count as f64;
     Some(Variants {
-        buy_usd: bought.price_usd * c,
-        power_w: bought.power_w * c,
-        rent_usd_per_h: rented.cloud.as_ref().map(|p| p.on_demand_usd_per_hour).unwrap_or(0.0) * c,
+        buy_usd: bought.price_usd * c * fb,
+        power_w: bought.power_w * c * fb,
+        rent_usd_per_h: cloud_od(rented) * c * fr,
     })
+}
+
+fn cloud_od(s: &crate::model::System) -> f64 {
+    s.cloud.as_ref().map(|c| c.on_demand_usd_per_hour).unwrap_or(f64::MAX)
 }
 
 /// Defaults for an on-prem site when the plan has none: US industrial power 0.08 USD/kWh (T11), PUE 1.58 (T08),

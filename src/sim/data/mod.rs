@@ -272,6 +272,41 @@ pub fn simulate_data_stage(
     })
 }
 
+impl DataResult {
+    /// The run as a plan-level workload entry (`kind` "ingest"/"preprocess").
+    pub fn to_workload(&self, stage: &Stage) -> crate::sim::results::WorkloadResult {
+        let mut m = std::collections::BTreeMap::new();
+        for (k, v) in [
+            ("duration_s", self.duration_s),
+            ("bytes_read", self.bytes_read),
+            ("bytes_written", self.bytes_written),
+            ("cost_usd", self.cost_usd),
+            ("input_stored_bytes", self.input_stored_bytes),
+            ("output_stored_bytes", self.output_stored_bytes),
+            ("output_scanned_bytes", self.output_scanned_bytes),
+            ("throughput_raw_bytes_per_s", self.throughput_raw_bytes_per_s),
+            ("output_read_bytes_per_s", self.output_read_bytes_per_s),
+            ("cpu_core_seconds", self.cpu_core_seconds),
+        ] {
+            m.insert(k.to_owned(), v);
+        }
+        let breakdown = self
+            .limits
+            .iter()
+            .map(|(k, v)| (format!("limit: {k} (raw B/s)"), *v))
+            .collect();
+        crate::sim::results::WorkloadResult {
+            id: stage.id.to_string(),
+            name: stage.name.clone(),
+            kind: stage.kind.key().to_owned(),
+            metrics: m,
+            breakdown,
+            diagnosis: format!("limited by {}", self.bottleneck),
+            ..Default::default()
+        }
+    }
+}
+
 /// Whether the output of a data stage can feed a training stage that
 /// consumes `training_raw_bytes_per_s` of raw-equivalent data: returns the
 /// ratio supply / demand (< 1 means training starves).

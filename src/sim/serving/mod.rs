@@ -781,6 +781,69 @@ pub fn simulate_serve_stage(
     Ok(res)
 }
 
+impl ServingResult {
+    /// The run as a plan-level workload entry (`kind` "serve", SI metrics).
+    pub fn to_workload(&self, stage: &Stage) -> crate::sim::results::WorkloadResult {
+        let mut m = BTreeMap::new();
+        let mut put = |k: &str, v: f64| {
+            m.insert(k.to_owned(), v);
+        };
+        put("tokens_per_second", self.tokens_per_second);
+        put("requests_per_second", self.requests_per_second);
+        put("ttft_p50_s", self.ttft_s.p50);
+        put("ttft_p90_s", self.ttft_s.p90);
+        put("ttft_p99_s", self.ttft_s.p99);
+        put("tpot_p50_s", self.tpot_s.p50);
+        put("tpot_p90_s", self.tpot_s.p90);
+        put("tpot_p99_s", self.tpot_s.p99);
+        put("e2e_p50_s", self.e2e_s.p50);
+        put("e2e_p90_s", self.e2e_s.p90);
+        put("e2e_p99_s", self.e2e_s.p99);
+        put("slo_attainment", self.slo_attainment);
+        put("cost_usd", self.cost_usd);
+        put("cost_per_million_tokens_usd", self.cost_per_million_tokens_usd);
+        put("cost_per_million_requests_usd", self.cost_per_million_requests_usd);
+        put("energy_kwh", self.energy_kwh);
+        put("utilization", self.utilization);
+        put("max_replicas_up", self.max_replicas_up as f64);
+        put("requests_completed", self.requests_completed as f64);
+        put("requests_unfinished", self.requests_unfinished as f64);
+        put("requests_rejected", self.requests_rejected as f64);
+        put("model_bytes", self.model_bytes);
+        put("duration_s", self.duration_s);
+        let mut series = BTreeMap::new();
+        series.insert("queue_length".to_owned(), self.queue_len.clone());
+        series.insert("utilization".to_owned(), self.utilization_series.clone());
+        series.insert("replicas_up".to_owned(), self.replicas_series.clone());
+        series.insert("ttft_cdf".to_owned(), self.ttft_cdf.clone());
+        let utilization = self.pools.iter().map(|p| (p.node.clone(), p.utilization)).collect();
+        let mut notes = vec![
+            "continuous batching with chunked prefill; one queue in front of all replicas".to_owned(),
+            format!(
+                "network round trip {:.3} ms added to TTFT and end-to-end latency",
+                self.network_rtt_s * 1e3
+            ),
+        ];
+        if self.requests_rejected > 0 {
+            notes.push(format!(
+                "{} requests refused (longer than a replica's KV cache, or queue full)",
+                self.requests_rejected
+            ));
+        }
+        crate::sim::results::WorkloadResult {
+            id: stage.id.to_string(),
+            name: stage.name.clone(),
+            kind: stage.kind.key().to_owned(),
+            metrics: m,
+            utilization,
+            series,
+            diagnosis: self.bottleneck.clone(),
+            notes,
+            ..Default::default()
+        }
+    }
+}
+
 fn diagnose(r: &ServingResult, s: &ServeStage) -> String {
     // Backlog: the queue at the end holds more than 1 % of all arrivals
     // (continuous batching keeps replicas busy; busy alone is not overload).
