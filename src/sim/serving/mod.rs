@@ -380,6 +380,7 @@ pub fn simulate_serve_stage(
         up: vec![0.0; nb],
     };
     let mut t_last = 0u64;
+    let mut t_up = 0u64;
     let ttft_slo = s.ttft_slo_s;
     let tpot_slo = s.tpot_slo_s;
 
@@ -450,7 +451,6 @@ pub fn simulate_serve_stage(
             if !queue.is_empty() {
                 Series::integrate(&mut series.queue, series.width, a, b, queue.len() as f64);
             }
-            Series::integrate(&mut series.up, series.width, a, b, up_count as f64);
             t_last = now;
         }
 
@@ -519,6 +519,14 @@ pub fn simulate_serve_stage(
                             r.state = State::Off;
                             n_idle -= 1;
                             r.up_ns += now - r.up_since;
+                            Series::integrate(
+                                &mut series.up,
+                                series.width,
+                                t_up as f64 * 1e-9,
+                                now as f64 * 1e-9,
+                                up_count as f64,
+                            );
+                            t_up = now;
                             up_count -= 1;
                         }
                     }
@@ -532,6 +540,14 @@ pub fn simulate_serve_stage(
                     r.idle_since = now;
                     r.up_since = now;
                     starting -= 1;
+                    Series::integrate(
+                        &mut series.up,
+                        series.width,
+                        t_up as f64 * 1e-9,
+                        now as f64 * 1e-9,
+                        up_count as f64,
+                    );
+                    t_up = now;
                     up_count += 1;
                     peak_up = peak_up.max(up_count);
                     wake = Some(id);
@@ -654,8 +670,15 @@ pub fn simulate_serve_stage(
     if end_ns > t_last {
         let (a, b) = (t_last as f64 * 1e-9, s.duration_s);
         Series::integrate(&mut series.queue, series.width, a, b, queue.len() as f64);
-        Series::integrate(&mut series.up, series.width, a, b, up_count as f64);
     }
+    // Replicas up: integrated only where their number changes.
+    Series::integrate(
+        &mut series.up,
+        series.width,
+        t_up as f64 * 1e-9,
+        s.duration_s,
+        up_count as f64,
+    );
     let mut unfinished = queue.len() as u64;
     for r in reps.iter_mut() {
         if matches!(r.state, State::Idle | State::Busy) {
