@@ -221,6 +221,21 @@ fn preset_serving_and_data_stages_simulate() {
                     s.duration_s = s.duration_s.min(120.0);
                     let r = simulate_serve_stage(&plan, stage, &s, &catalog, 7, &Progress::new())
                         .unwrap_or_else(|e| panic!("{} / {}: {e}", p.id, stage.id));
+                    println!(
+                        "{:<22} {:<10} {:>9.0} tok/s {:>9.1} req/s ttft p50/p99 {:.3}/{:.3} s tpot p99 {:.4} s \
+                         slo {:.3} cost/Mtok {:.2} $ util {:.2} | {}",
+                        p.id,
+                        stage.id,
+                        r.tokens_per_second,
+                        r.requests_per_second,
+                        r.ttft_s.p50,
+                        r.ttft_s.p99,
+                        r.tpot_s.p99,
+                        r.slo_attainment,
+                        r.cost_per_million_tokens_usd,
+                        r.utilization,
+                        r.bottleneck
+                    );
                     assert!(r.requests_completed > 0, "{} / {}", p.id, stage.id);
                     assert!(r.cost_usd > 0.0 && r.cost_usd.is_finite(), "{} / {}", p.id, stage.id);
                     served += 1;
@@ -228,6 +243,16 @@ fn preset_serving_and_data_stages_simulate() {
                 StageKind::Ingest(d) | StageKind::Preprocess(d) => {
                     let r = simulate_data_stage(&plan, stage, d, &catalog)
                         .unwrap_or_else(|e| panic!("{} / {}: {e}", p.id, stage.id));
+                    println!(
+                        "{:<22} {:<16} {:>8.0} s read {:.2} TB wrote {:.2} TB cost {:.0} $ limited by {}",
+                        p.id,
+                        stage.id,
+                        r.duration_s,
+                        r.bytes_read / 1e12,
+                        r.bytes_written / 1e12,
+                        r.cost_usd,
+                        r.bottleneck
+                    );
                     assert!(
                         r.duration_s > 0.0 && r.duration_s.is_finite(),
                         "{} / {}",

@@ -83,11 +83,20 @@ pub fn scanned_bytes(raw: f64, f: DataFormat, c: Codec, columns_read: f64) -> f6
 
 /// Range-GET size for object stores (AWS: 8-16 MB byte-range fetches, D18).
 pub const OBJECT_GET_BYTES: f64 = 16e6;
-/// Cores per CPU device when the catalog has no core count: Xeon 8480+ has 56,
-/// EPYC 9654 96 (ARK / AMD product pages); FP32 peak / (32 FLOP × 2 GHz) estimates it.
+/// Cores of a CPU device: the catalog names carry them ("Intel Xeon Platinum
+/// 8480+ (56 cores, …)", from Intel ARK / AMD product pages); otherwise
+/// estimated from the FP32 peak at 64 FLOP per cycle (2 × 512-bit FMA) and
+/// 2 GHz.
 fn cores_of(dev: &crate::model::Device) -> f64 {
-    let fp32 = dev.peak_tflops.fp32.unwrap_or(1.0);
-    (fp32 * 1e12 / (32.0 * 2.0e9)).round().max(1.0)
+    let named = dev.name.split('(').nth(1).and_then(|rest| {
+        let mut words = rest.split_whitespace();
+        let n = words.next()?.parse::<f64>().ok()?;
+        words.next().filter(|w| w.starts_with("core")).map(|_| n)
+    });
+    named.unwrap_or_else(|| {
+        let fp32 = dev.peak_tflops.fp32.unwrap_or(1.0);
+        (fp32 * 1e12 / (64.0 * 2.0e9)).round().max(1.0)
+    })
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -351,3 +360,15 @@ pub fn scan_query(raw: f64, f: DataFormat, c: Codec, columns_read: f64, workers:
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod cores_tests {
+    #[test]
+    fn cores_come_from_the_catalog_names() {
+        let c = crate::model::Catalog::builtin();
+        let cores = |id: &str| c.device(id).map(super::cores_of);
+        assert_eq!(cores("xeon-8480"), Some(56.0));
+        assert_eq!(cores("epyc-9654"), Some(96.0));
+        assert_eq!(cores("epyc-7742"), Some(64.0));
+    }
+}
