@@ -5,6 +5,7 @@
 //! 2 usage or I/O error.
 
 mod catalog_table;
+pub mod report_cmd;
 
 use crate::model::{Catalog, Plan, Severity};
 use crate::report::{self, presets};
@@ -55,6 +56,18 @@ pub enum Command {
         /// Write this preset's RON to stdout.
         #[arg(long)]
         show: Option<String>,
+    },
+    /// Render a PNG report of a plan (simulated first when it is valid); the
+    /// PNG carries the plan, so `clusterforge check report.png` reopens it.
+    Report {
+        /// Plan file (.ron, or a PNG report).
+        plan: PathBuf,
+        /// Output PNG file.
+        #[arg(short, long, default_value = "report.png")]
+        output: PathBuf,
+        /// Date printed on the report (default: now, UTC).
+        #[arg(long)]
+        date: Option<String>,
     },
     /// Convert a plan to JSON (for scripts).
     Export {
@@ -134,6 +147,7 @@ fn run_command(cmd: Command, catalog: &Catalog) -> u8 {
                 }
             },
         },
+        Command::Report { plan, output, date } => report_cmd::run(&plan, &output, date.as_deref(), catalog),
         Command::Export { plan, output } => {
             let plan = match load_or_report(&plan) {
                 Ok(p) => p,

@@ -1,0 +1,295 @@
+//! The report's charts, drawn directly (no chart framework): panels, stacked
+//! horizontal bars with a legend, utilization bars and a Gantt timeline.
+
+use super::{Align, Canvas, Rect, Rgb, TextStyle, palette};
+
+/// One bar of a stacked bar chart: a label and its segments (category, value).
+#[derive(Clone, Debug)]
+pub struct StackedBar {
+    pub label: String,
+    pub segments: Vec<(String, f64)>,
+}
+
+/// One bar of a utilization chart: label, mean (0..1), peak (0..1).
+#[derive(Clone, Debug)]
+pub struct UtilBar {
+    pub label: String,
+    pub mean: f64,
+    pub peak: Option<f64>,
+}
+
+/// One row of a Gantt chart.
+#[derive(Clone, Debug)]
+pub struct GanttSpan {
+    pub label: String,
+    pub start: f64,
+    pub end: f64,
+    pub color: Rgb,
+}
+
+const LABEL_STYLE: TextStyle = TextStyle::new(17.0, palette::INK);
+const TICK_STYLE: TextStyle = TextStyle::new(16.0, palette::MUTED);
+
+/// Draw a titled panel; returns the content rectangle inside it.
+pub fn panel(canvas: &mut Canvas, r: Rect, title: &str, subtitle: &str) -> Rect {
+    canvas.round_rect(r, 10.0, palette::WHITE, Some((palette::RULE, 1.5)));
+    let title_style = TextStyle::new(23.0, palette::INK).bold();
+    canvas.text(r.x + 22, r.y + 16, title, &title_style, Align::Left);
+    let mut top = r.y + 16 + canvas.line_height(&title_style) as i32;
+    if !subtitle.is_empty() {
+        let sub = TextStyle::new(16.0, palette::MUTED);
+        let line = canvas.ellipsize(subtitle, &sub, (r.w - 44) as f32);
+        canvas.text(r.x + 22, top, &line, &sub, Align::Left);
+        top += canvas.line_height(&sub) as i32;
+    }
+    Rect::new(r.x + 22, top + 12, r.w - 44, r.bottom() - top - 12 - 18)
+}
+
+/// The content of a panel that has nothing to plot.
+pub fn empty(canvas: &mut Canvas, area: Rect, message: &str) {
+    canvas.round_rect(area, 8.0, palette::PANEL, None);
+    let style = TextStyle::new(19.0, palette::MUTED);
+    let lines = canvas.wrap(message, &style, (area.w - 60) as f32);
+    let lh = canvas.line_height(&style) as i32;
+    let y0 = area.y + (area.h - lh * lines.len() as i32) / 2;
+    for (i, l) in lines.iter().enumerate() {
+        canvas.text(area.x + area.w / 2, y0 + i as i32 * lh, l, &style, Align::Center);
+    }
+}
+
+/// A "nice" step (1, 2 or 5 × 10^k) for about `target` ticks over `0..max`.
+pub fn nice_step(max: f64, target: f64) -> f64 {
+    if !(max > 0.0 && max.is_finite()) {
+        return 1.0;
+    }
+    let raw = max / target.max(1.0);
+    let mag = 10f64.powf(raw.log10().floor());
+    let f = raw / mag;
+    let nice = if f <= 1.0 {
+        1.0
+    } else if f <= 2.0 {
+        2.0
+    } else if f <= 5.0 {
+        5.0
+    } else {
+        10.0
+    };
+    nice * mag
+}
+
+/// Categories in order of first appearance, each with its colour.
+fn categories(bars: &[StackedBar], color: &dyn Fn(&str, usize) -> Rgb) -> Vec<(String, Rgb)> {
+    let mut out: Vec<(String, Rgb)> = Vec::new();
+    for bar in bars {
+        for (cat, _) in &bar.segments {
+            if !out.iter().any(|(c, _)| c == cat) {
+                let c = color(cat, out.len());
+                out.push((cat.clone(), c));
+            }
+        }
+    }
+    out
+}
+
+/// A row of legend chips, wrapping onto more rows; returns the height used.
+pub fn legend(canvas: &mut Canvas, area: Rect, items: &[(String, Rgb)]) -> i32 {
+    let style = TextStyle::new(16.0, palette::INK);
+    let lh = canvas.line_height(&style) as i32;
+    let (mut x, mut y) = (area.x, area.y);
+    for (label, color) in items {
+        let w = 22 + canvas.text_width(label, &style).ceil() as i32 + 24;
+        if x > area.x && x + w > area.right() {
+            x = area.x;
+            y += lh + 8;
+        }
+        canvas.round_rect(Rect::new(x, y + (lh - 14) / 2, 14, 14), 3.0, *color, None);
+        canvas.text(x + 22, y, label, &style, Align::Left);
+        x += w;
+    }
+    y + lh - area.y
+}
+
+/// Horizontal axis with ticks and grid lines over `plot`; `fmt` labels ticks.
+fn x_axis(canvas: &mut Canvas, plot: Rect, max: f64, fmt: &dyn Fn(f64) -> String) {
+    let step = nice_step(max, 5.0);
+    let mut v = 0.0;
+    let mut last_right = i32::MIN;
+    while v <= max * 1.0001 {
+        let x = plot.x + ((v / max) * plot.w as f64).round() as i32;
+        canvas.line((x, plot.y), (x, plot.bottom()), palette::RULE, 1);
+        let label = fmt(v);
+        let w = canvas.text_width(&label, &TICK_STYLE) as i32;
+        // Skip a label that would run into the previous one or off the plot.
+        if x - w / 2 > last_right + 8 && x + w / 2 <= plot.right() + 30 {
+            canvas.text(x, plot.bottom() + 6, &label, &TICK_STYLE, Align::Center);
+            last_right = x + w / 2;
+        }
+        v += step;
+    }
+    canvas.line((plot.x, plot.y), (plot.x, plot.bottom()), palette::MUTED, 1);
+}
+
+/// Width of the label column for `labels`, capped at a third of `area`.
+fn label_column(canvas: &Canvas, area: Rect, labels: impl Iterator<Item = String>) -> i32 {
+    let widest = labels
+        .map(|l| canvas.text_width(&l, &LABEL_STYLE))
+        .fold(0.0f32, f32::max);
+    (widest.ceil() as i32 + 16).clamp(90, area.w / 3)
+}
+
+/// Horizontal stacked bars with a legend on top, a value axis below and the
+/// total at the end of each bar.
+pub fn stacked_bars(
+    canvas: &mut Canvas,
+    area: Rect,
+    bars: &[StackedBar],
+    color: &dyn Fn(&str, usize) -> Rgb,
+    fmt: &dyn Fn(f64) -> String,
+) {
+    let cats = categories(bars, color);
+    let legend_h = legend(canvas, area, &cats);
+    let max = bars
+        .iter()
+        .map(|b| b.segments.iter().map(|(_, v)| v.max(0.0)).sum::<f64>())
+        .fold(0.0, f64::max);
+    if max <= 0.0 {
+        empty(
+            canvas,
+            Rect::new(area.x, area.y + legend_h + 10, area.w, area.h - legend_h - 10),
+            "All values are zero",
+        );
+        return;
+    }
+    let label_w = label_column(canvas, area, bars.iter().map(|b| b.label.clone()));
+    let total_w = bars
+        .iter()
+        .map(|b| canvas.text_width(&fmt(b.segments.iter().map(|(_, v)| v.max(0.0)).sum()), &LABEL_STYLE))
+        .fold(0.0f32, f32::max)
+        .ceil() as i32
+        + 16;
+    let tick_h = canvas.line_height(&TICK_STYLE) as i32 + 10;
+    let plot = Rect::new(
+        area.x + label_w,
+        area.y + legend_h + 16,
+        area.w - label_w - total_w,
+        area.h - legend_h - 16 - tick_h,
+    );
+    x_axis(canvas, plot, max, fmt);
+    let slot = plot.h as f64 / bars.len().max(1) as f64;
+    let bar_h = (slot * 0.62).clamp(10.0, 56.0) as i32;
+    let lh = canvas.line_height(&LABEL_STYLE) as i32;
+    for (i, bar) in bars.iter().enumerate() {
+        let cy = plot.y + (slot * (i as f64 + 0.5)) as i32;
+        let label = canvas.ellipsize(&bar.label, &LABEL_STYLE, (label_w - 14) as f32);
+        canvas.text(plot.x - 10, cy - lh / 2, &label, &LABEL_STYLE, Align::Right);
+        let mut acc = 0.0;
+        for (cat, v) in &bar.segments {
+            let v = v.max(0.0);
+            let x0 = plot.x + (acc / max * plot.w as f64).round() as i32;
+            acc += v;
+            let x1 = plot.x + (acc / max * plot.w as f64).round() as i32;
+            let c = cats
+                .iter()
+                .find(|(c, _)| c == cat)
+                .map(|(_, c)| *c)
+                .unwrap_or(palette::FAINT);
+            canvas.fill_rect(Rect::new(x0, cy - bar_h / 2, (x1 - x0).max(0), bar_h), c);
+        }
+        let end = plot.x + (acc / max * plot.w as f64).round() as i32;
+        canvas.text(end + 8, cy - lh / 2, &fmt(acc), &LABEL_STYLE.bold(), Align::Left);
+    }
+}
+
+/// Utilization bars (0-100 %), mean as a bar and peak as a tick mark.
+pub fn utilization(canvas: &mut Canvas, area: Rect, bars: &[UtilBar]) {
+    let label_w = label_column(canvas, area, bars.iter().map(|b| b.label.clone()));
+    let tick_h = canvas.line_height(&TICK_STYLE) as i32 + 10;
+    let plot = Rect::new(area.x + label_w, area.y + 6, area.w - label_w - 70, area.h - 6 - tick_h);
+    x_axis(canvas, plot, 1.0, &|v| format!("{:.0} %", v * 100.0));
+    let slot = plot.h as f64 / bars.len().max(1) as f64;
+    let bar_h = (slot * 0.6).clamp(8.0, 40.0) as i32;
+    let lh = canvas.line_height(&LABEL_STYLE) as i32;
+    for (i, bar) in bars.iter().enumerate() {
+        let cy = plot.y + (slot * (i as f64 + 0.5)) as i32;
+        let label = canvas.ellipsize(&bar.label, &LABEL_STYLE, (label_w - 14) as f32);
+        canvas.text(plot.x - 10, cy - lh / 2, &label, &LABEL_STYLE, Align::Right);
+        let mean = bar.mean.clamp(0.0, 1.0);
+        let color = util_color(mean);
+        let w = (mean * plot.w as f64).round() as i32;
+        canvas.fill_rect(Rect::new(plot.x, cy - bar_h / 2, w, bar_h), color);
+        if let Some(peak) = bar.peak {
+            let px = plot.x + (peak.clamp(0.0, 1.0) * plot.w as f64).round() as i32;
+            canvas.fill_rect(Rect::new(px - 2, cy - bar_h / 2 - 4, 4, bar_h + 8), palette::INK);
+        }
+        canvas.text(
+            plot.right() + 10,
+            cy - lh / 2,
+            &format!("{:.0} %", mean * 100.0),
+            &LABEL_STYLE.bold(),
+            Align::Left,
+        );
+    }
+}
+
+/// Green (idle headroom) to red (saturated).
+pub fn util_color(u: f64) -> Rgb {
+    if u >= 0.9 {
+        Rgb::hex(0xc0392b)
+    } else if u >= 0.7 {
+        Rgb::hex(0xe07b24)
+    } else if u >= 0.4 {
+        Rgb::hex(0x2f6fd0)
+    } else {
+        Rgb::hex(0x7fa7e0)
+    }
+}
+
+/// A Gantt chart: one row per span, time axis below.
+pub fn gantt(canvas: &mut Canvas, area: Rect, spans: &[GanttSpan], fmt: &dyn Fn(f64) -> String) {
+    let max = spans.iter().map(|s| s.end).fold(0.0, f64::max);
+    if max <= 0.0 {
+        empty(canvas, area, "The stages take no time");
+        return;
+    }
+    let label_w = label_column(canvas, area, spans.iter().map(|s| s.label.clone()));
+    let tick_h = canvas.line_height(&TICK_STYLE) as i32 + 10;
+    let plot = Rect::new(area.x + label_w, area.y + 6, area.w - label_w - 20, area.h - 6 - tick_h);
+    x_axis(canvas, plot, max, fmt);
+    let slot = plot.h as f64 / spans.len().max(1) as f64;
+    let bar_h = (slot * 0.62).clamp(10.0, 48.0) as i32;
+    let lh = canvas.line_height(&LABEL_STYLE) as i32;
+    let inside = TextStyle::new(16.0, palette::WHITE).bold();
+    for (i, s) in spans.iter().enumerate() {
+        let cy = plot.y + (slot * (i as f64 + 0.5)) as i32;
+        let label = canvas.ellipsize(&s.label, &LABEL_STYLE, (label_w - 14) as f32);
+        canvas.text(plot.x - 10, cy - lh / 2, &label, &LABEL_STYLE, Align::Right);
+        let x0 = plot.x + (s.start.max(0.0) / max * plot.w as f64).round() as i32;
+        let x1 = plot.x + (s.end.max(s.start) / max * plot.w as f64).round() as i32;
+        let w = (x1 - x0).max(4);
+        canvas.round_rect(Rect::new(x0, cy - bar_h / 2, w, bar_h), 5.0, s.color, None);
+        let dur = fmt(s.end - s.start);
+        let dw = canvas.text_width(&dur, &inside) as i32;
+        let ih = canvas.line_height(&inside) as i32;
+        if dw + 16 < w {
+            canvas.text(x0 + w / 2, cy - ih / 2, &dur, &inside, Align::Center);
+        } else if x0 + w + 8 + dw < plot.right() {
+            canvas.text(x0 + w + 8, cy - lh / 2, &dur, &LABEL_STYLE, Align::Left);
+        } else {
+            canvas.text(x0 - 8, cy - lh / 2, &dur, &LABEL_STYLE, Align::Right);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nice_steps() {
+        assert_eq!(nice_step(10.0, 5.0), 2.0);
+        assert_eq!(nice_step(1.0, 5.0), 0.2);
+        assert_eq!(nice_step(730.0, 5.0), 200.0);
+        assert_eq!(nice_step(0.0, 5.0), 1.0);
+        assert_eq!(nice_step(f64::NAN, 5.0), 1.0);
+    }
+}
