@@ -383,6 +383,19 @@ fn cause_label(key: &str) -> String {
     }
 }
 
+/// Causes in the order a reader expects: useful work first, losses after.
+fn cause_rank(label: &str) -> usize {
+    const ORDER: [&str; 6] = [
+        "Compute",
+        "Exposed communication",
+        "Pipeline bubble",
+        "Data stall",
+        "Checkpoint",
+        "Failures / restarts",
+    ];
+    ORDER.iter().position(|o| *o == label).unwrap_or(ORDER.len())
+}
+
 fn cause_color(label: &str, i: usize) -> Rgb {
     match label {
         "Compute" => Rgb::hex(0x2f6fd0),
@@ -861,7 +874,12 @@ fn chart_grid(c: &mut Canvas, input: &ReportInput<'_>, y: i32) -> (Vec<Rect>, i3
                 .filter(|w| !w.breakdown.is_empty())
                 .map(|w| StackedBar {
                     label: stage_name(input.plan, &w.stage),
-                    segments: w.breakdown.iter().map(|(k, v)| (cause_label(k), *v)).collect(),
+                    segments: {
+                        let mut segs: Vec<(String, f64)> =
+                            w.breakdown.iter().map(|(k, v)| (cause_label(k), *v)).collect();
+                        segs.sort_by_key(|(label, _)| cause_rank(label));
+                        segs
+                    },
                 })
                 .collect()
         })
@@ -885,7 +903,7 @@ fn chart_grid(c: &mut Canvas, input: &ReportInput<'_>, y: i32) -> (Vec<Rect>, i3
         c,
         rects[1],
         "Utilization",
-        "Mean busy fraction per node group and link (black tick: peak)",
+        "Mean busy fraction per node group and link; black tick: peak; orange ≥ 70 %, red ≥ 90 %",
     );
     let mut util: Vec<UtilBar> = r
         .map(|r| {

@@ -1,3 +1,4 @@
 //! One integration-test binary (keeps link time down); each module is an area.
 
 mod plan_files;
+mod report_png;

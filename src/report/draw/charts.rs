@@ -77,6 +77,46 @@ pub fn nice_step(max: f64, target: f64) -> f64 {
     nice * mag
 }
 
+/// A tick step for a time axis in seconds that is round in the unit a
+/// reader sees (seconds, minutes, hours or days).
+pub fn time_step(max_s: f64, target: f64) -> f64 {
+    const MIN: f64 = 60.0;
+    const H: f64 = 3600.0;
+    const D: f64 = 86400.0;
+    let candidates = [
+        MIN,
+        2.0 * MIN,
+        5.0 * MIN,
+        10.0 * MIN,
+        15.0 * MIN,
+        30.0 * MIN,
+        H,
+        2.0 * H,
+        3.0 * H,
+        6.0 * H,
+        12.0 * H,
+        D,
+        2.0 * D,
+        5.0 * D,
+        7.0 * D,
+        14.0 * D,
+        30.0 * D,
+        60.0 * D,
+        90.0 * D,
+        180.0 * D,
+        365.0 * D,
+    ];
+    let raw = max_s / target.max(1.0);
+    if raw < MIN {
+        return nice_step(max_s, target);
+    }
+    candidates
+        .iter()
+        .copied()
+        .find(|c| *c >= raw)
+        .unwrap_or_else(|| nice_step(max_s / (365.0 * D), target) * 365.0 * D)
+}
+
 /// Categories in order of first appearance, each with its colour.
 fn categories(bars: &[StackedBar], color: &dyn Fn(&str, usize) -> Rgb) -> Vec<(String, Rgb)> {
     let mut out: Vec<(String, Rgb)> = Vec::new();
@@ -110,14 +150,13 @@ pub fn legend(canvas: &mut Canvas, area: Rect, items: &[(String, Rgb)]) -> i32 {
 }
 
 /// Horizontal axis with ticks and grid lines over `plot`; `fmt` labels ticks.
-fn x_axis(canvas: &mut Canvas, plot: Rect, max: f64, fmt: &dyn Fn(f64) -> String) {
-    let step = nice_step(max, 5.0);
+fn x_axis(canvas: &mut Canvas, plot: Rect, max: f64, step: f64, fmt: &dyn Fn(f64) -> String) {
     let mut v = 0.0;
     let mut last_right = i32::MIN;
     while v <= max * 1.0001 {
         let x = plot.x + ((v / max) * plot.w as f64).round() as i32;
         canvas.line((x, plot.y), (x, plot.bottom()), palette::RULE, 1);
-        let label = fmt(v);
+        let label = if v == 0.0 { "0".to_owned() } else { fmt(v) };
         let w = canvas.text_width(&label, &TICK_STYLE) as i32;
         // Skip a label that would run into the previous one or off the plot.
         if x - w / 2 > last_right + 8 && x + w / 2 <= plot.right() + 30 {
@@ -174,7 +213,7 @@ pub fn stacked_bars(
         area.w - label_w - total_w,
         area.h - legend_h - 16 - tick_h,
     );
-    x_axis(canvas, plot, max, fmt);
+    x_axis(canvas, plot, max, nice_step(max, 5.0), fmt);
     let slot = plot.h as f64 / bars.len().max(1) as f64;
     let bar_h = (slot * 0.62).clamp(10.0, 56.0) as i32;
     let lh = canvas.line_height(&LABEL_STYLE) as i32;
@@ -205,7 +244,7 @@ pub fn utilization(canvas: &mut Canvas, area: Rect, bars: &[UtilBar]) {
     let label_w = label_column(canvas, area, bars.iter().map(|b| b.label.clone()));
     let tick_h = canvas.line_height(&TICK_STYLE) as i32 + 10;
     let plot = Rect::new(area.x + label_w, area.y + 6, area.w - label_w - 70, area.h - 6 - tick_h);
-    x_axis(canvas, plot, 1.0, &|v| format!("{:.0} %", v * 100.0));
+    x_axis(canvas, plot, 1.0, 0.2, &|v| format!("{:.0} %", v * 100.0));
     let slot = plot.h as f64 / bars.len().max(1) as f64;
     let bar_h = (slot * 0.6).clamp(8.0, 40.0) as i32;
     let lh = canvas.line_height(&LABEL_STYLE) as i32;
@@ -254,7 +293,7 @@ pub fn gantt(canvas: &mut Canvas, area: Rect, spans: &[GanttSpan], fmt: &dyn Fn(
     let label_w = label_column(canvas, area, spans.iter().map(|s| s.label.clone()));
     let tick_h = canvas.line_height(&TICK_STYLE) as i32 + 10;
     let plot = Rect::new(area.x + label_w, area.y + 6, area.w - label_w - 20, area.h - 6 - tick_h);
-    x_axis(canvas, plot, max, fmt);
+    x_axis(canvas, plot, max, time_step(max, 5.0), fmt);
     let slot = plot.h as f64 / spans.len().max(1) as f64;
     let bar_h = (slot * 0.62).clamp(10.0, 48.0) as i32;
     let lh = canvas.line_height(&LABEL_STYLE) as i32;
@@ -291,5 +330,8 @@ mod tests {
         assert_eq!(nice_step(730.0, 5.0), 200.0);
         assert_eq!(nice_step(0.0, 5.0), 1.0);
         assert_eq!(nice_step(f64::NAN, 5.0), 1.0);
+        assert_eq!(time_step(12.0 * 86400.0, 5.0), 5.0 * 86400.0);
+        assert_eq!(time_step(3.0 * 3600.0, 5.0), 3600.0);
+        assert_eq!(time_step(10.0, 5.0), 2.0);
     }
 }

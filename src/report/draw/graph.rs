@@ -31,9 +31,9 @@ pub fn medium_color(m: Medium) -> Rgb {
     } else if m.is_infiniband() {
         Rgb::hex(0x7b3fa0)
     } else if m.is_ethernet() {
-        Rgb::hex(0x2f6fd0)
+        Rgb::hex(0x138a9e)
     } else if m == Medium::Wan {
-        Rgb::hex(0xd9822b)
+        Rgb::hex(0x8d6e63)
     } else {
         Rgb::hex(0x6c7a89)
     }
@@ -227,7 +227,7 @@ pub fn draw(canvas: &mut Canvas, plan: &Plan, catalog: &Catalog, area: Rect) {
             canvas.line(pa, pb, color, 3);
         }
         let text = format!("{} · {}×{:.0}G", medium_short(link.medium), link.lanes, link.lane_gbps);
-        labels.push((midpoint_outside(pa, pb, &cards[a], &cards[b]), text, color));
+        labels.push((pa, pb, a, b, text, color));
     }
 
     for (i, node) in plan.nodes.iter().enumerate() {
@@ -239,23 +239,38 @@ pub fn draw(canvas: &mut Canvas, plan: &Plan, catalog: &Catalog, area: Rect) {
     }
 
     let tag = TextStyle::new(16.0, palette::INK);
-    for ((x, y), text, color) in labels {
+    let mut placed: Vec<Rect> = Vec::new();
+    for (pa, pb, a, b, text, color) in labels {
         let w = canvas.text_width(&text, &tag).ceil() as i32 + 18;
         let h = canvas.line_height(&tag) as i32 + 8;
-        canvas.round_rect(
-            Rect::new(x - w / 2, y - h / 2, w, h),
-            6.0,
-            palette::WHITE,
-            Some((color, 1.5)),
-        );
-        canvas.text(x, y - h / 2 + 4, &text, &tag, Align::Center);
+        let (ea, eb) = visible_segment(pa, pb, &cards[a], &cards[b]);
+        let at = |t: f32| {
+            let x = (ea.0 + (eb.0 - ea.0) * t).round() as i32;
+            let y = (ea.1 + (eb.1 - ea.1) * t).round() as i32;
+            Rect::new(x - w / 2, y - h / 2, w, h)
+        };
+        // The middle of the visible part of the link, or the nearest spot
+        // along it that covers no card and no other label.
+        let free = |r: &Rect| !cards.iter().chain(placed.iter()).any(|c| overlaps(r, c, 4));
+        let r = [0.5f32, 0.4, 0.6, 0.3, 0.7, 0.2, 0.8, 0.12, 0.88]
+            .iter()
+            .map(|&t| at(t))
+            .find(free)
+            .unwrap_or_else(|| at(0.5));
+        placed.push(r);
+        canvas.round_rect(r, 6.0, palette::WHITE, Some((color, 1.5)));
+        canvas.text(r.x + r.w / 2, r.y + 4, &text, &tag, Align::Center);
     }
 
     legend(canvas, plan, area);
 }
 
-/// Midpoint of the visible part of a link (between the two card borders).
-fn midpoint_outside(a: (i32, i32), b: (i32, i32), ra: &Rect, rb: &Rect) -> (i32, i32) {
+fn overlaps(a: &Rect, b: &Rect, margin: i32) -> bool {
+    a.x < b.right() + margin && b.x < a.right() + margin && a.y < b.bottom() + margin && b.y < a.bottom() + margin
+}
+
+/// The visible part of a link: from the border of one card to the other's.
+fn visible_segment(a: (i32, i32), b: (i32, i32), ra: &Rect, rb: &Rect) -> ((f32, f32), (f32, f32)) {
     let exit = |from: (i32, i32), to: (i32, i32), r: &Rect| -> (f32, f32) {
         let (dx, dy) = ((to.0 - from.0) as f32, (to.1 - from.1) as f32);
         let tx = if dx.abs() > 0.0 {
@@ -271,12 +286,7 @@ fn midpoint_outside(a: (i32, i32), b: (i32, i32), ra: &Rect, rb: &Rect) -> (i32,
         let t = tx.min(ty).min(1.0);
         (from.0 as f32 + dx * t, from.1 as f32 + dy * t)
     };
-    let ea = exit(a, b, ra);
-    let eb = exit(b, a, rb);
-    (
-        ((ea.0 + eb.0) / 2.0).round() as i32,
-        ((ea.1 + eb.1) / 2.0).round() as i32,
-    )
+    (exit(a, b, ra), exit(b, a, rb))
 }
 
 fn site_detail(kind: &SiteKind) -> String {
