@@ -264,7 +264,9 @@ pub fn fmt_usd(v: f64) -> String {
     }
     let a = v.abs();
     let sign = if v < 0.0 { "-" } else { "" };
-    if a >= 1e9 {
+    if a == 0.0 {
+        "$0".into()
+    } else if a >= 1e9 {
         format!("{sign}${:.2}B", a / 1e9)
     } else if a >= 1e6 {
         format!("{sign}${:.2}M", a / 1e6)
@@ -322,7 +324,9 @@ fn fmt_pct(v: f64) -> String {
 
 /// A metric value formatted by the unit its key ends with.
 pub fn fmt_metric(key: &str, v: f64) -> String {
-    if key.ends_with("_s") {
+    if key.ends_with("_per_s") {
+        format!("{}/s", fmt_si(v))
+    } else if key.ends_with("_s") {
         fmt_duration(v)
     } else if key.ends_with("_usd") {
         fmt_usd(v)
@@ -1570,6 +1574,8 @@ mod tests {
         assert_eq!(fmt_si(12_345.0), "12.3k");
         assert_eq!(fmt_metric("mfu", 0.412), "41.2 %");
         assert_eq!(fmt_metric("time_to_train_s", 7200.0), "2.0 h");
+        assert_eq!(fmt_metric("tokens_per_s", 1.27e6), "1.27M/s");
+        assert_eq!(fmt_usd(0.0), "$0");
         assert_eq!(metric_label("queue_len_p99"), "Queue len p99");
     }
 
