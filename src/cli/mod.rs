@@ -69,6 +69,14 @@ pub enum Command {
         #[arg(long)]
         date: Option<String>,
     },
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff) to stdout.
+    #[command(hide = true)]
+    Manpage,
     /// Convert a plan to JSON (for scripts).
     Export {
         plan: PathBuf,
@@ -148,6 +156,22 @@ fn run_command(cmd: Command, catalog: &Catalog) -> u8 {
             },
         },
         Command::Report { plan, output, date } => report_cmd::run(&plan, &output, date.as_deref(), catalog),
+        Command::Completions { shell } => {
+            use clap::CommandFactory;
+            clap_complete::generate(shell, &mut Cli::command(), "clusterforge", &mut std::io::stdout());
+            EXIT_OK
+        }
+        Command::Manpage => {
+            use clap::CommandFactory;
+            let man = clap_mangen::Man::new(Cli::command());
+            match man.render(&mut std::io::stdout()) {
+                Ok(()) => EXIT_OK,
+                Err(e) => {
+                    eprintln!("error: cannot write the man page: {e}");
+                    EXIT_USAGE
+                }
+            }
+        }
         Command::Export { plan, output } => {
             let plan = match load_or_report(&plan) {
                 Ok(p) => p,

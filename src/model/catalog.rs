@@ -63,8 +63,14 @@ impl PeakTable {
     /// together with the precision actually used.
     pub fn effective(&self, p: Precision) -> Option<(Precision, f64)> {
         let chain: &[Precision] = match p {
-            Precision::Int4 => &[Precision::Int4, Precision::Int8, Precision::Fp16, Precision::Fp32],
-            Precision::Int8 => &[Precision::Int8, Precision::Fp16, Precision::Fp32],
+            Precision::Int4 => &[
+                Precision::Int4,
+                Precision::Int8,
+                Precision::Fp16,
+                Precision::Bf16,
+                Precision::Fp32,
+            ],
+            Precision::Int8 => &[Precision::Int8, Precision::Fp16, Precision::Bf16, Precision::Fp32],
             Precision::Fp8 => &[Precision::Fp8, Precision::Bf16, Precision::Fp16, Precision::Fp32],
             Precision::Bf16 => &[Precision::Bf16, Precision::Fp16, Precision::Fp32],
             Precision::Fp16 => &[Precision::Fp16, Precision::Bf16, Precision::Fp32],

@@ -96,6 +96,7 @@ impl Plan {
         for link in &self.links {
             check_link(self, catalog, link, &mut r);
         }
+        check_switch_ports(self, catalog, &mut r);
         check_stages(self, catalog, &mut r);
         check_stage_cycles(self, &mut r);
         check_reachability(self, &mut r);
@@ -447,6 +448,48 @@ fn check_link(plan: &Plan, catalog: &Catalog, link: &Link, r: &mut Report) {
     }
 }
 
+/// Switch ports one member of `switch` uses for `link`, whose other end is
+/// `other`. Lanes are ports per physical connection.
+pub fn ports_per_switch_member(link: &Link, switch: &Node, other: &Node, catalog: &Catalog) -> f64 {
+    let (w, o) = (switch.count.max(1) as f64, other.count as f64);
+    let connections = match link.pattern {
+        WiringPattern::OneToOne => 1.0,
+        WiringPattern::Spread => (o / w).ceil().max(1.0),
+        WiringPattern::AllToAll => o,
+        WiringPattern::Rail => {
+            let rails = catalog.system(&other.model).map(|s| s.nics.max(1)).unwrap_or(1) as f64;
+            (o * rails / w).ceil()
+        }
+    };
+    connections * link.lanes as f64
+}
+
+/// A switch cannot have more cables plugged in than it has ports.
+fn check_switch_ports(plan: &Plan, catalog: &Catalog, r: &mut Report) {
+    for sw in plan.nodes.iter().filter(|n| n.kind == NodeKind::Switch) {
+        let Some(model) = catalog.switch(&sw.model) else {
+            continue;
+        };
+        let used: f64 = plan
+            .links_of(&sw.id)
+            .filter_map(|l| {
+                let other = if l.from == sw.id { &l.to } else { &l.from };
+                plan.node(other).map(|o| ports_per_switch_member(l, sw, o, catalog))
+            })
+            .sum();
+        if used > model.ports as f64 {
+            r.warn(
+                Subject::Node(sw.id.clone()),
+                format!(
+                    "each '{}' switch needs {used:.0} ports but a {} has {}",
+                    sw.name, model.name, model.ports
+                ),
+                "add switches to the group, use fewer lanes, or pick a switch with more ports",
+            );
+        }
+    }
+}
+
 fn check_stages(plan: &Plan, catalog: &Catalog, r: &mut Report) {
     let stage_ids: BTreeSet<&StageId> = plan.stages.iter().map(|s| &s.id).collect();
     for stage in &plan.stages {
@@ -667,6 +710,7 @@ fn check_stages(plan: &Plan, catalog: &Catalog, r: &mut Report) {
                 }
             }
             StageKind::Checkpoint(c) => {
+                needs_role(r, |k| k.role() == NodeRole::Compute, "a checkpoint export");
                 storage_ref(r, &c.target, "target");
                 if !positive(c.size_gb) {
                     r.error(
@@ -1144,6 +1188,22 @@ mod tests {
         let mut p = good();
         p.links[0].pattern = WiringPattern::OneToOne;
         assert!(has(&p, Severity::Error, Subject::Link("l1".into()), "equal counts"));
+    }
+
+    #[test]
+    fn switch_port_budget() {
+        let mut p = good();
+        // 4 servers × 8 rails on 1 switch with 64 ports: 32 ports, fine.
+        p.links[0].pattern = WiringPattern::Rail;
+        assert!(messages(&p).is_empty(), "{:?}", messages(&p));
+        // 3 lanes per NIC: 96 ports on a 64-port switch.
+        p.links[0].lanes = 3;
+        assert!(has(
+            &p,
+            Severity::Warning,
+            Subject::Node("leaf".into()),
+            "needs 97 ports"
+        ));
     }
 
     #[test]
