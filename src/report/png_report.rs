@@ -28,6 +28,8 @@ pub const PAGE_WIDTH: u32 = 2000;
 const MAX_HEIGHT: u32 = 12_000;
 const MARGIN: i32 = 70;
 const GAP: i32 = 28;
+/// The plan drawing is at most this tall.
+const MAX_GRAPH_H: i32 = 1500;
 
 /// Keys of the metrics the report shows as key figures. The simulator's
 /// results use the same keys; other keys are listed in the metrics table.
@@ -208,10 +210,10 @@ pub fn render(input: &ReportInput<'_>) -> Result<RenderedReport, ReportError> {
     regions.key_figures = Rect::new(MARGIN, kf_top, content_w, y - kf_top);
 
     y = section_title(&mut c, y + GAP, "Plan", &plan_subtitle(input.plan));
-    let graph_h = graph_height(input.plan);
-    regions.graph = Rect::new(MARGIN, y, content_w, graph_h);
-    graph::draw(&mut c, input.plan, input.catalog, regions.graph);
-    y += graph_h;
+    let layout = graph::layout(input.plan, MARGIN, y, content_w, MAX_GRAPH_H);
+    regions.graph = Rect::new(MARGIN, y, content_w, layout.height);
+    graph::draw(&mut c, input.plan, input.catalog, regions.graph, &layout);
+    y += layout.height;
 
     y = section_title(&mut c, y + GAP, "Where the time and money go", "");
     let (chart_rects, bottom) = chart_grid(&mut c, input, y);
@@ -843,12 +845,6 @@ fn plan_subtitle(plan: &Plan) -> String {
         "Node groups by site; links labelled with medium and lanes × Gbit/s ({})",
         kinds.join(", ")
     )
-}
-
-fn graph_height(plan: &Plan) -> i32 {
-    // Taller for plans with many rows of cards.
-    let rows = plan.nodes.len().div_ceil(4).clamp(2, 8) as i32;
-    (260 + rows * 150).clamp(620, 1300)
 }
 
 fn chart_grid(c: &mut Canvas, input: &ReportInput<'_>, y: i32) -> (Vec<Rect>, i32) {

@@ -131,22 +131,48 @@ fn categories(bars: &[StackedBar], color: &dyn Fn(&str, usize) -> Rgb) -> Vec<(S
     out
 }
 
-/// A row of legend chips, wrapping onto more rows; returns the height used.
-pub fn legend(canvas: &mut Canvas, area: Rect, items: &[(String, Rgb)]) -> i32 {
-    let style = TextStyle::new(16.0, palette::INK);
-    let lh = canvas.line_height(&style) as i32;
-    let (mut x, mut y) = (area.x, area.y);
-    for (label, color) in items {
-        let w = 22 + canvas.text_width(label, &style).ceil() as i32 + 24;
-        if x > area.x && x + w > area.right() {
-            x = area.x;
+const LEGEND_STYLE: TextStyle = TextStyle::new(16.0, palette::INK);
+
+/// Width of one legend chip (swatch, label, spacing).
+fn chip_w(canvas: &Canvas, label: &str) -> i32 {
+    22 + canvas.text_width(label, &LEGEND_STYLE).ceil() as i32 + 24
+}
+
+/// Where legend chips go within `max_w`: (x, y) offsets per item and the
+/// overall size.
+fn legend_flow(canvas: &Canvas, items: &[(String, Rgb)], max_w: i32) -> (Vec<(i32, i32)>, i32, i32) {
+    let lh = canvas.line_height(&LEGEND_STYLE) as i32;
+    let (mut x, mut y, mut w) = (0, 0, 0);
+    let mut at = Vec::with_capacity(items.len());
+    for (label, _) in items {
+        let cw = chip_w(canvas, label);
+        if x > 0 && x + cw - 24 > max_w {
+            x = 0;
             y += lh + 8;
         }
-        canvas.round_rect(Rect::new(x, y + (lh - 14) / 2, 14, 14), 3.0, *color, None);
-        canvas.text(x + 22, y, label, &style, Align::Left);
-        x += w;
+        at.push((x, y));
+        w = w.max(x + cw - 24);
+        x += cw;
     }
-    y + lh - area.y
+    (at, w, y + lh)
+}
+
+/// Size (width, height) the legend of `items` takes within `max_w`.
+pub fn legend_size(canvas: &Canvas, items: &[(String, Rgb)], max_w: i32) -> (i32, i32) {
+    let (_, w, h) = legend_flow(canvas, items, max_w);
+    (w, h)
+}
+
+/// A row of legend chips, wrapping onto more rows; returns the height used.
+pub fn legend(canvas: &mut Canvas, area: Rect, items: &[(String, Rgb)]) -> i32 {
+    let lh = canvas.line_height(&LEGEND_STYLE) as i32;
+    let (at, _, h) = legend_flow(canvas, items, area.w);
+    for ((label, color), (dx, dy)) in items.iter().zip(at) {
+        let (x, y) = (area.x + dx, area.y + dy);
+        canvas.round_rect(Rect::new(x, y + (lh - 14) / 2, 14, 14), 3.0, *color, None);
+        canvas.text(x + 22, y, label, &LEGEND_STYLE, Align::Left);
+    }
+    h
 }
 
 /// Horizontal axis with ticks and grid lines over `plot`; `fmt` labels ticks.

@@ -8,8 +8,6 @@ use super::{Align, Canvas, Rect, Rgb, TextStyle, palette};
 use crate::model::{Catalog, Medium, Node, NodeRole, Plan, SiteKind};
 use std::collections::BTreeMap;
 
-pub const CARD_W: i32 = 250;
-pub const CARD_H: i32 = 92;
 const SITE_PAD: i32 = 22;
 const SITE_LABEL_H: i32 = 38;
 /// Room kept free at the bottom for the legend.
@@ -24,18 +22,20 @@ pub fn site_color(kind: &SiteKind) -> Rgb {
     }
 }
 
-/// Colour of a link medium family.
+/// Colour of a link medium: a hue per family, darker for faster variants.
 pub fn medium_color(m: Medium) -> Rgb {
-    if m == Medium::NvLink {
-        Rgb::hex(0x4c9a2a)
-    } else if m.is_infiniband() {
-        Rgb::hex(0x7b3fa0)
-    } else if m.is_ethernet() {
-        Rgb::hex(0x138a9e)
-    } else if m == Medium::Wan {
-        Rgb::hex(0x8d6e63)
-    } else {
-        Rgb::hex(0x6c7a89)
+    match m {
+        Medium::NvLink => Rgb::hex(0x4c9a2a),
+        Medium::Pcie4 => Rgb::hex(0x8a96a6),
+        Medium::Pcie5 => Rgb::hex(0x5d6a7a),
+        Medium::InfinibandHdr => Rgb::hex(0xb07cc6),
+        Medium::InfinibandNdr => Rgb::hex(0x7b3fa0),
+        Medium::InfinibandXdr => Rgb::hex(0x4a1f66),
+        Medium::Ethernet100 => Rgb::hex(0x35b3c6),
+        Medium::Ethernet200 => Rgb::hex(0x138a9e),
+        Medium::Ethernet400 => Rgb::hex(0x0b6475),
+        Medium::Ethernet800 => Rgb::hex(0x06404b),
+        Medium::Wan => Rgb::hex(0x8d6e63),
     }
 }
 
@@ -56,58 +56,101 @@ fn medium_short(m: Medium) -> &'static str {
     }
 }
 
-/// Pixel rectangle of every node card, by node index.
-pub fn layout(plan: &Plan, area: Rect) -> Vec<Rect> {
-    let inner = Rect::new(
-        area.x + SITE_PAD + 10,
-        area.y + SITE_PAD + SITE_LABEL_H,
-        area.w - 2 * (SITE_PAD + 10),
-        area.h - 2 * SITE_PAD - SITE_LABEL_H - 10 - LEGEND_H,
-    );
+/// Size of a node card on the editor's canvas, in canvas units (the GUI's
+/// `NODE_SIZE`); positions are the cards' top-left corners.
+const CANVAS_CARD: (f32, f32) = (200.0, 68.0);
+/// Pixel height of a card: name, kind and model lines.
+pub const CARD_H: i32 = 122;
+const MIN_CARD_W: i32 = 170;
+const MAX_CARD_W: i32 = 270;
+/// Free space between neighbouring cards, pixels.
+const MIN_GAP_X: i32 = 26;
+const MIN_GAP_Y: i32 = 64;
+
+/// Where the cards go and how tall the drawing is.
+#[derive(Clone, Debug, PartialEq)]
+pub struct GraphLayout {
+    /// Pixel rectangle of every node card, by node index.
+    pub cards: Vec<Rect>,
+    /// Height of the whole drawing (region) in pixels.
+    pub height: i32,
+}
+
+/// Lay the plan's cards out in a region `width` wide at (`x`, `y`), at most
+/// `max_height` tall. The editor's arrangement is kept: one scale for both
+/// axes, except that rows (and columns) too close for a readable card are
+/// spread apart.
+pub fn layout(plan: &Plan, x: i32, y: i32, width: i32, max_height: i32) -> GraphLayout {
+    let pad_x = SITE_PAD + 16;
+    let top = SITE_PAD + SITE_LABEL_H + 16;
+    let bottom = SITE_PAD + 16 + LEGEND_H;
+    let inner_w = (width - 2 * pad_x).max(MIN_CARD_W);
     let positions: Vec<(f32, f32)> = if positions_usable(plan) {
         plan.nodes.iter().map(|n| n.pos).collect()
     } else {
         auto_positions(plan)
     };
     if positions.is_empty() {
-        return Vec::new();
+        return GraphLayout {
+            cards: Vec::new(),
+            height: 300,
+        };
     }
     let (mut x0, mut y0, mut x1, mut y1) = (f32::MAX, f32::MAX, f32::MIN, f32::MIN);
-    for &(x, y) in &positions {
-        x0 = x0.min(x);
-        y0 = y0.min(y);
-        x1 = x1.max(x);
-        y1 = y1.max(y);
+    for &(px, py) in &positions {
+        x0 = x0.min(px);
+        y0 = y0.min(py);
+        x1 = x1.max(px);
+        y1 = y1.max(py);
     }
-    let span_x = (x1 - x0).max(1.0);
-    let span_y = (y1 - y0).max(1.0);
-    let avail_w = (inner.w - CARD_W).max(1) as f32;
-    let avail_h = (inner.h - CARD_H).max(1) as f32;
-    // One scale for both axes keeps the user's arrangement; a plan that is a
-    // single row or column uses the free axis' scale alone.
-    let sx = avail_w / span_x;
-    let sy = avail_h / span_y;
-    let scale = match (x1 - x0 > 0.5, y1 - y0 > 0.5) {
-        (true, true) => sx.min(sy),
-        (true, false) => sx,
-        (false, true) => sy,
-        (false, false) => 1.0,
+    let (dx, dy) = (x1 - x0, y1 - y0);
+    // Scale that fits the canvas width (cards included), capped so a small
+    // plan is not blown up.
+    let s0 = (inner_w as f32 / (dx + CANVAS_CARD.0)).min(1.25);
+    let mut card_w = ((CANVAS_CARD.0 * s0) as i32).clamp(MIN_CARD_W, MAX_CARD_W);
+    let sx = if dx > 0.5 {
+        ((inner_w - card_w) as f32 / dx).min(1.25)
+    } else {
+        1.0
     };
-    let used_w = (x1 - x0) * scale + CARD_W as f32;
-    let used_h = (y1 - y0) * scale + CARD_H as f32;
-    let off_x = inner.x as f32 + (inner.w as f32 - used_w) / 2.0;
-    let off_y = inner.y as f32 + (inner.h as f32 - used_h) / 2.0;
-    positions
+    // Cards in neighbouring columns must not touch: narrow them if needed.
+    if let Some(step) = min_step(positions.iter().map(|p| p.0)) {
+        card_w = card_w.min((step * sx) as i32 - MIN_GAP_X).max(MIN_CARD_W);
+    }
+    // Rows: same scale as columns, spread apart when too close.
+    let mut sy = sx;
+    if let Some(step) = min_step(positions.iter().map(|p| p.1)) {
+        sy = sy.max((CARD_H + MIN_GAP_Y) as f32 / step);
+    }
+    let avail_h = (max_height - top - bottom - CARD_H).max(0) as f32;
+    if dy > 0.5 && dy * sy > avail_h {
+        sy = avail_h / dy;
+    }
+    let used_w = if dx > 0.5 { dx * sx } else { 0.0 } + card_w as f32;
+    let off_x = x as f32 + pad_x as f32 + ((inner_w as f32 - used_w) / 2.0).max(0.0);
+    let off_y = (y + top) as f32;
+    let cards = positions
         .iter()
-        .map(|&(x, y)| {
+        .map(|&(px, py)| {
             Rect::new(
-                (off_x + (x - x0) * scale).round() as i32,
-                (off_y + (y - y0) * scale).round() as i32,
-                CARD_W,
+                (off_x + (px - x0) * sx).round() as i32,
+                (off_y + (py - y0) * sy).round() as i32,
+                card_w,
                 CARD_H,
             )
         })
-        .collect()
+        .collect();
+    GraphLayout {
+        cards,
+        height: top + (dy * sy).round() as i32 + CARD_H + bottom,
+    }
+}
+
+/// Smallest distance between distinct values (a row or column pitch).
+fn min_step(values: impl Iterator<Item = f32>) -> Option<f32> {
+    let mut v: Vec<f32> = values.collect();
+    v.sort_by(f32::total_cmp);
+    v.windows(2).map(|w| w[1] - w[0]).filter(|d| *d > 1.0).reduce(f32::min)
 }
 
 /// Canvas positions are usable when no two cards share a position.
@@ -173,14 +216,14 @@ fn auto_positions(plan: &Plan) -> Vec<(f32, f32)> {
         .collect()
 }
 
-/// Draw the graph inside `area`.
-pub fn draw(canvas: &mut Canvas, plan: &Plan, catalog: &Catalog, area: Rect) {
+/// Draw the graph inside `area` with the cards where `layout` put them.
+pub fn draw(canvas: &mut Canvas, plan: &Plan, catalog: &Catalog, area: Rect, layout: &GraphLayout) {
     canvas.round_rect(area, 10.0, palette::PANEL, Some((palette::RULE, 1.5)));
-    if plan.nodes.is_empty() {
+    if plan.nodes.is_empty() || layout.cards.len() != plan.nodes.len() {
         super::charts::empty(canvas, area.inset(30), "The plan has no nodes yet");
         return;
     }
-    let cards = layout(plan, area);
+    let cards = &layout.cards;
 
     // Site containers first, so cards and links sit on top.
     let site_label = TextStyle::new(19.0, palette::INK).bold();
@@ -189,7 +232,7 @@ pub fn draw(canvas: &mut Canvas, plan: &Plan, catalog: &Catalog, area: Rect) {
         let members: Vec<Rect> = plan
             .nodes
             .iter()
-            .zip(&cards)
+            .zip(cards)
             .filter(|(n, _)| n.site == site.id)
             .map(|(_, r)| *r)
             .collect();
@@ -252,11 +295,11 @@ pub fn draw(canvas: &mut Canvas, plan: &Plan, catalog: &Catalog, area: Rect) {
         // The middle of the visible part of the link, or the nearest spot
         // along it that covers no card and no other label.
         let free = |r: &Rect| !cards.iter().chain(placed.iter()).any(|c| overlaps(r, c, 4));
-        let r = [0.5f32, 0.4, 0.6, 0.3, 0.7, 0.2, 0.8, 0.12, 0.88]
-            .iter()
-            .map(|&t| at(t))
-            .find(free)
-            .unwrap_or_else(|| at(0.5));
+        const SPOTS: [f32; 9] = [0.5, 0.4, 0.6, 0.3, 0.7, 0.2, 0.8, 0.12, 0.88];
+        let Some(r) = SPOTS.iter().map(|&t| at(t)).find(free) else {
+            // No free spot: the line's colour and the legend name the medium.
+            continue;
+        };
         placed.push(r);
         canvas.round_rect(r, 6.0, palette::WHITE, Some((color, 1.5)));
         canvas.text(r.x + r.w / 2, r.y + 4, &text, &tag, Align::Center);
@@ -306,14 +349,19 @@ fn card(canvas: &mut Canvas, node: &Node, catalog: &Catalog, r: Rect, color: Rgb
     );
     canvas.round_rect(r, 10.0, palette::WHITE, Some((color, 2.0)));
     canvas.fill_rect(Rect::new(r.x + 2, r.y + 12, 7, r.h - 24), color);
-    let name = TextStyle::new(19.0, palette::INK).bold();
+    let name = TextStyle::new(18.0, palette::INK).bold();
     let small = TextStyle::new(16.0, palette::MUTED);
     let count = format!("×{}", node.count);
-    let count_style = TextStyle::new(19.0, color.shade(0.2)).bold();
+    let count_style = TextStyle::new(18.0, color.shade(0.2)).bold();
     let cw = canvas.text_width(&count, &count_style).ceil() as i32;
     canvas.text(r.right() - 12, r.y + 10, &count, &count_style, Align::Right);
-    let title = canvas.ellipsize(&node.name, &name, (r.w - 36 - cw) as f32);
-    canvas.text(r.x + 18, r.y + 10, &title, &name, Align::Left);
+    let mut y = r.y + 10;
+    let name_lh = canvas.line_height(&name) as i32 - 2;
+    for line in two_lines(canvas, &node.name, &name, (r.w - 36 - cw) as f32) {
+        canvas.text(r.x + 18, y, &line, &name, Align::Left);
+        y += name_lh;
+    }
+    y += 4;
     let model = if node.model.is_empty() {
         String::new()
     } else {
@@ -327,16 +375,34 @@ fn card(canvas: &mut Canvas, node: &Node, catalog: &Catalog, r: Rect, color: Rgb
             })
             .unwrap_or_else(|| format!("{} (not in catalog)", node.model))
     };
-    let lh = canvas.line_height(&small) as i32;
+    let lh = canvas.line_height(&small) as i32 - 1;
     let kind = canvas.ellipsize(node.kind.label(), &small, (r.w - 30) as f32);
-    canvas.text(r.x + 18, r.y + 40, &kind, &small, Align::Left);
-    if !model.is_empty() {
-        let model = canvas.ellipsize(&model, &small.color(palette::INK), (r.w - 30) as f32);
-        canvas.text(r.x + 18, r.y + 40 + lh, &model, &small.color(palette::INK), Align::Left);
+    canvas.text(r.x + 18, y, &kind, &small, Align::Left);
+    y += lh;
+    let ink = small.color(palette::INK);
+    for line in two_lines(canvas, &model, &ink, (r.w - 30) as f32) {
+        if y + lh > r.bottom() - 4 {
+            break;
+        }
+        canvas.text(r.x + 18, y, &line, &ink, Align::Left);
+        y += lh;
     }
 }
 
-/// Site-kind and medium legend in the bottom-left corner.
+/// `text` wrapped onto at most two lines, the second cut with an ellipsis.
+fn two_lines(canvas: &Canvas, text: &str, style: &TextStyle, max_w: f32) -> Vec<String> {
+    if text.is_empty() {
+        return Vec::new();
+    }
+    let lines = canvas.wrap(text, style, max_w);
+    if lines.len() <= 2 {
+        return lines;
+    }
+    let rest = lines[1..].join(" ");
+    vec![lines[0].clone(), canvas.ellipsize(&rest, style, max_w)]
+}
+
+/// Site-kind and medium legend in the bottom-right corner.
 fn legend(canvas: &mut Canvas, plan: &Plan, area: Rect) {
     let mut items: Vec<(String, Rgb)> = Vec::new();
     for s in &plan.sites {
@@ -351,13 +417,8 @@ fn legend(canvas: &mut Canvas, plan: &Plan, area: Rect) {
     for m in media {
         items.push((m.label().to_owned(), medium_color(m)));
     }
-    let style = TextStyle::new(16.0, palette::INK);
-    let lh = canvas.line_height(&style) as i32;
-    let total: i32 = items
-        .iter()
-        .map(|(l, _)| 22 + canvas.text_width(l, &style).ceil() as i32 + 22)
-        .sum();
-    let r = Rect::new(area.right() - total - 24, area.bottom() - lh - 22, total + 12, lh + 12);
-    canvas.round_rect(r, 6.0, palette::WHITE.tint(0.0), Some((palette::RULE, 1.0)));
-    super::charts::legend(canvas, Rect::new(r.x + 10, r.y + 6, total + 10, lh), &items);
+    let (w, h) = super::charts::legend_size(canvas, &items, area.w - 40);
+    let r = Rect::new(area.right() - w - 34, area.bottom() - h - 26, w + 20, h + 12);
+    canvas.round_rect(r, 6.0, palette::WHITE, Some((palette::RULE, 1.0)));
+    super::charts::legend(canvas, Rect::new(r.x + 10, r.y + 6, w, h), &items);
 }
