@@ -6,6 +6,7 @@
 
 mod catalog_table;
 pub mod report_cmd;
+pub mod simulate;
 
 use crate::model::{Catalog, Plan, Severity};
 use crate::report::{self, presets};
@@ -68,6 +69,16 @@ pub enum Command {
         /// Date printed on the report (default: now, UTC).
         #[arg(long)]
         date: Option<String>,
+    },
+    /// Simulate a plan headless and print a summary (progress bar on a terminal).
+    Simulate {
+        plan: PathBuf,
+        /// Seed of the random number generator (default: the plan's).
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Also write the results as JSON to this file.
+        #[arg(long, value_name = "FILE")]
+        json: Option<PathBuf>,
     },
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     Completions {
@@ -156,6 +167,7 @@ fn run_command(cmd: Command, catalog: &Catalog) -> u8 {
             },
         },
         Command::Report { plan, output, date } => report_cmd::run(&plan, &output, date.as_deref(), catalog),
+        Command::Simulate { plan, seed, json } => simulate::run(&plan, seed, json.as_deref(), catalog),
         Command::Completions { shell } => {
             use clap::CommandFactory;
             clap_complete::generate(shell, &mut Cli::command(), "clusterforge", &mut std::io::stdout());

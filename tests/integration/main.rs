@@ -2,3 +2,5 @@
 
 mod plan_files;
 mod report_png;
+mod scaling_training;
+mod validation_training;
