@@ -1,11 +1,13 @@
 //! `clusterforge report PLAN -o report.png`: render the PNG report of a plan
-//! (simulating it first when the plan is valid and this build has the
-//! simulator), with the plan's RON embedded so the PNG reopens as the plan.
+//! (simulating it first when the plan is valid), with the plan's RON embedded so the PNG reopens as the plan.
 
 use super::{EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, load_or_report};
 use crate::model::{Catalog, Plan, Severity};
 use crate::report::{self, ReportInput, ReportResults};
+use crate::sim::{self, Progress, SimError};
+use std::io::IsTerminal;
 use std::path::Path;
+use std::time::{Duration, Instant};
 
 /// Run the command; returns the exit code.
 pub fn run(plan_path: &Path, output: &Path, date: Option<&str>, catalog: &Catalog) -> u8 {
@@ -18,7 +20,19 @@ pub fn run(plan_path: &Path, output: &Path, date: Option<&str>, catalog: &Catalo
     for p in &problems {
         eprintln!("{}: {p}", plan_path.display());
     }
-    let results = if errors == 0 { simulate(&plan, catalog) } else { None };
+    let mut failed = errors > 0;
+    let results = if errors == 0 {
+        match simulate(&plan, catalog) {
+            Ok(r) => Some(r),
+            Err(e) => {
+                eprintln!("{}: cannot simulate: {e}", plan_path.display());
+                failed = true;
+                None
+            }
+        }
+    } else {
+        None
+    };
     let generated = match date {
         Some(d) => d.to_owned(),
         None => now_utc(),
@@ -46,6 +60,10 @@ pub fn run(plan_path: &Path, output: &Path, date: Option<&str>, catalog: &Catalo
         bytes.len().div_ceil(1024),
         if results.is_some() { "" } else { " — not simulated" }
     );
+    if failed && errors == 0 {
+        eprintln!("the report shows the plan without results");
+        return EXIT_PROBLEMS;
+    }
     if errors > 0 {
         eprintln!(
             "{}: {errors} validation error{}: the report shows the plan and its problems, without results",
@@ -57,11 +75,48 @@ pub fn run(plan_path: &Path, output: &Path, date: Option<&str>, catalog: &Catalo
     EXIT_OK
 }
 
-/// Simulate a valid plan for the report. This build has no simulator yet, so
-/// the report is drawn from the plan and the catalog alone.
-fn simulate(_plan: &Plan, _catalog: &Catalog) -> Option<ReportResults> {
-    eprintln!("note: this build has no simulator; the report shows the plan without simulated results");
-    None
+/// Simulate a valid plan for the report, with progress on stderr. A plan the
+/// simulator refuses (e.g. a model that does not fit in memory) is reported
+/// and drawn without results.
+fn simulate(plan: &Plan, catalog: &Catalog) -> Result<ReportResults, String> {
+    let seed = plan.settings.seed;
+    eprintln!("simulating '{}' (seed {seed})…", plan.name);
+    let progress = Progress::new();
+    let tty = std::io::stderr().is_terminal();
+    let started = Instant::now();
+    let result = std::thread::scope(|scope| {
+        let worker = {
+            let progress = progress.clone();
+            scope.spawn(move || sim::simulate(plan, catalog, seed, &progress))
+        };
+        let mut shown = -1i64;
+        while !worker.is_finished() {
+            let pct = (progress.fraction() * 100.0).round() as i64;
+            if tty && pct != shown {
+                eprint!("\r  {pct:>3} %");
+                shown = pct;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        if tty {
+            eprint!("\r       \r");
+        }
+        worker
+            .join()
+            .unwrap_or_else(|_| Err(SimError::Invalid("the simulation panicked".into())))
+    });
+    match result {
+        Ok(r) => {
+            eprintln!(
+                "simulated {} stage{} in {:.1} s",
+                r.workloads.len(),
+                if r.workloads.len() == 1 { "" } else { "s" },
+                started.elapsed().as_secs_f64()
+            );
+            Ok(ReportResults::from_sim(plan, &r))
+        }
+        Err(e) => Err(e.to_string()),
+    }
 }
 
 /// The current UTC date and time as "YYYY-MM-DD HH:MM UTC".

@@ -37,7 +37,7 @@ pub mod metric {
     /// Wall-clock time of a training stage, seconds.
     pub const TIME_TO_TRAIN_S: &str = "time_to_train_s";
     /// Training throughput, tokens per second.
-    pub const TOKENS_PER_S: &str = "tokens_per_s";
+    pub const TOKENS_PER_S: &str = "tokens_per_second";
     /// Model FLOPs utilization, 0..1.
     pub const MFU: &str = "mfu";
     /// Accelerator-hours.
@@ -47,11 +47,11 @@ pub mod metric {
     /// Cost, USD.
     pub const COST_USD: &str = "cost_usd";
     /// Seconds per training iteration.
-    pub const ITERATION_S: &str = "iteration_s";
+    pub const ITERATION_S: &str = "seconds_per_iteration";
     /// Serving: output tokens per second.
-    pub const SERVE_TOKENS_PER_S: &str = "output_tokens_per_s";
+    pub const SERVE_TOKENS_PER_S: &str = "output_tokens_per_second";
     /// Serving: completed requests per second.
-    pub const REQUESTS_PER_S: &str = "requests_per_s";
+    pub const REQUESTS_PER_S: &str = "requests_per_second";
     /// Serving: p99 time to first token, seconds.
     pub const TTFT_P99_S: &str = "ttft_p99_s";
     /// Serving: p99 time per output token, seconds.
@@ -61,7 +61,7 @@ pub mod metric {
     /// Whole lifecycle: time from the first stage's start to the last's end, seconds.
     pub const MAKESPAN_S: &str = "makespan_s";
     /// Whole lifecycle: emissions, kg CO2e.
-    pub const CO2_KG: &str = "co2_kg";
+    pub const CO2_KG: &str = "carbon_kg";
 }
 
 /// What a report is drawn from. `results` is `None` for a plan that has not
@@ -94,6 +94,124 @@ pub struct ReportResults {
     pub timeline: Vec<TimelineSpan>,
     /// Assumptions the simulator made, one sentence each.
     pub assumptions: Vec<String>,
+}
+
+impl ReportResults {
+    /// The report's view of the simulator's results for `plan`.
+    ///
+    /// Lifecycle figures (cost, energy, carbon, GPU-hours) are the sums over
+    /// the simulated stages; cost is shown by the site of each stage's first
+    /// placement, split by stage; the timeline places each simulated stage
+    /// after the stages it depends on, for its simulated duration.
+    pub fn from_sim(plan: &Plan, results: &crate::sim::Results) -> ReportResults {
+        let mut out = ReportResults {
+            seed: results.seed,
+            detailed_iterations: plan.settings.detailed_iterations,
+            ..ReportResults::default()
+        };
+        for w in &results.workloads {
+            let stage = StageId::new(w.id.clone());
+            out.workloads.push(WorkloadFigures {
+                stage: stage.clone(),
+                kind: w.kind.clone(),
+                metrics: w.metrics.clone(),
+                breakdown: w.breakdown.clone(),
+                diagnosis: w.diagnosis.clone(),
+            });
+            for key in [metric::COST_USD, metric::ENERGY_KWH, metric::CO2_KG, metric::GPU_HOURS] {
+                if let Some(v) = w.metrics.get(key).filter(|v| v.is_finite()) {
+                    *out.summary.entry(key.to_owned()).or_insert(0.0) += v;
+                }
+            }
+            for (subject, busy) in &w.utilization {
+                out.utilization.push(UtilizationFigure {
+                    subject: subject.strip_prefix("link ").unwrap_or(subject).to_owned(),
+                    is_link: subject.starts_with("link "),
+                    mean: *busy,
+                    peak: None,
+                });
+            }
+            if let Some(usd) = w.metrics.get(metric::COST_USD).filter(|v| v.is_finite()) {
+                let site = plan
+                    .stage(&stage)
+                    .and_then(|s| s.placement.first())
+                    .and_then(|n| plan.node(n))
+                    .and_then(|n| plan.site(&n.site))
+                    .map(|s| s.name.clone())
+                    .unwrap_or_else(|| "unplaced".to_owned());
+                out.cost.push(CostLine {
+                    site,
+                    component: w.name.clone(),
+                    usd: *usd,
+                });
+            }
+            for note in &w.notes {
+                let line = format!("{}: {note}", w.name);
+                if !out.assumptions.contains(&line) {
+                    out.assumptions.push(line);
+                }
+            }
+        }
+        out.timeline = derived_timeline(plan, &out.workloads);
+        if let Some(end) = out.timeline.iter().map(|s| s.end_s).reduce(f64::max) {
+            out.summary.insert(metric::MAKESPAN_S.to_owned(), end);
+        }
+        out
+    }
+}
+
+/// Seconds a simulated stage takes, from its metrics.
+fn stage_duration(w: &WorkloadFigures) -> Option<f64> {
+    [metric::TIME_TO_TRAIN_S, "duration_s", "wall_s"]
+        .iter()
+        .find_map(|k| w.metrics.get(*k).copied())
+        .filter(|v| v.is_finite() && *v >= 0.0)
+}
+
+/// Start and end of every simulated stage: after the latest end of the
+/// stages it depends on (stages without a simulated duration take no time).
+fn derived_timeline(plan: &Plan, workloads: &[WorkloadFigures]) -> Vec<TimelineSpan> {
+    let mut end: BTreeMap<&str, f64> = BTreeMap::new();
+    let mut spans = Vec::new();
+    // Plan order is not necessarily dependency order: relax until stable
+    // (validation rules out cycles; the bound guards against them anyway).
+    for _ in 0..plan.stages.len().max(1) {
+        let mut changed = false;
+        for stage in &plan.stages {
+            let start = stage
+                .after
+                .iter()
+                .filter_map(|a| end.get(a.as_str()).copied())
+                .fold(0.0, f64::max);
+            let dur = workloads
+                .iter()
+                .find(|w| w.stage == stage.id)
+                .and_then(stage_duration)
+                .unwrap_or(0.0);
+            let e = start + dur;
+            if end.get(stage.id.as_str()) != Some(&e) {
+                end.insert(stage.id.as_str(), e);
+                changed = true;
+            }
+        }
+        if !changed {
+            break;
+        }
+    }
+    for stage in &plan.stages {
+        let Some(w) = workloads.iter().find(|w| w.stage == stage.id) else {
+            continue;
+        };
+        let (Some(dur), Some(e)) = (stage_duration(w), end.get(stage.id.as_str())) else {
+            continue;
+        };
+        spans.push(TimelineSpan {
+            stage: stage.id.clone(),
+            start_s: e - dur,
+            end_s: *e,
+        });
+    }
+    spans
 }
 
 /// Figures of one stage.
@@ -324,36 +442,66 @@ fn fmt_pct(v: f64) -> String {
     format!("{:.1} %", v * 100.0)
 }
 
-/// A metric value formatted by the unit its key ends with.
+fn fmt_bytes(v: f64) -> String {
+    let a = v.abs();
+    if a >= 1e12 {
+        format!("{:.2} TB", v / 1e12)
+    } else if a >= 1e9 {
+        format!("{:.1} GB", v / 1e9)
+    } else if a >= 1e6 {
+        format!("{:.1} MB", v / 1e6)
+    } else {
+        format!("{v:.0} B")
+    }
+}
+
+/// A metric value formatted by the unit its key names.
 pub fn fmt_metric(key: &str, v: f64) -> String {
-    if key.ends_with("_per_s") {
+    const PERCENT: [&str; 6] = ["mfu", "hfu", "goodput", "slo_attainment", "utilization", "hit_ratio"];
+    if !v.is_finite() {
+        "—".into()
+    } else if key.ends_with("_bytes_per_s") || key.ends_with("_bytes_per_second") {
+        format!("{}/s", fmt_bytes(v))
+    } else if key.ends_with("_bytes") {
+        fmt_bytes(v)
+    } else if key.contains("tflops") {
+        format!("{v:.0} TFLOP/s")
+    } else if key.ends_with("_per_s") || key.contains("_per_second") {
         format!("{}/s", fmt_si(v))
-    } else if key.ends_with("_s") {
+    } else if key.ends_with("_s") || key.starts_with("seconds") {
         fmt_duration(v)
     } else if key.ends_with("_usd") {
         fmt_usd(v)
     } else if key.ends_with("_kwh") {
         fmt_energy(v)
-    } else if key == metric::MFU || key.ends_with("attainment") || key.ends_with("_fraction") || key.ends_with("ratio")
-    {
+    } else if PERCENT.iter().any(|p| key == *p || key.ends_with(&format!("_{p}"))) || key.ends_with("_fraction") {
         fmt_pct(v)
     } else if key.ends_with("_kg") {
-        format!("{} kg", fmt_si(v))
+        if v >= 1e4 {
+            format!("{} t", fmt_si(v / 1000.0))
+        } else {
+            format!("{} kg", fmt_si(v))
+        }
     } else {
         fmt_si(v)
     }
 }
 
-/// "time_to_train_s" → "Time to train".
-fn metric_label(key: &str) -> String {
+/// "time_to_train_s" → "Time to train"; unknown keys are made readable.
+pub fn metric_label(key: &str) -> String {
     let known = [
         (metric::TIME_TO_TRAIN_S, "Time to train"),
         (metric::TOKENS_PER_S, "Tokens/s"),
         (metric::MFU, "MFU"),
+        ("hfu", "HFU (hardware FLOPs utilization)"),
         (metric::GPU_HOURS, "GPU-hours"),
         (metric::ENERGY_KWH, "Energy"),
         (metric::COST_USD, "Cost"),
         (metric::ITERATION_S, "Iteration time"),
+        (
+            "effective_seconds_per_iteration",
+            "Iteration time incl. checkpoints, failures",
+        ),
         (metric::SERVE_TOKENS_PER_S, "Output tokens/s"),
         (metric::REQUESTS_PER_S, "Requests/s"),
         (metric::TTFT_P99_S, "TTFT p99"),
@@ -361,27 +509,47 @@ fn metric_label(key: &str) -> String {
         (metric::SLO_ATTAINMENT, "SLO attainment"),
         (metric::MAKESPAN_S, "Lifecycle makespan"),
         (metric::CO2_KG, "Emissions (CO2e)"),
+        ("pue", "PUE"),
+        ("gpus", "GPUs"),
+        ("mtbf_s", "MTBF (whole job)"),
     ];
     if let Some((_, l)) = known.iter().find(|(k, _)| *k == key) {
         return (*l).to_owned();
     }
-    let trimmed = ["_s", "_usd", "_kwh", "_kg"]
+    let trimmed = ["_bytes_per_s", "_bytes", "_s", "_usd", "_kwh", "_kg"]
         .iter()
         .find_map(|suf| key.strip_suffix(suf))
         .unwrap_or(key);
-    let mut s = trimmed.replace('_', " ");
+    let words: Vec<String> = trimmed
+        .split('_')
+        .filter(|w| !w.is_empty())
+        .map(|w| match w {
+            "gpu" => "GPU".to_owned(),
+            "tflops" => "TFLOP/s".to_owned(),
+            "tp" | "pp" | "dp" | "ep" | "moe" | "kv" | "slo" | "ttft" | "tpot" => w.to_uppercase(),
+            "per" => "per".to_owned(),
+            "second" => "s".to_owned(),
+            other => other.to_owned(),
+        })
+        .collect();
+    let mut s = words.join(" ").replace(" per s", "/s");
     if let Some(first) = s.get(0..1) {
         s = first.to_uppercase() + &s[1..];
     }
     s
 }
 
-/// "exposed_comm" → "Exposed comm".
+/// Breakdown keys ("tp_comm", "bubble", …) as readable causes.
 fn cause_label(key: &str) -> String {
     match key {
         "compute" => "Compute".into(),
         "exposed_comm" | "communication" => "Exposed communication".into(),
+        "tp_comm" => "Tensor-parallel comm.".into(),
+        "pp_comm" => "Pipeline-parallel comm.".into(),
+        "dp_comm" => "Data-parallel comm.".into(),
+        "moe_comm" => "Expert all-to-all".into(),
         "pipeline_bubble" | "bubble" => "Pipeline bubble".into(),
+        "optimizer" => "Optimizer step".into(),
         "data_stall" => "Data stall".into(),
         "checkpoint" => "Checkpoint".into(),
         "failure" | "failures" => "Failures / restarts".into(),
@@ -390,28 +558,30 @@ fn cause_label(key: &str) -> String {
 }
 
 /// Causes in the order a reader expects: useful work first, losses after.
+const CAUSES: [(&str, u32); 11] = [
+    ("Compute", 0x2f6fd0),
+    ("Optimizer step", 0x7fa7e0),
+    ("Exposed communication", 0x7b3fa0),
+    ("Tensor-parallel comm.", 0x7b3fa0),
+    ("Pipeline-parallel comm.", 0xb07cc6),
+    ("Data-parallel comm.", 0x4a1f66),
+    ("Expert all-to-all", 0xd35490),
+    ("Pipeline bubble", 0x9aa3b2),
+    ("Data stall", 0xe07b24),
+    ("Checkpoint", 0x16a2b8),
+    ("Failures / restarts", 0xc0392b),
+];
+
 fn cause_rank(label: &str) -> usize {
-    const ORDER: [&str; 6] = [
-        "Compute",
-        "Exposed communication",
-        "Pipeline bubble",
-        "Data stall",
-        "Checkpoint",
-        "Failures / restarts",
-    ];
-    ORDER.iter().position(|o| *o == label).unwrap_or(ORDER.len())
+    CAUSES.iter().position(|(o, _)| *o == label).unwrap_or(CAUSES.len())
 }
 
 fn cause_color(label: &str, i: usize) -> Rgb {
-    match label {
-        "Compute" => Rgb::hex(0x2f6fd0),
-        "Exposed communication" => Rgb::hex(0x7b3fa0),
-        "Pipeline bubble" => Rgb::hex(0x9aa3b2),
-        "Data stall" => Rgb::hex(0xe07b24),
-        "Checkpoint" => Rgb::hex(0x16a2b8),
-        "Failures / restarts" => Rgb::hex(0xc0392b),
-        _ => palette::SERIES[i % palette::SERIES.len()],
-    }
+    CAUSES
+        .iter()
+        .find(|(o, _)| *o == label)
+        .map(|(_, c)| Rgb::hex(*c))
+        .unwrap_or(palette::SERIES[i % palette::SERIES.len()])
 }
 
 fn stage_color(kind: &StageKind) -> Rgb {
@@ -1570,7 +1740,14 @@ mod tests {
         assert_eq!(fmt_si(12_345.0), "12.3k");
         assert_eq!(fmt_metric("mfu", 0.412), "41.2 %");
         assert_eq!(fmt_metric("time_to_train_s", 7200.0), "2.0 h");
-        assert_eq!(fmt_metric("tokens_per_s", 1.27e6), "1.27M/s");
+        assert_eq!(fmt_metric("tokens_per_second", 1.27e6), "1.27M/s");
+        assert_eq!(fmt_metric("seconds_per_iteration", 1.5), "1.5 s");
+        assert_eq!(fmt_metric("memory_per_gpu_bytes", 61.2e9), "61.2 GB");
+        assert_eq!(fmt_metric("data_demand_bytes_per_s", 2.5e9), "2.5 GB/s");
+        assert_eq!(fmt_metric("goodput", 0.93), "93.0 %");
+        assert_eq!(fmt_metric("model_tflops_per_gpu", 412.3), "412 TFLOP/s");
+        assert_eq!(metric_label("tokens_per_second_per_gpu"), "Tokens/s per GPU");
+        assert_eq!(metric_label("data_demand_bytes_per_s"), "Data demand");
         assert_eq!(fmt_usd(0.0), "$0");
         assert_eq!(metric_label("queue_len_p99"), "Queue len p99");
     }
