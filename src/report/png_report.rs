@@ -577,6 +577,7 @@ fn cause_rank(label: &str) -> usize {
 }
 
 fn cause_color(label: &str, i: usize) -> Rgb {
+    let label = label.split(VALUE_SEP).next().unwrap_or(label);
     CAUSES
         .iter()
         .find(|(o, _)| *o == label)
@@ -1045,8 +1046,14 @@ fn chart_grid(c: &mut Canvas, input: &ReportInput<'_>, y: i32) -> (Vec<Rect>, i3
                 .map(|w| StackedBar {
                     label: stage_name(input.plan, &w.stage),
                     segments: {
-                        let mut segs: Vec<(String, f64)> =
-                            w.breakdown.iter().map(|(k, v)| (cause_label(k), *v)).collect();
+                        let total: f64 = w.breakdown.values().filter(|v| v.is_finite()).sum();
+                        // Causes under 0.1 % of the iteration would be invisible slivers.
+                        let mut segs: Vec<(String, f64)> = w
+                            .breakdown
+                            .iter()
+                            .filter(|(_, v)| v.is_finite() && **v > total * 1e-3)
+                            .map(|(k, v)| (cause_label(k), *v))
+                            .collect();
                         segs.sort_by_key(|(label, _)| cause_rank(label));
                         segs
                     },
@@ -1054,6 +1061,7 @@ fn chart_grid(c: &mut Canvas, input: &ReportInput<'_>, y: i32) -> (Vec<Rect>, i3
                 .collect()
         })
         .unwrap_or_default();
+    let bars = with_values_in_legend(bars, &fmt_duration);
     if bars.is_empty() {
         charts::empty(
             c,
@@ -1130,6 +1138,7 @@ fn chart_grid(c: &mut Canvas, input: &ReportInput<'_>, y: i32) -> (Vec<Rect>, i3
             }
         }
     }
+    let by_site = with_values_in_legend(by_site, &fmt_usd);
     if by_site.is_empty() {
         charts::empty(c, inner, if r.is_some() { "No costs recorded" } else { not_sim });
     } else {
@@ -1167,6 +1176,21 @@ fn chart_grid(c: &mut Canvas, input: &ReportInput<'_>, y: i32) -> (Vec<Rect>, i3
         charts::gantt(c, inner, &spans, &fmt_duration);
     }
     (rects.to_vec(), y + 2 * ch + GAP)
+}
+
+/// Separates a legend label from the value appended to it.
+const VALUE_SEP: &str = " · ";
+
+/// With a single bar, the legend carries each segment's value and share.
+fn with_values_in_legend(mut bars: Vec<StackedBar>, fmt: &dyn Fn(f64) -> String) -> Vec<StackedBar> {
+    if let [bar] = bars.as_mut_slice() {
+        let total: f64 = bar.segments.iter().map(|(_, v)| v.max(0.0)).sum();
+        for (label, v) in &mut bar.segments {
+            let share = if total > 0.0 { *v / total * 100.0 } else { 0.0 };
+            *label = format!("{label}{VALUE_SEP}{} ({share:.0} %)", fmt(*v));
+        }
+    }
+    bars
 }
 
 fn component_label(key: &str) -> String {
@@ -1430,16 +1454,20 @@ fn diagnosis_section(c: &mut Canvas, input: &ReportInput<'_>, y: i32) -> i32 {
                 .collect()
         })
         .unwrap_or_default();
-    let metrics: Vec<Row> = input
+    // Every metric of every simulated stage, grouped by stage.
+    let metrics: Vec<(String, Vec<Row>)> = input
         .results
         .map(|r| {
             r.workloads
                 .iter()
-                .flat_map(|w| {
-                    let name = stage_name(input.plan, &w.stage);
-                    w.metrics
+                .filter(|w| !w.metrics.is_empty())
+                .map(|w| {
+                    let rows = w
+                        .metrics
                         .iter()
-                        .map(move |(k, v)| Row::new(vec![name.clone(), metric_label(k), fmt_metric(k, *v)]))
+                        .map(|(k, v)| Row::new(vec![metric_label(k), fmt_metric(k, *v)]))
+                        .collect();
+                    (stage_name(input.plan, &w.stage), rows)
                 })
                 .collect()
         })
@@ -1489,22 +1517,22 @@ fn diagnosis_section(c: &mut Canvas, input: &ReportInput<'_>, y: i32) -> i32 {
         c.text(MARGIN, y, &more, &body.color(palette::MUTED), Align::Left);
         y += lh + 8;
     }
-    if !metrics.is_empty() {
-        y += 10;
-        let col_w = (w - GAP) / 2;
-        let half = metrics.len().div_ceil(2);
-        let cols = [
-            Column::left("Stage", 2.0),
-            Column::left("Metric", 2.2),
-            Column::right("Value", 1.4),
-        ];
-        let h1 = table::draw(c, Rect::new(MARGIN, y, col_w, 0), &cols, &metrics[..half]);
-        let h2 = if half < metrics.len() {
-            table::draw(c, Rect::new(MARGIN + col_w + GAP, y, col_w, 0), &cols, &metrics[half..])
-        } else {
-            0
-        };
-        y += h1.max(h2);
+    let sub = TextStyle::new(21.0, palette::INK).bold();
+    let sub_h = c.line_height(&sub) as i32 + 8;
+    for (stage, rows) in &metrics {
+        y += 14;
+        c.text(MARGIN, y, &format!("{stage}: all metrics"), &sub, Align::Left);
+        y += sub_h;
+        // Three side-by-side tables, filled column by column.
+        let col_w = (w - 2 * GAP) / 3;
+        let per = rows.len().div_ceil(3).max(1);
+        let cols = [Column::left("Metric", 2.4), Column::right("Value", 1.2)];
+        let mut h = 0;
+        for (i, chunk) in rows.chunks(per).enumerate() {
+            let x = MARGIN + i as i32 * (col_w + GAP);
+            h = h.max(table::draw(c, Rect::new(x, y, col_w, 0), &cols, chunk));
+        }
+        y += h;
     }
     y
 }

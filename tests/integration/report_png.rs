@@ -8,6 +8,7 @@ use clusterforge::report::png_report::{
     WorkloadFigures, metric,
 };
 use clusterforge::report::{self, draw::Rect, presets};
+use clusterforge::sim::{Progress, simulate};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
@@ -123,14 +124,17 @@ fn spread(img: &RenderedReport, r: Rect) -> f64 {
     (sq / n - mean * mean).max(0.0).sqrt()
 }
 
-/// Fraction of pixels in `r` that differ from the region's most common colour.
+/// Fraction of pixels in `r` that differ from the region's most common
+/// colour (every other pixel in each direction is enough).
 fn ink(img: &RenderedReport, r: Rect) -> f64 {
-    let mut counts: BTreeMap<[u8; 3], usize> = BTreeMap::new();
+    let mut counts: std::collections::HashMap<u32, usize> = std::collections::HashMap::new();
     let mut n = 0usize;
-    for y in r.y.max(0)..r.bottom().min(img.height as i32) {
-        for x in r.x.max(0)..r.right().min(img.width as i32) {
-            let i = (y as usize * img.width as usize + x as usize) * 3;
-            *counts.entry([img.rgb[i], img.rgb[i + 1], img.rgb[i + 2]]).or_default() += 1;
+    for y in (r.y.max(0)..r.bottom().min(img.height as i32)).step_by(2) {
+        let row = y as usize * img.width as usize;
+        for x in (r.x.max(0)..r.right().min(img.width as i32)).step_by(2) {
+            let i = (row + x as usize) * 3;
+            let key = u32::from_le_bytes([img.rgb[i], img.rgb[i + 1], img.rgb[i + 2], 0]);
+            *counts.entry(key).or_default() += 1;
             n += 1;
         }
     }
@@ -212,11 +216,56 @@ fn render_and_check(name: &str, plan: &Plan, results: Option<&ReportResults>) ->
 }
 
 #[test]
-fn every_preset_renders_a_report() {
+fn every_preset_renders_a_report_with_simulated_results() {
+    assert!(presets::PRESETS.len() >= 3, "the presets are missing");
+    let catalog = Catalog::builtin();
     for p in presets::PRESETS {
         let plan = p.plan().unwrap_or_else(|e| panic!("{e}"));
-        render_and_check(p.id, &plan, None);
+        let sim =
+            simulate(&plan, &catalog, plan.settings.seed, &Progress::new()).unwrap_or_else(|e| panic!("{}: {e}", p.id));
+        let results = ReportResults::from_sim(&plan, &sim);
+        assert!(!results.workloads.is_empty(), "{}: nothing simulated", p.id);
+        let img = render_and_check(p.id, &plan, Some(&results));
+        for (i, r) in img.regions.charts.iter().enumerate() {
+            let c = colourful(&img, *r);
+            assert!(c > 0.01, "{}: chart {i} shows no bars ({c:.4})", p.id);
+        }
+        // The key figures carry numbers, not dashes: compare with the page
+        // of the same plan without results.
+        let plain = render_and_check(&format!("{}-plain", p.id), &plan, None);
+        let kf = img.regions.key_figures;
+        assert!(
+            ink(&img, kf) > ink(&plain, plain.regions.key_figures),
+            "{}: key figures empty",
+            p.id
+        );
     }
+}
+
+#[test]
+fn sim_adapter_sums_lifecycle_figures_and_orders_the_timeline() {
+    let catalog = Catalog::builtin();
+    let plan = fixture();
+    let sim = simulate(&plan, &catalog, 7, &Progress::new()).unwrap_or_else(|e| panic!("{e}"));
+    let r = ReportResults::from_sim(&plan, &sim);
+    let train = sim
+        .workloads
+        .iter()
+        .find(|w| w.kind == "train")
+        .unwrap_or_else(|| panic!("no train"));
+    assert_eq!(r.seed, 7);
+    assert_eq!(r.summary.get(metric::COST_USD), train.metrics.get(metric::COST_USD));
+    let cost: f64 = r.cost.iter().map(|l| l.usd).sum();
+    assert_eq!(Some(&cost), train.metrics.get(metric::COST_USD));
+    assert_eq!(r.cost[0].site, "Frankfurt DC");
+    let span = r
+        .timeline
+        .iter()
+        .find(|s| s.stage.as_str() == "train")
+        .unwrap_or_else(|| panic!("no span"));
+    assert_eq!(span.start_s, 0.0);
+    assert_eq!(Some(&span.end_s), train.metrics.get(metric::TIME_TO_TRAIN_S));
+    assert!(r.utilization.iter().any(|u| u.is_link), "no link utilization");
 }
 
 #[test]

@@ -241,7 +241,7 @@ pub fn stacked_bars(
     );
     x_axis(canvas, plot, max, nice_step(max, 5.0), fmt);
     let slot = plot.h as f64 / bars.len().max(1) as f64;
-    let bar_h = (slot * 0.62).clamp(10.0, 56.0) as i32;
+    let bar_h = (slot * 0.5).clamp(10.0, 84.0) as i32;
     let lh = canvas.line_height(&LABEL_STYLE) as i32;
     for (i, bar) in bars.iter().enumerate() {
         let cy = plot.y + (slot * (i as f64 + 0.5)) as i32;

@@ -218,34 +218,43 @@ impl Canvas {
 
     /// A filled rectangle with anti-aliased rounded corners and an optional border.
     pub fn round_rect(&mut self, r: Rect, radius: f32, fill: Rgb, border: Option<(Rgb, f32)>) {
+        if r.w <= 0 || r.h <= 0 {
+            return;
+        }
         let radius = radius.min(r.w as f32 / 2.0).min(r.h as f32 / 2.0).max(0.0);
         let (bw, bc) = match border {
             Some((c, w)) => (w, c),
             None => (0.0, fill),
         };
+        // The interior away from corners and border is a plain fill; only
+        // the band along the outline needs per-pixel coverage.
+        let band = radius.max(bw).ceil() as i32 + 1;
+        self.fill_rect(Rect::new(r.x + band, r.y + band, r.w - 2 * band, r.h - 2 * band), fill);
+        let (left, top, right, bottom) = (r.x as f32, r.y as f32, r.right() as f32, r.bottom() as f32);
         for y in r.y..r.bottom() {
-            for x in r.x..r.right() {
+            let inner_row = y >= r.y + band && y < r.bottom() - band;
+            let mut x = r.x;
+            while x < r.right() {
+                if inner_row && x == r.x + band && r.right() - band > x {
+                    x = r.right() - band;
+                    continue;
+                }
                 // Distance from the pixel centre to the rounded outline (negative inside).
                 let px = x as f32 + 0.5;
                 let py = y as f32 + 0.5;
-                let cx = px.clamp(r.x as f32 + radius, r.right() as f32 - radius);
-                let cy = py.clamp(r.y as f32 + radius, r.bottom() as f32 - radius);
-                let d_corner = ((px - cx).powi(2) + (py - cy).powi(2)).sqrt() - radius;
-                let d_edge = -(px - r.x as f32)
-                    .min(r.right() as f32 - px)
-                    .min(py - r.y as f32)
-                    .min(r.bottom() as f32 - py);
-                let d = if (px - cx).abs() > 0.0 && (py - cy).abs() > 0.0 {
-                    d_corner
+                let cx = px.clamp(left + radius, right - radius);
+                let cy = py.clamp(top + radius, bottom - radius);
+                let d = if px != cx && py != cy {
+                    ((px - cx).powi(2) + (py - cy).powi(2)).sqrt() - radius
                 } else {
-                    d_edge
+                    -(px - left).min(right - px).min(py - top).min(bottom - py)
                 };
                 let coverage = (0.5 - d).clamp(0.0, 1.0);
-                if coverage <= 0.0 {
-                    continue;
+                if coverage > 0.0 {
+                    let color = if bw > 0.0 && d > -bw { bc } else { fill };
+                    self.blend(x, y, color, coverage);
                 }
-                let color = if bw > 0.0 && d > -bw { bc } else { fill };
-                self.blend(x, y, color, coverage);
+                x += 1;
             }
         }
     }
@@ -461,5 +470,8 @@ mod tests {
         assert_eq!(px(50, 50), 0);
         assert_eq!(px(11, 11), 255, "corner stays white");
         assert_eq!(px(5, 50), 255);
+        // Rectangles narrower than their rounding band still end.
+        c.round_rect(Rect::new(10, 10, 4, 30), 5.0, Rgb(0, 0, 0), Some((Rgb(9, 9, 9), 1.0)));
+        c.round_rect(Rect::new(10, 10, 1, 1), 5.0, Rgb(0, 0, 0), None);
     }
 }
