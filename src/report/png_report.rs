@@ -1077,12 +1077,13 @@ fn chart_grid(c: &mut Canvas, input: &ReportInput<'_>, y: i32) -> (Vec<Rect>, i3
     }
 
     // Utilization.
-    let inner = charts::panel(
-        c,
-        rects[1],
-        "Utilization",
-        "Mean busy fraction per node group and link; black tick: peak; orange ≥ 70 %, red ≥ 90 %",
-    );
+    let has_peaks = r.is_some_and(|r| r.utilization.iter().any(|u| u.peak.is_some()));
+    let subtitle = if has_peaks {
+        "Mean busy fraction per device, link and storage; black tick: peak; orange ≥ 70 %, red ≥ 90 %"
+    } else {
+        "Mean busy fraction per device, link and storage; orange ≥ 70 %, red ≥ 90 %"
+    };
+    let inner = charts::panel(c, rects[1], "Utilization", subtitle);
     let mut util: Vec<UtilBar> = r
         .map(|r| {
             r.utilization
@@ -1153,19 +1154,23 @@ fn chart_grid(c: &mut Canvas, input: &ReportInput<'_>, y: i32) -> (Vec<Rect>, i3
 
     // Lifecycle timeline.
     let inner = charts::panel(c, rects[3], "Lifecycle timeline", "When each stage runs");
+    // Every stage of the plan in plan order; stages the simulator does not
+    // model yet are listed as such rather than left out.
     let spans: Vec<GanttSpan> = r
         .map(|r| {
-            r.timeline
+            input
+                .plan
+                .stages
                 .iter()
-                .map(|s| GanttSpan {
-                    label: stage_name(input.plan, &s.stage),
-                    start: s.start_s,
-                    end: s.end_s,
-                    color: input
-                        .plan
-                        .stage(&s.stage)
-                        .map(|st| stage_color(&st.kind))
-                        .unwrap_or(palette::FAINT),
+                .map(|st| {
+                    let span = r.timeline.iter().find(|s| s.stage == st.id);
+                    GanttSpan {
+                        label: st.name.clone(),
+                        start: span.map(|s| s.start_s).unwrap_or(0.0),
+                        end: span.map(|s| s.end_s).unwrap_or(0.0),
+                        color: stage_color(&st.kind),
+                        simulated: span.is_some(),
+                    }
                 })
                 .collect()
         })
@@ -1191,6 +1196,27 @@ fn with_values_in_legend(mut bars: Vec<StackedBar>, fmt: &dyn Fn(f64) -> String)
         }
     }
     bars
+}
+
+/// "AWS", "Google Cloud", …
+pub fn provider_label(p: crate::model::CloudProvider) -> &'static str {
+    use crate::model::CloudProvider as P;
+    match p {
+        P::Aws => "AWS",
+        P::Gcp => "Google Cloud",
+        P::Azure => "Azure",
+        P::Oci => "Oracle Cloud",
+        P::Other => "cloud",
+    }
+}
+
+/// "on-demand", "reserved", "spot".
+pub fn pricing_label(p: PricingModel) -> &'static str {
+    match p {
+        PricingModel::OnDemand => "on-demand",
+        PricingModel::Reserved => "reserved",
+        PricingModel::Spot => "spot",
+    }
 }
 
 fn component_label(key: &str) -> String {
@@ -1255,7 +1281,7 @@ fn tables(c: &mut Canvas, input: &ReportInput<'_>, y: i32) -> i32 {
             ]));
             let cols = [
                 Column::left("Site", 3.0),
-                Column::left("Component", 2.6),
+                Column::left("Component / stage", 2.6),
                 Column::right("Cost", 1.6),
                 Column::right("Share", 1.2),
             ];
@@ -1572,8 +1598,12 @@ fn assumptions_section(c: &mut Canvas, input: &ReportInput<'_>, y: i32) -> i32 {
                     ),
                 };
                 format!(
-                    "{} (cloud, {:?} {}): {pricing}; egress ${:.3}/GB; grid {:.2} kg CO2e/kWh.",
-                    s.name, cl.provider, cl.region, cl.egress_usd_per_gb, s.carbon_kg_per_kwh
+                    "{} (cloud, {} {}): {pricing}; egress ${:.3}/GB; grid {:.2} kg CO2e/kWh.",
+                    s.name,
+                    provider_label(cl.provider),
+                    cl.region,
+                    cl.egress_usd_per_gb,
+                    s.carbon_kg_per_kwh
                 )
             }
             SiteKind::Edge(e) => format!(

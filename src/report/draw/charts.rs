@@ -25,6 +25,9 @@ pub struct GanttSpan {
     pub start: f64,
     pub end: f64,
     pub color: Rgb,
+    /// `false` for a stage without simulated times: drawn as a labelled row
+    /// saying so.
+    pub simulated: bool,
 }
 
 const LABEL_STYLE: TextStyle = TextStyle::new(17.0, palette::INK);
@@ -311,7 +314,7 @@ pub fn util_color(u: f64) -> Rgb {
 
 /// A Gantt chart: one row per span, time axis below.
 pub fn gantt(canvas: &mut Canvas, area: Rect, spans: &[GanttSpan], fmt: &dyn Fn(f64) -> String) {
-    let max = spans.iter().map(|s| s.end).fold(0.0, f64::max);
+    let max = spans.iter().filter(|s| s.simulated).map(|s| s.end).fold(0.0, f64::max);
     if max <= 0.0 {
         empty(canvas, area, "The stages take no time");
         return;
@@ -328,6 +331,11 @@ pub fn gantt(canvas: &mut Canvas, area: Rect, spans: &[GanttSpan], fmt: &dyn Fn(
         let cy = plot.y + (slot * (i as f64 + 0.5)) as i32;
         let label = canvas.ellipsize(&s.label, &LABEL_STYLE, (label_w - 14) as f32);
         canvas.text(plot.x - 10, cy - lh / 2, &label, &LABEL_STYLE, Align::Right);
+        if !s.simulated {
+            let faint = TextStyle::new(16.0, palette::FAINT);
+            canvas.text(plot.x + 10, cy - lh / 2, "not simulated yet", &faint, Align::Left);
+            continue;
+        }
         let x0 = plot.x + (s.start.max(0.0) / max * plot.w as f64).round() as i32;
         let x1 = plot.x + (s.end.max(s.start) / max * plot.w as f64).round() as i32;
         let w = (x1 - x0).max(4);

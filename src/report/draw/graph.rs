@@ -335,7 +335,12 @@ fn visible_segment(a: (i32, i32), b: (i32, i32), ra: &Rect, rb: &Rect) -> ((f32,
 fn site_detail(kind: &SiteKind) -> String {
     match kind {
         SiteKind::OnPrem(s) => format!("On-prem · PUE {:.2} · ${:.2}/kWh", s.pue, s.power_usd_per_kwh),
-        SiteKind::Cloud(c) => format!("Cloud · {:?} {} · {:?}", c.provider, c.region, c.pricing),
+        SiteKind::Cloud(c) => format!(
+            "Cloud · {} {} · {}",
+            crate::report::png_report::provider_label(c.provider),
+            c.region,
+            crate::report::png_report::pricing_label(c.pricing)
+        ),
         SiteKind::Edge(e) => format!("Edge · {} locations", e.locations),
     }
 }
