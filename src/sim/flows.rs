@@ -287,7 +287,10 @@ impl FlowNet {
                 rate: 0.0,
                 cap,
                 mult,
-                latency: SimTime::from_secs(route.latency_s),
+                // Storage adds its time to first byte (catalog `latency_ms`).
+                latency: SimTime::from_secs(
+                    route.latency_s + self.topo.storage_latency(spec.src) + self.topo.storage_latency(spec.dst),
+                ),
                 started: now.max(self.now),
                 hops,
             });
