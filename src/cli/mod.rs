@@ -6,6 +6,7 @@
 
 mod bench;
 mod catalog_table;
+pub mod simulate;
 
 use crate::model::{Catalog, Plan, Severity};
 use crate::report::{self, presets};
@@ -56,6 +57,16 @@ pub enum Command {
         /// Write this preset's RON to stdout.
         #[arg(long)]
         show: Option<String>,
+    },
+    /// Simulate a plan headless and print a summary (progress bar on a terminal).
+    Simulate {
+        plan: PathBuf,
+        /// Seed of the random number generator (default: the plan's).
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Also write the results as JSON to this file.
+        #[arg(long, value_name = "FILE")]
+        json: Option<PathBuf>,
     },
     /// Run the simulator benchmarks and print their figures (build with --release).
     Bench {
@@ -152,6 +163,7 @@ fn run_command(cmd: Command, catalog: &Catalog) -> u8 {
                 }
             },
         },
+        Command::Simulate { plan, seed, json } => simulate::run(&plan, seed, json.as_deref(), catalog),
         Command::Bench { json, only } => bench::run(json, only.as_deref()),
         Command::Completions { shell } => {
             use clap::CommandFactory;
@@ -211,7 +223,8 @@ fn check(paths: &[PathBuf], strict: bool, catalog: &Catalog) -> u8 {
                 continue;
             }
         };
-        let problems = plan.validate(catalog);
+        let mut problems = plan.validate(catalog);
+        problems.extend(crate::sim::training::memory_problems(&plan, catalog));
         let errors = problems.iter().filter(|p| p.severity == Severity::Error).count();
         let warnings = problems.len() - errors;
         for p in &problems {

@@ -79,6 +79,18 @@ pub fn benches() -> Vec<Bench> {
             "",
             || allreduce_wall(2048, Fold::None),
         ),
+        Bench::new(
+            "train_iteration_1024_gpus_s",
+            "one GPT-175B training iteration, TP 8 x PP 8 x DP 16 on 128 x DGX A100: wall s",
+            "< 0.5 s",
+            super::training::bench::train_iteration_1024_gpus,
+        ),
+        Bench::new(
+            "train_iteration_16384_gpus_s",
+            "one Llama-3-405B training iteration, TP 8 x PP 16 x DP 128 on 2,048 x DGX H100: wall s",
+            "< 5 s",
+            super::training::bench::train_iteration_16384_gpus,
+        ),
     ]
 }
 

@@ -1,7 +1,8 @@
 //! The simulation core: a discrete-event engine, the network built from a
 //! plan, flow-level bandwidth sharing, collective communication, compute
-//! roofline and utilization records. Pure Rust, deterministic for a seed;
-//! no GUI, no file I/O. See docs/sim-core.md for the method.
+//! roofline and utilization records — and the workload models on top of it
+//! (training). Pure Rust, deterministic for a seed; no GUI, no file I/O.
+//! See docs/sim-core.md for the method.
 
 pub mod bench;
 pub mod collectives;
@@ -12,7 +13,10 @@ pub mod fixtures;
 pub mod flows;
 pub mod progress;
 pub mod records;
+pub mod results;
+pub mod run;
 pub mod topology;
+pub mod training;
 
 pub use collectives::{
     Algorithm, Collective, CollectiveKind, CollectivePlan, GroupSpec, NetSim, Participants, Phase, collective_time,
@@ -23,4 +27,6 @@ pub use error::SimError;
 pub use flows::{Completion, FlowId, FlowNet, FlowSpec, NetStats};
 pub use progress::Progress;
 pub use records::{RecordKey, Records, Series};
+pub use results::{Results, WorkloadResult};
+pub use run::simulate;
 pub use topology::{Ecmp, Endpoint, Fold, Part, Resource, ResourceKind, Route, Router, Topology};

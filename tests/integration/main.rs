@@ -1,4 +1,6 @@
 //! One integration-test binary (keeps link time down); each module is an area.
 
 mod plan_files;
+mod scaling_training;
 mod sim_core;
+mod validation_training;
