@@ -20,7 +20,11 @@ use super::error::SimError;
 use super::flows::{Completion, FlowNet, FlowSpec, NetStats};
 use super::progress::Progress;
 use super::records::Records;
-use super::topology::{Endpoint, NVLINK_EFFICIENCY, Part, Router, Topology};
+use super::topology::{
+    Endpoint, NVLINK_EFFICIENCY, PCIE_EFFICIENCY, PCIE4_X16_GBS, PCIE5_X16_GBS, Part, Router, Topology,
+    medium_efficiency,
+};
+use crate::model::{Medium, System};
 use crate::units::{Bytes, BytesPerSec, Seconds};
 use std::sync::Arc;
 
@@ -95,9 +99,13 @@ const HW_LAT_NVLINK_RING_US: [f64; 3] = [0.6, 1.9, 3.4];
 const HW_LAT_NVLINK_TREE_US: [f64; 3] = [0.6, 1.25, 4.0];
 const HW_LAT_NET_RING_US: [f64; 3] = [2.7, 4.0, 14.0];
 const HW_LAT_NET_TREE_US: [f64; 3] = [5.0, 8.5, 14.0];
-/// Path latency NCCL's NET figures already include (a 2-3 hop IB path);
-/// longer paths (WAN) add the excess per step.
-const NET_BASELINE_PATH_S: f64 = 3e-6;
+/// NCCL tuning.cc caps tree bus bandwidth at 0.92 of the links' rate.
+pub const TREE_BW_FACTOR: f64 = 0.92;
+/// Path latency NCCL's NET `hwLat` figures already include: a two-tier
+/// fat-tree path with the plan's default hop latencies (PCIe 2 × 0.4 µs, four
+/// InfiniBand hops × 1 µs, three switches × 0.13 µs ≈ 5.2 µs). Longer paths
+/// (more tiers, WAN) add their excess to every network step.
+const NET_BASELINE_PATH_S: f64 = 6e-6;
 /// NVLS all-reduce bus bandwidth relative to NVLink line rate per GPU per
 /// direction: ~480 GB/s on 8×H100 with 450 GB/s links (hardware.csv,
 /// "NCCL 8xH100 NVLink ~480 (NVLS)"). The in-switch reduction, not the
@@ -130,6 +138,36 @@ pub struct GroupSpec {
 impl GroupSpec {
     pub fn servers(&self) -> u32 {
         self.ranks.div_ceil(self.ranks_per_server.max(1)).max(1)
+    }
+
+    /// Describe `servers` × `gpus_per_server` GPUs of catalog system `sys`
+    /// whose NICs join a non-blocking `fabric` (no topology needed): the
+    /// fast path for callers that size many configurations.
+    pub fn from_system(sys: &System, servers: u32, gpus_per_server: u32, fabric: Medium) -> GroupSpec {
+        let per = gpus_per_server.clamp(1, sys.devices.max(1));
+        let intra = if sys.scale_up_gbs > 0.0 {
+            sys.scale_up_gbs * 1e9 * NVLINK_EFFICIENCY
+        } else {
+            // Devices talk through the host's PCIe root: two hops, one link each way.
+            let gbs = if sys.nic_gbps >= 400.0 {
+                PCIE5_X16_GBS
+            } else {
+                PCIE4_X16_GBS
+            };
+            gbs * 1e9 * PCIE_EFFICIENCY
+        };
+        let line = sys.nic_gbps.min(fabric.default_lane_gbps());
+        let inter = sys.nics as f64 * line * 1e9 / 8.0 * medium_efficiency(fabric) / sys.devices.max(1) as f64;
+        GroupSpec {
+            ranks: servers.max(1) * per,
+            ranks_per_server: per,
+            intra_bw: BytesPerSec(intra),
+            inter_bw: BytesPerSec(if inter > 0.0 { inter } else { f64::INFINITY }),
+            // GPU → NIC → leaf → spine → leaf → NIC → GPU on a two-tier fabric.
+            inter_latency: Seconds(4.0 * fabric.default_latency_us() * 1e-6 + 0.8e-6),
+            scale_up_line: BytesPerSec(sys.scale_up_gbs * 1e9),
+            nvls: sys.scale_up_gbs >= NVLS_MIN_SCALE_UP_GBS && per > 1,
+        }
     }
 
     /// Describe `servers` members × `gpus_per_server` GPUs of group `group`
@@ -195,8 +233,8 @@ enum PhaseShape {
     /// All-to-all: each rank sends `bytes_per_peer` to every other rank.
     AllToAll { bytes_per_peer: f64 },
     /// Double binary tree across servers (GPU c of each server drives
-    /// channel c) plus chains inside servers; `bytes` per tree edge and direction.
-    Tree { bytes: f64 },
+    /// channel c) plus chains inside servers, reduce (`up`) or broadcast.
+    Tree { bytes: f64, up: bool },
     /// Rank 0 → rank 1 (first GPU of the first and last server).
     P2p { bytes: f64 },
 }
@@ -205,15 +243,65 @@ fn us(x: f64) -> f64 {
     x * 1e-6
 }
 
+/// Up to three phases, without a heap allocation: the analytical model is
+/// called millions of times.
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct Phases {
+    items: [(PhaseCost, PhaseShape); 3],
+    len: usize,
+}
+
+impl Default for Phases {
+    fn default() -> Self {
+        let blank = (
+            PhaseCost {
+                latency: 0.0,
+                bw_time: 0.0,
+            },
+            PhaseShape::P2p { bytes: 0.0 },
+        );
+        Self {
+            items: [blank; 3],
+            len: 0,
+        }
+    }
+}
+
+impl Phases {
+    fn one(p: (PhaseCost, PhaseShape)) -> Self {
+        let mut v = Self::default();
+        v.push(p);
+        v
+    }
+    fn push(&mut self, p: (PhaseCost, PhaseShape)) {
+        if self.len < self.items.len() {
+            self.items[self.len] = p;
+            self.len += 1;
+        }
+    }
+    fn extend(&mut self, o: Phases) {
+        for p in o.iter() {
+            self.push(*p);
+        }
+    }
+    fn iter(&self) -> std::slice::Iter<'_, (PhaseCost, PhaseShape)> {
+        self.items[..self.len].iter()
+    }
+}
+
+impl FromIterator<(PhaseCost, PhaseShape)> for Phases {
+    fn from_iter<I: IntoIterator<Item = (PhaseCost, PhaseShape)>>(it: I) -> Self {
+        let mut v = Self::default();
+        for p in it {
+            v.push(p);
+        }
+        v
+    }
+}
+
 /// The phases of `kind` with `algo` and `proto`, or `None` if the algorithm
 /// does not apply (e.g. NVLS across servers, tree all-gather).
-fn phases(
-    kind: CollectiveKind,
-    algo: Algorithm,
-    proto: Protocol,
-    bytes: f64,
-    g: &GroupSpec,
-) -> Option<Vec<(PhaseCost, PhaseShape)>> {
+fn phases(kind: CollectiveKind, algo: Algorithm, proto: Protocol, bytes: f64, g: &GroupSpec) -> Option<Phases> {
     let n = g.ranks.max(1);
     let per = g.ranks_per_server.clamp(1, n);
     let servers = g.servers();
@@ -229,10 +317,16 @@ fn phases(
     let nv_tree = us(HW_LAT_NVLINK_TREE_US[p]);
     // Per-rank throughput of a flat ring: NVLink inside, the server's NICs
     // shared by its ranks across (one channel per GPU/NIC).
+    // Across servers each channel enters and leaves a server once, so a
+    // GPU carries (per-1)/per of the ring's edges over NVLink.
     let ring_bw = {
         let mut b = f64::INFINITY;
         if per > 1 {
-            b = b.min(intra_bw);
+            b = b.min(if servers > 1 {
+                intra_bw * pf / (pf - 1.0)
+            } else {
+                intra_bw
+            });
         }
         if servers > 1 {
             b = b.min(inter_bw * pf);
@@ -240,7 +334,7 @@ fn phases(
         b
     };
     if n == 1 && kind != CollectiveKind::PointToPoint {
-        return Some(vec![]);
+        return Some(Phases::default());
     }
     let ring_lat = |steps: f64, inter_steps: f64| {
         us(BASE_LAT_RING_US[p]) + (steps - inter_steps).max(0.0) * nv_ring + inter_steps * net_ring
@@ -256,17 +350,17 @@ fn phases(
                 (intra_bw, nv_ring)
             };
             let bw = if bw.is_finite() { bw } else { intra_bw.min(inter_bw) };
-            vec![(
+            Phases::one((
                 PhaseCost {
                     latency: us(BASE_LAT_RING_US[p]) + lat,
                     bw_time: bytes / bw,
                 },
                 PhaseShape::P2p { bytes: bytes / pe },
-            )]
+            ))
         }
         (K::AllReduce, Algorithm::Ring) => {
             let e = 2.0 * (nf - 1.0) / nf * bytes;
-            vec![(
+            Phases::one((
                 PhaseCost {
                     latency: ring_lat(2.0 * (nf - 1.0), 2.0 * (sf - 1.0)),
                     bw_time: e / ring_bw,
@@ -275,11 +369,11 @@ fn phases(
                     bytes_per_edge: e / channels as f64 / pe,
                     channels,
                 },
-            )]
+            ))
         }
         (K::AllGather | K::ReduceScatter, Algorithm::Ring) => {
             let e = (nf - 1.0) / nf * bytes;
-            vec![(
+            Phases::one((
                 PhaseCost {
                     latency: ring_lat(nf - 1.0, sf - 1.0),
                     bw_time: e / ring_bw,
@@ -288,9 +382,9 @@ fn phases(
                     bytes_per_edge: e / channels as f64 / pe,
                     channels,
                 },
-            )]
+            ))
         }
-        (K::Broadcast, Algorithm::Ring) => vec![(
+        (K::Broadcast, Algorithm::Ring) => Phases::one((
             PhaseCost {
                 latency: ring_lat(nf - 1.0, sf - 1.0),
                 bw_time: bytes / ring_bw,
@@ -299,26 +393,35 @@ fn phases(
                 bytes_per_edge: bytes / channels as f64 / pe,
                 channels,
             },
-        )],
+        )),
         (K::AllReduce, Algorithm::Tree) => {
             let depth = (sf.log2().ceil()).max(0.0);
             let b = if servers > 1 {
                 intra_bw.min(inter_bw * pf)
             } else {
                 intra_bw
-            };
-            vec![(
-                PhaseCost {
-                    latency: us(BASE_LAT_TREE_US[p]) + 2.0 * ((pf - 1.0) * nv_tree + depth * net_tree),
-                    // Reduce up and broadcast down, pipelined: each rank's
-                    // links carry the buffer once per direction per tree half.
-                    bw_time: 2.0 * bytes / b / if servers > 1 { 1.0 } else { 2.0 },
-                },
-                PhaseShape::Tree { bytes: bytes / pe },
-            )]
+            } * TREE_BW_FACTOR;
+            let latency = us(BASE_LAT_TREE_US[p]) + 2.0 * ((pf - 1.0) * nv_tree + depth * net_tree);
+            // NCCL's model: tree algbw = busbw / 2, i.e. every rank moves the
+            // buffer twice (reduce up, broadcast down). As flows: two phases.
+            [true, false]
+                .into_iter()
+                .map(|up| {
+                    (
+                        PhaseCost {
+                            latency: latency / 2.0,
+                            bw_time: bytes / b,
+                        },
+                        PhaseShape::Tree {
+                            bytes: bytes / pe / TREE_BW_FACTOR,
+                            up,
+                        },
+                    )
+                })
+                .collect()
         }
         (K::AllReduce, Algorithm::Hierarchical) => {
-            let mut v = Vec::new();
+            let mut v = Phases::default();
             let intra = (pf - 1.0) / pf * bytes;
             let shard = bytes / pf;
             if per > 1 {
@@ -362,7 +465,7 @@ fn phases(
             } else {
                 (sf - 1.0) / sf * bytes / pf
             };
-            let mut inter_phase = Vec::new();
+            let mut inter_phase = Phases::default();
             if servers > 1 {
                 inter_phase.push((
                     PhaseCost {
@@ -372,7 +475,7 @@ fn phases(
                     PhaseShape::RailRing { bytes_per_edge: e / pe },
                 ));
             }
-            let mut intra_phase = Vec::new();
+            let mut intra_phase = Phases::default();
             if per > 1 {
                 intra_phase.push((
                     PhaseCost {
@@ -401,13 +504,13 @@ fn phases(
             // The flows run over links of `intra_bw`; inflate their bytes so
             // they take the calibrated NVLS time.
             let wire = bytes * g.intra_bw.0 / algbw;
-            vec![(
+            Phases::one((
                 PhaseCost {
                     latency: us(BASE_LAT_RING_US[p]) + 2.0 * nv_ring,
                     bw_time: bytes / algbw,
                 },
                 PhaseShape::Nvls { up: wire, down: wire },
-            )]
+            ))
         }
         (K::AllToAll, Algorithm::Ring | Algorithm::Hierarchical) => {
             let per_peer = bytes / nf;
@@ -418,7 +521,7 @@ fn phases(
                 0.0
             };
             let lat = us(BASE_LAT_RING_US[p]) + if servers > 1 { net_ring } else { nv_ring };
-            vec![(
+            Phases::one((
                 PhaseCost {
                     latency: lat,
                     bw_time: t_intra.max(t_inter),
@@ -426,7 +529,7 @@ fn phases(
                 PhaseShape::AllToAll {
                     bytes_per_peer: per_peer / pe,
                 },
-            )]
+            ))
         }
         _ => return None,
     };
@@ -567,9 +670,9 @@ impl CollectivePlan {
             b
         };
         let ph = phases(c.kind, algo, proto, c.bytes.0.max(0.0), &spec).unwrap_or_default();
-        let mut out = Vec::with_capacity(ph.len());
+        let mut out = Vec::with_capacity(ph.len);
         let mut tag = 0u64;
-        for (cost, shape) in ph {
+        for &(cost, shape) in ph.iter() {
             let flows = lower(topo, p, shape, &mut tag)?;
             out.push(Phase {
                 latency: Seconds(cost.latency),
@@ -675,18 +778,18 @@ fn lower(topo: &Topology, p: Participants, shape: PhaseShape, tag: &mut u64) -> 
                 }
             }
         }
-        PhaseShape::Tree { bytes } => {
+        PhaseShape::Tree { bytes, up } => {
             if topo.fold() > 1 && ns > 1 {
                 return Err(SimError::Invalid(
                     "tree collectives are not symmetric under folding; build the topology with Fold::None".into(),
                 ));
             }
-            // Chain inside each server, both directions (reduce up, broadcast down).
-            let chain = if ns > 1 { bytes } else { bytes / 2.0 };
+            let dir = |a: Endpoint, b: Endpoint| if up { (a, b) } else { (b, a) };
+            // Chain inside each server towards GPU 0: every NVLink hop carries the buffer.
             for s in 0..reps {
                 for i in 0..ng.saturating_sub(1) {
-                    push(dev(s, i), dev(s, i + 1), chain, &mut flows)?;
-                    push(dev(s, i + 1), dev(s, i), chain, &mut flows)?;
+                    let (a, b) = dir(dev(s, i + 1), dev(s, i));
+                    push(a, b, bytes, &mut flows)?;
                 }
             }
             // Two binary trees over servers (the second mirrored), each with
@@ -696,11 +799,9 @@ fn lower(topo: &Topology, p: Participants, shape: PhaseShape, tag: &mut u64) -> 
                     for k in 1..ns {
                         let parent = (k - 1) / 2;
                         let map = |x: u32| if tree == 0 { x } else { ns - 1 - x };
-                        let (child, par) = (map(k), map(parent));
                         for c in 0..ng {
-                            let b = bytes / 2.0 / ng as f64;
-                            push(dev(child, c), dev(par, c), b, &mut flows)?;
-                            push(dev(par, c), dev(child, c), b, &mut flows)?;
+                            let (a, b) = dir(dev(map(k), c), dev(map(parent), c));
+                            push(a, b, bytes / 2.0 / ng as f64, &mut flows)?;
                         }
                     }
                 }
@@ -876,6 +977,27 @@ impl NetSim {
 
 impl Model for NetSim {
     type Event = NetEvent;
+
+    /// Share of job phases and background flows finished.
+    fn progress(&self, _now: SimTime) -> Option<f64> {
+        let total: usize = self.jobs.iter().map(|j| j.phases.len()).sum::<usize>() + self.background.len();
+        if total == 0 {
+            return Some(1.0);
+        }
+        let done: usize = self
+            .jobs
+            .iter()
+            .map(|j| {
+                if j.finished.is_some() {
+                    j.phases.len()
+                } else {
+                    j.current as usize
+                }
+            })
+            .sum::<usize>()
+            + self.background_done.len();
+        Some(done as f64 / total as f64)
+    }
 
     fn handle(&mut self, s: &mut Scheduler<NetEvent>, ev: NetEvent) -> Result<(), SimError> {
         match ev {

@@ -28,15 +28,16 @@ impl SimTime {
     /// derived from a duration never fires before the work it ends is done.
     /// Negative or NaN durations become 0; huge ones saturate.
     pub fn from_secs(s: f64) -> SimTime {
-        if !(s > 0.0) {
+        if s.is_nan() || s <= 0.0 {
             return SimTime::ZERO;
         }
-        let ns = (s * 1e9).ceil();
+        let ns = s * 1e9;
         if ns >= u64::MAX as f64 {
-            SimTime::MAX
-        } else {
-            SimTime(ns as u64)
+            return SimTime::MAX;
         }
+        // Round up without a libm call (this is on the hot path).
+        let whole = ns as u64;
+        SimTime(if (whole as f64) < ns { whole + 1 } else { whole })
     }
     pub fn from_nanos(ns: u64) -> SimTime {
         SimTime(ns)
@@ -72,7 +73,7 @@ impl<E> PartialOrd for Entry<E> {
 impl<E> Ord for Entry<E> {
     // BinaryHeap is a max-heap: reverse so the earliest (time, seq) pops first.
     fn cmp(&self, o: &Self) -> Ordering {
-        o.time.cmp(&self.time).then_with(|| o.seq.cmp(&self.seq))
+        (o.time.0, o.seq).cmp(&(self.time.0, self.seq))
     }
 }
 
@@ -170,9 +171,8 @@ impl Default for Limits {
     }
 }
 
-/// How often (in events) the engine looks at the cancel flag and publishes
-/// progress. At ≥ 10 M events/s, 1,024 events take ~0.1 ms, far inside the
-/// 100 ms cancel budget, and cost one relaxed atomic load per batch.
+/// How often (in events) the engine publishes progress (the cancel flag is
+/// read on every event).
 const CHECK_EVERY: u64 = 1024;
 
 pub struct Simulation<M: Model> {
@@ -242,7 +242,12 @@ impl<M: Model> Simulation<M> {
                 limit: self.limits.max_events,
             });
         }
-        if self.events % CHECK_EVERY == 0 {
+        // One relaxed load per event: a single slow event (a re-share of
+        // many flows) must not delay a cancel by a whole batch.
+        if self.progress.is_cancelled() {
+            return Err(SimError::Cancelled);
+        }
+        if self.events.is_multiple_of(CHECK_EVERY) {
             self.publish()?;
         }
         let Some((time, ev)) = self.sched.queue.pop() else {

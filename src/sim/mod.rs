@@ -29,4 +29,4 @@ pub use progress::Progress;
 pub use records::{RecordKey, Records, Series};
 pub use results::{Results, WorkloadResult};
 pub use run::simulate;
-pub use topology::{Endpoint, Fold, Part, Resource, ResourceKind, Route, Router, Topology};
+pub use topology::{Ecmp, Endpoint, Fold, Part, Resource, ResourceKind, Route, Router, Topology};

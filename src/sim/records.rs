@@ -95,9 +95,19 @@ impl Records {
             .capacity = capacity;
     }
 
+    /// Record that `busy` of the `total` devices of compute group `group`
+    /// worked during `[t0, t1]` seconds (utilization = busy / total).
+    pub fn add_devices_busy(&mut self, group: u32, t0: f64, t1: f64, busy: f64, total: f64) {
+        let key = RecordKey::Devices(group);
+        if self.series.get(&key).is_none_or(|s| s.capacity != total) {
+            self.set_capacity(key, total);
+        }
+        self.add(key, t0, t1, busy);
+    }
+
     /// Record `rate` (units/s) held constant over `[t0, t1]` seconds.
     pub fn add(&mut self, key: RecordKey, t0: f64, t1: f64, rate: f64) {
-        if !(t1 > t0) || !rate.is_finite() || rate == 0.0 || t0 < 0.0 {
+        if t1.is_nan() || t0.is_nan() || t1 <= t0 || !rate.is_finite() || rate == 0.0 || t0 < 0.0 {
             return;
         }
         while t1 > self.bucket_s * self.max_buckets as f64 {
@@ -146,6 +156,13 @@ mod tests {
         assert!((s.total() - 920.0).abs() < 1e-9);
         assert!(s.sums.len() <= 8);
         assert!(r.bucket_s() >= 125.0);
+    }
+
+    #[test]
+    fn device_busy_series() {
+        let mut r = Records::new(1.0, 4);
+        r.add_devices_busy(2, 0.0, 2.0, 4.0, 8.0);
+        assert_eq!(r.get(RecordKey::Devices(2)).unwrap().utilization(1.0), vec![0.5, 0.5]);
     }
 
     #[test]

@@ -33,6 +33,9 @@ pub struct WorkloadResult {
     pub breakdown: BTreeMap<String, f64>,
     /// Busy fraction (0..1) of named devices, links and storage.
     pub utilization: BTreeMap<String, f64>,
+    /// Utilization over time, (seconds from the start of an iteration,
+    /// busy fraction of the bucket), per named device or link.
+    pub series: BTreeMap<String, Vec<(f64, f64)>>,
     /// Per-device memory, bytes, of the most loaded device.
     pub memory: BTreeMap<String, f64>,
     /// The bottleneck, the node or link it is on, and what would help.

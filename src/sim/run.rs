@@ -29,7 +29,7 @@ pub fn simulate(plan: &Plan, catalog: &Catalog, seed: u64, progress: &Progress) 
             return Err(SimError::Cancelled);
         }
         if let StageKind::Train(_) = stage.kind {
-            let w = training::simulate_stage(plan, catalog, stage)
+            let w = training::simulate_stage(plan, catalog, stage, seed.wrapping_add(i as u64))
                 .map_err(|message| SimError::Invalid(format!("stage '{}': {message}", stage.id)))?;
             results.workloads.push(w);
         }

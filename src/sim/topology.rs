@@ -171,8 +171,8 @@ impl Layout {
                     }
                 }
             }
-            for t in 0..n {
-                if !seen[t] {
+            for (t, &reached) in seen.iter().enumerate() {
+                if !reached {
                     continue;
                 }
                 let mut path = Vec::new();
@@ -222,6 +222,8 @@ pub struct Group {
     pub nic_gbps: f64,
     /// Storage members: read and write bytes/s, read and write requests/s.
     pub storage_spec: (f64, f64, f64, f64),
+    /// Storage members: time to first byte, seconds.
+    pub storage_latency_s: f64,
     layout: Layout,
     members: Vec<Member>,
     transit: bool,
@@ -425,7 +427,7 @@ impl Topology {
         g.members.get(e.member as usize)?.transit
     }
 
-    fn internal_path(&self, g: &Group, rep: u32, a: u16, b: u16, out: &mut Route) -> bool {
+    fn internal_path(&self, g: &Group, rep: u32, a: u16, b: u16, w: f64, out: &mut PathAcc) -> bool {
         let Some(Some(path)) = g.layout.routes.get(a as usize).and_then(|r| r.get(b as usize)) else {
             return false;
         };
@@ -434,9 +436,7 @@ impl Topology {
         };
         for &ei in path {
             let e = g.layout.edges[ei as usize];
-            out.resources.push(m.res_base + ei as u32);
-            out.latency_s += e.3;
-            out.cap = out.cap.min(e.2);
+            out.hop(m.res_base + ei as u32, w, e.3);
         }
         true
     }
@@ -451,6 +451,11 @@ impl Topology {
     }
 
     /// Storage resources touched by reading from / writing to an endpoint.
+    /// Time to first byte of a storage endpoint (0 for other endpoints).
+    pub fn storage_latency(&self, e: Endpoint) -> f64 {
+        self.groups.get(e.group as usize).map_or(0.0, |g| g.storage_latency_s)
+    }
+
     pub(crate) fn storage_resources(&self, e: Endpoint) -> Option<[u32; 4]> {
         let g = self.groups.get(e.group as usize)?;
         let (rep, _) = self.resolve(g, e.member);
@@ -467,15 +472,30 @@ impl Topology {
     }
 }
 
-/// A path through the network.
+/// The paths a flow takes: the resources it crosses, each with the
+/// fraction of the flow's rate that crosses it (1 on a single path; less
+/// where the flow is split over equal-cost paths).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Route {
-    /// Resources crossed, in order (a resource may repeat on a folded graph).
-    pub resources: Vec<u32>,
-    /// Sum of hop and switch latencies, seconds.
+    /// (resource, fraction), sorted by resource, each resource once.
+    pub hops: Vec<(u32, f64)>,
+    /// Mean latency over the paths (hops and switches), seconds.
     pub latency_s: f64,
-    /// The rate one flow can reach on this path alone (slowest connection).
+    /// The rate this flow reaches alone: min over hops of capacity / fraction.
     pub cap: f64,
+}
+
+/// How a flow uses equal-cost paths.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Ecmp {
+    /// Spread each flow evenly over all shortest paths (fluid model of
+    /// InfiniBand adaptive routing and of NCCL's several QPs per connection).
+    /// Exact under folding: images of a flow load an orbit evenly.
+    #[default]
+    Split,
+    /// Hash each flow onto one shortest path (classic per-flow ECMP, with
+    /// its collisions). Folded results then assume collision-free balance.
+    Hash,
 }
 
 /// Shortest-path routing with ECMP, with a cache of BFS distances per
@@ -483,6 +503,7 @@ pub struct Route {
 /// topology itself stays immutable and shareable.
 pub struct Router {
     dist: HashMap<u32, Vec<u32>>,
+    mode: Ecmp,
 }
 
 /// Bound on cached distance vectors (each is `4 × switches` bytes).
@@ -504,7 +525,13 @@ fn mix(mut x: u64) -> u64 {
 
 impl Router {
     pub fn new() -> Self {
-        Self { dist: HashMap::new() }
+        Self::with_mode(Ecmp::Split)
+    }
+    pub fn with_mode(mode: Ecmp) -> Self {
+        Self {
+            dist: HashMap::new(),
+            mode,
+        }
     }
 
     fn dist_to<'a>(&'a mut self, topo: &Topology, t: u32) -> &'a [u32] {
@@ -532,8 +559,8 @@ impl Router {
         })
     }
 
-    /// Route from `src` to `dst`. `key` spreads equal-cost choices (ECMP):
-    /// the same key always takes the same path.
+    /// Route from `src` to `dst`. With [`Ecmp::Hash`], `key` picks among
+    /// equal-cost paths (the same key always takes the same path).
     pub fn route(&mut self, topo: &Topology, src: Endpoint, dst: Endpoint, key: u64) -> Result<Route, SimError> {
         let (gs, _) = topo.check_endpoint(src)?;
         topo.check_endpoint(dst)?;
@@ -547,33 +574,32 @@ impl Router {
         let dp = gd.layout.part_index(dst.part).unwrap_or(0);
         let (srep, _) = topo.resolve(gs, src.member);
         let (drep, _) = topo.resolve(gd, dst.member);
-        let mut route = Route {
-            resources: Vec::new(),
-            latency_s: 0.0,
-            cap: f64::INFINITY,
-        };
+        let mut acc = PathAcc::default();
         let no_route = || SimError::NoRoute {
             from: format!("{}[{}] {:?}", gs.name, src.member, src.part),
             to: format!("{}[{}] {:?}", gd.name, dst.member, dst.part),
         };
         if src.group == dst.group && src.member == dst.member {
-            return if topo.internal_path(gs, srep, sp, dp, &mut route) {
-                Ok(route)
+            return if topo.internal_path(gs, srep, sp, dp, 1.0, &mut acc) {
+                Ok(acc.finish(topo))
             } else {
                 Err(no_route())
             };
         }
         let sports = topo.ports_of(gs, src.member);
         let dports = topo.ports_of(gd, dst.member);
-        // Candidates: (cost, src port, Option<dst port>)
-        let mut best_cost = usize::MAX;
+        // Fewest hops first; among equal hops the fastest edge ports (so a
+        // GPU prefers an NVLink fabric to an equally short InfiniBand one,
+        // as NCCL does), and only then equal-cost splitting.
+        let mut best_cost = (usize::MAX, 0.0f64);
         let mut best: Vec<(usize, Option<usize>)> = Vec::new();
-        let mut consider = |cost: usize, c: (usize, Option<usize>), best: &mut Vec<_>| {
-            if cost < best_cost {
-                best_cost = cost;
+        let mut consider = |cost: usize, cap: f64, c: (usize, Option<usize>), best: &mut Vec<_>| {
+            let better = cost < best_cost.0 || (cost == best_cost.0 && cap > best_cost.1 * (1.0 + 1e-9));
+            if better {
+                best_cost = (cost, cap);
                 best.clear();
             }
-            if cost == best_cost {
+            if cost == best_cost.0 && cap >= best_cost.1 * (1.0 - 1e-9) {
                 best.push(c);
             }
         };
@@ -586,7 +612,7 @@ impl Router {
                     continue;
                 };
                 if let Some(c2) = Topology::internal_hops(gd, pp, dp) {
-                    consider(c1 + 1 + c2, (i, None), &mut best);
+                    consider(c1 + 1 + c2, ps.cap, (i, None), &mut best);
                 }
                 continue;
             }
@@ -600,59 +626,146 @@ impl Router {
                 if d == u32::MAX {
                     continue;
                 }
-                consider(c1 + 1 + d as usize + 1 + c2, (i, Some(j)), &mut best);
+                consider(
+                    c1 + 1 + d as usize + 1 + c2,
+                    ps.cap.min(pd.cap),
+                    (i, Some(j)),
+                    &mut best,
+                );
             }
         }
         if best.is_empty() {
             return Err(no_route());
         }
-        let (i, j) = best[(mix(key) % best.len() as u64) as usize];
-        let ps = sports[i];
-        topo.internal_path(gs, srep, sp, ps.part, &mut route);
-        route.resources.push(ps.out_res);
-        route.latency_s += ps.latency_s;
-        route.cap = route.cap.min(ps.cap);
-        match j {
-            None => {
-                let pp = gd.layout.part_index(ps.peer.part).unwrap_or(0);
-                topo.internal_path(gd, drep, pp, dp, &mut route);
-            }
-            Some(j) => {
-                let pd = dports[j];
-                let (Some(ts), Some(td)) = (topo.transit_id(ps.peer), topo.transit_id(pd.peer)) else {
-                    return Err(no_route());
-                };
-                let dist = self.dist_to(topo, td).to_vec();
-                let mut cur = ts;
-                let mut hop = 0u64;
-                loop {
-                    let (g, _) = topo.transit_of[cur as usize];
-                    route.latency_s += topo.groups[g as usize].switch_latency_s;
-                    if cur == td {
-                        break;
-                    }
-                    let want = dist[cur as usize].saturating_sub(1);
-                    let next: Vec<&(u32, u32, f64)> = topo.adj[cur as usize]
-                        .iter()
-                        .filter(|(v, _, _)| dist[*v as usize] == want)
-                        .collect();
-                    if next.is_empty() {
-                        return Err(no_route());
-                    }
-                    let &&(v, res, lat) = &next[(mix(key ^ mix(hop + 1)) % next.len() as u64) as usize];
-                    route.resources.push(res);
-                    route.latency_s += lat;
-                    route.cap = route.cap.min(topo.resources[res as usize].capacity);
-                    cur = v;
-                    hop += 1;
+        let chosen: Vec<(usize, Option<usize>)> = match self.mode {
+            Ecmp::Split => best,
+            Ecmp::Hash => vec![best[(mix(key) % best.len() as u64) as usize]],
+        };
+        let w = 1.0 / chosen.len() as f64;
+        for (i, j) in chosen {
+            let ps = sports[i];
+            topo.internal_path(gs, srep, sp, ps.part, w, &mut acc);
+            acc.hop(ps.out_res, w, ps.latency_s);
+            match j {
+                None => {
+                    let pp = gd.layout.part_index(ps.peer.part).unwrap_or(0);
+                    topo.internal_path(gd, drep, pp, dp, w, &mut acc);
                 }
-                route.resources.push(pd.in_res);
-                route.latency_s += pd.latency_s;
-                route.cap = route.cap.min(pd.cap);
-                topo.internal_path(gd, drep, pd.part, dp, &mut route);
+                Some(j) => {
+                    let pd = dports[j];
+                    let (Some(ts), Some(td)) = (topo.transit_id(ps.peer), topo.transit_id(pd.peer)) else {
+                        return Err(no_route());
+                    };
+                    self.switch_paths(topo, ts, td, w, key, &mut acc)?;
+                    acc.hop(pd.in_res, w, pd.latency_s);
+                    topo.internal_path(gd, drep, pd.part, dp, w, &mut acc);
+                }
             }
         }
-        Ok(route)
+        Ok(acc.finish(topo))
+    }
+
+    /// Walk the equal-cost DAG from switch `ts` to switch `td`, splitting
+    /// weight `w` evenly at each branch (or following one hashed branch).
+    fn switch_paths(
+        &mut self,
+        topo: &Topology,
+        ts: u32,
+        td: u32,
+        w: f64,
+        key: u64,
+        acc: &mut PathAcc,
+    ) -> Result<(), SimError> {
+        let mode = self.mode;
+        let dist = self.dist_to(topo, td);
+        let mut frontier: Vec<(u32, f64)> = vec![(ts, w)];
+        let mut hop = 0u64;
+        loop {
+            let mut next: Vec<(u32, f64)> = Vec::new();
+            for &(u, fu) in &frontier {
+                let (g, _) = topo.transit_of[u as usize];
+                acc.latency += fu * topo.groups[g as usize].switch_latency_s;
+                if u == td {
+                    continue;
+                }
+                let want = dist[u as usize].saturating_sub(1);
+                let nbrs = topo.adj[u as usize]
+                    .iter()
+                    .filter(|(v, _, _)| dist[*v as usize] == want);
+                let k = nbrs.clone().count();
+                if k == 0 {
+                    return Err(SimError::NoRoute {
+                        from: format!("switch {u}"),
+                        to: format!("switch {td}"),
+                    });
+                }
+                match mode {
+                    Ecmp::Split => {
+                        let f = fu / k as f64;
+                        for &(v, res, lat) in nbrs {
+                            acc.hop(res, f, lat);
+                            next.push((v, f));
+                        }
+                    }
+                    Ecmp::Hash => {
+                        let pick = (mix(key ^ mix(hop + 1)) % k as u64) as usize;
+                        if let Some(&(v, res, lat)) = nbrs.clone().nth(pick) {
+                            acc.hop(res, fu, lat);
+                            next.push((v, fu));
+                        }
+                    }
+                }
+            }
+            if next.is_empty() {
+                return Ok(());
+            }
+            next.sort_unstable_by_key(|x| x.0);
+            next.dedup_by(|b, a| {
+                if a.0 == b.0 {
+                    a.1 += b.1;
+                    true
+                } else {
+                    false
+                }
+            });
+            frontier = next;
+            hop += 1;
+        }
+    }
+}
+
+/// Accumulates weighted hops while a route is built.
+#[derive(Default)]
+struct PathAcc {
+    hops: Vec<(u32, f64)>,
+    latency: f64,
+}
+
+impl PathAcc {
+    fn hop(&mut self, res: u32, w: f64, latency_s: f64) {
+        self.hops.push((res, w));
+        self.latency += w * latency_s;
+    }
+    fn finish(mut self, topo: &Topology) -> Route {
+        self.hops.sort_unstable_by_key(|h| h.0);
+        self.hops.dedup_by(|b, a| {
+            if a.0 == b.0 {
+                a.1 += b.1;
+                true
+            } else {
+                false
+            }
+        });
+        let cap = self
+            .hops
+            .iter()
+            .map(|&(r, f)| topo.resources[r as usize].capacity / f)
+            .fold(f64::INFINITY, f64::min);
+        Route {
+            hops: self.hops,
+            latency_s: self.latency,
+            cap,
+        }
     }
 }
 
@@ -669,6 +782,7 @@ fn make_group(node: &crate::model::Node, catalog: &Catalog) -> Result<Group, Sim
         scale_up_gbs: 0.0,
         nic_gbps: 0.0,
         storage_spec: (0.0, 0.0, 0.0, 0.0),
+        storage_latency_s: 0.0,
         layout: Layout::default(),
         members: Vec::new(),
         transit: matches!(node.kind, NodeKind::Switch | NodeKind::Gateway),
@@ -695,6 +809,7 @@ fn make_group(node: &crate::model::Node, catalog: &Catalog) -> Result<Group, Sim
                     node.name, node.model
                 ))
             })?;
+            g.storage_latency_s = st.latency_ms.max(0.0) * 1e-3;
             g.storage_spec = (
                 st.read_gbs * 1e9,
                 st.write_gbs * 1e9,
@@ -780,7 +895,9 @@ fn server_layout(g: &mut Group, sys: &System) {
 }
 
 /// Where a link attaches on a member of `g`: (part, share of the lanes).
-fn attach_parts(g: &Group, medium: Medium, lanes: u32) -> Vec<(Part, u32)> {
+/// `offset` rotates the first NIC, so a server's cables to several peers
+/// (all-to-all) continue round-robin where the previous peer's stopped.
+fn attach_parts(g: &Group, medium: Medium, lanes: u32, offset: u32) -> Vec<(Part, u32)> {
     if g.layout.parts == [Part::Whole] {
         return vec![(Part::Whole, lanes)];
     }
@@ -792,7 +909,12 @@ fn attach_parts(g: &Group, medium: Medium, lanes: u32) -> Vec<(Part, u32)> {
             // Cables go round-robin over the NICs.
             let n = g.nics;
             (0..n.min(lanes))
-                .map(|j| (Part::Nic(j as u16), lanes / n + u32::from(j < lanes % n)))
+                .map(|j| {
+                    (
+                        Part::Nic(((j + offset) % n) as u16),
+                        lanes / n + u32::from(j < lanes % n),
+                    )
+                })
                 .collect()
         }
     }
@@ -873,7 +995,7 @@ fn expand_link(
                     let part = if server.nics > 0 {
                         Part::Nic(j as u16)
                     } else {
-                        attach_parts(server, link.medium, 1)[0].0
+                        attach_parts(server, link.medium, 1, 0)[0].0
                     };
                     let es = Endpoint {
                         group: if flipped { b } else { a },
@@ -897,9 +1019,10 @@ fn expand_link(
     };
     // Cables of a member are dealt round-robin over its NICs; with several
     // peers (all-to-all), peer p's cables continue where p-1's stopped.
-    let pa = attach_parts(ga, link.medium, link.lanes);
-    let pb = attach_parts(gb, link.medium, link.lanes);
+    let all = link.pattern == WiringPattern::AllToAll;
     for (i, j) in pairs {
+        let pa = attach_parts(ga, link.medium, link.lanes, if all { j * link.lanes } else { 0 });
+        let pb = attach_parts(gb, link.medium, link.lanes, if all { i * link.lanes } else { 0 });
         let n = pa.len().max(pb.len());
         for c in 0..n {
             let (part_a, lanes_a) = pa[c % pa.len()];
@@ -949,9 +1072,10 @@ fn choose_fold(groups: &mut [Group], conns: &[(Conn, ConnAttrs)], fold: Fold) ->
     if fold == Fold::None {
         return 1;
     }
+    // Compute groups set the candidates; other groups shard when they can.
     let g0 = groups
         .iter()
-        .filter(|g| !g.transit && g.count > 1)
+        .filter(|g| g.kind.role() == crate::model::NodeRole::Compute && g.count > 1)
         .fold(0, |acc, g| gcd(acc, g.count));
     if g0 <= 1 {
         return 1;
@@ -967,10 +1091,11 @@ fn choose_fold(groups: &mut [Group], conns: &[(Conn, ConnAttrs)], fold: Fold) ->
             match first_violation(groups, &set, conns, f) {
                 None => return f,
                 Some(c) => {
-                    // Un-shard a transit group involved, if any; else give up on f.
-                    let cand = [c.a.group, c.b.group]
-                        .into_iter()
-                        .find(|&gi| groups[gi as usize].transit && groups[gi as usize].sharded);
+                    // Un-shard a non-compute group involved, if any; else give up on f.
+                    let cand = [c.a.group, c.b.group].into_iter().find(|&gi| {
+                        let g = &groups[gi as usize];
+                        g.sharded && g.kind.role() != crate::model::NodeRole::Compute
+                    });
                     match cand {
                         Some(gi) => groups[gi as usize].sharded = false,
                         None => break,
@@ -1198,4 +1323,140 @@ fn vertex_of(groups: &[Group], g: u32, member: u32, part: Part) -> Option<u32> {
     let g = groups.get(g as usize)?;
     let m = g.members.get(member as usize)?;
     Some(m.vbase + g.layout.part_index(part)? as u32)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sim::fixtures::{fat_tree, rail_fabric, reference_catalog};
+
+    fn physical_links(t: &Topology) -> u32 {
+        t.resources()
+            .iter()
+            .filter(|r| matches!(r.kind, ResourceKind::Link { .. }))
+            .map(|r| r.orbit)
+            .sum()
+    }
+
+    #[test]
+    fn folding_keeps_every_physical_link_counted() {
+        for plan in [fat_tree("dgx-h100", 16, 4, 4), rail_fabric("dgx-h100", 16, 4, 2)] {
+            let full = Topology::build(&plan, &reference_catalog(), Fold::None).unwrap();
+            let folded = Topology::build(&plan, &reference_catalog(), Fold::Auto).unwrap();
+            assert!(folded.fold() > 1);
+            assert_eq!(physical_links(&full), physical_links(&folded));
+        }
+        // 16 servers × 8 NICs to leaves, 4 leaves × 4 spines; two directions each.
+        let full = Topology::build(&fat_tree("dgx-h100", 16, 4, 4), &reference_catalog(), Fold::None).unwrap();
+        assert_eq!(physical_links(&full), 2 * (16 * 8 + 4 * 4));
+    }
+
+    #[test]
+    fn fold_factor_follows_the_wiring() {
+        let f = |servers| {
+            Topology::build(&fat_tree("dgx-h100", servers, 4, 32), &reference_catalog(), Fold::Auto)
+                .unwrap()
+                .fold()
+        };
+        // Leaves (count/4) must shift with the servers; spines shift or stay.
+        assert_eq!(f(128), 32);
+        assert_eq!(f(2048), 512);
+        // A storage group with one member stays global and does not stop folding.
+        let mut p = fat_tree("dgx-h100", 16, 4, 4);
+        p.nodes.push(crate::model::Node {
+            id: "st".into(),
+            name: "st".into(),
+            kind: NodeKind::ParallelFs,
+            model: "pfs-ai400x2".into(),
+            count: 1,
+            site: "dc".into(),
+            pos: (0.0, 0.0),
+            capacity_tb: None,
+            cache_hit_ratio: None,
+        });
+        p.links.push(crate::sim::fixtures::link(
+            "st-spine",
+            "st",
+            "spine",
+            Medium::InfinibandNdr,
+            WiringPattern::AllToAll,
+            1,
+        ));
+        assert_eq!(Topology::build(&p, &reference_catalog(), Fold::Auto).unwrap().fold(), 4);
+    }
+
+    #[test]
+    fn rail_wiring_puts_nic_j_on_rail_j() {
+        let plan = rail_fabric("dgx-h100", 8, 4, 0);
+        let t = Topology::build(&plan, &reference_catalog(), Fold::None).unwrap();
+        let g = &t.groups()[0];
+        for s in 0..8u32 {
+            let ports = t.ports_of(g, s);
+            assert_eq!(ports.len(), 8);
+            for p in ports {
+                let Part::Nic(j) = g.layout.parts[p.part as usize] else {
+                    panic!("rail attaches at NICs")
+                };
+                assert_eq!(p.peer.member, (s / 4) * 8 + j as u32);
+            }
+        }
+    }
+
+    #[test]
+    fn routes_take_the_gpus_own_nic_and_split_over_spines() {
+        let t = Topology::build(&fat_tree("dgx-h100", 8, 4, 4), &reference_catalog(), Fold::None).unwrap();
+        let mut r = Router::new();
+        let gpu = |m, d| Endpoint {
+            group: 0,
+            member: m,
+            part: Part::Device(d),
+        };
+        // Same leaf: GPU→NIC→leaf→NIC→GPU, no spine.
+        let same = r.route(&t, gpu(0, 3), gpu(1, 3), 0).unwrap();
+        assert_eq!(same.hops.len(), 4);
+        assert!((same.cap - 400e9 / 8.0 * INFINIBAND_EFFICIENCY).abs() < 1.0);
+        // Other leaf: through all 4 spines, a quarter each.
+        let far = r.route(&t, gpu(0, 3), gpu(7, 3), 0).unwrap();
+        assert_eq!(far.hops.len(), 4 + 8);
+        assert_eq!(far.hops.iter().filter(|h| (h.1 - 0.25).abs() < 1e-12).count(), 8);
+        let mut hash = Router::with_mode(Ecmp::Hash);
+        assert_eq!(hash.route(&t, gpu(0, 3), gpu(7, 3), 5).unwrap().hops.len(), 6);
+        // Unknown parts and members are errors, not panics.
+        assert!(r.route(&t, gpu(0, 9), gpu(1, 0), 0).is_err());
+        assert!(r.route(&t, gpu(99, 0), gpu(1, 0), 0).is_err());
+    }
+
+    #[test]
+    fn gpus_prefer_an_nvlink_fabric_over_equally_short_infiniband() {
+        let mut p = fat_tree("dgx-h100", 2, 2, 0);
+        crate::sim::fixtures::add_node(&mut p, "nvl", NodeKind::Switch, "", 1);
+        p.links.push(crate::sim::fixtures::link(
+            "gpu-nvl",
+            "gpu",
+            "nvl",
+            Medium::NvLink,
+            WiringPattern::Spread,
+            1,
+        ));
+        let t = Topology::build(&p, &reference_catalog(), Fold::None).unwrap();
+        let gpu = |m| Endpoint {
+            group: 0,
+            member: m,
+            part: Part::Device(0),
+        };
+        let r = Router::new().route(&t, gpu(0), gpu(1), 0).unwrap();
+        assert!((r.cap - 450e9 * NVLINK_EFFICIENCY).abs() < 1.0, "{}", r.cap);
+    }
+
+    #[test]
+    fn missing_catalog_entries_are_reported() {
+        let mut plan = fat_tree("no-such-system", 2, 1, 1);
+        assert!(matches!(
+            Topology::build(&plan, &reference_catalog(), Fold::Auto),
+            Err(SimError::Topology(_))
+        ));
+        plan.nodes[0].model = "dgx-h100".into();
+        plan.nodes[0].count = 0;
+        assert!(Topology::build(&plan, &reference_catalog(), Fold::Auto).is_err());
+    }
 }

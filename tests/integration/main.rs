@@ -3,4 +3,5 @@
 mod plan_files;
 mod report_png;
 mod scaling_training;
+mod sim_core;
 mod validation_training;

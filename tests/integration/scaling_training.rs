@@ -8,7 +8,7 @@
 
 use clusterforge::model::{Catalog, Medium, NodeKind, PipelineSchedule, Recompute, WiringPattern};
 use clusterforge::sim::fixtures::{add_node, empty_plan, link};
-use clusterforge::sim::training::bench::{par, shape, train_stage};
+use clusterforge::sim::training::bench::{gpt, par, train_stage};
 use clusterforge::sim::{Progress, simulate};
 
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -55,7 +55,7 @@ fn tokens_per_s(gpus: u32, fabric: Fabric) -> f64 {
     let mut p = par(1, 1, gpus, PipelineSchedule::OneFOneB);
     p.zero_stage = 0;
     plan.stages.push(train_stage(
-        shape("gpt-2.7b", 32, 2560, 32, None, None, 2048, 51200),
+        gpt("gpt-2.7b", 32, 2560, 32, 2048, 51200),
         GLOBAL_BATCH,
         (GLOBAL_BATCH / gpus).min(4),
         p,

@@ -97,3 +97,82 @@ fn training_matches_published_runs() {
     assert!(med <= 10.0, "median error {med:.1} % > 10 %\n{table}");
     assert!(max <= 25.0, "a case is off by {max:.1} % > 25 %\n{table}");
 }
+
+#[test]
+fn a_plan_that_does_not_fit_is_reported_before_simulation_with_a_fix() {
+    // GPT-3 175B with TP 8 × PP 8 and no recompute, no sequence
+    // parallelism: Korthikanti et al. 2022 Fig. 7 shows it exceeds 80 GB.
+    let mut plan = load_plan(&validation_dir().join("korthikanti22-175b.ron")).expect("plan loads");
+    let clusterforge::model::StageKind::Train(t) = &mut plan.stages[0].kind else {
+        panic!("training stage")
+    };
+    t.recompute = clusterforge::model::Recompute::None;
+    t.parallelism.sequence_parallel = false;
+    let cat = catalog();
+    let problems = clusterforge::sim::training::memory_problems(&plan, &cat);
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    let p = &problems[0];
+    assert!(p.message.contains("GB over"), "{}", p.message);
+    assert!(p.hint.contains("would fit with"), "{}", p.hint);
+    println!("{p}");
+    match simulate(&plan, &cat, 1, &Progress::new()) {
+        Err(clusterforge::sim::SimError::Invalid(msg)) => assert!(msg.contains("GB over"), "{msg}"),
+        other => panic!("expected a memory error, got {other:?}"),
+    }
+    // The suggested change does fit.
+    t_fix(&mut plan, &p.hint);
+    assert!(clusterforge::sim::training::memory_problems(&plan, &cat).is_empty());
+}
+
+/// Apply the first suggestion the memory check makes (selective recompute
+/// or sequence parallelism for this case).
+fn t_fix(plan: &mut clusterforge::model::Plan, hint: &str) {
+    let clusterforge::model::StageKind::Train(t) = &mut plan.stages[0].kind else {
+        panic!("training stage")
+    };
+    if hint.contains("selective activation recompute") {
+        t.recompute = clusterforge::model::Recompute::Selective;
+    }
+    if hint.contains("sequence parallelism") {
+        t.parallelism.sequence_parallel = true;
+    }
+}
+
+#[test]
+fn cli_simulate_writes_json_with_the_training_metrics() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let out = dir.path().join("r.json");
+    let status = std::process::Command::new(env!("CARGO_BIN_EXE_clusterforge"))
+        .arg("simulate")
+        .arg(validation_dir().join("korthikanti22-22b.ron"))
+        .args(["--seed", "3", "--json"])
+        .arg(&out)
+        .output()
+        .expect("runs");
+    assert!(status.status.success(), "{}", String::from_utf8_lossy(&status.stderr));
+    let stdout = String::from_utf8_lossy(&status.stdout);
+    assert!(
+        stdout.contains("seconds_per_iteration") && stdout.contains("diagnosis:"),
+        "{stdout}"
+    );
+    let json: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&out).expect("json")).expect("parses");
+    let w = &json["workloads"][0];
+    assert_eq!(w["kind"], "train");
+    assert_eq!(json["seed"], 3);
+    for key in [
+        "seconds_per_iteration",
+        "achieved_tflops_per_gpu",
+        "mfu",
+        "hfu",
+        "tokens_per_second",
+        "time_to_train_s",
+        "gpu_hours",
+        "energy_kwh",
+        "cost_usd",
+    ] {
+        assert!(
+            w["metrics"][key].as_f64().is_some_and(|v| v.is_finite() && v > 0.0),
+            "{key}"
+        );
+    }
+}

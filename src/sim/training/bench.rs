@@ -10,25 +10,33 @@ use crate::sim::SimError;
 use crate::sim::fixtures::{fat_tree, reference_catalog};
 use std::time::Instant;
 
-/// A GPT-style or Llama-style shape.
-pub fn shape(
-    name: &str,
-    layers: u32,
-    hidden: u32,
-    heads: u32,
-    kv_heads: Option<u32>,
-    ffn: Option<u32>,
-    seq: u32,
-    vocab: u32,
-) -> ModelSpec {
+/// A GPT-style shape (FFN 4 × hidden, tied embeddings).
+pub fn gpt(name: &str, layers: u32, hidden: u32, heads: u32, seq: u32, vocab: u32) -> ModelSpec {
     ModelSpec::Transformer(TransformerShape {
         name: name.into(),
         layers,
         hidden,
         heads,
-        kv_heads,
-        ffn_hidden: ffn,
-        gated_ffn: ffn.is_some(),
+        kv_heads: None,
+        ffn_hidden: None,
+        gated_ffn: false,
+        seq_len: seq,
+        vocab,
+        moe: None,
+    })
+}
+
+/// A Llama-style shape: grouped-query attention and a gated (SwiGLU) FFN.
+pub fn llama(name: &str, dims: (u32, u32, u32, u32), ffn: u32, seq: u32, vocab: u32) -> ModelSpec {
+    let (layers, hidden, heads, kv_heads) = dims;
+    ModelSpec::Transformer(TransformerShape {
+        name: name.into(),
+        layers,
+        hidden,
+        heads,
+        kv_heads: Some(kv_heads),
+        ffn_hidden: Some(ffn),
+        gated_ffn: true,
         seq_len: seq,
         vocab,
         moe: None,
@@ -77,7 +85,7 @@ fn iteration_wall(plan: &Plan) -> Result<f64, SimError> {
         .stages
         .first()
         .ok_or_else(|| SimError::Invalid("bench plan has no stage".into()))?;
-    let w = super::simulate_stage(plan, &catalog, stage).map_err(SimError::Invalid)?;
+    let w = super::simulate_stage(plan, &catalog, stage, 1).map_err(SimError::Invalid)?;
     let wall = t.elapsed().as_secs_f64();
     if w.metric("seconds_per_iteration").is_none_or(|s| s <= 0.0) {
         return Err(SimError::Invalid("the iteration did not run".into()));
@@ -90,7 +98,7 @@ fn iteration_wall(plan: &Plan) -> Result<f64, SimError> {
 pub fn train_iteration_1024_gpus() -> Result<f64, SimError> {
     let mut plan = fat_tree("dgx-a100-80gb", 128, 16, 8);
     plan.stages.push(train_stage(
-        shape("gpt3-175b", 96, 12288, 96, None, None, 2048, 51200),
+        gpt("gpt3-175b", 96, 12288, 96, 2048, 51200),
         1536,
         1,
         par(8, 8, 16, PipelineSchedule::Interleaved(3)),
@@ -105,7 +113,7 @@ pub fn train_iteration_1024_gpus() -> Result<f64, SimError> {
 pub fn train_iteration_16384_gpus() -> Result<f64, SimError> {
     let mut plan = fat_tree("dgx-h100", 2048, 32, 64);
     plan.stages.push(train_stage(
-        shape("llama3-405b", 126, 16384, 128, Some(8), Some(53248), 8192, 128_256),
+        llama("llama3-405b", (126, 16384, 128, 8), 53248, 8192, 128_256),
         2048,
         1,
         par(8, 16, 128, PipelineSchedule::OneFOneB),

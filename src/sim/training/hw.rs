@@ -53,6 +53,10 @@ pub struct Cluster {
     pub inter_latency: f64,
     pub scale_up_line: f64,
     pub nvls: bool,
+    /// Flow-level time of a cross-server all-reduce on the fabric over the
+    /// analytical time on an idle network (≥ 1 when links are shared):
+    /// applied to every cross-server collective. 1 when not measured.
+    pub fabric_factor: f64,
 }
 
 impl Cluster {
@@ -65,6 +69,9 @@ impl Cluster {
         let mut inter = self.inter_bw;
         if servers > self.servers_per_leaf {
             inter /= self.oversubscription;
+        }
+        if servers > 1 {
+            inter /= self.fabric_factor.max(1.0);
         }
         GroupSpec {
             ranks: ranks.max(1),
@@ -103,6 +110,11 @@ pub struct StoragePath {
     pub read_bw: f64,
     pub write_bw: f64,
     pub kind: NodeKind,
+    pub members: f64,
+    /// A cache's hit ratio and the read rate of the storage behind it
+    /// (the first other storage node linked to it).
+    pub hit_ratio: Option<f64>,
+    pub backing_read_bw: Option<f64>,
 }
 
 /// Connections one member of `this` has over `link` (see DESIGN.md wiring).
@@ -235,6 +247,7 @@ pub fn cluster_of(plan: &Plan, catalog: &Catalog, stage: &Stage) -> Result<Clust
     let mut inter_bw = out_bw * NIC_EFFICIENCY / sys.devices.max(1) as f64;
     let mut inter_latency = if latency > 0.0 { latency } else { 2e-6 };
     let mut nvls = false;
+    let mut fabric_factor = 1.0;
     if let Ok(topo) = Topology::build(plan, catalog, Fold::Auto)
         && let Some(gi) = topo.groups().iter().position(|g| g.node == node.id)
         && let Ok(spec) = GroupSpec::from_topology(&topo, gi as u32, node.count.clamp(1, 2), sys.devices.max(1))
@@ -248,6 +261,11 @@ pub fn cluster_of(plan: &Plan, catalog: &Catalog, stage: &Stage) -> Result<Clust
             inter_latency = spec.inter_latency.0;
         }
         nvls = spec.nvls;
+        if servers > 1
+            && let Some(f) = fabric_contention(topo, gi as u32)
+        {
+            fabric_factor = f;
+        }
     }
     Ok(Cluster {
         net_source,
@@ -256,6 +274,7 @@ pub fn cluster_of(plan: &Plan, catalog: &Catalog, stage: &Stage) -> Result<Clust
         inter_latency,
         scale_up_line: scale_up_raw,
         nvls,
+        fabric_factor,
         node_id: node.id.clone(),
         node_name: node.name.clone(),
         devices_per_server: sys.devices.max(1),
@@ -270,6 +289,94 @@ pub fn cluster_of(plan: &Plan, catalog: &Catalog, stage: &Stage) -> Result<Clust
         oversubscription,
         servers_per_leaf,
     })
+}
+
+/// Run a 1 GiB hierarchical all-reduce across every server of group `gi`
+/// as flows on the fabric (max-min sharing on every link of the drawn
+/// topology, simulation core) and compare it with the analytical time of
+/// the same collective on an idle network. Oversubscribed uplinks, shared
+/// rails or ECMP collisions make the ratio exceed 1.
+fn fabric_contention(topo: Topology, gi: u32) -> Option<f64> {
+    use crate::sim::collectives::{Algorithm, Collective, CollectivePlan, NetSim, Participants};
+    use crate::sim::engine::{Limits, SimTime};
+    let g = topo.group(gi)?;
+    let (servers, devices) = (g.count, g.devices.max(1));
+    if servers < 2 {
+        return None;
+    }
+    let c = Collective {
+        kind: CollectiveKind::AllReduce,
+        algorithm: Algorithm::Hierarchical,
+        bytes: Bytes::from_gib(1.0),
+        participants: Participants {
+            group: gi,
+            servers,
+            gpus_per_server: devices,
+        },
+    };
+    let topo = std::sync::Arc::new(topo);
+    let plan = CollectivePlan::build(&topo, &c).ok()?;
+    let predicted = plan.predicted.0;
+    let mut sim = NetSim::new(topo);
+    sim.add_job(SimTime::ZERO, plan.phases);
+    let report = sim.run(0, Limits::default(), crate::sim::Progress::new()).ok()?;
+    let flow = report.job_finish.first()?.as_secs();
+    (predicted > 0.0 && flow > 0.0).then(|| (flow / predicted).max(1.0))
+}
+
+/// Largest server count for which storage transfers are run as flows on
+/// the unfolded fabric; larger clusters use the path bandwidth formula.
+const MAX_FLOW_SERVERS: u32 = 512;
+
+/// Time to move `total_bytes` between `servers` members of the compute
+/// group and a storage node, every server sending (or receiving) its share
+/// as a flow on the fabric: link sharing, the storage's throughput and
+/// request-rate limits (8 MB requests) all apply (simulation core flows).
+/// `None` when the plan cannot be built into a topology or is too large.
+pub fn fabric_storage_time(
+    plan: &Plan,
+    catalog: &Catalog,
+    compute: &NodeId,
+    servers: u32,
+    storage: &NodeId,
+    total_bytes: f64,
+    write: bool,
+) -> Option<f64> {
+    use crate::sim::collectives::NetSim;
+    use crate::sim::engine::{Limits, SimTime};
+    use crate::sim::flows::FlowSpec;
+    use crate::sim::topology::{Endpoint, Part};
+    if servers == 0 || servers > MAX_FLOW_SERVERS || total_bytes <= 0.0 {
+        return None;
+    }
+    let gi = plan.nodes.iter().position(|n| &n.id == compute)? as u32;
+    let si = plan.nodes.iter().position(|n| &n.id == storage)? as u32;
+    let members = plan.nodes.get(si as usize)?.count.max(1);
+    let topo = Topology::build(plan, catalog, Fold::None).ok()?;
+    let mut sim = NetSim::new(std::sync::Arc::new(topo));
+    for m in 0..servers {
+        let server = Endpoint {
+            group: gi,
+            member: m,
+            part: Part::Host,
+        };
+        let store = Endpoint {
+            group: si,
+            member: m % members,
+            part: Part::Whole,
+        };
+        let (src, dst) = if write { (server, store) } else { (store, server) };
+        let mut f = FlowSpec::new(src, dst, total_bytes / servers as f64, m as u64);
+        f.request_bytes = Some(8e6);
+        sim.add_flow(SimTime::ZERO, f);
+    }
+    let report = sim.run(0, Limits::default(), crate::sim::Progress::new()).ok()?;
+    let end = report
+        .background
+        .iter()
+        .map(|c| c.finished.as_secs())
+        .fold(0.0, f64::max);
+    (report.background.len() == servers as usize && end > 0.0).then_some(end)
 }
 
 /// Resolve a storage node and the bandwidth of its path to `cluster`:
@@ -296,12 +403,36 @@ pub fn storage_path(plan: &Plan, catalog: &Catalog, id: &NodeId, cluster: &Clust
         }
         bw
     };
+    let backing_read_bw = if node.kind == NodeKind::NvmeCache {
+        plan.links_of(&node.id).find_map(|l| {
+            let other = plan.node(if l.from == node.id { &l.to } else { &l.from })?;
+            if other.kind.role() != NodeRole::Storage || other.id == node.id {
+                return None;
+            }
+            let m = catalog.storage(&other.model)?;
+            let own = m.read_gbs * 1e9 * other.count.max(1) as f64;
+            let by_requests = if m.read_requests_per_s > 0.0 {
+                m.read_requests_per_s * other.count.max(1) as f64 * 8e6
+            } else {
+                f64::INFINITY
+            };
+            Some(
+                own.min(by_requests)
+                    .min(link_gbps(l) * NIC_EFFICIENCY * connections_per_member(l, node, other, 0) * members),
+            )
+        })
+    } else {
+        None
+    };
     Some(StoragePath {
         node_id: node.id.clone(),
         node_name: node.name.clone(),
         read_bw: cap(model.read_gbs),
         write_bw: cap(model.write_gbs),
         kind: node.kind,
+        members,
+        hit_ratio: node.cache_hit_ratio.filter(|_| node.kind == NodeKind::NvmeCache),
+        backing_read_bw,
         model,
     })
 }
@@ -367,5 +498,66 @@ pub fn pricing_of(plan: &Plan, cluster: &Cluster) -> Pricing {
             pue: 1.58,
             operations_usd_per_hour: 0.0,
         },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sim::fixtures::{fat_tree, reference_catalog};
+
+    fn factor(uplink_lanes: u32) -> Option<f64> {
+        let mut plan = fat_tree("dgx-h100", 8, 2, 2);
+        for l in &mut plan.links {
+            if l.id.as_str() == "leaf-spine" {
+                l.lanes = uplink_lanes;
+            }
+        }
+        let topo = Topology::build(&plan, &reference_catalog(), Fold::Auto).ok()?;
+        let gi = topo.groups().iter().position(|g| g.node.as_str() == "gpu")? as u32;
+        fabric_contention(topo, gi)
+    }
+
+    #[test]
+    fn oversubscribed_uplinks_show_as_contention() {
+        // Non-blocking: as many uplinks as downlinks (16 per leaf over 2 spines).
+        let free = factor(8).expect("runs on the fabric");
+        assert!(free < 1.1, "{free}");
+        // 8:1 oversubscribed leaves.
+        let tight = factor(1).expect("runs on the fabric");
+        assert!(tight > 2.0, "{tight}");
+    }
+}
+
+#[cfg(test)]
+mod storage_tests {
+    use super::*;
+    use crate::model::Catalog;
+
+    /// Checkpoint writes of the presets run as flows and never beat the
+    /// storage's own write throughput.
+    #[test]
+    fn preset_checkpoints_run_as_flows() {
+        let catalog = Catalog::builtin();
+        let mut checked = 0;
+        for preset in crate::report::presets::PRESETS {
+            let Ok(plan) = preset.plan() else { continue };
+            for stage in &plan.stages {
+                let crate::model::StageKind::Train(t) = &stage.kind else {
+                    continue;
+                };
+                let Some(ck) = &t.checkpoint else { continue };
+                let c = cluster_of(&plan, &catalog, stage).expect("cluster");
+                let servers = t.parallelism.gpus().div_ceil(c.devices_per_server as u64) as u32;
+                let got = fabric_storage_time(&plan, &catalog, &c.node_id, servers, &ck.target, 1e12, true)
+                    .expect("runs as flows");
+                let node = plan.node(&ck.target).expect("target");
+                let model = catalog.storage(&node.model).expect("storage model");
+                let floor = 1e12 / (model.write_gbs * 1e9 * node.count as f64);
+                assert!(got >= 0.99 * floor, "{}: {got} s < {floor} s", preset.id);
+                checked += 1;
+            }
+        }
+        assert!(checked > 0);
     }
 }

@@ -16,6 +16,9 @@ use crate::sim::collectives::CollectiveKind;
 /// plus the gradient-norm pass reading the gradient again (4 B):
 /// 34 B (Megatron-LM `optimizer.py` step sequence; ZeRO §3.1 state sizes).
 const OPTIMIZER_BYTES_PER_PARAM: f64 = 34.0;
+/// Longest schedule (virtual stages × micro-batches) simulated operation by
+/// operation; longer ones use the bubble formula of the same schedule.
+const MAX_SIMULATED_OPS: u64 = 2_000_000;
 /// Gradient bucket size of data-parallel reduction: PyTorch DDP
 /// `bucket_cap_mb` default 25 MB.
 const BUCKET_BYTES: f64 = 25e6;
@@ -55,19 +58,19 @@ pub fn iteration(s: &Shape, t: &TrainStage, c: &Cluster) -> Result<Iteration, St
     let par = &t.parallelism;
     let (tp, pp, dp) = (par.tp.max(1), par.pp.max(1), par.dp.max(1));
     let mb = t.micro_batch.max(1);
-    let m = (t.global_batch / (mb * dp)).max(1);
+    let m = (t.global_batch as u64 / (mb as u64 * dp as u64)).max(1) as u32;
     let mut notes = Vec::new();
     let mut v = match par.schedule {
         PipelineSchedule::Interleaved(v) if pp > 1 => v.max(1),
         _ => 1,
     };
-    if v > 1 && m % pp != 0 {
+    if v > 1 && !m.is_multiple_of(pp) {
         notes.push(format!(
             "interleaved schedule needs micro-batches ({m}) divisible by PP ({pp}); simulated plain 1F1B"
         ));
         v = 1;
     }
-    let nvs = (pp * v) as usize;
+    let nvs = pp as usize * v as usize;
     if (s.layers as usize) < nvs {
         return Err(format!(
             "{} layers cannot fill {} pipeline stages × {} chunks",
@@ -161,23 +164,25 @@ pub fn iteration(s: &Shape, t: &TrainStage, c: &Cluster) -> Result<Iteration, St
     } else {
         c.collective(CollectiveKind::PointToPoint, act, 2, 2)
     };
-    let run = pipeline::simulate(
-        pp,
-        v,
-        m,
-        &StageTimes {
-            forward: &fwd,
-            backward: &bwd,
-        },
-        p2p,
-    )?;
+    let times = StageTimes {
+        forward: &fwd,
+        backward: &bwd,
+    };
+    let run = if nvs as u64 * m as u64 <= MAX_SIMULATED_OPS {
+        pipeline::simulate(pp, v, m, &times, p2p)?
+    } else {
+        notes.push(format!(
+            "{m} micro-batches × {nvs} stages is too long a schedule to simulate operation by operation; used the 1F1B bubble formula"
+        ));
+        pipeline::analytic(pp, v, m, &times, p2p)
+    };
 
     // Data-parallel gradient reduction (ZeRO 0–2: all-reduce, or
     // reduce-scatter + all-gather of the same volume), per device.
     let mut best = (f64::MIN, 0usize, 0.0, 0.0, 0.0);
     let mut dp_total_max: f64 = 0.0;
-    for r in 0..pp as usize {
-        let grads = stage_params[r] * grad_bytes(t.precision);
+    for (r, &params_r) in stage_params.iter().enumerate() {
+        let grads = params_r * grad_bytes(t.precision);
         let (dp_time, exposed) = if dp > 1 && par.zero_stage < 3 {
             let buckets = (grads / BUCKET_BYTES).ceil().max(1.0);
             let total = buckets * c.collective(CollectiveKind::AllReduce, grads / buckets, dp, dp_group.local);
@@ -195,7 +200,7 @@ pub fn iteration(s: &Shape, t: &TrainStage, c: &Cluster) -> Result<Iteration, St
         };
         dp_total_max = dp_total_max.max(dp_time);
         let shard = if par.zero_stage >= 1 { dp as f64 } else { 1.0 };
-        let opt_bytes = stage_params[r] / shard * OPTIMIZER_BYTES_PER_PARAM;
+        let opt_bytes = params_r / shard * OPTIMIZER_BYTES_PER_PARAM;
         let optimizer = roof.stream(opt_bytes);
         let end = run.finish[r] + exposed + optimizer;
         if end > best.0 {

@@ -96,7 +96,7 @@ impl MemoryConfig {
         }
     }
     fn micro_batches(&self) -> u32 {
-        (self.global_batch / (self.micro_batch * self.par.dp.max(1))).max(1)
+        (self.global_batch as u64 / (self.micro_batch as u64 * self.par.dp.max(1) as u64)).max(1) as u32
     }
 }
 
@@ -232,85 +232,125 @@ pub struct Suggestion {
     pub total_bytes: f64,
 }
 
-/// Try alternatives with the same number of devices, cheapest first (one
-/// change, then two), and return the first that fits.
+/// Try alternatives with the same number of devices — one change, then
+/// two — and return the fitting one that costs least speed: sequence
+/// parallelism (free), a higher ZeRO stage and selective recompute (a few
+/// per cent), a smaller micro-batch, more tensor or pipeline parallelism,
+/// and full recompute (a third more compute) last.
 pub fn suggest(s: &Shape, cfg: &MemoryConfig, capacity_gib: f64, devices_per_server: u32) -> Option<Suggestion> {
     let singles = single_changes(s, cfg, devices_per_server);
-    for (d, c) in &singles {
-        let m = breakdown(s, c, capacity_gib);
-        if m.fits() {
-            return Some(Suggestion {
-                description: d.clone(),
-                config: c.clone(),
-                total_bytes: m.total(),
-            });
+    let mut best: Option<(u32, MemoryConfig)> = None;
+    let consider = |best: &mut Option<(u32, MemoryConfig)>, cost: u32, c: &MemoryConfig| {
+        if best.as_ref().is_some_and(|(b, _)| *b <= cost) {
+            return;
         }
+        if breakdown(s, c, capacity_gib).fits() {
+            *best = Some((cost, c.clone()));
+        }
+    };
+    for (cost, c) in &singles {
+        consider(&mut best, *cost, c);
     }
-    for (d1, c1) in &singles {
-        for (d2, c2) in single_changes(s, c1, devices_per_server) {
-            let m = breakdown(s, &c2, capacity_gib);
-            if m.fits() {
-                return Some(Suggestion {
-                    description: format!("{d1} and {d2}"),
-                    config: c2,
-                    total_bytes: m.total(),
-                });
+    if best.is_none() {
+        for (c1, cfg1) in &singles {
+            for (c2, cfg2) in single_changes(s, cfg1, devices_per_server) {
+                consider(&mut best, c1 + c2, &cfg2);
             }
         }
     }
-    None
+    let (_, config) = best?;
+    let m = breakdown(s, &config, capacity_gib);
+    Some(Suggestion {
+        description: describe(cfg, &config),
+        total_bytes: m.total(),
+        config,
+    })
 }
 
-fn single_changes(s: &Shape, cfg: &MemoryConfig, devices_per_server: u32) -> Vec<(String, MemoryConfig)> {
+/// What changed between two configurations, in the user's terms.
+fn describe(a: &MemoryConfig, b: &MemoryConfig) -> String {
+    let mut out = Vec::new();
+    if a.recompute != b.recompute {
+        out.push(match b.recompute {
+            Recompute::None => "no activation recompute".to_string(),
+            Recompute::Selective => "selective activation recompute".to_string(),
+            Recompute::Full => "full activation recompute".to_string(),
+        });
+    }
+    if !a.par.sequence_parallel && b.par.sequence_parallel {
+        out.push("sequence parallelism".to_string());
+    }
+    if a.par.zero_stage != b.par.zero_stage {
+        out.push(format!("ZeRO stage {}", b.par.zero_stage));
+    }
+    if a.micro_batch != b.micro_batch {
+        out.push(format!("micro-batch {}", b.micro_batch));
+    }
+    if a.par.tp != b.par.tp || a.par.pp != b.par.pp {
+        out.push(format!("TP {} × PP {} × DP {}", b.par.tp, b.par.pp, b.par.dp));
+    }
+    out.join(" and ")
+}
+
+/// Relative speed cost of each kind of change (ranking only).
+const COST_SP: u32 = 1;
+const COST_ZERO: u32 = 2;
+const COST_SELECTIVE: u32 = 2;
+const COST_MICRO_BATCH: u32 = 3;
+const COST_TP_PP: u32 = 4;
+const COST_FULL: u32 = 6;
+
+fn single_changes(s: &Shape, cfg: &MemoryConfig, devices_per_server: u32) -> Vec<(u32, MemoryConfig)> {
     let mut out = Vec::new();
     let p = &cfg.par;
     match cfg.recompute {
         Recompute::None => {
             let mut c = cfg.clone();
             c.recompute = Recompute::Selective;
-            out.push(("selective activation recompute".to_string(), c));
+            out.push((COST_SELECTIVE, c));
         }
         Recompute::Selective => {
             let mut c = cfg.clone();
             c.recompute = Recompute::Full;
-            out.push(("full activation recompute".to_string(), c));
+            out.push((COST_FULL, c));
         }
         Recompute::Full => {}
     }
     if p.tp > 1 && !p.sequence_parallel {
         let mut c = cfg.clone();
         c.par.sequence_parallel = true;
-        out.push(("sequence parallelism".to_string(), c));
+        out.push((COST_SP, c));
     }
     if p.dp > 1 && p.zero_stage < 3 {
         let mut c = cfg.clone();
         c.par.zero_stage = p.zero_stage + 1;
-        out.push((format!("ZeRO stage {}", p.zero_stage + 1), c));
+        out.push((COST_ZERO, c));
     }
     if cfg.micro_batch > 1 {
         let mut c = cfg.clone();
         c.micro_batch = cfg.micro_batch / 2;
-        out.push((format!("micro-batch {}", c.micro_batch), c));
+        out.push((COST_MICRO_BATCH, c));
     }
-    let batch_ok = |c: &MemoryConfig| c.global_batch % (c.micro_batch * c.par.dp.max(1)) == 0;
+    let batch_ok =
+        |c: &MemoryConfig| (c.global_batch as u64).is_multiple_of(c.micro_batch as u64 * c.par.dp.max(1) as u64);
     // Trade data parallelism for tensor or pipeline parallelism.
-    if p.dp % 2 == 0 {
+    if p.dp.is_multiple_of(2) {
         let tp2 = p.tp * 2;
-        if tp2 <= devices_per_server.max(1) && s.heads % tp2 == 0 {
+        if tp2 <= devices_per_server.max(1) && s.heads.is_multiple_of(tp2) {
             let mut c = cfg.clone();
             c.par.tp = tp2;
             c.par.dp = p.dp / 2;
             if batch_ok(&c) {
-                out.push((format!("TP {} (DP {})", tp2, c.par.dp), c));
+                out.push((COST_TP_PP, c));
             }
         }
         let pp2 = p.pp * 2;
-        if s.layers % pp2 == 0 {
+        if s.layers.is_multiple_of(pp2) {
             let mut c = cfg.clone();
             c.par.pp = pp2;
             c.par.dp = p.dp / 2;
             if batch_ok(&c) {
-                out.push((format!("PP {} (DP {})", pp2, c.par.dp), c));
+                out.push((COST_TP_PP, c));
             }
         }
     }

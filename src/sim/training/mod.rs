@@ -24,6 +24,8 @@ pub use memory::memory_problems;
 /// draws 6.5–8.5 kW of its 10.2 kW maximum under load (validation/tco.csv
 /// T04); midpoint 7.5 / 10.2 ≈ 0.74.
 pub const TRAINING_POWER_FRACTION: f64 = 0.74;
+/// Time buckets of the utilization series over one iteration.
+const SERIES_BUCKETS: usize = 50;
 
 /// Everything the training model computes for one stage, before it is
 /// flattened into a [`WorkloadResult`].
@@ -41,12 +43,12 @@ pub struct TrainingRun {
 }
 
 /// Simulate a training stage of a plan.
-pub fn simulate_stage(plan: &Plan, catalog: &Catalog, stage: &Stage) -> Result<WorkloadResult, String> {
+pub fn simulate_stage(plan: &Plan, catalog: &Catalog, stage: &Stage, seed: u64) -> Result<WorkloadResult, String> {
     let StageKind::Train(t) = &stage.kind else {
         return Err("not a training stage".into());
     };
     let run = run_stage(plan, catalog, stage, t)?;
-    Ok(to_result(plan, stage, t, &run))
+    Ok(to_result(plan, stage, t, &run, seed))
 }
 
 /// The detailed run of a training stage.
@@ -74,6 +76,18 @@ pub fn run_stage(plan: &Plan, catalog: &Catalog, stage: &Stage, t: &TrainStage) 
         .checkpoint
         .as_ref()
         .and_then(|c| hw::storage_path(plan, catalog, &c.target, &cluster));
+    let servers_used = gpus.div_ceil(cluster.devices_per_server as u64) as u32;
+    let fabric_write_s = t.checkpoint.as_ref().and_then(|ck| {
+        hw::fabric_storage_time(
+            plan,
+            catalog,
+            &cluster.node_id,
+            servers_used,
+            &ck.target,
+            lifecycle::checkpoint_bytes(&shape, t.precision),
+            true,
+        )
+    });
     let resilience = lifecycle::resilience(
         &shape,
         t.precision,
@@ -81,6 +95,7 @@ pub fn run_stage(plan: &Plan, catalog: &Catalog, stage: &Stage, t: &TrainStage) 
         gpus,
         t.checkpoint.as_ref(),
         target.as_ref(),
+        fabric_write_s,
     );
     let iterations = (t.tokens / tokens_per_iteration).ceil().max(1.0);
     Ok(TrainingRun {
@@ -96,7 +111,7 @@ pub fn run_stage(plan: &Plan, catalog: &Catalog, stage: &Stage, t: &TrainStage) 
     })
 }
 
-fn to_result(plan: &Plan, stage: &Stage, t: &TrainStage, r: &TrainingRun) -> WorkloadResult {
+fn to_result(plan: &Plan, stage: &Stage, t: &TrainStage, r: &TrainingRun, seed: u64) -> WorkloadResult {
     let it = &r.iteration;
     let c = &r.cluster;
     let gpus = r.gpus as f64;
@@ -109,9 +124,11 @@ fn to_result(plan: &Plan, stage: &Stage, t: &TrainStage, r: &TrainingRun) -> Wor
         * 1e12;
     let step = it.seconds + r.data.stall_per_iteration;
     let useful_s = step * r.iterations;
-    let ckpt_s = useful_s * (r.resilience.checkpoint_factor - 1.0);
-    let wall_s = (useful_s + ckpt_s) * r.resilience.failure_factor;
-    let fail_s = wall_s - useful_s - ckpt_s;
+    let asynchronous = t.checkpoint.as_ref().is_some_and(|c| c.asynchronous);
+    let history = lifecycle::sample_run(useful_s, &r.resilience, asynchronous, seed);
+    let ckpt_s = history.checkpoint_s;
+    let wall_s = history.wall_s.max(useful_s);
+    let fail_s = (wall_s - useful_s - ckpt_s).max(0.0);
     let effective_step = wall_s / r.iterations;
 
     let model_flops = r.shape.model_flops_per_token() * r.tokens_per_iteration;
@@ -180,6 +197,13 @@ fn to_result(plan: &Plan, stage: &Stage, t: &TrainStage, r: &TrainingRun) -> Wor
     put("mtbf_s", r.resilience.mtbf_s);
     put("restart_s", r.resilience.restart_s);
     put("goodput", useful_s / wall_s);
+    put("failures", history.failures as f64);
+    put("checkpoints", history.checkpoints as f64);
+    put(
+        "expected_goodput",
+        1.0 / (r.resilience.failure_factor * r.resilience.checkpoint_factor),
+    );
+    put("fabric_contention_factor", c.fabric_factor);
     put("data_demand_bytes_per_s", r.data.demand_bytes_per_s);
     if r.data.supply_bytes_per_s.is_finite() {
         put("data_supply_bytes_per_s", r.data.supply_bytes_per_s);
@@ -225,6 +249,33 @@ fn to_result(plan: &Plan, stage: &Stage, t: &TrainStage, r: &TrainingRun) -> Wor
         );
     }
 
+    // Utilization over one iteration: pipeline stages (first, middle, last)
+    // and the scale-out link while the gradient reduction runs after them.
+    let mut series = BTreeMap::new();
+    let horizon = it.seconds.max(1e-12);
+    let stages = it.run.intervals.len();
+    let mut shown: Vec<usize> = vec![0, stages / 2, stages.saturating_sub(1)];
+    shown.dedup();
+    for d in shown {
+        series.insert(
+            format!("{} stage {} compute", c.node_name, d),
+            it.run.utilization_series(d, SERIES_BUCKETS, horizon),
+        );
+    }
+    if it.dp_total > 0.0 && c.per_device_scale_out_bw() > 0.0 {
+        let width = horizon / SERIES_BUCKETS as f64;
+        let start = (it.seconds - it.optimizer - it.dp_total).max(0.0);
+        let busy_frac = (it.scale_out_bytes_per_device / c.per_device_scale_out_bw() / it.dp_total).min(1.0);
+        let link_series = (0..SERIES_BUCKETS)
+            .map(|k| {
+                let (lo, hi) = (k as f64 * width, (k + 1) as f64 * width);
+                let overlap = (hi.min(start + it.dp_total) - lo.max(start)).max(0.0);
+                (lo, busy_frac * overlap / width)
+            })
+            .collect();
+        series.insert(format!("{} scale-out", c.node_name), link_series);
+    }
+
     let mut mem = BTreeMap::new();
     mem.insert("weights".into(), r.memory.weights);
     mem.insert("gradients".into(), r.memory.gradients);
@@ -234,6 +285,9 @@ fn to_result(plan: &Plan, stage: &Stage, t: &TrainStage, r: &TrainingRun) -> Wor
     mem.insert("capacity".into(), r.memory.capacity);
 
     let mut notes = it.notes.clone();
+    if history.truncated {
+        notes.push("failures come faster than progress: the run history was cut short and extrapolated".into());
+    }
     notes.extend(r.resilience.notes.iter().cloned());
     if !r.memory.fits() {
         notes.push(format!(
@@ -250,6 +304,7 @@ fn to_result(plan: &Plan, stage: &Stage, t: &TrainStage, r: &TrainingRun) -> Wor
         metrics: m,
         breakdown: b,
         utilization: u,
+        series,
         memory: mem,
         diagnosis,
         notes,
@@ -290,7 +345,12 @@ fn diagnose(t: &TrainStage, r: &TrainingRun, b: &BTreeMap<String, f64>, step: f6
             par.tp, c.node_name
         ),
         "dp_comm" => format!(
-            "The gradient all-reduce over {link} costs {pct:.0} % of each iteration; overlapping it with backward, faster NICs, fewer data-parallel replicas or more gradient accumulation would help."
+            "The gradient all-reduce over {link} costs {pct:.0} % of each iteration; {}faster NICs, fewer data-parallel replicas or more work per GPU per step (larger batch or gradient accumulation) would help.",
+            if t.overlap_grad_reduce {
+                ""
+            } else {
+                "overlapping it with the backward pass, "
+            }
         ),
         "pp_comm" => format!(
             "Pipeline point-to-point transfers over {link} cost {pct:.0} % of each iteration; fewer stages or a faster fabric would help."

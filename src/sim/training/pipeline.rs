@@ -22,6 +22,35 @@ pub struct PipelineRun {
     /// Point-to-point transfers on the critical path (approximate: the
     /// warm-up and cool-down chain).
     pub p2p_on_path: f64,
+    /// Per device: (start, end) of every operation it ran, in order.
+    pub intervals: Vec<Vec<(f64, f64)>>,
+}
+
+impl PipelineRun {
+    /// Busy fraction of `device` in `buckets` equal slices of `[0, horizon]`.
+    pub fn utilization_series(&self, device: usize, buckets: usize, horizon: f64) -> Vec<(f64, f64)> {
+        let Some(ops) = self.intervals.get(device) else {
+            return Vec::new();
+        };
+        let buckets = buckets.max(1);
+        let width = horizon.max(1e-12) / buckets as f64;
+        let mut busy = vec![0.0; buckets];
+        for &(a, b) in ops {
+            let first = ((a / width) as usize).min(buckets - 1);
+            let last = ((b / width) as usize).min(buckets - 1);
+            for (k, slot) in busy.iter_mut().enumerate().take(last + 1).skip(first) {
+                let lo = a.max(k as f64 * width);
+                let hi = b.min((k + 1) as f64 * width);
+                if hi > lo {
+                    *slot += hi - lo;
+                }
+            }
+        }
+        busy.iter()
+            .enumerate()
+            .map(|(k, b)| (k as f64 * width, (b / width).min(1.0)))
+            .collect()
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -37,9 +66,12 @@ pub struct StageTimes<'a> {
 }
 
 /// Operation order of one device (Megatron-LM `schedules.py`).
+/// Maps the k-th forward (or backward) of a device to (chunk, micro-batch).
+type OpIndex = Box<dyn Fn(u32) -> (u32, u32)>;
+
 fn device_order(rank: u32, p: u32, v: u32, m: u32) -> Vec<(Dir, u32, u32)> {
     let total = m * v;
-    let (warmup, fwd_id, bwd_id): (u32, Box<dyn Fn(u32) -> (u32, u32)>, Box<dyn Fn(u32) -> (u32, u32)>) = if v == 1 {
+    let (warmup, fwd_id, bwd_id): (u32, OpIndex, OpIndex) = if v == 1 {
         ((p - rank - 1).min(m), Box::new(|k| (0, k)), Box::new(|k| (0, k)))
     } else {
         let warm = if m == p {
@@ -82,7 +114,7 @@ pub fn simulate(p: u32, v: u32, m: u32, times: &StageTimes, p2p: f64) -> Result<
     if times.forward.len() != stages || times.backward.len() != stages {
         return Err(format!("expected {stages} stage durations"));
     }
-    if v > 1 && m % p != 0 {
+    if v > 1 && !m.is_multiple_of(p) {
         return Err(format!(
             "the interleaved schedule needs the micro-batch count ({m}) to be a multiple of the pipeline degree ({p})"
         ));
@@ -95,6 +127,7 @@ pub fn simulate(p: u32, v: u32, m: u32, times: &StageTimes, p2p: f64) -> Result<
     let mut clock = vec![0.0f64; p as usize];
     let mut busy = vec![0.0f64; p as usize];
     let mut last_b_start = vec![0.0f64; p as usize];
+    let mut intervals: Vec<Vec<(f64, f64)>> = (0..p as usize).map(|r| Vec::with_capacity(orders[r].len())).collect();
     let total_ops: usize = orders.iter().map(|o| o.len()).sum();
     let mut done_ops = 0usize;
     while done_ops < total_ops {
@@ -133,6 +166,7 @@ pub fn simulate(p: u32, v: u32, m: u32, times: &StageTimes, p2p: f64) -> Result<
                 }
                 clock[r] = end;
                 busy[r] += dur;
+                intervals[r].push((start, end));
                 pos[r] += 1;
                 done_ops += 1;
                 progressed = true;
@@ -150,7 +184,50 @@ pub fn simulate(p: u32, v: u32, m: u32, times: &StageTimes, p2p: f64) -> Result<
         busy,
         last_backward,
         p2p_on_path: if p > 1 { 2.0 * (p as f64 - 1.0) * p2p } else { 0.0 },
+        intervals,
     })
+}
+
+/// The same schedule by formula (Narayanan et al. 2021 §2.2): the slowest
+/// device runs m·(t_f + t_b) and waits (p − 1)/v of a micro-batch's
+/// forward and backward, plus the point-to-point chain.
+pub fn analytic(p: u32, v: u32, m: u32, times: &StageTimes, p2p: f64) -> PipelineRun {
+    let p = p.max(1) as usize;
+    let v = v.max(1) as f64;
+    let per_device: Vec<f64> = (0..p)
+        .map(|r| {
+            times
+                .forward
+                .iter()
+                .zip(times.backward)
+                .enumerate()
+                .filter(|(i, _)| i % p == r)
+                .map(|(_, (f, b))| f + b)
+                .sum::<f64>()
+        })
+        .collect();
+    let slowest = per_device.iter().cloned().fold(0.0, f64::max);
+    let chain = if p > 1 { 2.0 * (p as f64 - 1.0) * p2p } else { 0.0 };
+    let makespan = m as f64 * slowest + (p as f64 - 1.0) / v * slowest + chain;
+    let last_backward = (0..p)
+        .map(|r| {
+            times
+                .backward
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| i % p == r)
+                .map(|(_, b)| *b)
+                .fold(0.0, f64::max)
+        })
+        .collect();
+    PipelineRun {
+        makespan,
+        finish: vec![makespan; p],
+        busy: per_device.iter().map(|d| d * m as f64).collect(),
+        last_backward,
+        p2p_on_path: chain,
+        intervals: vec![Vec::new(); p],
+    }
 }
 
 #[cfg(test)]
@@ -180,6 +257,11 @@ mod tests {
         .unwrap();
         let ideal = m as f64 * 3.0;
         assert!((run.makespan - (ideal + 7.0 * 3.0)).abs() < 1e-9, "{}", run.makespan);
+        // The last stage idles at the start (warm-up), the first at the end.
+        let last = run.utilization_series(7, 10, run.makespan);
+        assert!(last[0].1 < 0.5 && last[5].1 > 0.99, "{last:?}");
+        let total: f64 = run.utilization_series(0, 10, run.makespan).iter().map(|x| x.1).sum();
+        assert!((total / 10.0 - run.busy[0] / run.makespan).abs() < 1e-9);
     }
 
     #[test]
@@ -200,6 +282,19 @@ mod tests {
         let bubble = run.makespan - m as f64 * 3.0;
         let expected = (p as f64 - 1.0) * 3.0 / v as f64;
         assert!((bubble - expected).abs() < 1e-6, "{bubble} vs {expected}");
+    }
+
+    #[test]
+    fn formula_agrees_with_the_simulated_schedule() {
+        let (p, m) = (8, 32);
+        let (f, b) = uniform(p, 1, 1.0, 2.0);
+        let times = StageTimes {
+            forward: &f,
+            backward: &b,
+        };
+        let sim = simulate(p, 1, m, &times, 0.0).unwrap();
+        let formula = analytic(p, 1, m, &times, 0.0);
+        assert!((sim.makespan - formula.makespan).abs() < 1e-9);
     }
 
     #[test]
