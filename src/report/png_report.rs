@@ -1703,8 +1703,18 @@ fn sources_section(c: &mut Canvas, input: &ReportInput<'_>, y: i32) -> i32 {
         "Every catalog entry this plan uses, with its source",
     );
     let entries = catalog_entries_used(input.plan, input.catalog);
+    // Models the catalog does not have: listed so the gap is visible.
+    let mut unknown: Vec<&str> = input
+        .plan
+        .nodes
+        .iter()
+        .filter(|n| !n.model.is_empty() && input.catalog.entry(&n.model).is_none())
+        .map(|n| n.model.as_str())
+        .collect();
+    unknown.sort_unstable();
+    unknown.dedup();
     let w = PAGE_WIDTH as i32 - 2 * MARGIN;
-    if entries.is_empty() {
+    if entries.is_empty() && unknown.is_empty() {
         let r = Rect::new(MARGIN, y0, w, 80);
         charts::empty(c, r, "The plan uses no catalog entries");
         return y0 + 80;
@@ -1724,6 +1734,12 @@ fn sources_section(c: &mut Canvas, input: &ReportInput<'_>, y: i32) -> i32 {
             let title = c.ellipsize(&format!("{name}  ·  {kind} `{id}`"), &head, col_w as f32);
             (title, c.wrap(source, &body, (col_w - 16) as f32))
         })
+        .chain(unknown.iter().map(|id| {
+            (
+                c.ellipsize(&format!("`{id}`  ·  not in the catalog"), &head, col_w as f32),
+                vec!["No source: the plan names a model this catalog does not have.".to_owned()],
+            )
+        }))
         .collect();
     let hh = c.line_height(&head) as i32;
     let bh = c.line_height(&body) as i32;
@@ -1808,6 +1824,38 @@ mod tests {
         assert_eq!(metric_label("data_demand_bytes_per_s"), "Data demand");
         assert_eq!(fmt_usd(0.0), "$0");
         assert_eq!(metric_label("queue_len_p99"), "Queue len p99");
+    }
+
+    #[test]
+    fn catalog_entries_used_include_devices_and_host_cpus() {
+        let catalog = Catalog::builtin();
+        let mut plan = Plan::default();
+        for (id, model, kind) in [
+            ("a", "dgx-h100", crate::model::NodeKind::GpuServer),
+            ("b", "dgx-h100", crate::model::NodeKind::GpuServer),
+            ("c", "aws-s3", crate::model::NodeKind::ObjectStore),
+        ] {
+            plan.nodes.push(crate::model::Node {
+                id: id.into(),
+                name: id.into(),
+                kind,
+                model: model.into(),
+                count: 1,
+                site: "s".into(),
+                pos: (0.0, 0.0),
+                capacity_tb: None,
+                cache_hit_ratio: None,
+            });
+        }
+        let ids: Vec<String> = catalog_entries_used(&plan, &catalog)
+            .into_iter()
+            .map(|(id, _)| id)
+            .collect();
+        let sys = catalog.system("dgx-h100").unwrap();
+        let mut expected = vec!["dgx-h100".to_owned(), sys.device.clone()];
+        expected.extend(sys.host_cpu.clone());
+        expected.push("aws-s3".into());
+        assert_eq!(ids, expected);
     }
 
     #[test]
