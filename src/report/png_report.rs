@@ -1434,7 +1434,7 @@ fn model_summary(m: &ModelSpec) -> String {
 fn stage_details(kind: &StageKind) -> String {
     match kind {
         StageKind::Ingest(d) | StageKind::Preprocess(d) => format!(
-            "{} TB · {:?}/{:?} → {:?}/{:?} · {} partitions",
+            "{} TB · {:?}/{:?} to {:?}/{:?} · {} partitions",
             d.dataset_tb, d.input_format, d.input_codec, d.output_format, d.output_codec, d.partitions
         ),
         StageKind::Train(t) => {
