@@ -68,6 +68,12 @@ pub fn benches() -> Vec<Bench> {
             || allreduce_wall(2048, Fold::Auto),
         ),
         Bench::new(
+            "collective_time_calls_per_s",
+            "analytical all-reduce time (Auto: every algorithm and protocol tried), calls per wall second",
+            "",
+            collective_time_calls_per_s,
+        ),
+        Bench::new(
             "allreduce_16384_gpus_unfolded_s",
             "as allreduce_16384_gpus_s with symmetry folding off (every server expanded): wall s",
             "",
@@ -213,4 +219,26 @@ pub fn allreduce_wall(servers: u32, fold: Fold) -> Result<f64, SimError> {
         return Err(SimError::Invalid("all-reduce did not run".into()));
     }
     Ok(wall)
+}
+
+/// Calls per second of the analytical model, for schedules that evaluate
+/// a collective per layer and micro-batch.
+pub fn collective_time_calls_per_s() -> Result<f64, SimError> {
+    use super::collectives::{GroupSpec, collective_time};
+    let cat = reference_catalog();
+    let sys = cat
+        .system("dgx-h100")
+        .ok_or_else(|| SimError::Invalid("reference catalog lacks dgx-h100".into()))?;
+    let g = GroupSpec::from_system(sys, 128, 8, crate::model::Medium::InfinibandNdr);
+    let n = 1_000_000u32;
+    let t = Instant::now();
+    let mut acc = 0.0;
+    for i in 0..n {
+        acc += collective_time(CollectiveKind::AllReduce, Algorithm::Auto, Bytes(1e3 * i as f64), &g).0;
+    }
+    let wall = t.elapsed().as_secs_f64();
+    if !(acc.is_finite() && acc > 0.0) {
+        return Err(SimError::Invalid("analytical model returned no time".into()));
+    }
+    Ok(n as f64 / wall.max(1e-9))
 }

@@ -1,6 +1,7 @@
 //! One integration-test binary (keeps link time down); each module is an area.
 
 mod plan_files;
+mod report_png;
 mod scaling_training;
 mod sim_core;
 mod validation_inference;
