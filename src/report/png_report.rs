@@ -49,7 +49,7 @@ pub mod metric {
     /// Seconds per training iteration.
     pub const ITERATION_S: &str = "seconds_per_iteration";
     /// Serving: output tokens per second.
-    pub const SERVE_TOKENS_PER_S: &str = "output_tokens_per_second";
+    pub const SERVE_TOKENS_PER_S: &str = "tokens_per_second";
     /// Serving: completed requests per second.
     pub const REQUESTS_PER_S: &str = "requests_per_second";
     /// Serving: p99 time to first token, seconds.

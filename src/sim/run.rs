@@ -1,8 +1,8 @@
 //! The plan-level entry point: simulate every stage the simulator models.
 
 use super::results::Results;
-use super::training;
 use super::{Progress, SimError};
+use super::{data, serving, training};
 use crate::model::{Catalog, Plan, StageKind, validate::has_errors};
 
 /// Simulate a validated plan. Problems found by validation (or a plan that
@@ -28,10 +28,29 @@ pub fn simulate(plan: &Plan, catalog: &Catalog, seed: u64, progress: &Progress) 
         if progress.is_cancelled() {
             return Err(SimError::Cancelled);
         }
-        if let StageKind::Train(_) = stage.kind {
-            let w = training::simulate_stage(plan, catalog, stage, seed.wrapping_add(i as u64))
-                .map_err(|message| SimError::Invalid(format!("stage '{}': {message}", stage.id)))?;
-            results.workloads.push(w);
+        let stage_seed = seed.wrapping_add(i as u64);
+        let in_stage = |e: SimError| match e {
+            SimError::Invalid(message) => SimError::Invalid(format!("stage '{}': {message}", stage.id)),
+            other => other,
+        };
+        match &stage.kind {
+            StageKind::Train(_) => {
+                let w = training::simulate_stage(plan, catalog, stage, stage_seed)
+                    .map_err(|message| SimError::Invalid(format!("stage '{}': {message}", stage.id)))?;
+                results.workloads.push(w);
+            }
+            StageKind::Serve(s) => {
+                let r =
+                    serving::simulate_serve_stage(plan, stage, s, catalog, stage_seed, progress).map_err(in_stage)?;
+                results.workloads.push(r.to_workload(stage));
+            }
+            StageKind::Ingest(d) | StageKind::Preprocess(d) => {
+                let r = data::simulate_data_stage(plan, stage, d, catalog).map_err(in_stage)?;
+                results.workloads.push(r.to_workload(stage));
+            }
+            // Evaluation and checkpoint exports are not simulated yet; the
+            // report and the GUI list them as "not simulated".
+            StageKind::Validate(_) | StageKind::Checkpoint(_) => {}
         }
         progress.set_fraction((i + 1) as f64 / total);
     }
