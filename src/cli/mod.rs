@@ -56,6 +56,14 @@ pub enum Command {
         #[arg(long)]
         show: Option<String>,
     },
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff) to stdout.
+    #[command(hide = true)]
+    Manpage,
     /// Convert a plan to JSON (for scripts).
     Export {
         plan: PathBuf,
@@ -134,13 +142,26 @@ fn run_command(cmd: Command, catalog: &Catalog) -> u8 {
                 }
             },
         },
-        Command::Export { plan, output } => {
-            let plan = match report::load_plan(&plan) {
-                Ok(p) => p,
+        Command::Completions { shell } => {
+            use clap::CommandFactory;
+            clap_complete::generate(shell, &mut Cli::command(), "clusterforge", &mut std::io::stdout());
+            EXIT_OK
+        }
+        Command::Manpage => {
+            use clap::CommandFactory;
+            let man = clap_mangen::Man::new(Cli::command());
+            match man.render(&mut std::io::stdout()) {
+                Ok(()) => EXIT_OK,
                 Err(e) => {
-                    eprintln!("error: {e}");
-                    return EXIT_USAGE;
+                    eprintln!("error: cannot write the man page: {e}");
+                    EXIT_USAGE
                 }
+            }
+        }
+        Command::Export { plan, output } => {
+            let plan = match load_or_report(&plan) {
+                Ok(p) => p,
+                Err(code) => return code,
             };
             let json = report::plan_to_json(&plan);
             match output {
@@ -164,7 +185,7 @@ fn run_command(cmd: Command, catalog: &Catalog) -> u8 {
 pub fn load_or_report(path: &Path) -> Result<Plan, u8> {
     report::load_plan(path).map_err(|e| {
         eprintln!("error: {e}");
-        EXIT_USAGE
+        e.exit_code()
     })
 }
 
@@ -175,7 +196,7 @@ fn check(paths: &[PathBuf], strict: bool, catalog: &Catalog) -> u8 {
             Ok(p) => p,
             Err(e) => {
                 eprintln!("error: {e}");
-                worst = worst.max(EXIT_USAGE);
+                worst = worst.max(e.exit_code());
                 continue;
             }
         };

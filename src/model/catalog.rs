@@ -63,8 +63,14 @@ impl PeakTable {
     /// together with the precision actually used.
     pub fn effective(&self, p: Precision) -> Option<(Precision, f64)> {
         let chain: &[Precision] = match p {
-            Precision::Int4 => &[Precision::Int4, Precision::Int8, Precision::Fp16, Precision::Fp32],
-            Precision::Int8 => &[Precision::Int8, Precision::Fp16, Precision::Fp32],
+            Precision::Int4 => &[
+                Precision::Int4,
+                Precision::Int8,
+                Precision::Fp16,
+                Precision::Bf16,
+                Precision::Fp32,
+            ],
+            Precision::Int8 => &[Precision::Int8, Precision::Fp16, Precision::Bf16, Precision::Fp32],
             Precision::Fp8 => &[Precision::Fp8, Precision::Bf16, Precision::Fp16, Precision::Fp32],
             Precision::Bf16 => &[Precision::Bf16, Precision::Fp16, Precision::Fp32],
             Precision::Fp16 => &[Precision::Fp16, Precision::Bf16, Precision::Fp32],
@@ -287,5 +293,201 @@ impl Catalog {
             .collect();
         dups.dedup();
         dups
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Ids other modules and the presets refer to by name.
+    const REQUIRED_DEVICES: &[&str] = &[
+        "a100-40gb-sxm",
+        "a100-80gb-sxm",
+        "h100-sxm",
+        "h100-pcie",
+        "h200-sxm",
+        "b200",
+        "mi300x",
+        "l4",
+        "t4",
+        "tpu-v4",
+        "tpu-v5e",
+        "tpu-v5p",
+        "xeon-8480",
+        "epyc-9654",
+        "jetson-agx-orin",
+    ];
+    const REQUIRED_SYSTEMS: &[(&str, NodeKind)] = &[
+        ("dgx-a100-40gb", NodeKind::GpuServer),
+        ("dgx-a100-80gb", NodeKind::GpuServer),
+        ("dgx-h100", NodeKind::GpuServer),
+        ("hgx-h200", NodeKind::GpuServer),
+        ("dgx-b200", NodeKind::GpuServer),
+        ("mi300x-server", NodeKind::GpuServer),
+        ("h100-pcie-server", NodeKind::GpuServer),
+        ("aws-p4d-24xlarge", NodeKind::GpuServer),
+        ("aws-p5-48xlarge", NodeKind::GpuServer),
+        ("gcp-a3-highgpu-8g", NodeKind::GpuServer),
+        ("azure-nd-h100-v5", NodeKind::GpuServer),
+        ("gcp-g2-standard-8", NodeKind::GpuServer),
+        ("aws-g4dn-xlarge", NodeKind::GpuServer),
+        ("tpu-v4-8", NodeKind::TpuSlice),
+        ("tpu-v5e-8", NodeKind::TpuSlice),
+        ("tpu-v5p-8", NodeKind::TpuSlice),
+        ("xeon-8480-2s", NodeKind::CpuServer),
+        ("epyc-9654-2s", NodeKind::CpuServer),
+        ("aws-c7i-48xlarge", NodeKind::CpuServer),
+        ("jetson-agx-orin-64gb", NodeKind::EdgeDevice),
+        ("serverless-l4", NodeKind::ServerlessEndpoint),
+        ("serverless-a100", NodeKind::ServerlessEndpoint),
+    ];
+    const REQUIRED_STORAGE: &[(&str, NodeKind)] = &[
+        ("nvme-gen4-cache", NodeKind::NvmeCache),
+        ("nvme-gen5-cache", NodeKind::NvmeCache),
+        ("ddn-ai400x2", NodeKind::ParallelFs),
+        ("ibm-ess3500", NodeKind::ParallelFs),
+        ("aws-s3", NodeKind::ObjectStore),
+        ("gcs", NodeKind::ObjectStore),
+        ("azure-blob", NodeKind::ObjectStore),
+        ("s3-data-lake", NodeKind::DataLake),
+        ("bigquery", NodeKind::Warehouse),
+    ];
+    const REQUIRED_SWITCHES: &[(&str, bool)] = &[
+        ("ib-hdr-qm8700", true),
+        ("ib-ndr-qm9700", true),
+        ("ib-xdr-q3400", true),
+        ("eth-100g-32p", false),
+        ("eth-200g-64p", false),
+        ("eth-400g-sn4700", false),
+        ("eth-800g-sn5600", false),
+    ];
+
+    fn builtin() -> Catalog {
+        match Catalog::from_ron(BUILTIN_CATALOG_RON) {
+            Ok(c) => c,
+            Err(e) => panic!("assets/catalog.ron:{}: {}", e.span.start, e.code),
+        }
+    }
+
+    #[test]
+    fn builtin_catalog_parses_and_ids_are_unique() {
+        let c = builtin();
+        assert!(!c.devices.is_empty() && !c.systems.is_empty());
+        assert_eq!(c.duplicate_ids(), Vec::<String>::new());
+        let mut keys: Vec<&str> = c.calibration.iter().map(|k| k.key.as_str()).collect();
+        keys.sort_unstable();
+        let n = keys.len();
+        keys.dedup();
+        assert_eq!(n, keys.len(), "duplicate calibration key");
+    }
+
+    #[test]
+    fn every_entry_names_a_source() {
+        let c = builtin();
+        let sources = c
+            .devices
+            .iter()
+            .map(|d| (&d.id, &d.source))
+            .chain(c.systems.iter().map(|d| (&d.id, &d.source)))
+            .chain(c.storage.iter().map(|d| (&d.id, &d.source)))
+            .chain(c.switches.iter().map(|d| (&d.id, &d.source)))
+            .chain(c.calibration.iter().map(|d| (&d.key, &d.source)));
+        for (id, source) in sources {
+            assert!(!source.trim().is_empty(), "'{id}' has no source");
+        }
+    }
+
+    #[test]
+    fn systems_refer_to_existing_devices_of_a_fitting_kind() {
+        let c = builtin();
+        for s in &c.systems {
+            let Some(d) = c.device(&s.device) else {
+                panic!("system '{}' uses unknown device '{}'", s.id, s.device)
+            };
+            let fits = match s.kind {
+                NodeKind::GpuServer | NodeKind::ServerlessEndpoint => d.kind == DeviceKind::Gpu,
+                NodeKind::TpuSlice => d.kind == DeviceKind::Tpu,
+                NodeKind::CpuServer => d.kind == DeviceKind::Cpu,
+                NodeKind::EdgeDevice => d.kind == DeviceKind::Edge,
+                other => panic!("system '{}' has non-compute kind {other:?}", s.id),
+            };
+            assert!(fits, "system '{}' ({:?}) uses a {:?} device", s.id, s.kind, d.kind);
+            if let Some(cpu) = &s.host_cpu {
+                assert_eq!(
+                    c.device(cpu).map(|d| d.kind),
+                    Some(DeviceKind::Cpu),
+                    "host CPU of '{}'",
+                    s.id
+                );
+                assert!(s.host_cpus > 0, "'{}' names a host CPU but host_cpus is 0", s.id);
+            }
+            assert!(s.devices > 0 && s.power_w > 0.0, "'{}' needs devices and power", s.id);
+            assert!(
+                s.price_usd > 0.0 || s.cloud.as_ref().is_some_and(|p| p.on_demand_usd_per_hour > 0.0),
+                "'{}' can be neither bought nor rented",
+                s.id
+            );
+            if s.nics > 0 {
+                assert!(s.nic_gbps > 0.0, "'{}' has NICs without a line rate", s.id);
+            }
+        }
+    }
+
+    #[test]
+    fn device_peaks_are_dense_and_ordered() {
+        let c = builtin();
+        for d in &c.devices {
+            let p = &d.peak_tflops;
+            let fp32 = p.fp32.unwrap_or_else(|| panic!("'{}' has no FP32 peak", d.id));
+            for (name, v) in [("fp16", p.fp16), ("bf16", p.bf16), ("fp8", p.fp8), ("int8", p.int8)] {
+                if let Some(v) = v {
+                    assert!(v >= fp32, "'{}': {name} peak {v} below FP32 {fp32}", d.id);
+                }
+            }
+            // Narrower formats never run slower than the wider tensor path.
+            if let (Some(fp8), Some(bf16)) = (p.fp8, p.bf16.or(p.fp16)) {
+                assert!(fp8 >= bf16, "'{}': FP8 slower than BF16", d.id);
+            }
+            assert!(
+                d.memory_gb > 0.0 && d.memory_bw_gbs > 0.0 && d.tdp_w > 0.0,
+                "'{}'",
+                d.id
+            );
+        }
+        // Spot checks against the datasheets (dense, not sparse).
+        let h100 = c.device("h100-sxm").map(|d| d.peak_tflops.clone()).unwrap_or_default();
+        assert_eq!(h100.bf16, Some(989.0));
+        assert_eq!(h100.fp8, Some(1979.0));
+        assert_eq!(c.device("a100-80gb-sxm").and_then(|d| d.peak_tflops.fp8), None);
+        assert_eq!(c.device("t4").and_then(|d| d.peak_tflops.bf16), None);
+        // A T4 asked for BF16 falls back to its FP16 path.
+        let t4 = c.device("t4").map(|d| d.peak_tflops.clone()).unwrap_or_default();
+        assert_eq!(t4.effective(Precision::Bf16), Some((Precision::Fp16, 65.0)));
+    }
+
+    #[test]
+    fn required_ids_are_present_with_the_right_kind() {
+        let c = builtin();
+        for id in REQUIRED_DEVICES {
+            assert!(c.device(id).is_some(), "device '{id}' missing");
+        }
+        for (id, kind) in REQUIRED_SYSTEMS {
+            assert_eq!(c.system(id).map(|s| s.kind), Some(*kind), "system '{id}'");
+        }
+        for (id, kind) in REQUIRED_STORAGE {
+            assert_eq!(c.storage(id).map(|s| s.kind), Some(*kind), "storage '{id}'");
+        }
+        for (id, ib) in REQUIRED_SWITCHES {
+            assert_eq!(c.switch(id).map(|s| s.infiniband), Some(*ib), "switch '{id}'");
+        }
+        let s3 = c
+            .storage("aws-s3")
+            .map(|s| (s.read_requests_per_s, s.write_requests_per_s));
+        assert_eq!(s3, Some((5500.0, 3500.0)), "S3 per-prefix request limits");
+        // Cloud instances are rented, not bought.
+        for s in c.systems.iter().filter(|s| s.cloud.is_some()) {
+            assert_eq!(s.price_usd, 0.0, "'{}' has a cloud price and a purchase price", s.id);
+        }
     }
 }

@@ -96,6 +96,7 @@ impl Plan {
         for link in &self.links {
             check_link(self, catalog, link, &mut r);
         }
+        check_switch_ports(self, catalog, &mut r);
         check_stages(self, catalog, &mut r);
         check_stage_cycles(self, &mut r);
         check_reachability(self, &mut r);
@@ -111,6 +112,16 @@ impl Plan {
             None => 0,
         }
     }
+}
+
+/// Finite and above zero (NaN is not positive).
+fn positive(x: f64) -> bool {
+    x > 0.0 && x.is_finite()
+}
+
+/// Finite and zero or more.
+fn non_negative(x: f64) -> bool {
+    x >= 0.0 && x.is_finite()
 }
 
 pub fn has_errors(problems: &[Problem]) -> bool {
@@ -152,14 +163,14 @@ fn check_duplicates(plan: &Plan, r: &mut Report) {
                         "PUE is facility power over IT power: 1.1 (hyperscale) to 1.6 (industry average)",
                     );
                 }
-                if !(s.amortization_years > 0.0) {
+                if !positive(s.amortization_years) {
                     r.error(
                         subject.clone(),
                         "amortization period must be positive".into(),
                         "hardware is usually written off over 3 to 5 years",
                     );
                 }
-                if !(s.power_usd_per_kwh >= 0.0) {
+                if !non_negative(s.power_usd_per_kwh) {
                     r.error(
                         subject,
                         "power price must not be negative".into(),
@@ -168,7 +179,7 @@ fn check_duplicates(plan: &Plan, r: &mut Report) {
                 }
             }
             SiteKind::Cloud(c) => {
-                if !(c.egress_usd_per_gb >= 0.0) {
+                if !non_negative(c.egress_usd_per_gb) {
                     r.error(
                         subject.clone(),
                         "egress price must not be negative".into(),
@@ -437,6 +448,48 @@ fn check_link(plan: &Plan, catalog: &Catalog, link: &Link, r: &mut Report) {
     }
 }
 
+/// Switch ports one member of `switch` uses for `link`, whose other end is
+/// `other`. Lanes are ports per physical connection.
+pub fn ports_per_switch_member(link: &Link, switch: &Node, other: &Node, catalog: &Catalog) -> f64 {
+    let (w, o) = (switch.count.max(1) as f64, other.count as f64);
+    let connections = match link.pattern {
+        WiringPattern::OneToOne => 1.0,
+        WiringPattern::Spread => (o / w).ceil().max(1.0),
+        WiringPattern::AllToAll => o,
+        WiringPattern::Rail => {
+            let rails = catalog.system(&other.model).map(|s| s.nics.max(1)).unwrap_or(1) as f64;
+            (o * rails / w).ceil()
+        }
+    };
+    connections * link.lanes as f64
+}
+
+/// A switch cannot have more cables plugged in than it has ports.
+fn check_switch_ports(plan: &Plan, catalog: &Catalog, r: &mut Report) {
+    for sw in plan.nodes.iter().filter(|n| n.kind == NodeKind::Switch) {
+        let Some(model) = catalog.switch(&sw.model) else {
+            continue;
+        };
+        let used: f64 = plan
+            .links_of(&sw.id)
+            .filter_map(|l| {
+                let other = if l.from == sw.id { &l.to } else { &l.from };
+                plan.node(other).map(|o| ports_per_switch_member(l, sw, o, catalog))
+            })
+            .sum();
+        if used > model.ports as f64 {
+            r.warn(
+                Subject::Node(sw.id.clone()),
+                format!(
+                    "each '{}' switch needs {used:.0} ports but a {} has {}",
+                    sw.name, model.name, model.ports
+                ),
+                "add switches to the group, use fewer lanes, or pick a switch with more ports",
+            );
+        }
+    }
+}
+
 fn check_stages(plan: &Plan, catalog: &Catalog, r: &mut Report) {
     let stage_ids: BTreeSet<&StageId> = plan.stages.iter().map(|s| &s.id).collect();
     for stage in &plan.stages {
@@ -500,7 +553,7 @@ fn check_stages(plan: &Plan, catalog: &Catalog, r: &mut Report) {
                 }
                 if let Some(ck) = &t.checkpoint {
                     storage_ref(r, &ck.target, "checkpoint target");
-                    if !(ck.interval_s > 0.0) {
+                    if !positive(ck.interval_s) {
                         r.error(
                             subject.clone(),
                             "checkpoint interval must be positive".into(),
@@ -548,7 +601,7 @@ fn check_stages(plan: &Plan, catalog: &Catalog, r: &mut Report) {
                         "batch sizes must be at least 1".into(),
                         "set global and micro batch in sequences",
                     );
-                } else if t.global_batch as u64 % (t.micro_batch as u64 * p.dp as u64) != 0 {
+                } else if !(t.global_batch as u64).is_multiple_of(t.micro_batch as u64 * p.dp as u64) {
                     r.error(
                         subject.clone(),
                         format!(
@@ -605,7 +658,7 @@ fn check_stages(plan: &Plan, catalog: &Catalog, r: &mut Report) {
                         "set the mean requests per second",
                     );
                 }
-                if !(s.duration_s > 0.0) {
+                if !positive(s.duration_s) {
                     r.error(
                         subject.clone(),
                         "serving period must be positive".into(),
@@ -657,8 +710,9 @@ fn check_stages(plan: &Plan, catalog: &Catalog, r: &mut Report) {
                 }
             }
             StageKind::Checkpoint(c) => {
+                needs_role(r, |k| k.role() == NodeRole::Compute, "a checkpoint export");
                 storage_ref(r, &c.target, "target");
-                if !(c.size_gb > 0.0) {
+                if !positive(c.size_gb) {
                     r.error(
                         subject.clone(),
                         "checkpoint size must be positive".into(),
@@ -722,7 +776,7 @@ fn check_model_shape(model: &ModelSpec, tp: u32, pp: u32, subject: &Subject, r: 
             }
         }
         ModelSpec::Params { params_b, seq_len } => {
-            if !(*params_b > 0.0) || *seq_len == 0 {
+            if !positive(*params_b) || *seq_len == 0 {
                 r.error(
                     subject.clone(),
                     "parameter count and sequence length must be positive".into(),
@@ -735,7 +789,7 @@ fn check_model_shape(model: &ModelSpec, tp: u32, pp: u32, subject: &Subject, r: 
             params_m,
             ..
         } => {
-            if !(*gflops_per_sample > 0.0 && *params_m > 0.0) {
+            if !(positive(*gflops_per_sample) && positive(*params_m)) {
                 r.error(
                     subject.clone(),
                     "CNN cost and size must be positive".into(),
@@ -822,15 +876,345 @@ fn check_reachability(plan: &Plan, r: &mut Report) {
         }
     }
     // Isolated compute or storage is almost always a drawing mistake.
-    for (i, n) in plan.nodes.iter().enumerate() {
-        let linked = plan.links.iter().any(|l| l.from == n.id || l.to == n.id);
+    for n in &plan.nodes {
+        let linked = plan.links_of(&n.id).next().is_some();
         if !linked && plan.nodes.len() > 1 && n.kind.role() != NodeRole::Compute {
-            let _ = i;
             r.warn(
                 Subject::Node(n.id.clone()),
                 format!("'{}' is not connected to anything", n.name),
                 "draw a link from one of its ports",
             );
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::catalog::{Device, DeviceKind, PeakTable, StorageModel, SwitchModel, System};
+    use crate::model::plan::*;
+    use crate::model::workload::*;
+
+    fn catalog() -> Catalog {
+        Catalog {
+            devices: vec![Device {
+                id: "gpu".into(),
+                name: "GPU".into(),
+                kind: DeviceKind::Gpu,
+                peak_tflops: PeakTable {
+                    bf16: Some(989.0),
+                    ..Default::default()
+                },
+                memory_gb: 80.0,
+                memory_bw_gbs: 3350.0,
+                tdp_w: 700.0,
+                price_usd: 25_000.0,
+                sparse_2of4: true,
+                source: "test".into(),
+            }],
+            systems: vec![System {
+                id: "srv".into(),
+                name: "Server".into(),
+                kind: NodeKind::GpuServer,
+                device: "gpu".into(),
+                devices: 8,
+                scale_up_gbs: 450.0,
+                nics: 8,
+                nic_gbps: 400.0,
+                host_cpu: None,
+                host_cpus: 0,
+                local_nvme_tb: 30.0,
+                local_nvme_read_gbs: 50.0,
+                power_w: 10_200.0,
+                price_usd: 300_000.0,
+                cloud: None,
+                source: "test".into(),
+            }],
+            storage: vec![StorageModel {
+                id: "fs".into(),
+                name: "FS".into(),
+                kind: NodeKind::ParallelFs,
+                read_gbs: 90.0,
+                write_gbs: 65.0,
+                read_requests_per_s: 1e6,
+                write_requests_per_s: 1e6,
+                latency_ms: 0.5,
+                capacity_tb: 1000.0,
+                usd_per_gb_month: 0.0,
+                usd_per_1k_reads: 0.0,
+                usd_per_1k_writes: 0.0,
+                price_usd: 1e6,
+                power_w: 3000.0,
+                source: "test".into(),
+            }],
+            switches: vec![SwitchModel {
+                id: "ib".into(),
+                name: "IB".into(),
+                ports: 64,
+                port_gbps: 400.0,
+                infiniband: true,
+                latency_ns: 130.0,
+                price_usd: 30_000.0,
+                power_w: 1700.0,
+                source: "test".into(),
+            }],
+            calibration: vec![],
+        }
+    }
+
+    fn node(id: &str, kind: NodeKind, model: &str, count: u32) -> Node {
+        Node {
+            id: id.into(),
+            name: id.into(),
+            kind,
+            model: model.into(),
+            count,
+            site: "dc".into(),
+            pos: (0.0, 0.0),
+            capacity_tb: None,
+            cache_hit_ratio: None,
+        }
+    }
+
+    fn link(id: &str, from: &str, to: &str, medium: Medium) -> Link {
+        Link {
+            id: id.into(),
+            from: from.into(),
+            to: to.into(),
+            medium,
+            pattern: WiringPattern::Spread,
+            lanes: 1,
+            lane_gbps: medium.default_lane_gbps(),
+            latency_us: 1.0,
+        }
+    }
+
+    fn train(placement: &[&str]) -> Stage {
+        Stage {
+            id: "train".into(),
+            name: "Train".into(),
+            after: vec![],
+            placement: placement.iter().map(|&p| p.into()).collect(),
+            kind: StageKind::Train(TrainStage {
+                model: ModelSpec::Params {
+                    params_b: 7.0,
+                    seq_len: 4096,
+                },
+                tokens: 1e12,
+                global_batch: 512,
+                micro_batch: 1,
+                precision: Precision::Bf16,
+                parallelism: Parallelism {
+                    tp: 8,
+                    pp: 1,
+                    dp: 4,
+                    sequence_parallel: true,
+                    zero_stage: 1,
+                    ep: 1,
+                    schedule: PipelineSchedule::OneFOneB,
+                },
+                recompute: Recompute::Selective,
+                data_source: Some("fs".into()),
+                checkpoint: None,
+                overlap_grad_reduce: true,
+            }),
+        }
+    }
+
+    /// A small valid plan: 4 servers and a file system on one IB switch.
+    fn good() -> Plan {
+        Plan {
+            sites: vec![Site {
+                id: "dc".into(),
+                name: "DC".into(),
+                kind: SiteKind::OnPrem(OnPremSite {
+                    amortization_years: 4.0,
+                    power_usd_per_kwh: 0.08,
+                    pue: 1.3,
+                    operations_usd_per_year: 0.0,
+                    facility_capex_usd: 0.0,
+                }),
+                carbon_kg_per_kwh: 0.4,
+            }],
+            nodes: vec![
+                node("gpus", NodeKind::GpuServer, "srv", 4),
+                node("leaf", NodeKind::Switch, "ib", 1),
+                node("fs", NodeKind::ParallelFs, "fs", 1),
+            ],
+            links: vec![
+                link("l1", "gpus", "leaf", Medium::InfinibandNdr),
+                link("l2", "fs", "leaf", Medium::InfinibandNdr),
+            ],
+            stages: vec![train(&["gpus"])],
+            ..Plan::default()
+        }
+    }
+
+    fn messages(plan: &Plan) -> Vec<String> {
+        plan.validate(&catalog()).iter().map(|p| p.to_string()).collect()
+    }
+
+    fn has(plan: &Plan, severity: Severity, subject: Subject, needle: &str) -> bool {
+        plan.validate(&catalog())
+            .iter()
+            .any(|p| p.severity == severity && p.subject == subject && p.message.contains(needle))
+    }
+
+    #[test]
+    fn a_good_plan_has_no_problems() {
+        assert!(messages(&good()).is_empty(), "{:?}", messages(&good()));
+    }
+
+    #[test]
+    fn dangling_link_points_at_the_link() {
+        let mut p = good();
+        p.links.push(link("l3", "gpus", "ghost", Medium::InfinibandNdr));
+        assert!(has(
+            &p,
+            Severity::Error,
+            Subject::Link("l3".into()),
+            "'ghost' is not a node"
+        ));
+    }
+
+    #[test]
+    fn unknown_and_mismatched_catalog_models() {
+        let mut p = good();
+        p.nodes[0].model = "nope".into();
+        assert!(has(&p, Severity::Error, Subject::Node("gpus".into()), "unknown"));
+        p.nodes[0].model = "fs".into();
+        assert!(has(
+            &p,
+            Severity::Error,
+            Subject::Node("gpus".into()),
+            "cannot be used as a GPU server"
+        ));
+    }
+
+    #[test]
+    fn duplicate_ids() {
+        let mut p = good();
+        p.nodes.push(node("fs", NodeKind::ParallelFs, "fs", 1));
+        assert!(has(&p, Severity::Error, Subject::Node("fs".into()), "duplicate"));
+    }
+
+    #[test]
+    fn non_positive_count_and_bandwidth() {
+        let mut p = good();
+        p.nodes[0].count = 0;
+        p.links[0].lane_gbps = 0.0;
+        p.links[1].lanes = 0;
+        assert!(has(&p, Severity::Error, Subject::Node("gpus".into()), "count of 0"));
+        assert!(has(&p, Severity::Error, Subject::Link("l1".into()), "not positive"));
+        assert!(has(&p, Severity::Error, Subject::Link("l2".into()), "0 lanes"));
+        p.links[0].lane_gbps = f64::NAN;
+        assert!(has(&p, Severity::Error, Subject::Link("l1".into()), "not positive"));
+    }
+
+    #[test]
+    fn media_that_cannot_join_their_endpoints() {
+        let mut p = good();
+        p.links[1].medium = Medium::NvLink;
+        assert!(has(&p, Severity::Error, Subject::Link("l2".into()), "NVLink"));
+        // An Ethernet link into an InfiniBand switch.
+        p.links[1].medium = Medium::Ethernet400;
+        assert!(has(&p, Severity::Error, Subject::Link("l2".into()), "InfiniBand"));
+    }
+
+    #[test]
+    fn workloads_on_nothing_or_on_the_wrong_kind() {
+        let mut p = good();
+        p.stages[0].placement.clear();
+        assert!(has(
+            &p,
+            Severity::Error,
+            Subject::Stage("train".into()),
+            "placed on no node"
+        ));
+        p.stages[0] = train(&["fs"]);
+        assert!(has(
+            &p,
+            Severity::Error,
+            Subject::Stage("train".into()),
+            "cannot run training"
+        ));
+    }
+
+    #[test]
+    fn parallelism_must_fit_the_placement() {
+        let mut p = good();
+        if let StageKind::Train(t) = &mut p.stages[0].kind {
+            t.parallelism.dp = 8; // 64 GPUs on 32
+        }
+        assert!(has(
+            &p,
+            Severity::Error,
+            Subject::Stage("train".into()),
+            "but the placement has 32"
+        ));
+    }
+
+    #[test]
+    fn unreachable_storage_points_at_the_storage() {
+        let mut p = good();
+        p.links.retain(|l| l.id.as_str() != "l2");
+        assert!(has(&p, Severity::Error, Subject::Node("fs".into()), "not connected"));
+    }
+
+    #[test]
+    fn links_across_sites_must_be_wan() {
+        let mut p = good();
+        let mut cloud = p.sites[0].clone();
+        cloud.id = "cloud".into();
+        p.sites.push(cloud);
+        p.nodes[2].site = "cloud".into();
+        assert!(has(&p, Severity::Error, Subject::Link("l2".into()), "only a WAN link"));
+    }
+
+    #[test]
+    fn cycles_in_stage_dependencies() {
+        let mut p = good();
+        let mut second = train(&["gpus"]);
+        second.id = "again".into();
+        second.after = vec!["train".into()];
+        p.stages[0].after = vec!["again".into()];
+        p.stages.push(second);
+        let problems = p.validate(&catalog());
+        assert!(problems.iter().any(|q| q.message.contains("cycle")), "{problems:?}");
+    }
+
+    #[test]
+    fn one_to_one_needs_equal_counts() {
+        let mut p = good();
+        p.links[0].pattern = WiringPattern::OneToOne;
+        assert!(has(&p, Severity::Error, Subject::Link("l1".into()), "equal counts"));
+    }
+
+    #[test]
+    fn switch_port_budget() {
+        let mut p = good();
+        // 4 servers × 8 rails on 1 switch with 64 ports: 32 ports, fine.
+        p.links[0].pattern = WiringPattern::Rail;
+        assert!(messages(&p).is_empty(), "{:?}", messages(&p));
+        // 3 lanes per NIC: 96 ports on a 64-port switch.
+        p.links[0].lanes = 3;
+        assert!(has(
+            &p,
+            Severity::Warning,
+            Subject::Node("leaf".into()),
+            "needs 97 ports"
+        ));
+    }
+
+    #[test]
+    fn errors_come_before_warnings() {
+        let mut p = good();
+        p.nodes.push(node("lonely", NodeKind::ObjectStore, "fs", 1));
+        p.nodes[0].count = 0;
+        let problems = p.validate(&catalog());
+        let first_warning = problems.iter().position(|q| q.severity == Severity::Warning);
+        let last_error = problems.iter().rposition(|q| q.severity == Severity::Error);
+        assert!(first_warning.is_some() && last_error.is_some());
+        assert!(last_error < first_warning);
     }
 }

@@ -87,18 +87,18 @@ pub fn parse_plan(text: &str, origin: &str) -> Result<Plan, PlanFileError> {
             found: probe.format_version,
         });
     }
-    let mut de = ron::Deserializer::from_str(text).map_err(|e| syntax(&origin, e, String::new()))?;
+    let mut de = ron::Deserializer::from_str(text).map_err(|e| syntax(&origin, text, e, String::new()))?;
     let mut track = serde_path_to_error::Track::new();
     let parsed = Plan::deserialize(serde_path_to_error::Deserializer::new(&mut de, &mut track));
     let plan = match parsed {
         Ok(plan) => plan,
         Err(e) => {
             let spanned = de.span_error(e);
-            return Err(syntax(&origin, spanned, track.path().to_string()));
+            return Err(syntax(&origin, text, spanned, track.path().to_string()));
         }
     };
     if let Err(e) = de.end() {
-        return Err(syntax(&origin, de.span_error(e), String::new()));
+        return Err(syntax(&origin, text, de.span_error(e), String::new()));
     }
     if plan.format_version == 0 {
         return Err(PlanFileError::Syntax {
@@ -112,13 +112,36 @@ pub fn parse_plan(text: &str, origin: &str) -> Result<Plan, PlanFileError> {
     Ok(plan)
 }
 
-fn syntax(origin: &str, e: ron::error::SpannedError, path: String) -> PlanFileError {
+fn syntax(origin: &str, text: &str, e: ron::error::SpannedError, path: String) -> PlanFileError {
+    let mut message = e.code.to_string();
+    if at_end_of(text, e.span.start.line, e.span.start.col) {
+        message.push_str("; the file ends here: is it truncated?");
+    }
     PlanFileError::Syntax {
         origin: origin.to_owned(),
         line: e.span.start.line,
         column: e.span.start.col,
         path,
-        message: e.code.to_string(),
+        message,
+    }
+}
+
+/// Whether a 1-based line:column points at (or past) the last non-blank text.
+fn at_end_of(text: &str, line: usize, column: usize) -> bool {
+    let trimmed = text.trim_end();
+    let last_line = trimmed.lines().count().max(1);
+    let last_len = trimmed.lines().last().map(|l| l.chars().count()).unwrap_or(0);
+    line > last_line || (line == last_line && column >= last_len)
+}
+
+impl PlanFileError {
+    /// Exit code for the CLI: 2 when the file could not be read at all,
+    /// 1 when it was read and is not a valid plan.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            PlanFileError::Io { .. } | PlanFileError::Save { .. } => 2,
+            _ => 1,
+        }
     }
 }
 

@@ -12,7 +12,29 @@ pub struct Preset {
     pub ron: &'static str,
 }
 
-pub const PRESETS: &[Preset] = &[];
+pub const PRESETS: &[Preset] = &[
+    Preset {
+        id: "onprem-finance",
+        title: "On-prem finance: 256x H100 for sensitive data",
+        summary: "32 DGX H100 on a rail-optimized InfiniBand NDR fat-tree with Lustre and NVMe caches: \
+                  ingest, tokenize, train a 70B model, evaluate and serve, all inside one data centre",
+        ron: include_str!("../../presets/onprem-finance.ron"),
+    },
+    Preset {
+        id: "cloud-startup",
+        title: "Cloud startup: fine-tune on p5, serve serverless",
+        summary: "4 AWS p5.48xlarge train an 8B model from S3 for about a day; a scale-to-zero L4 endpoint \
+                  serves bursty internet traffic with cold starts",
+        ron: include_str!("../../presets/cloud-startup.ron"),
+    },
+    Preset {
+        id: "hybrid-enterprise",
+        title: "Hybrid enterprise: train on-prem, serve from the cloud",
+        summary: "16 DGX H100 train a 13B model on records that must stay on-prem; the weights cross a \
+                  private WAN link to S3 and a reserved p4d fleet serves global users",
+        ron: include_str!("../../presets/hybrid-enterprise.ron"),
+    },
+];
 
 /// The preset opened on first start.
 pub const DEFAULT_PRESET: &str = "onprem-finance";
@@ -24,5 +46,87 @@ pub fn preset(id: &str) -> Option<&'static Preset> {
 impl Preset {
     pub fn plan(&self) -> Result<Plan, PlanFileError> {
         parse_plan(self.ron, &format!("preset {}", self.id))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Catalog, Severity, SiteKind};
+    use crate::report::plan_file::plan_to_ron;
+
+    fn parsed(p: &Preset) -> Plan {
+        match p.plan() {
+            Ok(plan) => plan,
+            Err(e) => panic!("{e}"),
+        }
+    }
+
+    #[test]
+    fn presets_are_registered_once_and_default_exists() {
+        assert_eq!(PRESETS.len(), 3);
+        let mut ids: Vec<&str> = PRESETS.iter().map(|p| p.id).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        assert_eq!(ids.len(), PRESETS.len(), "duplicate preset id");
+        assert!(preset(DEFAULT_PRESET).is_some());
+        assert!(preset("no-such-preset").is_none());
+    }
+
+    #[test]
+    fn every_preset_parses_and_round_trips() {
+        for p in PRESETS {
+            let plan = parsed(p);
+            assert!(!plan.name.is_empty() && !plan.description.is_empty(), "{}", p.id);
+            let text = plan_to_ron(&plan);
+            let again = match parse_plan(&text, p.id) {
+                Ok(plan) => plan,
+                Err(e) => panic!("{}: re-parse failed: {e}", p.id),
+            };
+            assert_eq!(again, plan, "{} changes in a save/load round trip", p.id);
+        }
+    }
+
+    #[test]
+    fn every_preset_validates_cleanly_against_the_builtin_catalog() {
+        let catalog = Catalog::builtin();
+        for p in PRESETS {
+            let problems = parsed(p).validate(&catalog);
+            let listed: Vec<String> = problems.iter().map(|pr| pr.to_string()).collect();
+            assert!(
+                problems.iter().all(|pr| pr.severity != Severity::Error),
+                "{} has errors: {listed:#?}",
+                p.id
+            );
+            assert!(problems.is_empty(), "{} has warnings: {listed:#?}", p.id);
+        }
+    }
+
+    #[test]
+    fn presets_cover_on_prem_cloud_and_hybrid() {
+        let kinds = |id: &str| -> (bool, bool) {
+            let plan = preset(id).map(parsed).unwrap_or_default();
+            let onprem = plan.sites.iter().any(|s| matches!(s.kind, SiteKind::OnPrem(_)));
+            let cloud = plan.sites.iter().any(|s| matches!(s.kind, SiteKind::Cloud(_)));
+            (onprem, cloud)
+        };
+        assert_eq!(kinds("onprem-finance"), (true, false));
+        assert_eq!(kinds("cloud-startup"), (false, true));
+        assert_eq!(kinds("hybrid-enterprise"), (true, true));
+    }
+
+    #[test]
+    fn canvas_positions_do_not_overlap() {
+        // Cards are about 200 x 80 canvas units; presets keep them 220 x 90 apart.
+        for p in PRESETS {
+            let plan = parsed(p);
+            for (i, a) in plan.nodes.iter().enumerate() {
+                for b in &plan.nodes[i + 1..] {
+                    let dx = (a.pos.0 - b.pos.0).abs();
+                    let dy = (a.pos.1 - b.pos.1).abs();
+                    assert!(dx >= 220.0 || dy >= 90.0, "{}: '{}' overlaps '{}'", p.id, a.id, b.id);
+                }
+            }
+        }
     }
 }

@@ -1,0 +1,3 @@
+//! One integration-test binary (keeps link time down); each module is an area.
+
+mod plan_files;
