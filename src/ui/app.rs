@@ -173,7 +173,7 @@ impl App {
         let mut edits: Vec<KeyedEdit> = Vec::new();
         let mut canvas_edits: Vec<Edit> = Vec::new();
         let mut paste_text: Option<String> = None;
-        if self.prompt.is_none() && !ctx.egui_wants_keyboard_input() {
+        if self.prompt.is_none() && !ctx.text_edit_focused() {
             self.shortcuts(&ctx, &mut commands, &mut paste_text);
         }
 
@@ -183,16 +183,16 @@ impl App {
         egui::Panel::bottom("status_bar").show(ui, |ui| self.status_bar_ui(ui, &pal));
         egui::Panel::bottom("dock")
             .resizable(true)
-            .default_size(150.0)
+            .default_size(130.0)
             .min_size(60.0)
             .show(ui, |ui| self.dock_ui(ui));
         egui::Panel::left("left")
             .resizable(true)
-            .default_size(260.0)
+            .default_size(240.0)
             .min_size(180.0)
             .show(ui, |ui| {
                 ui.horizontal(|ui| {
-                    ui.selectable_value(&mut self.left_tab, LeftTab::Palette, "🧰 Palette")
+                    ui.selectable_value(&mut self.left_tab, LeftTab::Palette, "🔧 Palette")
                         .on_hover_text("Hardware, sites and stages to drag onto the canvas");
                     ui.selectable_value(&mut self.left_tab, LeftTab::Workloads, "▶ Workloads")
                         .on_hover_text("Lifecycle stages and their order");
@@ -209,7 +209,7 @@ impl App {
             });
         egui::Panel::right("inspector")
             .resizable(true)
-            .default_size(320.0)
+            .default_size(300.0)
             .min_size(220.0)
             .show(ui, |ui| inspector::inspector_ui(ui, &self.state, &mut edits));
         egui::CentralPanel::no_frame().show(ui, |ui| {

@@ -80,7 +80,8 @@ pub fn bench_frame_ms_at(nodes: usize, links: usize, zoom: Option<f32>) -> f64 {
     let ctx = egui::Context::default();
     // Warm-up: fonts, fit-to-view, galley caches.
     for f in 0..3 {
-        let out = ctx.run_ui(input(f as f64 * 0.016), |ui| app.frame_ui(ui));
+        let mut out = ctx.run_ui(input(f as f64 * 0.016), |ui| app.frame_ui(ui));
+        out.textures_delta.clear();
         let _ = ctx.tessellate(out.shapes, out.pixels_per_point);
         if f == 0
             && let Some(z) = zoom
@@ -91,7 +92,8 @@ pub fn bench_frame_ms_at(nodes: usize, links: usize, zoom: Option<f32>) -> f64 {
     let mut times = Vec::new();
     for f in 0..15 {
         let start = Instant::now();
-        let out = ctx.run_ui(input(1.0 + f as f64 * 0.016), |ui| app.frame_ui(ui));
+        let mut out = ctx.run_ui(input(1.0 + f as f64 * 0.016), |ui| app.frame_ui(ui));
+        out.textures_delta.clear();
         let prims = ctx.tessellate(out.shapes, out.pixels_per_point);
         std::hint::black_box(prims);
         times.push(start.elapsed().as_secs_f64() * 1000.0);

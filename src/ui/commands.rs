@@ -335,7 +335,7 @@ impl Clip {
     }
 }
 
-/// `gpu-pod-3` → `gpu-pod`.
+/// `gpu-pod-3` becomes `gpu-pod`.
 fn base_of(id: &str) -> &str {
     match id.rsplit_once('-') {
         Some((base, n)) if !base.is_empty() && n.chars().all(|c| c.is_ascii_digit()) => base,

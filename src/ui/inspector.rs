@@ -119,9 +119,14 @@ fn plan_ui(ui: &mut Ui, state: &EditorState, out: &mut Vec<KeyedEdit>) {
     grid(ui, "plan_grid", |ui| {
         text(ui, "Name", &mut name, "Name of the plan (shown in reports)");
         let l = ui.label("Description");
-        ui.add(egui::TextEdit::multiline(&mut description).desired_rows(2).desired_width(180.0))
-            .labelled_by(l.id)
-            .on_hover_text("What this plan is for");
+        egui::ScrollArea::vertical()
+            .max_height(90.0)
+            .id_salt("description_scroll")
+            .show(ui, |ui| {
+                ui.add(egui::TextEdit::multiline(&mut description).desired_rows(3).desired_width(180.0))
+                    .labelled_by(l.id)
+                    .on_hover_text("What this plan is for");
+            });
         ui.end_row();
         num(ui, "Seed", &mut settings.seed, "", 0..=u64::MAX, "Random seed: the same seed gives the same results");
         num(

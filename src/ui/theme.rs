@@ -87,10 +87,10 @@ pub fn node_icon(kind: NodeKind) -> &'static str {
         NodeKind::EdgeDevice => "📟",
         NodeKind::ServerlessEndpoint => "⚡",
         NodeKind::ObjectStore => "🗄",
-        NodeKind::ParallelFs => "🗃",
+        NodeKind::ParallelFs => "📂",
         NodeKind::NvmeCache => "💾",
         NodeKind::DataLake => "🌊",
-        NodeKind::Warehouse => "🏛",
+        NodeKind::Warehouse => "📊",
         NodeKind::Switch => "🔀",
         NodeKind::Gateway => "🌐",
         NodeKind::RequestSource => "👥",
@@ -107,4 +107,38 @@ pub fn site_icon(kind: &SiteKind) -> &'static str {
 
 pub fn apply(ctx: &egui::Context, dark: bool) {
     ctx.set_theme(if dark { egui::Theme::Dark } else { egui::Theme::Light });
+}
+
+#[cfg(test)]
+mod tests {
+    /// Every non-ASCII character the UI sources use must exist in the bundled
+    /// fonts (a missing glyph panics in debug builds and shows as tofu otherwise).
+    #[test]
+    fn every_icon_has_a_glyph() {
+        let sources = [
+            include_str!("app.rs"),
+            include_str!("canvas/draw.rs"),
+            include_str!("canvas/interact.rs"),
+            include_str!("canvas/mod.rs"),
+            include_str!("inspector.rs"),
+            include_str!("palette.rs"),
+            include_str!("problems.rs"),
+            include_str!("theme.rs"),
+            include_str!("workloads.rs"),
+            include_str!("commands.rs"),
+        ];
+        let mut chars: Vec<char> = sources.iter().flat_map(|s| s.chars()).filter(|c| !c.is_ascii()).collect();
+        chars.sort_unstable();
+        chars.dedup();
+        let ctx = egui::Context::default();
+        ctx.run_ui(egui::RawInput::default(), |_| {}).drop_without_applying_deltas();
+        let missing: Vec<char> = ctx.fonts_mut(|f| {
+            chars
+                .iter()
+                .copied()
+                .filter(|c| !f.has_glyph(&egui::FontId::proportional(14.0), *c))
+                .collect()
+        });
+        assert!(missing.is_empty(), "no glyph for {missing:?}");
+    }
 }

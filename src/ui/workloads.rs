@@ -24,7 +24,7 @@ pub fn workloads_ui(ui: &mut egui::Ui, state: &mut EditorState, edits: &mut Vec<
     });
     ui.separator();
     if state.plan.stages.is_empty() {
-        ui.weak("No stages yet. A plan runs stages such as ingest → preprocess → train → validate → serve.");
+        ui.weak("No stages yet. A plan runs stages such as ingest, preprocess, train, validate and serve.");
         return;
     }
     let mut clicked = None;

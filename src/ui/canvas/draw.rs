@@ -103,7 +103,7 @@ pub fn sites(v: &View<'_>, state: &EditorState, layout: &Layout, drop_site: Opti
         let font = 13.0 * z;
         if font >= 6.0 {
             let text = format!("{}  {}  ·  {}", theme::site_icon(&site.kind), site.name, site_detail(&site.kind));
-            v.painter.text(
+            v.painter.with_clip_rect(header.intersect(v.painter.clip_rect())).text(
                 header.left_center() + Vec2::new(10.0 * z, 0.0),
                 Align2::LEFT_CENTER,
                 text,
@@ -142,7 +142,7 @@ pub struct LinkStyle {
 pub fn links(v: &View<'_>, state: &EditorState, layout: &Layout, style: &LinkStyle) {
     let z = v.camera.zoom;
     let plan = &state.plan;
-    // Count visible links first: many visible links → straight lines.
+    // Count visible links first: many visible links means straight lines.
     let mut visible: Vec<(usize, Rect, Rect)> = Vec::with_capacity(plan.links.len());
     for (i, l) in plan.links.iter().enumerate() {
         let (Some(&a), Some(&b)) = (layout.node_index.get(&l.from), layout.node_index.get(&l.to)) else {
@@ -179,6 +179,9 @@ pub fn links(v: &View<'_>, state: &EditorState, layout: &Layout, style: &LinkSty
             let text = format!("{} · {}", l.medium.label(), gbps_label(l.connection_gbps()));
             let font = FontId::proportional(10.5 * z.min(1.3));
             let galley = v.painter.layout_no_wrap(text, font, v.pal.text_weak);
+            if v.s(c[0]).distance(v.s(c[3])) < galley.size().x + 40.0 {
+                continue;
+            }
             let rect = Align2::CENTER_CENTER.anchor_size(mid, galley.size()).expand(3.0);
             shapes.push(Shape::rect_filled(rect, 4, v.pal.canvas_bg.gamma_multiply(0.9)));
             shapes.push(Shape::galley(rect.min + Vec2::splat(3.0), galley, v.pal.text_weak));
@@ -303,19 +306,15 @@ fn draw_card(
     let text_x = sr.min.x + pad + 36.0 * z;
     let avail = sr.max.x - text_x - 8.0 * z;
     let name_font = FontId::proportional(14.0 * z);
-    let name = fit_text(&n.name, avail - 52.0 * z, 14.0 * z);
-    let g = v.painter.layout_no_wrap(name, name_font, v.pal.text);
+    let badge_w = 12.0 * z + 7.0 * z * (n.count.max(1).ilog10() as f32 + 2.0);
+    let g = one_line(v.painter, &n.name, name_font, v.pal.text, avail - badge_w);
     shapes.push(Shape::galley(Pos2::new(text_x, sr.min.y + 12.0 * z), g, v.pal.text));
     let model = if n.model.is_empty() {
         n.kind.label().to_owned()
     } else {
         n.model.clone()
     };
-    let g = v.painter.layout_no_wrap(
-        fit_text(&model, avail, 11.5 * z),
-        FontId::proportional(11.5 * z),
-        v.pal.text_weak,
-    );
+    let g = one_line(v.painter, &model, FontId::proportional(11.5 * z), v.pal.text_weak, avail);
     shapes.push(Shape::galley(Pos2::new(text_x, sr.min.y + 34.0 * z), g, v.pal.text_weak));
     // Count badge.
     let badge = format!("×{}", n.count);
@@ -362,15 +361,16 @@ fn draw_card(
     }
 }
 
-/// Cut `text` so it fits `width` points at `font_px` (approximate).
-fn fit_text(text: &str, width: f32, font_px: f32) -> String {
-    let max = ((width / (font_px * 0.55)).floor() as usize).max(3);
-    if text.chars().count() <= max {
-        text.to_owned()
-    } else {
-        let cut: String = text.chars().take(max.saturating_sub(1)).collect();
-        format!("{cut}…")
-    }
+/// One line of text cut with "…" to fit `width` points.
+fn one_line(painter: &Painter, text: &str, font: FontId, color: Color32, width: f32) -> std::sync::Arc<egui::Galley> {
+    let mut job = egui::text::LayoutJob::simple_singleline(text.to_owned(), font, color);
+    job.wrap = egui::text::TextWrapping {
+        max_width: width.max(10.0),
+        max_rows: 1,
+        break_anywhere: true,
+        overflow_character: Some('…'),
+    };
+    painter.layout_job(job)
 }
 
 pub fn band(v: &View<'_>, a: Pos2, b: Pos2) {

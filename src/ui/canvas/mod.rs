@@ -227,7 +227,7 @@ fn hint_and_toast_ui(
             .plan
             .nodes
             .is_empty()
-            .then(|| "Drag hardware from the palette onto the canvas, or open a preset (File ▸ Presets…)".to_owned())
+            .then(|| "Drag hardware from the palette onto the canvas, or open a preset (File › Presets…)".to_owned())
     });
     if let Some(text) = message {
         let g = painter.layout_no_wrap(text, egui::FontId::proportional(14.0), pal.text);
