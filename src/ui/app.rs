@@ -5,9 +5,7 @@ use crate::model::{Catalog, Plan};
 use crate::report::{self, presets};
 use crate::ui::canvas::{self, Canvas};
 use crate::ui::commands::{Clip, Edit, UiCommand, arrange, command_button};
-use crate::ui::files::{
-    self, DialogJob, DialogOutcome, DialogPurpose, FileDialogs, Persisted, Recovered, Recovery,
-};
+use crate::ui::files::{self, DialogJob, DialogOutcome, DialogPurpose, FileDialogs, Persisted, Recovered, Recovery};
 use crate::ui::inspector::{self, KeyedEdit};
 use crate::ui::palette::{self, PaletteState};
 use crate::ui::state::EditorState;
@@ -139,6 +137,11 @@ impl App {
         }
     }
 
+    /// The text the last Copy put on the clipboard.
+    pub fn clipboard_text(&self) -> Option<&str> {
+        self.clipboard.as_deref()
+    }
+
     pub fn set_results_view(&mut self, view: Box<dyn ResultsView>) {
         self.results = Some(view);
     }
@@ -189,7 +192,7 @@ impl App {
         egui::Panel::left("left")
             .resizable(true)
             .default_size(240.0)
-            .min_size(180.0)
+            .size_range(180.0..=360.0)
             .show(ui, |ui| {
                 ui.horizontal(|ui| {
                     ui.selectable_value(&mut self.left_tab, LeftTab::Palette, "🔧 Palette")
@@ -210,10 +213,17 @@ impl App {
         egui::Panel::right("inspector")
             .resizable(true)
             .default_size(300.0)
-            .min_size(220.0)
+            .size_range(220.0..=420.0)
             .show(ui, |ui| inspector::inspector_ui(ui, &self.state, &mut edits));
         egui::CentralPanel::no_frame().show(ui, |ui| {
-            canvas::canvas_ui(ui, &mut self.state, &mut self.canvas, &pal, &mut canvas_edits, &mut commands);
+            canvas::canvas_ui(
+                ui,
+                &mut self.state,
+                &mut self.canvas,
+                &pal,
+                &mut canvas_edits,
+                &mut commands,
+            );
         });
 
         self.prompt_ui(&ctx, &mut commands);
@@ -281,7 +291,11 @@ impl App {
                 }
                 let mut open = None;
                 for p in &self.persisted.recent {
-                    if ui.button(p.display().to_string()).on_hover_text("Open this plan").clicked() {
+                    if ui
+                        .button(p.display().to_string())
+                        .on_hover_text("Open this plan")
+                        .clicked()
+                    {
                         open = Some(p.clone());
                         ui.close();
                     }
@@ -427,7 +441,11 @@ impl App {
                             self.after_prompt = Some(action.clone());
                             commands.push(UiCommand::Save);
                         }
-                        if ui.button("Don't save").on_hover_text("Discard the changes and continue").clicked() {
+                        if ui
+                            .button("Don't save")
+                            .on_hover_text("Discard the changes and continue")
+                            .clicked()
+                        {
                             keep = false;
                             if let Some(r) = &self.recovery {
                                 r.clear();
@@ -475,7 +493,10 @@ impl App {
                         }
                     });
                     if keep {
-                        next = Some(Prompt::Path { purpose: *purpose, text });
+                        next = Some(Prompt::Path {
+                            purpose: *purpose,
+                            text,
+                        });
                     }
                 }
                 Prompt::Recover(r) => {
@@ -492,7 +513,11 @@ impl App {
                             self.state.mark_modified();
                             self.file = r.file.clone();
                         }
-                        if ui.button("Discard").on_hover_text("Delete the autosaved copy").clicked() {
+                        if ui
+                            .button("Discard")
+                            .on_hover_text("Delete the autosaved copy")
+                            .clicked()
+                        {
                             keep = false;
                             if let Some(rec) = &self.recovery {
                                 rec.clear();
@@ -512,21 +537,25 @@ impl App {
                     ui.heading("Start from a preset");
                     ui.add_space(6.0);
                     let mut chosen: Option<Option<&'static str>> = None;
-                    egui::Grid::new("preset_cards").spacing([12.0, 12.0]).show(ui, |ui| {
-                        let mut cards: Vec<(Option<&'static str>, &str, &str, &str)> =
-                            vec![(None, "📄", "Empty plan", "Start from a blank canvas")];
-                        for p in presets::PRESETS {
-                            cards.push((Some(p.id), preset_icon(p.id), p.title, p.summary));
-                        }
-                        for (i, (id, icon, title, summary)) in cards.into_iter().enumerate() {
-                            if preset_card_ui(ui, icon, title, summary) {
-                                chosen = Some(id);
+                    let mut cards: Vec<(Option<&'static str>, &str, &str, &str)> =
+                        vec![(None, "📄", "Empty plan", "Start from a blank canvas")];
+                    for p in presets::PRESETS {
+                        cards.push((Some(p.id), preset_icon(p.id), p.title, p.summary));
+                    }
+                    for row in cards.chunks(3) {
+                        ui.horizontal_top(|ui| {
+                            for (id, icon, title, summary) in row {
+                                let r = ui.allocate_ui_with_layout(
+                                    egui::vec2(236.0, 170.0),
+                                    egui::Layout::top_down(egui::Align::Min),
+                                    |ui| preset_card_ui(ui, icon, title, summary),
+                                );
+                                if r.inner {
+                                    chosen = Some(*id);
+                                }
                             }
-                            if i % 3 == 2 {
-                                ui.end_row();
-                            }
-                        }
-                    });
+                        });
+                    }
                     ui.add_space(6.0);
                     if ui.button("Cancel").on_hover_text("Close the gallery").clicked() {
                         keep = false;
@@ -542,8 +571,10 @@ impl App {
                 }
             }
         });
-        if modal.should_close() && !matches!(prompt, Prompt::Discard(_) | Prompt::Recover(_)) {
+        let _ = modal;
+        if ctx.input(|i| i.key_pressed(egui::Key::Escape)) && !matches!(prompt, Prompt::Recover(_)) {
             keep = false;
+            self.after_prompt = None;
         }
         if keep && self.prompt.is_none() {
             self.prompt = Some(next.unwrap_or(prompt));
@@ -641,7 +672,11 @@ impl App {
                 let text = match (&self.file, purpose) {
                     (Some(f), _) => f.display().to_string(),
                     (None, DialogPurpose::SaveAs) => std::env::current_dir()
-                        .map(|d| d.join(files::suggested_file_name(&self.state.plan)).display().to_string())
+                        .map(|d| {
+                            d.join(files::suggested_file_name(&self.state.plan))
+                                .display()
+                                .to_string()
+                        })
                         .unwrap_or_default(),
                     (None, DialogPurpose::Open) => String::new(),
                 };
@@ -792,14 +827,17 @@ fn preset_icon(id: &str) -> &'static str {
 fn preset_card_ui(ui: &mut egui::Ui, icon: &str, title: &str, summary: &str) -> bool {
     let mut chosen = false;
     egui::Frame::group(ui.style()).inner_margin(10.0).show(ui, |ui| {
-        ui.set_width(220.0);
-        ui.set_min_height(110.0);
+        ui.set_width(214.0);
+        ui.set_min_height(148.0);
         ui.label(egui::RichText::new(icon).size(30.0));
-        ui.strong(title);
-        ui.add(egui::Label::new(egui::RichText::new(summary).weak()).wrap());
-        if ui.button("Open").on_hover_text(format!("Open '{title}'")).clicked() {
+        if ui
+            .add(egui::Button::new(egui::RichText::new(title).strong()).frame(false))
+            .on_hover_text(format!("Open '{title}'"))
+            .clicked()
+        {
             chosen = true;
         }
+        ui.add(egui::Label::new(egui::RichText::new(summary).weak()).wrap());
     });
     chosen
 }

@@ -18,7 +18,12 @@ pub fn synthetic_plan(nodes: usize, links: usize) -> Plan {
         plan.sites.push(s);
     }
     let cols = (nodes as f64).sqrt().ceil().max(1.0) as usize;
-    let kinds = [NodeKind::GpuServer, NodeKind::Switch, NodeKind::ObjectStore, NodeKind::CpuServer];
+    let kinds = [
+        NodeKind::GpuServer,
+        NodeKind::Switch,
+        NodeKind::ObjectStore,
+        NodeKind::CpuServer,
+    ];
     for i in 0..nodes {
         let (r, c) = (i / cols, i % cols);
         plan.nodes.push(Node {

@@ -12,23 +12,41 @@ use std::collections::{BTreeMap, BTreeSet, HashSet};
 /// A change to the plan. Applied by [`super::state::EditorState::apply`].
 #[derive(Clone, Debug, PartialEq)]
 pub enum Edit {
-    AddNode { node: Node, new_site: Option<Site> },
-    AddNodeWithLink { node: Node, link: Link },
+    AddNode {
+        node: Node,
+        new_site: Option<Site>,
+    },
+    AddNodeWithLink {
+        node: Node,
+        link: Link,
+    },
     AddLink(Link),
     AddSite(Site),
     AddStage(Stage),
     Delete(Vec<Sel>),
     /// Move nodes by `delta` (canvas units); optionally into another site.
-    Move { ids: Vec<NodeId>, delta: (f32, f32), to_site: Option<SiteId> },
+    Move {
+        ids: Vec<NodeId>,
+        delta: (f32, f32),
+        to_site: Option<SiteId>,
+    },
     SetPositions(Vec<(NodeId, (f32, f32))>),
     SetNodes(Vec<Node>),
     SetLinks(Vec<Link>),
     SetSite(Site),
     SetStage(Stage),
     /// Replace `link` by two links through `node`.
-    InsertNodeOnLink { link: LinkId, first: Link, second: Link },
+    InsertNodeOnLink {
+        link: LinkId,
+        first: Link,
+        second: Link,
+    },
     Paste(Clip),
-    SetPlanInfo { name: String, description: String, settings: SimSettings },
+    SetPlanInfo {
+        name: String,
+        description: String,
+        settings: SimSettings,
+    },
     /// Several edits as one undo step (a drag that moves and inserts).
     Batch(Vec<Edit>),
 }
@@ -270,7 +288,12 @@ impl Clip {
             .cloned()
             .collect();
         let site_ids: BTreeSet<&SiteId> = nodes.iter().map(|n| &n.site).collect();
-        let sites = plan.sites.iter().filter(|s| site_ids.contains(&s.id)).cloned().collect();
+        let sites = plan
+            .sites
+            .iter()
+            .filter(|s| site_ids.contains(&s.id))
+            .cloned()
+            .collect();
         Some(Clip {
             clusterforge_clip: 1,
             sites,
@@ -295,7 +318,12 @@ impl Clip {
         let mut taken: HashSet<String> = plan.nodes.iter().map(|n| n.id.0.clone()).collect();
         let mut taken_links: HashSet<String> = plan.links.iter().map(|l| l.id.0.clone()).collect();
         let mut node_map: BTreeMap<NodeId, NodeId> = BTreeMap::new();
-        let sites: Vec<Site> = self.sites.iter().filter(|s| plan.site(&s.id).is_none()).cloned().collect();
+        let sites: Vec<Site> = self
+            .sites
+            .iter()
+            .filter(|s| plan.site(&s.id).is_none())
+            .cloned()
+            .collect();
         let fallback_site = plan.sites.first().map(|s| s.id.clone());
         let nodes = self
             .nodes
@@ -493,11 +521,20 @@ pub fn candidate_media(plan: &Plan, catalog: &Catalog, a: &Node, b: &Node) -> Re
     if a.id == b.id {
         return Err("a link needs two different nodes".into());
     }
-    if plan.links.iter().any(|l| (l.from == a.id && l.to == b.id) || (l.from == b.id && l.to == a.id)) {
+    if plan
+        .links
+        .iter()
+        .any(|l| (l.from == a.id && l.to == b.id) || (l.from == b.id && l.to == a.id))
+    {
         return Err(format!("'{}' and '{}' are already linked", a.name, b.name));
     }
     let mut mini = Plan {
-        sites: plan.sites.iter().filter(|s| s.id == a.site || s.id == b.site).cloned().collect(),
+        sites: plan
+            .sites
+            .iter()
+            .filter(|s| s.id == a.site || s.id == b.site)
+            .cloned()
+            .collect(),
         nodes: vec![a.clone(), b.clone()],
         ..Plan::default()
     };
@@ -698,8 +735,12 @@ pub fn arrange(plan: &Plan, ids: &[NodeId], how: Arrange) -> Option<Edit> {
         Arrange::AlignRight => nodes.iter().for_each(|n| out.push((n.id.clone(), (max_x, n.pos.1)))),
         Arrange::AlignTop => nodes.iter().for_each(|n| out.push((n.id.clone(), (n.pos.0, min_y)))),
         Arrange::AlignBottom => nodes.iter().for_each(|n| out.push((n.id.clone(), (n.pos.0, max_y)))),
-        Arrange::AlignCenterH => nodes.iter().for_each(|n| out.push((n.id.clone(), (n.pos.0, snap(mid_y))))),
-        Arrange::AlignCenterV => nodes.iter().for_each(|n| out.push((n.id.clone(), (snap(mid_x), n.pos.1)))),
+        Arrange::AlignCenterH => nodes
+            .iter()
+            .for_each(|n| out.push((n.id.clone(), (n.pos.0, snap(mid_y))))),
+        Arrange::AlignCenterV => nodes
+            .iter()
+            .for_each(|n| out.push((n.id.clone(), (snap(mid_x), n.pos.1)))),
         Arrange::DistributeH => {
             nodes.sort_by(|a, b| a.pos.0.total_cmp(&b.pos.0));
             let span = (max_x - min_x).max((nodes.len() - 1) as f32 * (w + GRID));

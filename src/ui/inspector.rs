@@ -86,13 +86,7 @@ fn text(ui: &mut Ui, label: &str, value: &mut String, tip: &str) {
     ui.end_row();
 }
 
-fn combo<T: PartialEq + Clone>(
-    ui: &mut Ui,
-    label: &str,
-    value: &mut T,
-    options: &[(T, String)],
-    tip: &str,
-) {
+fn combo<T: PartialEq + Clone>(ui: &mut Ui, label: &str, value: &mut T, options: &[(T, String)], tip: &str) {
     let l = ui.label(label);
     let current = options
         .iter()
@@ -123,12 +117,23 @@ fn plan_ui(ui: &mut Ui, state: &EditorState, out: &mut Vec<KeyedEdit>) {
             .max_height(90.0)
             .id_salt("description_scroll")
             .show(ui, |ui| {
-                ui.add(egui::TextEdit::multiline(&mut description).desired_rows(3).desired_width(180.0))
-                    .labelled_by(l.id)
-                    .on_hover_text("What this plan is for");
+                ui.add(
+                    egui::TextEdit::multiline(&mut description)
+                        .desired_rows(3)
+                        .desired_width(180.0),
+                )
+                .labelled_by(l.id)
+                .on_hover_text("What this plan is for");
             });
         ui.end_row();
-        num(ui, "Seed", &mut settings.seed, "", 0..=u64::MAX, "Random seed: the same seed gives the same results");
+        num(
+            ui,
+            "Seed",
+            &mut settings.seed,
+            "",
+            0..=u64::MAX,
+            "Random seed: the same seed gives the same results",
+        );
         num(
             ui,
             "Detailed iterations",
@@ -137,7 +142,14 @@ fn plan_ui(ui: &mut Ui, state: &EditorState, out: &mut Vec<KeyedEdit>) {
             1..=1000,
             "Training iterations simulated in full before extrapolating",
         );
-        num(ui, "Cost horizon", &mut settings.tco_horizon_years, "years", 0.1..=20.0, "Period over which on-prem and cloud costs are compared");
+        num(
+            ui,
+            "Cost horizon",
+            &mut settings.tco_horizon_years,
+            "years",
+            0.1..=20.0,
+            "Period over which on-prem and cloud costs are compared",
+        );
     });
     if name != state.plan.name || description != state.plan.description || settings != state.plan.settings {
         out.push((
@@ -191,14 +203,47 @@ fn node_ui(ui: &mut Ui, state: &EditorState, node: &Node, out: &mut Vec<KeyedEdi
     grid(ui, "node_grid", |ui| {
         text(ui, "Name", &mut n.name, "Display name of the node group");
         if node.kind.catalog_category() != CatalogCategory::None {
-            combo(ui, "Model", &mut n.model, &model_options(state, node.kind), "Catalog entry: sets devices, speeds, power and prices");
+            combo(
+                ui,
+                "Model",
+                &mut n.model,
+                &model_options(state, node.kind),
+                "Catalog entry: sets devices, speeds, power and prices",
+            );
         }
-        num(ui, "Count", &mut n.count, "×", 0..=1_000_000, "Identical members in this group (servers, switches, appliances)");
-        combo(ui, "Site", &mut n.site, &site_options(state), "Where the members live; decides how they are paid for");
+        num(
+            ui,
+            "Count",
+            &mut n.count,
+            "×",
+            0..=1_000_000,
+            "Identical members in this group (servers, switches, appliances)",
+        );
+        combo(
+            ui,
+            "Site",
+            &mut n.site,
+            &site_options(state),
+            "Where the members live; decides how they are paid for",
+        );
         if node.kind.role() == NodeRole::Storage {
-            optional(ui, "Capacity", &mut n.capacity_tb, 100.0, "TB", "Usable capacity; unset uses the catalog's");
+            optional(
+                ui,
+                "Capacity",
+                &mut n.capacity_tb,
+                100.0,
+                "TB",
+                "Usable capacity; unset uses the catalog's",
+            );
             if node.kind == NodeKind::NvmeCache {
-                optional(ui, "Cache hit ratio", &mut n.cache_hit_ratio, 0.9, "", "Fraction of reads served from the cache (0-1)");
+                optional(
+                    ui,
+                    "Cache hit ratio",
+                    &mut n.cache_hit_ratio,
+                    0.9,
+                    "",
+                    "Fraction of reads served from the cache (0-1)",
+                );
             }
         }
     });
@@ -212,7 +257,11 @@ fn optional(ui: &mut Ui, label: &str, value: &mut Option<f64>, default: f64, uni
     let l = ui.label(label);
     ui.horizontal(|ui| {
         let mut on = value.is_some();
-        if ui.checkbox(&mut on, "").on_hover_text(format!("Override: {tip}")).changed() {
+        if ui
+            .checkbox(&mut on, "")
+            .on_hover_text(format!("Override: {tip}"))
+            .changed()
+        {
             *value = if on { Some(default) } else { None };
         }
         if let Some(v) = value {
@@ -231,39 +280,70 @@ fn optional(ui: &mut Ui, label: &str, value: &mut Option<f64>, default: f64, uni
 
 fn specs_ui(ui: &mut Ui, state: &EditorState, n: &Node) {
     use crate::model::catalog::Entry;
-    let Some(entry) = state.catalog.entry(&n.model) else { return };
+    let Some(entry) = state.catalog.entry(&n.model) else {
+        return;
+    };
     ui.separator();
     ui.strong("Key specs");
     let c = n.count as f64;
     match entry {
         Entry::System(s) => {
             let dev = state.catalog.device(&s.device);
-            ui.label(format!("{} × {} per member, {} in the group", s.devices, dev.map(|d| d.name.as_str()).unwrap_or(&s.device), s.devices as f64 * c));
+            ui.label(format!(
+                "{} × {} per member, {} in the group",
+                s.devices,
+                dev.map(|d| d.name.as_str()).unwrap_or(&s.device),
+                s.devices as f64 * c
+            ));
             if let Some(d) = dev {
                 if let Some(bf16) = d.peak_tflops.bf16 {
-                    ui.label(format!("{bf16:.0} TFLOP/s BF16 per device, {:.0} GB at {:.0} GB/s", d.memory_gb, d.memory_bw_gbs));
+                    ui.label(format!(
+                        "{bf16:.0} TFLOP/s BF16 per device, {:.0} GB at {:.0} GB/s",
+                        d.memory_gb, d.memory_bw_gbs
+                    ));
                 }
             }
             if s.nics > 0 {
-                ui.label(format!("{} × {:.0} Gb/s NICs, scale-up {:.0} GB/s", s.nics, s.nic_gbps, s.scale_up_gbs));
+                ui.label(format!(
+                    "{} × {:.0} Gb/s NICs, scale-up {:.0} GB/s",
+                    s.nics, s.nic_gbps, s.scale_up_gbs
+                ));
             }
-            ui.label(format!("{:.1} kW per member, {:.0} kW in the group", s.power_w / 1000.0, s.power_w * c / 1000.0));
+            ui.label(format!(
+                "{:.1} kW per member, {:.0} kW in the group",
+                s.power_w / 1000.0,
+                s.power_w * c / 1000.0
+            ));
             if s.price_usd > 0.0 {
-                ui.label(format!("${:.0} per member, ${:.2} M in the group", s.price_usd, s.price_usd * c / 1e6));
+                ui.label(format!(
+                    "${:.0} per member, ${:.2} M in the group",
+                    s.price_usd,
+                    s.price_usd * c / 1e6
+                ));
             }
             if let Some(cl) = &s.cloud {
-                ui.label(format!("${:.2}/h on demand per member, ${:.0}/h in the group", cl.on_demand_usd_per_hour, cl.on_demand_usd_per_hour * c));
+                ui.label(format!(
+                    "${:.2}/h on demand per member, ${:.0}/h in the group",
+                    cl.on_demand_usd_per_hour,
+                    cl.on_demand_usd_per_hour * c
+                ));
             }
         }
         Entry::Storage(s) => {
-            ui.label(format!("{:.0} GB/s read, {:.0} GB/s write per member", s.read_gbs, s.write_gbs));
+            ui.label(format!(
+                "{:.0} GB/s read, {:.0} GB/s write per member",
+                s.read_gbs, s.write_gbs
+            ));
             ui.label(format!("{:.1} ms to first byte", s.latency_ms));
             if s.usd_per_gb_month > 0.0 {
                 ui.label(format!("${:.3} per GB-month", s.usd_per_gb_month));
             }
         }
         Entry::Switch(s) => {
-            ui.label(format!("{} ports × {:.0} Gb/s, {:.0} ns", s.ports, s.port_gbps, s.latency_ns));
+            ui.label(format!(
+                "{} ports × {:.0} Gb/s, {:.0} ns",
+                s.ports, s.port_gbps, s.latency_ns
+            ));
             ui.label(format!("${:.0} and {:.0} W per switch", s.price_usd, s.power_w));
         }
         Entry::Device(_) => {}
@@ -288,9 +368,21 @@ fn nodes_ui(ui: &mut Ui, state: &EditorState, nodes: &[&Node], out: &mut Vec<Key
             0..=1_000_000,
             "Members in each selected group",
         );
-        combo(ui, &format!("Site{}", mixed(nodes.iter().all(|n| n.site == first.site))), &mut site, &site_options(state), "Move every selected node to this site");
+        combo(
+            ui,
+            &format!("Site{}", mixed(nodes.iter().all(|n| n.site == first.site))),
+            &mut site,
+            &site_options(state),
+            "Move every selected node to this site",
+        );
         if same_kind && first.kind.catalog_category() != CatalogCategory::None {
-            combo(ui, &format!("Model{}", mixed(nodes.iter().all(|n| n.model == first.model))), &mut model, &model_options(state, first.kind), "Catalog entry for every selected node");
+            combo(
+                ui,
+                &format!("Model{}", mixed(nodes.iter().all(|n| n.model == first.model))),
+                &mut model,
+                &model_options(state, first.kind),
+                "Catalog entry for every selected node",
+            );
         }
     });
     let mut changed = Vec::new();
@@ -319,23 +411,66 @@ fn medium_options() -> Vec<(Medium, String)> {
 }
 
 fn link_ui(ui: &mut Ui, state: &EditorState, link: &Link, out: &mut Vec<KeyedEdit>) {
-    let name = |id: &NodeId| state.plan.node(id).map(|n| n.name.clone()).unwrap_or_else(|| id.to_string());
+    let name = |id: &NodeId| {
+        state
+            .plan
+            .node(id)
+            .map(|n| n.name.clone())
+            .unwrap_or_else(|| id.to_string())
+    };
     ui.heading("Link");
     ui.weak(format!("{} ↔ {} · id {}", name(&link.from), name(&link.to), link.id));
     let mut l = link.clone();
     grid(ui, "link_grid", |ui| {
-        combo(ui, "Medium", &mut l.medium, &medium_options(), "Physical medium: decides speed, latency and which ends it can join");
-        let patterns: Vec<(WiringPattern, String)> = WiringPattern::ALL.iter().map(|p| (*p, p.label().to_owned())).collect();
-        combo(ui, "Wiring", &mut l.pattern, &patterns, "How the members of the two groups are cabled");
-        num(ui, "Lanes", &mut l.lanes, "", 0..=1024, "Cables or ports in each connection");
-        num(ui, "Lane speed", &mut l.lane_gbps, "Gb/s", 0.0..=100_000.0, "Line rate of one lane per direction");
-        num(ui, "Latency", &mut l.latency_us, "µs", 0.0..=1e7, "One-way latency of the hop");
+        combo(
+            ui,
+            "Medium",
+            &mut l.medium,
+            &medium_options(),
+            "Physical medium: decides speed, latency and which ends it can join",
+        );
+        let patterns: Vec<(WiringPattern, String)> =
+            WiringPattern::ALL.iter().map(|p| (*p, p.label().to_owned())).collect();
+        combo(
+            ui,
+            "Wiring",
+            &mut l.pattern,
+            &patterns,
+            "How the members of the two groups are cabled",
+        );
+        num(
+            ui,
+            "Lanes",
+            &mut l.lanes,
+            "",
+            0..=1024,
+            "Cables or ports in each connection",
+        );
+        num(
+            ui,
+            "Lane speed",
+            &mut l.lane_gbps,
+            "Gb/s",
+            0.0..=100_000.0,
+            "Line rate of one lane per direction",
+        );
+        num(
+            ui,
+            "Latency",
+            &mut l.latency_us,
+            "µs",
+            0.0..=1e7,
+            "One-way latency of the hop",
+        );
     });
     if l.medium != link.medium {
         l.lane_gbps = l.medium.default_lane_gbps();
         l.latency_us = l.medium.default_latency_us();
     }
-    ui.label(format!("{} per connection", crate::ui::canvas::draw::gbps_label(l.connection_gbps())));
+    ui.label(format!(
+        "{} per connection",
+        crate::ui::canvas::draw::gbps_label(l.connection_gbps())
+    ));
     if let Err(why) = crate::model::validate::medium_can_join(
         l.medium,
         state.plan.node(&l.from).map(|n| n.kind).unwrap_or(NodeKind::GpuServer),
@@ -356,9 +491,22 @@ fn links_ui(ui: &mut Ui, links: &[&Link], out: &mut Vec<KeyedEdit>) {
     let mut lanes = first.lanes;
     let mut gbps = first.lane_gbps;
     grid(ui, "links_grid", |ui| {
-        combo(ui, "Medium", &mut medium, &medium_options(), "Medium of every selected link");
+        combo(
+            ui,
+            "Medium",
+            &mut medium,
+            &medium_options(),
+            "Medium of every selected link",
+        );
         num(ui, "Lanes", &mut lanes, "", 0..=1024, "Lanes of every selected link");
-        num(ui, "Lane speed", &mut gbps, "Gb/s", 0.0..=100_000.0, "Lane speed of every selected link");
+        num(
+            ui,
+            "Lane speed",
+            &mut gbps,
+            "Gb/s",
+            0.0..=100_000.0,
+            "Lane speed of every selected link",
+        );
     });
     let mut changed = Vec::new();
     for l in links {
@@ -389,20 +537,68 @@ fn site_ui(ui: &mut Ui, _state: &EditorState, site: &Site, out: &mut Vec<KeyedEd
     let mut s = site.clone();
     grid(ui, "site_grid", |ui| {
         text(ui, "Name", &mut s.name, "Display name of the site");
-        num(ui, "Grid carbon", &mut s.carbon_kg_per_kwh, "kg CO₂e/kWh", 0.0..=2.0, "Carbon intensity of the electricity used");
+        num(
+            ui,
+            "Grid carbon",
+            &mut s.carbon_kg_per_kwh,
+            "kg CO₂e/kWh",
+            0.0..=2.0,
+            "Carbon intensity of the electricity used",
+        );
         match &mut s.kind {
             SiteKind::OnPrem(o) => {
-                num(ui, "Amortization", &mut o.amortization_years, "years", 0.0..=30.0, "Years over which hardware is written off");
-                num(ui, "Power price", &mut o.power_usd_per_kwh, "USD/kWh", 0.0..=10.0, "Electricity price");
-                num(ui, "PUE", &mut o.pue, "", 1.0..=5.0, "Facility power over IT power (1.1 hyperscale to 1.6 average)");
-                num(ui, "Operations", &mut o.operations_usd_per_year, "USD/year", 0.0..=1e10, "Staff, support, colocation");
-                num(ui, "Facility capex", &mut o.facility_capex_usd, "USD", 0.0..=1e11, "One-off build-out and cooling");
+                num(
+                    ui,
+                    "Amortization",
+                    &mut o.amortization_years,
+                    "years",
+                    0.0..=30.0,
+                    "Years over which hardware is written off",
+                );
+                num(
+                    ui,
+                    "Power price",
+                    &mut o.power_usd_per_kwh,
+                    "USD/kWh",
+                    0.0..=10.0,
+                    "Electricity price",
+                );
+                num(
+                    ui,
+                    "PUE",
+                    &mut o.pue,
+                    "",
+                    1.0..=5.0,
+                    "Facility power over IT power (1.1 hyperscale to 1.6 average)",
+                );
+                num(
+                    ui,
+                    "Operations",
+                    &mut o.operations_usd_per_year,
+                    "USD/year",
+                    0.0..=1e10,
+                    "Staff, support, colocation",
+                );
+                num(
+                    ui,
+                    "Facility capex",
+                    &mut o.facility_capex_usd,
+                    "USD",
+                    0.0..=1e11,
+                    "One-off build-out and cooling",
+                );
             }
             SiteKind::Cloud(c) => {
-                let providers = [CloudProvider::Aws, CloudProvider::Gcp, CloudProvider::Azure, CloudProvider::Oci, CloudProvider::Other]
-                    .iter()
-                    .map(|p| (*p, format!("{p:?}")))
-                    .collect::<Vec<_>>();
+                let providers = [
+                    CloudProvider::Aws,
+                    CloudProvider::Gcp,
+                    CloudProvider::Azure,
+                    CloudProvider::Oci,
+                    CloudProvider::Other,
+                ]
+                .iter()
+                .map(|p| (*p, format!("{p:?}")))
+                .collect::<Vec<_>>();
                 combo(ui, "Provider", &mut c.provider, &providers, "Cloud provider");
                 text(ui, "Region", &mut c.region, "Cloud region, e.g. us-east-1");
                 let pricing = [PricingModel::OnDemand, PricingModel::Reserved, PricingModel::Spot]
@@ -410,15 +606,64 @@ fn site_ui(ui: &mut Ui, _state: &EditorState, site: &Site, out: &mut Vec<KeyedEd
                     .map(|p| (*p, format!("{p:?}")))
                     .collect::<Vec<_>>();
                 combo(ui, "Pricing", &mut c.pricing, &pricing, "How instances are paid for");
-                num(ui, "Egress", &mut c.egress_usd_per_gb, "USD/GB", 0.0..=10.0, "Internet egress price");
-                num(ui, "Reserved discount", &mut c.reserved_discount, "", 0.0..=0.99, "Fraction off on-demand for commitments");
-                num(ui, "Spot discount", &mut c.spot_discount, "", 0.0..=0.99, "Fraction off on-demand for spot capacity");
-                num(ui, "Spot preemptions", &mut c.spot_preemptions_per_hour, "/h", 0.0..=10.0, "Expected preemptions per instance-hour");
+                num(
+                    ui,
+                    "Egress",
+                    &mut c.egress_usd_per_gb,
+                    "USD/GB",
+                    0.0..=10.0,
+                    "Internet egress price",
+                );
+                num(
+                    ui,
+                    "Reserved discount",
+                    &mut c.reserved_discount,
+                    "",
+                    0.0..=0.99,
+                    "Fraction off on-demand for commitments",
+                );
+                num(
+                    ui,
+                    "Spot discount",
+                    &mut c.spot_discount,
+                    "",
+                    0.0..=0.99,
+                    "Fraction off on-demand for spot capacity",
+                );
+                num(
+                    ui,
+                    "Spot preemptions",
+                    &mut c.spot_preemptions_per_hour,
+                    "/h",
+                    0.0..=10.0,
+                    "Expected preemptions per instance-hour",
+                );
             }
             SiteKind::Edge(e) => {
-                num(ui, "Locations", &mut e.locations, "", 0..=1_000_000, "Places devices are deployed");
-                num(ui, "Power price", &mut e.power_usd_per_kwh, "USD/kWh", 0.0..=10.0, "Electricity price at the edge");
-                num(ui, "Amortization", &mut e.amortization_years, "years", 0.0..=30.0, "Years over which devices are written off");
+                num(
+                    ui,
+                    "Locations",
+                    &mut e.locations,
+                    "",
+                    0..=1_000_000,
+                    "Places devices are deployed",
+                );
+                num(
+                    ui,
+                    "Power price",
+                    &mut e.power_usd_per_kwh,
+                    "USD/kWh",
+                    0.0..=10.0,
+                    "Electricity price at the edge",
+                );
+                num(
+                    ui,
+                    "Amortization",
+                    &mut e.amortization_years,
+                    "years",
+                    0.0..=30.0,
+                    "Years over which devices are written off",
+                );
             }
         }
     });
@@ -453,55 +698,220 @@ pub fn stage_ui(ui: &mut Ui, state: &EditorState, stage: &Stage, out: &mut Vec<K
         model_fields(ui, &mut s.kind);
         match &mut s.kind {
             StageKind::Train(t) => {
-                num(ui, "Tokens", &mut t.tokens, "tokens", 0.0..=1e16, "Tokens (or samples) to train on");
-                num(ui, "Global batch", &mut t.global_batch, "seq", 1..=1_000_000, "Global batch in sequences");
-                num(ui, "Micro-batch", &mut t.micro_batch, "seq", 1..=65_536, "Micro-batch in sequences");
-                combo(ui, "Precision", &mut t.precision, &precision_options(), "Numeric precision of compute");
+                num(
+                    ui,
+                    "Tokens",
+                    &mut t.tokens,
+                    "tokens",
+                    0.0..=1e16,
+                    "Tokens (or samples) to train on",
+                );
+                num(
+                    ui,
+                    "Global batch",
+                    &mut t.global_batch,
+                    "seq",
+                    1..=1_000_000,
+                    "Global batch in sequences",
+                );
+                num(
+                    ui,
+                    "Micro-batch",
+                    &mut t.micro_batch,
+                    "seq",
+                    1..=65_536,
+                    "Micro-batch in sequences",
+                );
+                combo(
+                    ui,
+                    "Precision",
+                    &mut t.precision,
+                    &precision_options(),
+                    "Numeric precision of compute",
+                );
                 num(ui, "TP", &mut t.parallelism.tp, "", 1..=1024, "Tensor-parallel degree");
-                num(ui, "PP", &mut t.parallelism.pp, "", 1..=1024, "Pipeline-parallel degree");
-                num(ui, "DP", &mut t.parallelism.dp, "", 1..=1_000_000, "Data-parallel degree");
-                num(ui, "ZeRO stage", &mut t.parallelism.zero_stage, "", 0..=3, "0 = plain DP, 3 = fully sharded");
+                num(
+                    ui,
+                    "PP",
+                    &mut t.parallelism.pp,
+                    "",
+                    1..=1024,
+                    "Pipeline-parallel degree",
+                );
+                num(
+                    ui,
+                    "DP",
+                    &mut t.parallelism.dp,
+                    "",
+                    1..=1_000_000,
+                    "Data-parallel degree",
+                );
+                num(
+                    ui,
+                    "ZeRO stage",
+                    &mut t.parallelism.zero_stage,
+                    "",
+                    0..=3,
+                    "0 = plain DP, 3 = fully sharded",
+                );
                 let mut src = t.data_source.clone().unwrap_or_default();
-                combo(ui, "Data source", &mut src, &storage, "Storage the training data is read from");
+                combo(
+                    ui,
+                    "Data source",
+                    &mut src,
+                    &storage,
+                    "Storage the training data is read from",
+                );
                 t.data_source = (!src.0.is_empty()).then_some(src);
                 let l = ui.label("Overlap gradients");
-                ui.checkbox(&mut t.overlap_grad_reduce, "").labelled_by(l.id).on_hover_text("Overlap the data-parallel reduction with backward compute");
+                ui.checkbox(&mut t.overlap_grad_reduce, "")
+                    .labelled_by(l.id)
+                    .on_hover_text("Overlap the data-parallel reduction with backward compute");
                 ui.end_row();
             }
             StageKind::Validate(v) => {
-                num(ui, "Tokens", &mut v.tokens, "tokens", 0.0..=1e15, "Evaluation tokens (forward passes only)");
-                combo(ui, "Precision", &mut v.precision, &precision_options(), "Numeric precision of compute");
+                num(
+                    ui,
+                    "Tokens",
+                    &mut v.tokens,
+                    "tokens",
+                    0.0..=1e15,
+                    "Evaluation tokens (forward passes only)",
+                );
+                combo(
+                    ui,
+                    "Precision",
+                    &mut v.precision,
+                    &precision_options(),
+                    "Numeric precision of compute",
+                );
             }
             StageKind::Serve(sv) => {
                 let sources = node_options(state, |n| n.kind == NodeKind::RequestSource);
-                combo(ui, "Request source", &mut sv.source, &sources, "Where requests come from");
-                num(ui, "Request rate", &mut sv.rate_rps, "req/s", 0.0..=1e7, "Mean requests per second");
-                num(ui, "Prompt length", &mut sv.prompt_tokens.mean, "tokens", 1.0..=1e6, "Mean prompt tokens");
-                num(ui, "Output length", &mut sv.output_tokens.mean, "tokens", 1.0..=1e6, "Mean generated tokens");
-                num(ui, "TTFT target", &mut sv.ttft_slo_s, "s", 0.0..=600.0, "p99 time to first token");
-                num(ui, "TPOT target", &mut sv.tpot_slo_s, "s", 0.0..=60.0, "p99 time per output token");
-                combo(ui, "Quantization", &mut sv.quantization, &precision_options(), "Precision of served weights");
+                combo(
+                    ui,
+                    "Request source",
+                    &mut sv.source,
+                    &sources,
+                    "Where requests come from",
+                );
+                num(
+                    ui,
+                    "Request rate",
+                    &mut sv.rate_rps,
+                    "req/s",
+                    0.0..=1e7,
+                    "Mean requests per second",
+                );
+                num(
+                    ui,
+                    "Prompt length",
+                    &mut sv.prompt_tokens.mean,
+                    "tokens",
+                    1.0..=1e6,
+                    "Mean prompt tokens",
+                );
+                num(
+                    ui,
+                    "Output length",
+                    &mut sv.output_tokens.mean,
+                    "tokens",
+                    1.0..=1e6,
+                    "Mean generated tokens",
+                );
+                num(
+                    ui,
+                    "TTFT target",
+                    &mut sv.ttft_slo_s,
+                    "s",
+                    0.0..=600.0,
+                    "p99 time to first token",
+                );
+                num(
+                    ui,
+                    "TPOT target",
+                    &mut sv.tpot_slo_s,
+                    "s",
+                    0.0..=60.0,
+                    "p99 time per output token",
+                );
+                combo(
+                    ui,
+                    "Quantization",
+                    &mut sv.quantization,
+                    &precision_options(),
+                    "Precision of served weights",
+                );
                 num(ui, "TP per replica", &mut sv.tp, "", 1..=64, "Devices per replica");
-                num(ui, "Duration", &mut sv.duration_s, "s", 1.0..=1e8, "Simulated serving period");
+                num(
+                    ui,
+                    "Duration",
+                    &mut sv.duration_s,
+                    "s",
+                    1.0..=1e8,
+                    "Simulated serving period",
+                );
                 let l = ui.label("Optimized kernels");
-                ui.checkbox(&mut sv.optimized_kernels, "").labelled_by(l.id).on_hover_text("TensorRT-LLM class inference engine");
+                ui.checkbox(&mut sv.optimized_kernels, "")
+                    .labelled_by(l.id)
+                    .on_hover_text("TensorRT-LLM class inference engine");
                 ui.end_row();
             }
             StageKind::Ingest(d) | StageKind::Preprocess(d) => {
-                num(ui, "Dataset", &mut d.dataset_tb, "TB", 0.0..=1e6, "Raw (uncompressed) size");
-                num(ui, "Partitions", &mut d.partitions, "files", 1..=100_000_000, "Number of files / partitions");
-                num(ui, "Columns read", &mut d.columns_read, "", 0.0..=1.0, "Fraction of columns a reader needs");
-                let formats = [DataFormat::Csv, DataFormat::Json, DataFormat::Parquet, DataFormat::Orc, DataFormat::Binary]
-                    .iter()
-                    .map(|f| (*f, format!("{f:?}")))
-                    .collect::<Vec<_>>();
+                num(
+                    ui,
+                    "Dataset",
+                    &mut d.dataset_tb,
+                    "TB",
+                    0.0..=1e6,
+                    "Raw (uncompressed) size",
+                );
+                num(
+                    ui,
+                    "Partitions",
+                    &mut d.partitions,
+                    "files",
+                    1..=100_000_000,
+                    "Number of files / partitions",
+                );
+                num(
+                    ui,
+                    "Columns read",
+                    &mut d.columns_read,
+                    "",
+                    0.0..=1.0,
+                    "Fraction of columns a reader needs",
+                );
+                let formats = [
+                    DataFormat::Csv,
+                    DataFormat::Json,
+                    DataFormat::Parquet,
+                    DataFormat::Orc,
+                    DataFormat::Binary,
+                ]
+                .iter()
+                .map(|f| (*f, format!("{f:?}")))
+                .collect::<Vec<_>>();
                 combo(ui, "Input format", &mut d.input_format, &formats, "File format read");
-                combo(ui, "Output format", &mut d.output_format, &formats, "File format written");
+                combo(
+                    ui,
+                    "Output format",
+                    &mut d.output_format,
+                    &formats,
+                    "File format written",
+                );
                 combo(ui, "Source", &mut d.source, &storage, "Storage read from");
                 combo(ui, "Destination", &mut d.destination, &storage, "Storage written to");
             }
             StageKind::Checkpoint(c) => {
-                num(ui, "Size", &mut c.size_gb, "GB", 0.0..=1e7, "Bytes written: weights and optimizer state");
+                num(
+                    ui,
+                    "Size",
+                    &mut c.size_gb,
+                    "GB",
+                    0.0..=1e7,
+                    "Bytes written: weights and optimizer state",
+                );
                 combo(ui, "Target", &mut c.target, &storage, "Storage written to");
             }
         }
@@ -530,9 +940,17 @@ pub fn stage_ui(ui: &mut Ui, state: &EditorState, stage: &Stage, out: &mut Vec<K
     let mut remove = None;
     for id in &s.placement {
         ui.horizontal(|ui| {
-            let name = state.plan.node(id).map(|n| n.name.clone()).unwrap_or_else(|| format!("{id} (missing)"));
+            let name = state
+                .plan
+                .node(id)
+                .map(|n| n.name.clone())
+                .unwrap_or_else(|| format!("{id} (missing)"));
             ui.label(name);
-            if ui.small_button("✖").on_hover_text("Remove from the placement").clicked() {
+            if ui
+                .small_button("✖")
+                .on_hover_text("Remove from the placement")
+                .clicked()
+            {
                 remove = Some(id.clone());
             }
         });
@@ -566,15 +984,47 @@ fn model_fields(ui: &mut Ui, kind: &mut StageKind) {
             num(ui, "Layers", &mut t.layers, "", 1..=1000, "Transformer layers");
             num(ui, "Hidden", &mut t.hidden, "", 1..=1_000_000, "Hidden size");
             num(ui, "Heads", &mut t.heads, "", 1..=1024, "Attention heads");
-            num(ui, "Sequence", &mut t.seq_len, "tokens", 1..=10_000_000, "Sequence length");
+            num(
+                ui,
+                "Sequence",
+                &mut t.seq_len,
+                "tokens",
+                1..=10_000_000,
+                "Sequence length",
+            );
         }
         ModelSpec::Params { params_b, seq_len } => {
-            num(ui, "Parameters", params_b, "B", 0.0..=100_000.0, "Parameter count in billions");
+            num(
+                ui,
+                "Parameters",
+                params_b,
+                "B",
+                0.0..=100_000.0,
+                "Parameter count in billions",
+            );
             num(ui, "Sequence", seq_len, "tokens", 1..=10_000_000, "Sequence length");
         }
-        ModelSpec::Cnn { gflops_per_sample, params_m, .. } => {
-            num(ui, "Cost", gflops_per_sample, "GFLOP/sample", 0.0..=1e6, "Forward cost of one sample");
-            num(ui, "Parameters", params_m, "M", 0.0..=1e6, "Parameter count in millions");
+        ModelSpec::Cnn {
+            gflops_per_sample,
+            params_m,
+            ..
+        } => {
+            num(
+                ui,
+                "Cost",
+                gflops_per_sample,
+                "GFLOP/sample",
+                0.0..=1e6,
+                "Forward cost of one sample",
+            );
+            num(
+                ui,
+                "Parameters",
+                params_m,
+                "M",
+                0.0..=1e6,
+                "Parameter count in millions",
+            );
         }
         ModelSpec::Trees { trees, depth, features } => {
             num(ui, "Trees", trees, "", 1..=100_000, "Trees in the ensemble");

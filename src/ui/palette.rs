@@ -2,7 +2,7 @@
 //! category, with a search box. Items are dragged onto the canvas, or
 //! clicked and then placed with a click on the canvas.
 
-use crate::model::{CatalogCategory, Catalog, NodeKind};
+use crate::model::{Catalog, CatalogCategory, NodeKind};
 use crate::ui::commands::{SiteTemplate, StageTemplate};
 use crate::ui::theme;
 
@@ -113,12 +113,15 @@ const CATEGORIES: &[(&str, &str, &[NodeKind])] = &[
 /// The palette panel. Returns an item the user clicked (to arm click-to-place).
 pub fn palette_ui(ui: &mut egui::Ui, palette: &mut PaletteState, catalog: &Catalog) -> Option<PaletteItem> {
     let mut armed = None;
-    ui.add(
-        egui::TextEdit::singleline(&mut palette.search)
-            .hint_text("🔍 Search hardware…")
-            .desired_width(f32::INFINITY),
-    )
-    .on_hover_text("Filter the palette by name, model or kind");
+    let search = ui
+        .add(
+            egui::TextEdit::singleline(&mut palette.search)
+                .hint_text("🔍 Search hardware…")
+                .desired_width(f32::INFINITY),
+        )
+        .on_hover_text("Filter the palette by name, model or kind");
+    ui.ctx()
+        .accesskit_node_builder(search.id, |b| b.set_label("Search hardware"));
     let needle = palette.search.to_lowercase();
     let matches = |s: &str| needle.is_empty() || s.to_lowercase().contains(&needle);
     egui::ScrollArea::vertical().auto_shrink([false, false]).show(ui, |ui| {
@@ -157,7 +160,11 @@ pub fn palette_ui(ui: &mut egui::Ui, palette: &mut PaletteState, catalog: &Catal
             .iter()
             .map(|t| {
                 let icon = theme::site_icon(&t.kind());
-                (PaletteItem::Site(*t), format!("{icon}  {}", t.label()), "A container for nodes".to_owned())
+                (
+                    PaletteItem::Site(*t),
+                    format!("{icon}  {}", t.label()),
+                    "A container for nodes".to_owned(),
+                )
             })
             .filter(|(_, l, _)| matches(l))
             .collect();
@@ -191,14 +198,40 @@ fn section_ui(
     egui::CollapsingHeader::new(format!("{icon}  {category}"))
         .default_open(true)
         .show(ui, |ui| {
-            for (i, (item, label, detail)) in items.into_iter().enumerate() {
-                let id = egui::Id::unique(("palette", category, i));
+            for (item, label, detail) in items {
                 let response = ui
-                    .dnd_drag_source(id, item.clone(), |ui| {
-                        ui.add(egui::Button::new(&label).sense(egui::Sense::click()).min_size(egui::vec2(ui.available_width(), 0.0)))
-                    })
-                    .inner;
-                let response = response.on_hover_text(format!("{detail}\nDrag onto the canvas, or click and then click the canvas"));
+                    .add(
+                        egui::Button::new(&label)
+                            .sense(egui::Sense::click_and_drag())
+                            .min_size(egui::vec2(ui.available_width(), 0.0)),
+                    )
+                    .on_hover_text(format!(
+                        "{detail}\nDrag onto the canvas, or click and then click the canvas"
+                    ));
+                if response.drag_started() {
+                    egui::DragAndDrop::set_payload(ui.ctx(), item.clone());
+                }
+                if response.dragged() {
+                    ui.ctx().set_cursor_icon(egui::CursorIcon::Grabbing);
+                    if let Some(p) = ui.ctx().pointer_interact_pos() {
+                        let layer = egui::LayerId::new(egui::Order::Tooltip, egui::Id::unique("palette_drag"));
+                        let painter = ui.ctx().layer_painter(layer);
+                        let g = painter.layout_no_wrap(
+                            label.clone(),
+                            egui::FontId::proportional(14.0),
+                            ui.visuals().text_color(),
+                        );
+                        let r = egui::Rect::from_min_size(p + egui::vec2(12.0, 12.0), g.size()).expand(6.0);
+                        painter.rect(
+                            r,
+                            6,
+                            ui.visuals().window_fill,
+                            ui.visuals().window_stroke,
+                            egui::StrokeKind::Inside,
+                        );
+                        painter.galley(p + egui::vec2(12.0, 12.0), g, ui.visuals().text_color());
+                    }
+                }
                 if response.clicked() {
                     *armed = Some(item);
                 }

@@ -7,7 +7,10 @@ use crate::ui::state::EditorState;
 /// Returns the subject the user clicked, to focus.
 pub fn problems_ui(ui: &mut egui::Ui, state: &EditorState) -> Option<Subject> {
     if state.problems.is_empty() {
-        ui.colored_label(ui.visuals().widgets.active.fg_stroke.color, "✔ No problems: the plan is valid");
+        ui.colored_label(
+            ui.visuals().widgets.active.fg_stroke.color,
+            "✔ No problems: the plan is valid",
+        );
         return None;
     }
     let mut focus = None;
@@ -21,7 +24,11 @@ pub fn problems_ui(ui: &mut egui::Ui, state: &EditorState) -> Option<Subject> {
                 ui.colored_label(color, icon);
                 let r = ui
                     .link(format!("{}: {}", p.subject, p.message))
-                    .on_hover_text(if p.hint.is_empty() { "Click to show it".to_owned() } else { format!("Fix: {}\nClick to show it", p.hint) });
+                    .on_hover_text(if p.hint.is_empty() {
+                        "Click to show it".to_owned()
+                    } else {
+                        format!("Fix: {}\nClick to show it", p.hint)
+                    });
                 if r.clicked() {
                     focus = Some(p.subject.clone());
                 }

@@ -69,7 +69,9 @@ impl Camera {
             return;
         }
         let content = content.expand(40.0);
-        let zoom = (size.x / content.width()).min(size.y / content.height()).clamp(ZOOM_MIN, 1.25);
+        let zoom = (size.x / content.width())
+            .min(size.y / content.height())
+            .clamp(ZOOM_MIN, 1.25);
         self.zoom = zoom;
         self.offset = content.center().to_vec2() - size / (2.0 * zoom);
     }
@@ -298,7 +300,8 @@ impl EditorState {
 
     pub fn select_all(&mut self) {
         self.selection = self.plan.nodes.iter().map(|n| Sel::Node(n.id.clone())).collect();
-        self.selection.extend(self.plan.links.iter().map(|l| Sel::Link(l.id.clone())));
+        self.selection
+            .extend(self.plan.links.iter().map(|l| Sel::Link(l.id.clone())));
     }
 
     /// Bounding box of the nodes of the plan, in canvas units.

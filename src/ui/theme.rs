@@ -68,9 +68,7 @@ impl Palette {
         let (d, l) = match m {
             Medium::NvLink => ((120, 200, 80), (60, 150, 30)),
             Medium::Pcie4 | Medium::Pcie5 => ((160, 160, 170), (110, 110, 120)),
-            Medium::InfinibandHdr | Medium::InfinibandNdr | Medium::InfinibandXdr => {
-                ((190, 120, 250), (130, 60, 200))
-            }
+            Medium::InfinibandHdr | Medium::InfinibandNdr | Medium::InfinibandXdr => ((190, 120, 250), (130, 60, 200)),
             Medium::Wan => ((240, 150, 60), (210, 110, 20)),
             _ => ((90, 170, 240), (30, 110, 200)),
         };
@@ -127,11 +125,16 @@ mod tests {
             include_str!("workloads.rs"),
             include_str!("commands.rs"),
         ];
-        let mut chars: Vec<char> = sources.iter().flat_map(|s| s.chars()).filter(|c| !c.is_ascii()).collect();
+        let mut chars: Vec<char> = sources
+            .iter()
+            .flat_map(|s| s.chars())
+            .filter(|c| !c.is_ascii())
+            .collect();
         chars.sort_unstable();
         chars.dedup();
         let ctx = egui::Context::default();
-        ctx.run_ui(egui::RawInput::default(), |_| {}).drop_without_applying_deltas();
+        ctx.run_ui(egui::RawInput::default(), |_| {})
+            .drop_without_applying_deltas();
         let missing: Vec<char> = ctx.fonts_mut(|f| {
             chars
                 .iter()

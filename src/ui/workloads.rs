@@ -40,7 +40,13 @@ pub fn workloads_ui(ui: &mut egui::Ui, state: &mut EditorState, edits: &mut Vec<
             let after: Vec<String> = stage
                 .after
                 .iter()
-                .map(|d| state.plan.stage(d).map(|s| s.name.clone()).unwrap_or_else(|| d.to_string()))
+                .map(|d| {
+                    state
+                        .plan
+                        .stage(d)
+                        .map(|s| s.name.clone())
+                        .unwrap_or_else(|| d.to_string())
+                })
                 .collect();
             let text = format!("{marker}▶ {}  ·  {}", stage.name, stage.kind.label());
             let r = ui
@@ -56,9 +62,19 @@ pub fn workloads_ui(ui: &mut egui::Ui, state: &mut EditorState, edits: &mut Vec<
                 let on: Vec<String> = stage
                     .placement
                     .iter()
-                    .map(|n| state.plan.node(n).map(|n| format!("{} ×{}", n.name, n.count)).unwrap_or_else(|| n.to_string()))
+                    .map(|n| {
+                        state
+                            .plan
+                            .node(n)
+                            .map(|n| format!("{} ×{}", n.name, n.count))
+                            .unwrap_or_else(|| n.to_string())
+                    })
                     .collect();
-                ui.weak(if on.is_empty() { "placed nowhere".to_owned() } else { format!("on {}", on.join(", ")) });
+                ui.weak(if on.is_empty() {
+                    "placed nowhere".to_owned()
+                } else {
+                    format!("on {}", on.join(", "))
+                });
             });
         }
     });

@@ -41,7 +41,11 @@ pub fn grid(v: &View<'_>) {
     let mut shapes = Vec::new();
     let mut x = start_x;
     while x <= v.visible.max.x {
-        let c = if (x / major).round() * major == x { v.pal.grid_major } else { v.pal.grid };
+        let c = if (x / major).round() * major == x {
+            v.pal.grid_major
+        } else {
+            v.pal.grid
+        };
         let sx = v.s(Pos2::new(x, 0.0)).x;
         shapes.push(Shape::line_segment(
             [Pos2::new(sx, clip.min.y), Pos2::new(sx, clip.max.y)],
@@ -51,7 +55,11 @@ pub fn grid(v: &View<'_>) {
     }
     let mut y = start_y;
     while y <= v.visible.max.y {
-        let c = if (y / major).round() * major == y { v.pal.grid_major } else { v.pal.grid };
+        let c = if (y / major).round() * major == y {
+            v.pal.grid_major
+        } else {
+            v.pal.grid
+        };
         let sy = v.s(Pos2::new(0.0, y)).y;
         shapes.push(Shape::line_segment(
             [Pos2::new(clip.min.x, sy), Pos2::new(clip.max.x, sy)],
@@ -88,7 +96,8 @@ pub fn sites(v: &View<'_>, state: &EditorState, layout: &Layout, drop_site: Opti
             stroke_c = c;
         }
         let radius = CornerRadius::same((10.0 * z).clamp(0.0, 12.0) as u8);
-        v.painter.rect(sr, radius, fill, Stroke::new(stroke_w, stroke_c), StrokeKind::Inside);
+        v.painter
+            .rect(sr, radius, fill, Stroke::new(stroke_w, stroke_c), StrokeKind::Inside);
         let header = Rect::from_min_size(sr.min, Vec2::new(sr.width(), SITE_HEADER * z));
         v.painter.rect_filled(
             header,
@@ -102,7 +111,12 @@ pub fn sites(v: &View<'_>, state: &EditorState, layout: &Layout, drop_site: Opti
         );
         let font = 13.0 * z;
         if font >= 6.0 {
-            let text = format!("{}  {}  ·  {}", theme::site_icon(&site.kind), site.name, site_detail(&site.kind));
+            let text = format!(
+                "{}  {}  ·  {}",
+                theme::site_icon(&site.kind),
+                site.name,
+                site_detail(&site.kind)
+            );
             v.painter.with_clip_rect(header.intersect(v.painter.clip_rect())).text(
                 header.left_center() + Vec2::new(10.0 * z, 0.0),
                 Align2::LEFT_CENTER,
@@ -161,7 +175,8 @@ pub fn links(v: &View<'_>, state: &EditorState, layout: &Layout, style: &LinkSty
         let selected = state.selection.contains(&Sel::Link(l.id.clone()));
         let problem = problem_color(&v.pal, state.problem_index.get(&Subject::Link(l.id.clone())));
         let mut color = problem.unwrap_or_else(|| v.pal.medium(l.medium));
-        let mut width = (1.0 + ((l.connection_gbps().max(1.0).log10() - 1.0).max(0.0) * 0.6) as f32) * z.clamp(0.5, 1.5);
+        let mut width =
+            (1.0 + ((l.connection_gbps().max(1.0).log10() - 1.0).max(0.0) * 0.6) as f32) * z.clamp(0.5, 1.5);
         if !curved {
             width = width.min(1.5);
         }
@@ -169,7 +184,13 @@ pub fn links(v: &View<'_>, state: &EditorState, layout: &Layout, style: &LinkSty
             width += 1.5;
         }
         if selected {
-            shapes.push(link_shape(v, ra, rb, curved, Stroke::new(width + 4.0, v.pal.accent.gamma_multiply(0.5))));
+            shapes.push(link_shape(
+                v,
+                ra,
+                rb,
+                curved,
+                Stroke::new(width + 4.0, v.pal.accent.gamma_multiply(0.5)),
+            ));
             color = if problem.is_some() { color } else { v.pal.accent };
         }
         shapes.push(link_shape(v, ra, rb, curved, Stroke::new(width, color)));
@@ -215,7 +236,8 @@ pub fn wire(v: &View<'_>, from: Rect, side: Side, to: Pos2, color: Color32) {
     let sx = if side == Side::Right { 1.0 } else { -1.0 };
     let curve = [a, a + Vec2::new(dx * sx, 0.0), to - Vec2::new(dx * sx, 0.0), to];
     let pts: Vec<Pos2> = curve_points(&curve, 20).into_iter().map(|p| v.s(p)).collect();
-    v.painter.add(Shape::dashed_line(&pts, Stroke::new(2.0, color), 8.0, 5.0));
+    v.painter
+        .add(Shape::dashed_line(&pts, Stroke::new(2.0, color), 8.0, 5.0));
     v.painter.circle_filled(v.s(to), 4.0, color);
 }
 
@@ -298,9 +320,11 @@ fn draw_card(
     // Icon.
     let icon_c = sr.left_center() + Vec2::new(pad + 14.0 * z, 0.0);
     shapes.push(Shape::circle_filled(icon_c, 16.0 * z, site_color.gamma_multiply(0.18)));
-    let g = v
-        .painter
-        .layout_no_wrap(theme::node_icon(n.kind).into(), FontId::proportional(17.0 * z), site_color);
+    let g = v.painter.layout_no_wrap(
+        theme::node_icon(n.kind).into(),
+        FontId::proportional(17.0 * z),
+        site_color,
+    );
     shapes.push(Shape::galley(icon_c - g.size() / 2.0, g, site_color));
     // Texts.
     let text_x = sr.min.x + pad + 36.0 * z;
@@ -314,23 +338,31 @@ fn draw_card(
     } else {
         n.model.clone()
     };
-    let g = one_line(v.painter, &model, FontId::proportional(11.5 * z), v.pal.text_weak, avail);
-    shapes.push(Shape::galley(Pos2::new(text_x, sr.min.y + 34.0 * z), g, v.pal.text_weak));
+    let g = one_line(
+        v.painter,
+        &model,
+        FontId::proportional(11.5 * z),
+        v.pal.text_weak,
+        avail,
+    );
+    shapes.push(Shape::galley(
+        Pos2::new(text_x, sr.min.y + 34.0 * z),
+        g,
+        v.pal.text_weak,
+    ));
     // Count badge.
     let badge = format!("×{}", n.count);
-    let g = v
-        .painter
-        .layout_no_wrap(badge, FontId::monospace(11.0 * z), if v.pal.dark { Color32::BLACK } else { Color32::WHITE });
+    let g = v.painter.layout_no_wrap(
+        badge,
+        FontId::monospace(11.0 * z),
+        if v.pal.dark { Color32::BLACK } else { Color32::WHITE },
+    );
     let br = Rect::from_min_size(
         Pos2::new(sr.max.x - g.size().x - 16.0 * z, sr.min.y + 8.0 * z),
         g.size() + Vec2::new(8.0 * z, 4.0 * z),
     );
     shapes.push(Shape::rect_filled(br, CornerRadius::same((8.0 * z) as u8), site_color));
-    shapes.push(Shape::galley(
-        br.min + Vec2::new(4.0 * z, 2.0 * z),
-        g,
-        Color32::WHITE,
-    ));
+    shapes.push(Shape::galley(br.min + Vec2::new(4.0 * z, 2.0 * z), g, Color32::WHITE));
     // Problem marker.
     if let Some(sev) = problem {
         let (c, s) = match sev {
@@ -385,7 +417,14 @@ pub fn band(v: &View<'_>, a: Pos2, b: Pos2) {
 }
 
 /// The overview in the canvas corner: every node as a dot, the view as a frame.
-pub fn minimap(painter: &Painter, rect: Rect, plan: &Plan, layout: &Layout, view: Rect, pal: &Palette) -> Option<(Rect, f32)> {
+pub fn minimap(
+    painter: &Painter,
+    rect: Rect,
+    plan: &Plan,
+    layout: &Layout,
+    view: Rect,
+    pal: &Palette,
+) -> Option<(Rect, f32)> {
     let content = layout.bounds.union(view);
     if !content.is_positive() {
         return None;

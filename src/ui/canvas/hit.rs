@@ -139,7 +139,9 @@ pub fn dist_to_link(p: Pos2, curve: &[Pos2; 4]) -> f32 {
 
 /// Points along the curve, for drawing as a polyline.
 pub fn curve_points(curve: &[Pos2; 4], segments: usize) -> Vec<Pos2> {
-    (0..=segments).map(|i| bezier_at(curve, i as f32 / segments as f32)).collect()
+    (0..=segments)
+        .map(|i| bezier_at(curve, i as f32 / segments as f32))
+        .collect()
 }
 
 /// Hit-test a canvas point. `tolerance` is in canvas units (a few screen points).

@@ -5,9 +5,7 @@
 use super::hit::{self, Hit, Layout, site_at};
 use super::{Canvas, Drag, MediumChoice, QuickAdd, draw};
 use crate::model::{Medium, Node, NodeKind, SiteId};
-use crate::ui::commands::{
-    self, Edit, SiteTemplate, UiCommand, candidate_media, new_link, new_node, new_stage,
-};
+use crate::ui::commands::{self, Edit, SiteTemplate, UiCommand, candidate_media, new_link, new_node, new_stage};
 use crate::ui::palette::PaletteItem;
 use crate::ui::state::{EditorState, NODE_SIZE, Sel, snap};
 use crate::ui::theme::{self, Palette};
@@ -40,7 +38,9 @@ pub fn handle(
     let pointer_canvas = pointer.map(|p| state.camera.to_canvas(origin, p));
 
     canvas.hovered = match pointer_canvas {
-        Some(p) if response.contains_pointer() && !over_minimap => hit::hit_test(&state.plan, layout, p, tolerance, ports),
+        Some(p) if response.contains_pointer() && !over_minimap => {
+            hit::hit_test(&state.plan, layout, p, tolerance, ports)
+        }
         _ => Hit::Empty,
     };
     if matches!(canvas.hovered, Hit::Port(..)) {
@@ -55,7 +55,10 @@ pub fn handle(
     }
 
     // Zoom at the cursor (wheel or pinch), horizontal scroll pans.
-    if response.contains_pointer() && !over_minimap && let Some(p) = pointer {
+    if response.contains_pointer()
+        && !over_minimap
+        && let Some(p) = pointer
+    {
         let (scroll, zoom_delta) = ui.input(|i| (i.smooth_scroll_delta, i.zoom_delta()));
         let factor = zoom_delta * (scroll.y / 300.0).exp();
         if (factor - 1.0).abs() > 1e-4 {
@@ -91,7 +94,13 @@ pub fn handle(
             canvas.drag = if middle {
                 Some(Drag::Pan)
             } else {
-                start_drag(state, layout, hit::hit_test(&state.plan, layout, p, tolerance, ports), p, shift)
+                start_drag(
+                    state,
+                    layout,
+                    hit::hit_test(&state.plan, layout, p, tolerance, ports),
+                    p,
+                    shift,
+                )
             };
         }
     }
@@ -128,7 +137,12 @@ pub fn handle(
             match target {
                 Some(j) => {
                     if canvas.wire_verdict.as_ref().map(|v| v.0) != Some(j) {
-                        let verdict = candidate_media(&state.plan, &state.catalog, &state.plan.nodes[from], &state.plan.nodes[j]);
+                        let verdict = candidate_media(
+                            &state.plan,
+                            &state.catalog,
+                            &state.plan.nodes[from],
+                            &state.plan.nodes[j],
+                        );
                         canvas.wire_verdict = Some((j, verdict));
                     }
                 }
@@ -139,7 +153,8 @@ pub fn handle(
             if let Some(p) = pointer_canvas {
                 let static_layout = Layout::new(&state.plan, &[], Vec2::ZERO);
                 let grab_site = state.plan.node(grab).map(|n| n.site.clone());
-                info.drop_site = site_at(&static_layout, p).filter(|&s| Some(&state.plan.sites[s].id) != grab_site.as_ref());
+                info.drop_site =
+                    site_at(&static_layout, p).filter(|&s| Some(&state.plan.sites[s].id) != grab_site.as_ref());
                 if ids.len() == 1 {
                     info.insert_target = insert_target(state, layout, p, tolerance, &ids[0]);
                 }
@@ -151,7 +166,18 @@ pub fn handle(
     // Drag end.
     if response.drag_stopped() {
         if let Some(drag) = canvas.drag.take() {
-            finish_drag(ui, state, canvas, layout, drag, pointer, pointer_canvas, tolerance, shift, edits);
+            finish_drag(
+                ui,
+                state,
+                canvas,
+                layout,
+                drag,
+                pointer,
+                pointer_canvas,
+                tolerance,
+                shift,
+                edits,
+            );
         }
         canvas.wire_verdict = None;
     }
@@ -180,7 +206,9 @@ pub fn handle(
             }
         }
     }
-    if response.secondary_clicked() && let Some(p) = pointer_canvas {
+    if response.secondary_clicked()
+        && let Some(p) = pointer_canvas
+    {
         canvas.context_pos = p;
         canvas.context_hit = hit::hit_test(&state.plan, layout, p, tolerance, false);
         if let Some(sel) = sel_of(state, canvas.context_hit)
@@ -240,7 +268,11 @@ fn start_drag(state: &mut EditorState, _layout: &Layout, hit: Hit, p: Pos2, shif
             state.selection.insert(Sel::Site(site));
             Some(d)
         }
-        Hit::Link(_) | Hit::Empty => Some(if shift { Drag::Band { start: p, end: p } } else { Drag::Pan }),
+        Hit::Link(_) | Hit::Empty => Some(if shift {
+            Drag::Band { start: p, end: p }
+        } else {
+            Drag::Pan
+        }),
     }
 }
 
@@ -395,7 +427,11 @@ fn insert_on_link(
     let b = state.plan.node(&link.to).ok_or("link end is gone")?;
     let pick = |x: &Node, y: &Node| -> Result<Medium, String> {
         let media = candidate_media(&state.plan, &state.catalog, x, y)?;
-        Ok(if media.contains(&link.medium) { link.medium } else { media[0] })
+        Ok(if media.contains(&link.medium) {
+            link.medium
+        } else {
+            media[0]
+        })
     };
     let m1 = pick(a, &n)?;
     let m2 = pick(&n, b)?;
@@ -579,7 +615,10 @@ pub fn context_menu(
                 ui.menu_button("Add node here", |ui| {
                     for kind in NodeKind::ALL {
                         let model = crate::ui::palette::first_model(&state.catalog, kind).unwrap_or_default();
-                        if ui.button(format!("{}  {}", theme::node_icon(kind), kind.label())).clicked() {
+                        if ui
+                            .button(format!("{}  {}", theme::node_icon(kind), kind.label()))
+                            .clicked()
+                        {
                             let item = PaletteItem::Node { kind, model };
                             if let Some(e) = place_item(state, &item, pos, Hit::Empty) {
                                 edits.push(e);
@@ -656,7 +695,14 @@ pub fn popups_ui(ui: &mut egui::Ui, state: &EditorState, canvas: &mut Canvas, ed
                                 return;
                             };
                             let pos = q.canvas_pos - Vec2::new(0.0, NODE_SIZE.y / 2.0);
-                            let node = new_node(&state.plan, &state.catalog, *kind, model, (pos.x, pos.y), from.site.clone());
+                            let node = new_node(
+                                &state.plan,
+                                &state.catalog,
+                                *kind,
+                                model,
+                                (pos.x, pos.y),
+                                from.site.clone(),
+                            );
                             let mut probe = state.plan.clone();
                             probe.nodes.push(node.clone());
                             let link = new_link(&probe, &q.from, &node.id, *medium);

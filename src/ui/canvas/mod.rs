@@ -107,9 +107,7 @@ pub fn canvas_ui(
 ) {
     let rect = ui.available_rect_before_wrap();
     let response = ui.allocate_rect(rect, egui::Sense::click_and_drag());
-    response.widget_info(|| {
-        egui::WidgetInfo::labeled(egui::Role::Canvas, true, "Canvas: drag to pan, wheel to zoom")
-    });
+    response.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Canvas, true, "Canvas: drag to pan, wheel to zoom"));
     state.canvas_rect = rect;
     if state.fit_pending && rect.width() > 10.0 {
         state.fit_view();
@@ -222,18 +220,23 @@ fn hint_and_toast_ui(
             .as_ref()
             .map(|a| format!("Click on the canvas to place {} (Esc cancels)", a.label()))
     });
-    let message = message.or_else(|| {
-        state
-            .plan
-            .nodes
-            .is_empty()
-            .then(|| "Drag hardware from the palette onto the canvas, or open a preset (File › Presets…)".to_owned())
-    });
+    let message =
+        message.or_else(|| {
+            state.plan.nodes.is_empty().then(|| {
+                "Drag hardware from the palette onto the canvas, or open a preset (File › Presets…)".to_owned()
+            })
+        });
     if let Some(text) = message {
         let g = painter.layout_no_wrap(text, egui::FontId::proportional(14.0), pal.text);
         let p = Pos2::new(rect.center().x - g.size().x / 2.0, rect.max.y - g.size().y - 24.0);
         let r = Rect::from_min_size(p, g.size()).expand(8.0);
-        painter.rect(r, 6, pal.card, egui::Stroke::new(1.0, pal.card_stroke), egui::StrokeKind::Inside);
+        painter.rect(
+            r,
+            6,
+            pal.card,
+            egui::Stroke::new(1.0, pal.card_stroke),
+            egui::StrokeKind::Inside,
+        );
         painter.galley(p, g, pal.text);
     }
 }
