@@ -295,13 +295,13 @@ fn specs_ui(ui: &mut Ui, state: &EditorState, n: &Node) {
                 dev.map(|d| d.name.as_str()).unwrap_or(&s.device),
                 s.devices as f64 * c
             ));
-            if let Some(d) = dev {
-                if let Some(bf16) = d.peak_tflops.bf16 {
-                    ui.label(format!(
-                        "{bf16:.0} TFLOP/s BF16 per device, {:.0} GB at {:.0} GB/s",
-                        d.memory_gb, d.memory_bw_gbs
-                    ));
-                }
+            if let Some(d) = dev
+                && let Some(bf16) = d.peak_tflops.bf16
+            {
+                ui.label(format!(
+                    "{bf16:.0} TFLOP/s BF16 per device, {:.0} GB at {:.0} GB/s",
+                    d.memory_gb, d.memory_bw_gbs
+                ));
             }
             if s.nics > 0 {
                 ui.label(format!(

@@ -70,14 +70,9 @@ pub fn models(catalog: &Catalog, kind: NodeKind) -> Vec<(String, String, String)
     }
 }
 
+#[derive(Default)]
 pub struct PaletteState {
     pub search: String,
-}
-
-impl Default for PaletteState {
-    fn default() -> Self {
-        Self { search: String::new() }
-    }
 }
 
 const CATEGORIES: &[(&str, &str, &[NodeKind])] = &[
