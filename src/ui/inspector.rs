@@ -91,11 +91,12 @@ fn combo<T: PartialEq + Clone>(ui: &mut Ui, label: &str, value: &mut T, options:
     let current = options
         .iter()
         .find(|(v, _)| v == value)
-        .map(|(_, s)| s.clone())
+        .map(|(_, s)| s.split(" — ").next().unwrap_or(s).to_owned())
         .unwrap_or_else(|| "—".into());
     let r = egui::ComboBox::from_id_salt(label)
-        .selected_text(current)
+        .selected_text(egui::RichText::new(current))
         .width(180.0)
+        .truncate()
         .show_ui(ui, |ui| {
             for (v, s) in options {
                 ui.selectable_value(value, v.clone(), s);

@@ -517,3 +517,95 @@ fn snapshot_light_theme_at_2x() {
     h.run_steps(4);
     h.snapshot("ui_light_2x");
 }
+
+#[test]
+fn dropping_a_node_on_a_link_inserts_it() {
+    let mut p = small_plan();
+    // A free switch below the gpu--sw link.
+    let mut free = node("sw2", NodeKind::Switch, &p.nodes[1].model.clone(), (200.0, 400.0));
+    free.count = 4;
+    p.nodes.push(free);
+    let mut h = harness_with(p);
+    let a = node_rect(&h, "gpu").right_center();
+    let b = node_rect(&h, "sw").left_center();
+    let mid = a + (b - a) / 2.0;
+    let r = node_rect(&h, "sw2");
+    // Grab the card near its top-left so the pointer ends on the link.
+    let grab = r.min + Vec2::new(30.0, 20.0);
+    drag(&mut h, grab, mid);
+    let q = plan(&h);
+    assert!(q.link(&"gpu--sw".into()).is_none(), "old link replaced");
+    let ends: Vec<(&str, &str)> = q.links.iter().map(|l| (l.from.as_str(), l.to.as_str())).collect();
+    assert!(
+        ends.contains(&("gpu", "sw2")) && ends.contains(&("sw2", "sw")),
+        "{ends:?}"
+    );
+    h.key_press_modifiers(Modifiers::COMMAND, Key::Z);
+    h.run_steps(2);
+    assert!(
+        plan(&h).link(&"gpu--sw".into()).is_some(),
+        "move and insert undo together"
+    );
+}
+
+#[test]
+fn dragging_a_node_into_another_site_moves_it_there() {
+    let mut p = small_plan();
+    p.sites.push(site("dc2"));
+    let mut far = node("far", NodeKind::CpuServer, "", (900.0, 0.0));
+    far.site = "dc2".into();
+    p.nodes.push(far);
+    let mut h = harness_with(p);
+    let from = node_rect(&h, "cpu").center();
+    let to = node_rect(&h, "far").center() + Vec2::new(0.0, 20.0);
+    drag(&mut h, from, to);
+    assert_eq!(
+        plan(&h).node(&"cpu".into()).map(|n| n.site.clone()),
+        Some(SiteId::from("dc2"))
+    );
+}
+
+#[test]
+fn shift_drag_selects_with_a_rubber_band_and_nodes_align() {
+    let mut h = harness_with(small_plan());
+    let canvas = h.state().state.canvas_rect;
+    let a = node_rect(&h, "gpu");
+    let c = node_rect(&h, "cpu");
+    h.event(egui::Event::ModifiersChanged(Modifiers::SHIFT));
+    drag(
+        &mut h,
+        a.min - Vec2::splat(20.0),
+        Pos2::new(c.max.x + 20.0, c.max.y + 20.0).min(canvas.max),
+    );
+    h.event(egui::Event::ModifiersChanged(Modifiers::NONE));
+    h.run_steps(1);
+    let sel = h.state().state.selected_nodes();
+    assert_eq!(
+        sel,
+        vec![NodeId::from("cpu"), NodeId::from("gpu")],
+        "band selects the two left nodes"
+    );
+    h.get_by_label("Arrange").click();
+    h.run_steps(2);
+    h.get_by_label("Align top edges").click();
+    h.run_steps(2);
+    let p = plan(&h);
+    let y = |id: &str| p.node(&id.into()).map(|n| n.pos.1);
+    assert_eq!(y("gpu"), y("cpu"), "aligned");
+}
+
+#[test]
+fn a_stage_is_added_and_placed_from_the_workloads_panel() {
+    let mut h = harness_with(small_plan());
+    click_node(&mut h, "gpu");
+    h.get_by_label("▶ Workloads").click();
+    h.run_steps(2);
+    h.get_by_label("➕ Add stage").click();
+    h.run_steps(2);
+    h.get_by_label("Train").click();
+    h.run_steps(2);
+    let p = plan(&h);
+    assert_eq!(p.stages.len(), 1);
+    assert_eq!(p.stages[0].placement, vec![NodeId::from("gpu")]);
+    assert!(matches!(p.stages[0].kind, StageKind::Train(_)));
+}

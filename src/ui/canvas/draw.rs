@@ -109,8 +109,8 @@ pub fn sites(v: &View<'_>, state: &EditorState, layout: &Layout, drop_site: Opti
             },
             color.gamma_multiply(if v.pal.dark { 0.28 } else { 0.18 }),
         );
-        let font = 13.0 * z;
-        if font >= 6.0 {
+        let font = (13.0 * z).max(10.5);
+        if z >= DETAIL_ZOOM * 0.6 {
             let text = format!(
                 "{}  {}  ·  {}",
                 theme::site_icon(&site.kind),
@@ -329,7 +329,7 @@ fn draw_card(
     // Texts.
     let text_x = sr.min.x + pad + 36.0 * z;
     let avail = sr.max.x - text_x - 8.0 * z;
-    let name_font = FontId::proportional(14.0 * z);
+    let name_font = FontId::proportional((14.0 * z).max(10.5));
     let badge_w = 12.0 * z + 7.0 * z * (n.count.max(1).ilog10() as f32 + 2.0);
     let g = one_line(v.painter, &n.name, name_font, v.pal.text, avail - badge_w);
     shapes.push(Shape::galley(Pos2::new(text_x, sr.min.y + 12.0 * z), g, v.pal.text));
