@@ -493,11 +493,13 @@ fn presets_open_from_the_gallery() {
 #[cfg(feature = "snapshots")]
 #[test]
 fn snapshot_main_window_with_each_preset() {
+    let mut results = egui_kittest::SnapshotResults::new();
     for preset in presets::PRESETS {
         let plan = preset.plan().expect("preset parses");
         let mut h = harness_with(plan);
         h.run_steps(2);
         h.snapshot(format!("ui_{}", preset.id));
+        results.extend_harness(&mut h);
     }
 }
 

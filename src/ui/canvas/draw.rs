@@ -9,7 +9,7 @@ use egui::{Align2, Color32, CornerRadius, FontId, Painter, Pos2, Rect, Shape, St
 use std::collections::HashMap;
 
 /// Below this zoom, cards are drawn as plain blocks without text.
-pub const DETAIL_ZOOM: f32 = 0.5;
+pub const DETAIL_ZOOM: f32 = 0.4;
 
 pub struct View<'a> {
     pub painter: &'a Painter,
@@ -332,29 +332,31 @@ fn draw_card(
     let name_font = FontId::proportional((14.0 * z).max(10.5));
     let badge_w = 12.0 * z + 7.0 * z * (n.count.max(1).ilog10() as f32 + 2.0);
     let g = one_line(v.painter, &n.name, name_font, v.pal.text, avail - badge_w);
-    shapes.push(Shape::galley(Pos2::new(text_x, sr.min.y + 12.0 * z), g, v.pal.text));
+    let name_y = if z >= 0.55 {
+        sr.min.y + 12.0 * z
+    } else {
+        sr.center().y - g.size().y / 2.0
+    };
+    shapes.push(Shape::galley(Pos2::new(text_x, name_y), g, v.pal.text));
     let model = if n.model.is_empty() {
         n.kind.label().to_owned()
     } else {
         n.model.clone()
     };
-    let g = one_line(
-        v.painter,
-        &model,
-        FontId::proportional(11.5 * z),
-        v.pal.text_weak,
-        avail,
-    );
-    shapes.push(Shape::galley(
-        Pos2::new(text_x, sr.min.y + 34.0 * z),
-        g,
-        v.pal.text_weak,
-    ));
+    if z >= 0.55 {
+        let font = FontId::proportional((11.5 * z).max(9.0));
+        let g = one_line(v.painter, &model, font, v.pal.text_weak, avail);
+        shapes.push(Shape::galley(
+            Pos2::new(text_x, sr.min.y + 34.0 * z),
+            g,
+            v.pal.text_weak,
+        ));
+    }
     // Count badge.
     let badge = format!("×{}", n.count);
     let g = v.painter.layout_no_wrap(
         badge,
-        FontId::monospace(11.0 * z),
+        FontId::monospace((11.0 * z).max(8.5)),
         if v.pal.dark { Color32::BLACK } else { Color32::WHITE },
     );
     let br = Rect::from_min_size(
