@@ -611,3 +611,26 @@ fn a_stage_is_added_and_placed_from_the_workloads_panel() {
     assert_eq!(p.stages[0].placement, vec![NodeId::from("gpu")]);
     assert!(matches!(p.stages[0].kind, StageKind::Train(_)));
 }
+
+#[test]
+fn closing_with_unsaved_changes_asks_first() {
+    let mut h = harness_with(small_plan());
+    click_node(&mut h, "cpu");
+    h.key_press(Key::Delete);
+    h.run_steps(2);
+    h.input_mut()
+        .viewports
+        .entry(egui::ViewportId::ROOT)
+        .or_default()
+        .events
+        .push(egui::ViewportEvent::Close);
+    h.run_steps(2);
+    assert!(
+        h.query_by_label("Save changes?").is_some(),
+        "close is held back by the prompt"
+    );
+    assert!(
+        h.query_by_label_contains("before closing").is_some(),
+        "the prompt says what happens next"
+    );
+}
