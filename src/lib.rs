@@ -5,6 +5,7 @@
 pub mod cli;
 pub mod model;
 pub mod report;
+pub mod sim;
 #[cfg(feature = "gui")]
 pub mod ui;
 pub mod units;

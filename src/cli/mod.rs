@@ -4,7 +4,9 @@
 //! Exit codes: 0 success, 1 problems found (validation errors, failed run),
 //! 2 usage or I/O error.
 
+mod bench;
 mod catalog_table;
+pub mod simulate;
 
 use crate::model::{Catalog, Plan, Severity};
 use crate::report::{self, presets};
@@ -55,6 +57,25 @@ pub enum Command {
         /// Write this preset's RON to stdout.
         #[arg(long)]
         show: Option<String>,
+    },
+    /// Simulate a plan headless and print a summary (progress bar on a terminal).
+    Simulate {
+        plan: PathBuf,
+        /// Seed of the random number generator (default: the plan's).
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Also write the results as JSON to this file.
+        #[arg(long, value_name = "FILE")]
+        json: Option<PathBuf>,
+    },
+    /// Run the simulator benchmarks and print their figures (build with --release).
+    Bench {
+        /// Print one JSON object, one key per figure.
+        #[arg(long)]
+        json: bool,
+        /// Only benchmarks whose key contains this text.
+        #[arg(long)]
+        only: Option<String>,
     },
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     Completions {
@@ -142,6 +163,8 @@ fn run_command(cmd: Command, catalog: &Catalog) -> u8 {
                 }
             },
         },
+        Command::Simulate { plan, seed, json } => simulate::run(&plan, seed, json.as_deref(), catalog),
+        Command::Bench { json, only } => bench::run(json, only.as_deref()),
         Command::Completions { shell } => {
             use clap::CommandFactory;
             clap_complete::generate(shell, &mut Cli::command(), "clusterforge", &mut std::io::stdout());
@@ -200,7 +223,8 @@ fn check(paths: &[PathBuf], strict: bool, catalog: &Catalog) -> u8 {
                 continue;
             }
         };
-        let problems = plan.validate(catalog);
+        let mut problems = plan.validate(catalog);
+        problems.extend(crate::sim::training::memory_problems(&plan, catalog));
         let errors = problems.iter().filter(|p| p.severity == Severity::Error).count();
         let warnings = problems.len() - errors;
         for p in &problems {

@@ -1,0 +1,32 @@
+//! The simulation core: a discrete-event engine, the network built from a
+//! plan, flow-level bandwidth sharing, collective communication, compute
+//! roofline and utilization records — and the workload models on top of it
+//! (training). Pure Rust, deterministic for a seed; no GUI, no file I/O.
+//! See docs/sim-core.md for the method.
+
+pub mod bench;
+pub mod collectives;
+pub mod compute;
+pub mod engine;
+pub mod error;
+pub mod fixtures;
+pub mod flows;
+pub mod progress;
+pub mod records;
+pub mod results;
+pub mod run;
+pub mod topology;
+pub mod training;
+
+pub use collectives::{
+    Algorithm, Collective, CollectiveKind, CollectivePlan, GroupSpec, NetSim, Participants, Phase, collective_time,
+};
+pub use compute::{OpCost, op_time};
+pub use engine::{EventQueue, Limits, Model, Scheduler, SimTime, Simulation};
+pub use error::SimError;
+pub use flows::{Completion, FlowId, FlowNet, FlowSpec, NetStats};
+pub use progress::Progress;
+pub use records::{RecordKey, Records, Series};
+pub use results::{Results, WorkloadResult};
+pub use run::simulate;
+pub use topology::{Ecmp, Endpoint, Fold, Part, Resource, ResourceKind, Route, Router, Topology};

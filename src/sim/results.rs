@@ -1,0 +1,51 @@
+//! What a simulation returns: one entry per workload (training today;
+//! serving and data stages add their own kinds), each with named metrics in
+//! SI units, a breakdown by cause, utilization and a one-sentence diagnosis.
+
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct Results {
+    pub plan: String,
+    pub seed: u64,
+    pub workloads: Vec<WorkloadResult>,
+}
+
+impl Results {
+    pub fn workload(&self, id: &str) -> Option<&WorkloadResult> {
+        self.workloads.iter().find(|w| w.id == id)
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct WorkloadResult {
+    /// Stage id of the plan.
+    pub id: String,
+    pub name: String,
+    /// Stage kind key (`"train"`, `"serve"`, …).
+    pub kind: String,
+    /// Figures in SI units, snake_case names (`seconds_per_iteration`, …).
+    pub metrics: BTreeMap<String, f64>,
+    /// Where the time goes, seconds per iteration by cause; sums to the
+    /// effective iteration time (steady state plus amortized checkpoint and
+    /// failure losses).
+    pub breakdown: BTreeMap<String, f64>,
+    /// Busy fraction (0..1) of named devices, links and storage.
+    pub utilization: BTreeMap<String, f64>,
+    /// Utilization over time, (seconds from the start of an iteration,
+    /// busy fraction of the bucket), per named device or link.
+    pub series: BTreeMap<String, Vec<(f64, f64)>>,
+    /// Per-device memory, bytes, of the most loaded device.
+    pub memory: BTreeMap<String, f64>,
+    /// The bottleneck, the node or link it is on, and what would help.
+    pub diagnosis: String,
+    /// Assumptions and warnings a user should read.
+    pub notes: Vec<String>,
+}
+
+impl WorkloadResult {
+    pub fn metric(&self, name: &str) -> Option<f64> {
+        self.metrics.get(name).copied()
+    }
+}

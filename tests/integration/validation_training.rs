@@ -1,0 +1,178 @@
+//! Training predictions against published runs (tests/validation/*.ron,
+//! one plan per row of the project's copy of the published measurements,
+//! each citing its source). Prints a table and fails when the median
+//! absolute error exceeds 10 % or any case exceeds 25 %.
+
+use clusterforge::model::Catalog;
+use clusterforge::report::load_plan;
+use clusterforge::sim::{Progress, simulate};
+use std::path::{Path, PathBuf};
+
+fn validation_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/validation")
+}
+
+/// The built-in catalog (assets/catalog.ron): the validation runs use the
+/// same datasheet figures as every user plan.
+pub fn catalog() -> Catalog {
+    Catalog::builtin()
+}
+
+struct Case {
+    id: String,
+    metric: String,
+    published: f64,
+    unit: String,
+    definition: String,
+}
+
+fn cases() -> Vec<Case> {
+    let text = std::fs::read_to_string(validation_dir().join("cases.csv")).expect("cases.csv");
+    text.lines()
+        .skip(1)
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| {
+            let f: Vec<&str> = l.split(',').collect();
+            Case {
+                id: f[0].to_string(),
+                metric: f[1].to_string(),
+                published: f[2].parse().expect("number"),
+                unit: f[3].to_string(),
+                definition: f.get(4).unwrap_or(&"").to_string(),
+            }
+        })
+        .collect()
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    let n = v.len();
+    if n % 2 == 1 {
+        v[n / 2]
+    } else {
+        (v[n / 2 - 1] + v[n / 2]) / 2.0
+    }
+}
+
+#[test]
+fn training_matches_published_runs() {
+    let cat = catalog();
+    let mut errors = Vec::new();
+    let mut table = String::new();
+    table.push_str(&format!(
+        "{:<26} {:<26} {:>12} {:>12} {:>8}  {:<8} {}\n",
+        "case", "metric", "published", "predicted", "error %", "unit", "definition"
+    ));
+    let all = cases();
+    assert!(all.len() >= 22, "every row of training.csv has a case");
+    for case in &all {
+        let plan = load_plan(&validation_dir().join(format!("{}.ron", case.id))).expect("plan loads");
+        let res = simulate(&plan, &cat, 1, &Progress::new()).unwrap_or_else(|e| panic!("{}: {e}", case.id));
+        let w = &res.workloads[0];
+        assert!(
+            w.memory["weights"]
+                + w.memory["gradients"]
+                + w.memory["optimizer"]
+                + w.memory["activations"]
+                + w.memory["buffers"]
+                <= w.memory["capacity"],
+            "{}: the published configuration must fit in memory",
+            case.id
+        );
+        let predicted = match case.metric.as_str() {
+            "days_to_train" => w.metric("time_to_train_s").expect("time") / 86_400.0,
+            m => w.metric(m).unwrap_or_else(|| panic!("{}: no metric {m}", case.id)),
+        };
+        let err = (predicted / case.published - 1.0) * 100.0;
+        errors.push(err.abs());
+        table.push_str(&format!(
+            "{:<26} {:<26} {:>12.2} {:>12.2} {:>+8.1}  {:<8} {}\n",
+            case.id, case.metric, case.published, predicted, err, case.unit, case.definition
+        ));
+    }
+    let med = median(errors.clone());
+    let max = errors.iter().cloned().fold(0.0, f64::max);
+    table.push_str(&format!("median |error| {med:.1} %, max |error| {max:.1} %\n"));
+    println!("{table}");
+    assert!(med <= 10.0, "median error {med:.1} % > 10 %\n{table}");
+    assert!(max <= 25.0, "a case is off by {max:.1} % > 25 %\n{table}");
+}
+
+#[test]
+fn a_plan_that_does_not_fit_is_reported_before_simulation_with_a_fix() {
+    // GPT-3 175B with TP 8 × PP 8 and no recompute, no sequence
+    // parallelism: Korthikanti et al. 2022 Fig. 7 shows it exceeds 80 GB.
+    let mut plan = load_plan(&validation_dir().join("korthikanti22-175b.ron")).expect("plan loads");
+    let clusterforge::model::StageKind::Train(t) = &mut plan.stages[0].kind else {
+        panic!("training stage")
+    };
+    t.recompute = clusterforge::model::Recompute::None;
+    t.parallelism.sequence_parallel = false;
+    let cat = catalog();
+    let problems = clusterforge::sim::training::memory_problems(&plan, &cat);
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    let p = &problems[0];
+    assert!(p.message.contains("GB over"), "{}", p.message);
+    assert!(p.hint.contains("would fit with"), "{}", p.hint);
+    println!("{p}");
+    match simulate(&plan, &cat, 1, &Progress::new()) {
+        Err(clusterforge::sim::SimError::Invalid(msg)) => assert!(msg.contains("GB over"), "{msg}"),
+        other => panic!("expected a memory error, got {other:?}"),
+    }
+    // The suggested change does fit.
+    t_fix(&mut plan, &p.hint);
+    assert!(clusterforge::sim::training::memory_problems(&plan, &cat).is_empty());
+}
+
+/// Apply the first suggestion the memory check makes (selective recompute
+/// or sequence parallelism for this case).
+fn t_fix(plan: &mut clusterforge::model::Plan, hint: &str) {
+    let clusterforge::model::StageKind::Train(t) = &mut plan.stages[0].kind else {
+        panic!("training stage")
+    };
+    if hint.contains("selective activation recompute") {
+        t.recompute = clusterforge::model::Recompute::Selective;
+    }
+    if hint.contains("sequence parallelism") {
+        t.parallelism.sequence_parallel = true;
+    }
+}
+
+#[test]
+fn cli_simulate_writes_json_with_the_training_metrics() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let out = dir.path().join("r.json");
+    let status = std::process::Command::new(env!("CARGO_BIN_EXE_clusterforge"))
+        .arg("simulate")
+        .arg(validation_dir().join("korthikanti22-22b.ron"))
+        .args(["--seed", "3", "--json"])
+        .arg(&out)
+        .output()
+        .expect("runs");
+    assert!(status.status.success(), "{}", String::from_utf8_lossy(&status.stderr));
+    let stdout = String::from_utf8_lossy(&status.stdout);
+    assert!(
+        stdout.contains("seconds_per_iteration") && stdout.contains("diagnosis:"),
+        "{stdout}"
+    );
+    let json: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&out).expect("json")).expect("parses");
+    let w = &json["workloads"][0];
+    assert_eq!(w["kind"], "train");
+    assert_eq!(json["seed"], 3);
+    for key in [
+        "seconds_per_iteration",
+        "achieved_tflops_per_gpu",
+        "mfu",
+        "hfu",
+        "tokens_per_second",
+        "time_to_train_s",
+        "gpu_hours",
+        "energy_kwh",
+        "cost_usd",
+    ] {
+        assert!(
+            w["metrics"][key].as_f64().is_some_and(|v| v.is_finite() && v > 0.0),
+            "{key}"
+        );
+    }
+}
