@@ -24,13 +24,18 @@ pub fn synthetic_plan(nodes: usize, links: usize) -> Plan {
         NodeKind::ObjectStore,
         NodeKind::CpuServer,
     ];
+    let catalog = Catalog::builtin();
+    let models: Vec<String> = kinds
+        .iter()
+        .map(|k| crate::ui::palette::first_model(&catalog, *k).unwrap_or_default())
+        .collect();
     for i in 0..nodes {
         let (r, c) = (i / cols, i % cols);
         plan.nodes.push(Node {
             id: NodeId(format!("n{i}")),
             name: format!("Node {i}"),
             kind: kinds[i % kinds.len()],
-            model: String::new(),
+            model: models[i % kinds.len()].clone(),
             count: 1 + (i as u32 % 64),
             site: SiteId(format!("site-{}", (r * 3) / cols.max(1))),
             pos: (c as f32 * 280.0, r as f32 * 140.0),
@@ -52,7 +57,7 @@ pub fn synthetic_plan(nodes: usize, links: usize) -> Plan {
                 id: LinkId(format!("l{k}")),
                 from: NodeId(format!("n{i}")),
                 to: NodeId(format!("n{j}")),
-                medium: Medium::Ethernet400,
+                medium: Medium::InfinibandNdr,
                 pattern: WiringPattern::Spread,
                 lanes: 1,
                 lane_gbps: 400.0,
@@ -81,7 +86,7 @@ pub fn bench_frame_ms(nodes: usize, links: usize) -> f64 {
 /// Like [`bench_frame_ms`], at a fixed zoom (e.g. 1.0 = full detail, fewer nodes on screen).
 pub fn bench_frame_ms_at(nodes: usize, links: usize, zoom: Option<f32>) -> f64 {
     let plan = synthetic_plan(nodes, links);
-    let mut app = App::new(AppConfig::headless(plan, Catalog::default()));
+    let mut app = App::new(AppConfig::headless(plan, Catalog::builtin()));
     let ctx = egui::Context::default();
     // Warm-up: fonts, fit-to-view, galley caches.
     for f in 0..3 {
