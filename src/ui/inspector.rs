@@ -171,7 +171,16 @@ fn plan_ui(ui: &mut Ui, state: &EditorState, out: &mut Vec<KeyedEdit>) {
         p.links.len(),
         p.stages.len()
     ));
-    let devices: u64 = p.nodes.iter().map(|n| p.devices_in(&state.catalog, &n.id)).sum();
+    let devices: u64 = p
+        .nodes
+        .iter()
+        .map(|n| {
+            state
+                .catalog
+                .system(&n.model)
+                .map_or(0, |s| n.count as u64 * s.devices as u64)
+        })
+        .sum();
     let servers: u64 = p.nodes.iter().map(|n| n.count as u64).sum();
     ui.label(format!("{servers} members in total, {devices} accelerators"));
     ui.weak("Select a node, link or site on the canvas to edit it");

@@ -169,6 +169,24 @@ pub fn links(v: &View<'_>, state: &EditorState, layout: &Layout, style: &LinkSty
         visible.push((i, ra, rb));
     }
     let curved = z >= DETAIL_ZOOM && visible.len() < 1500;
+    if z < DETAIL_ZOOM {
+        // Zoomed out: every link as a thin quad in one mesh (no per-line tessellation).
+        let mut mesh = egui::epaint::Mesh::default();
+        for (i, ra, rb) in visible {
+            let l = &plan.links[i];
+            let selected = state.selection.contains(&Sel::Link(l.id.clone()));
+            let color = if selected {
+                v.pal.accent
+            } else {
+                problem_color(&v.pal, state.problem_index.get(&Subject::Link(l.id.clone())))
+                    .unwrap_or_else(|| v.pal.medium(l.medium))
+            };
+            let c = link_curve(ra, rb);
+            add_segment(&mut mesh, v.s(c[0]), v.s(c[3]), if selected { 2.0 } else { 1.0 }, color);
+        }
+        v.painter.add(Shape::mesh(mesh));
+        return;
+    }
     let mut shapes = Vec::with_capacity(visible.len() * 2);
     for (i, ra, rb) in visible {
         let l = &plan.links[i];
@@ -211,6 +229,21 @@ pub fn links(v: &View<'_>, state: &EditorState, layout: &Layout, style: &LinkSty
     v.painter.extend(shapes);
 }
 
+fn add_segment(mesh: &mut egui::epaint::Mesh, a: Pos2, b: Pos2, width: f32, color: Color32) {
+    let d = b - a;
+    let len = d.length();
+    if len < 0.5 {
+        return;
+    }
+    let n = Vec2::new(-d.y, d.x) / len * (width / 2.0);
+    let base = mesh.vertices.len() as u32;
+    for p in [a + n, a - n, b - n, b + n] {
+        mesh.colored_vertex(p, color);
+    }
+    mesh.add_triangle(base, base + 1, base + 2);
+    mesh.add_triangle(base, base + 2, base + 3);
+}
+
 pub fn gbps_label(gbps: f64) -> String {
     if gbps >= 1000.0 {
         format!("{:.1} Tb/s", gbps / 1000.0)
@@ -247,6 +280,7 @@ pub fn nodes(v: &View<'_>, state: &EditorState, layout: &Layout, hovered: Option
     let site_kinds: HashMap<&crate::model::SiteId, &SiteKind> = plan.sites.iter().map(|s| (&s.id, &s.kind)).collect();
     let detailed = z >= DETAIL_ZOOM;
     let mut shapes = Vec::new();
+    let mut mesh = egui::epaint::Mesh::default();
     for (i, n) in plan.nodes.iter().enumerate() {
         let r = layout.nodes[i];
         if !r.intersects(v.visible) {
@@ -266,14 +300,21 @@ pub fn nodes(v: &View<'_>, state: &EditorState, layout: &Layout, hovered: Option
             Stroke::new(1.0, v.pal.card_stroke)
         };
         if !detailed {
+            // Zoomed out: plain blocks in one mesh; a problem shows as a border.
             let fill = if selected { v.pal.accent } else { site_color };
-            shapes.push(Shape::rect_filled(sr, 1, fill));
-            if let Some(c) = problem_color(&v.pal, problem).filter(|_| !selected) {
-                shapes.push(Shape::rect_stroke(sr, 1, Stroke::new(1.5, c), StrokeKind::Outside));
+            match problem_color(&v.pal, problem).filter(|_| !selected) {
+                Some(c) => {
+                    mesh.add_colored_rect(sr.expand(1.5), c);
+                    mesh.add_colored_rect(sr.shrink(0.5), fill);
+                }
+                None => mesh.add_colored_rect(sr, fill),
             }
             continue;
         }
         draw_card(v, &mut shapes, state, i, sr, site_color, outline, problem);
+    }
+    if !mesh.is_empty() {
+        v.painter.add(Shape::mesh(mesh));
     }
     v.painter.extend(shapes);
 }
@@ -443,13 +484,13 @@ pub fn minimap(
     let off = inner.center() - content.center().to_vec2() * scale;
     let map = |p: Pos2| (p.to_vec2() * scale).to_pos2() + off.to_vec2();
     let site_kinds: HashMap<&crate::model::SiteId, &SiteKind> = plan.sites.iter().map(|s| (&s.id, &s.kind)).collect();
-    let mut shapes = Vec::with_capacity(layout.nodes.len());
+    let mut mesh = egui::epaint::Mesh::default();
     for (i, r) in layout.nodes.iter().enumerate() {
         let c = pal.site(site_kinds.get(&plan.nodes[i].site).copied());
         let mr = Rect::from_min_max(map(r.min), map(r.max));
-        shapes.push(Shape::rect_filled(mr.expand(0.3), 0, c));
+        mesh.add_colored_rect(mr.expand(0.3), c);
     }
-    painter.extend(shapes);
+    painter.add(Shape::mesh(mesh));
     let vr = Rect::from_min_max(map(view.min), map(view.max)).intersect(rect);
     painter.rect_stroke(vr, 2, Stroke::new(1.5, pal.accent), StrokeKind::Inside);
     Some((content, scale))
