@@ -6,6 +6,7 @@
 
 mod bench;
 mod catalog_table;
+pub mod report_cmd;
 pub mod simulate;
 
 use crate::model::{Catalog, Plan, Severity};
@@ -57,6 +58,18 @@ pub enum Command {
         /// Write this preset's RON to stdout.
         #[arg(long)]
         show: Option<String>,
+    },
+    /// Render a PNG report of a plan (simulated first when it is valid); the
+    /// PNG carries the plan, so `clusterforge check report.png` reopens it.
+    Report {
+        /// Plan file (.ron, or a PNG report).
+        plan: PathBuf,
+        /// Output PNG file.
+        #[arg(short, long, default_value = "report.png")]
+        output: PathBuf,
+        /// Date printed on the report (default: now, UTC).
+        #[arg(long)]
+        date: Option<String>,
     },
     /// Simulate a plan headless and print a summary (progress bar on a terminal).
     Simulate {
@@ -163,6 +176,7 @@ fn run_command(cmd: Command, catalog: &Catalog) -> u8 {
                 }
             },
         },
+        Command::Report { plan, output, date } => report_cmd::run(&plan, &output, date.as_deref(), catalog),
         Command::Simulate { plan, seed, json } => simulate::run(&plan, seed, json.as_deref(), catalog),
         Command::Bench { json, only } => bench::run(json, only.as_deref()),
         Command::Completions { shell } => {

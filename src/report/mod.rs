@@ -1,8 +1,11 @@
 //! Everything that leaves or enters the application as a file: plan RON
 //! (versioned, atomic), PNG reports, JSON results, and the embedded presets.
 
+pub mod draw;
 pub mod plan_file;
 pub mod png;
+pub mod png_report;
 pub mod presets;
 
 pub use plan_file::{PlanFileError, load_plan, parse_plan, plan_to_json, plan_to_ron, save_plan, write_atomic};
+pub use png_report::{ReportError, ReportInput, ReportResults, render, render_png};

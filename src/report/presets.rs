@@ -34,6 +34,48 @@ pub const PRESETS: &[Preset] = &[
                   private WAN link to S3 and a reserved p4d fleet serves global users",
         ron: include_str!("../../presets/hybrid-enterprise.ron"),
     },
+    Preset {
+        id: "serverless-inference",
+        title: "Serverless inference: scale-to-zero L4 endpoints",
+        summary: "An 8B chat model on up to 12 serverless L4 endpoints that scale to zero at night: per-second \
+                  and per-request pricing, 45 s cold starts, a 24-hour diurnal load",
+        ron: include_str!("../../presets/serverless-inference.ron"),
+    },
+    Preset {
+        id: "edge-fleet",
+        title: "Edge-AI fleet: 200 stores with Jetson AGX Orin",
+        summary: "INT8 ResNet-50-class vision on one Jetson AGX Orin per store, frames never leave the store; \
+                  a cloud registry ships model updates over the WAN",
+        ron: include_str!("../../presets/edge-fleet.ron"),
+    },
+    Preset {
+        id: "data-lake-pipeline",
+        title: "Data lake and warehouse pipeline (CSV to Parquet)",
+        summary: "50 TB of click-stream CSV in an S3 data lake converted to Parquet + zstd on 16 CPU nodes, \
+                  loaded into Redshift and tokenized to feed a 32-GPU fine-tune",
+        ron: include_str!("../../presets/data-lake-pipeline.ron"),
+    },
+    Preset {
+        id: "cpu-classic-ml",
+        title: "CPU cluster for classic ML: real-time fraud scoring",
+        summary: "Gradient-boosted trees score 6,000 card transactions/s within 10 ms on six Xeon 8480+ \
+                  servers, which also run the nightly CSV-to-Parquet feature ETL",
+        ron: include_str!("../../presets/cpu-classic-ml.ron"),
+    },
+    Preset {
+        id: "tpu-v5p-pod",
+        title: "TPU v5p pod slice: 256 chips training a 70B model",
+        summary: "64 v5p-8 hosts joined by optical ICI switches train a 70B model on 200B tokens streamed \
+                  from Cloud Storage, billed per chip-hour",
+        ron: include_str!("../../presets/tpu-v5p-pod.ron"),
+    },
+    Preset {
+        id: "superpod-1024-h100",
+        title: "SuperPOD-class cluster: 1,024x H100 on InfiniBand NDR",
+        summary: "128 DGX H100 on a rail-optimized non-blocking NDR fat-tree (32 leaves, 16 spines) with a \
+                  Lustre storage fabric, pre-training a 175B model",
+        ron: include_str!("../../presets/superpod-1024-h100.ron"),
+    },
 ];
 
 /// The preset opened on first start.
@@ -64,7 +106,7 @@ mod tests {
 
     #[test]
     fn presets_are_registered_once_and_default_exists() {
-        assert_eq!(PRESETS.len(), 3);
+        assert_eq!(PRESETS.len(), 9);
         let mut ids: Vec<&str> = PRESETS.iter().map(|p| p.id).collect();
         ids.sort_unstable();
         ids.dedup();

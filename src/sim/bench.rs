@@ -68,6 +68,12 @@ pub fn benches() -> Vec<Bench> {
             || allreduce_wall(2048, Fold::Auto),
         ),
         Bench::new(
+            "collective_time_calls_per_s",
+            "analytical all-reduce time (Auto: every algorithm and protocol tried), calls per wall second",
+            "",
+            collective_time_calls_per_s,
+        ),
+        Bench::new(
             "allreduce_16384_gpus_unfolded_s",
             "as allreduce_16384_gpus_s with symmetry folding off (every server expanded): wall s",
             "",
@@ -84,6 +90,12 @@ pub fn benches() -> Vec<Bench> {
             "one Llama-3-405B training iteration, TP 8 x PP 16 x DP 128 on 2,048 x DGX H100: wall s",
             "< 5 s",
             super::training::bench::train_iteration_16384_gpus,
+        ),
+        Bench::new(
+            "serve_1h_10k_rps_s",
+            "one simulated hour of 10,000 req/s on 64 H100 (8 x DGX H100, Llama-3-8B FP8, continuous batching): wall s",
+            "< 5 s",
+            crate::sim::serving::bench::bench_serve_1h_10k_rps_s,
         ),
     ]
 }
@@ -207,4 +219,26 @@ pub fn allreduce_wall(servers: u32, fold: Fold) -> Result<f64, SimError> {
         return Err(SimError::Invalid("all-reduce did not run".into()));
     }
     Ok(wall)
+}
+
+/// Calls per second of the analytical model, for schedules that evaluate
+/// a collective per layer and micro-batch.
+pub fn collective_time_calls_per_s() -> Result<f64, SimError> {
+    use super::collectives::{GroupSpec, collective_time};
+    let cat = reference_catalog();
+    let sys = cat
+        .system("dgx-h100")
+        .ok_or_else(|| SimError::Invalid("reference catalog lacks dgx-h100".into()))?;
+    let g = GroupSpec::from_system(sys, 128, 8, crate::model::Medium::InfinibandNdr);
+    let n = 1_000_000u32;
+    let t = Instant::now();
+    let mut acc = 0.0;
+    for i in 0..n {
+        acc += collective_time(CollectiveKind::AllReduce, Algorithm::Auto, Bytes(1e3 * i as f64), &g).0;
+    }
+    let wall = t.elapsed().as_secs_f64();
+    if !(acc.is_finite() && acc > 0.0) {
+        return Err(SimError::Invalid("analytical model returned no time".into()));
+    }
+    Ok(n as f64 / wall.max(1e-9))
 }

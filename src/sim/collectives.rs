@@ -243,15 +243,65 @@ fn us(x: f64) -> f64 {
     x * 1e-6
 }
 
+/// Up to three phases, without a heap allocation: the analytical model is
+/// called millions of times.
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct Phases {
+    items: [(PhaseCost, PhaseShape); 3],
+    len: usize,
+}
+
+impl Default for Phases {
+    fn default() -> Self {
+        let blank = (
+            PhaseCost {
+                latency: 0.0,
+                bw_time: 0.0,
+            },
+            PhaseShape::P2p { bytes: 0.0 },
+        );
+        Self {
+            items: [blank; 3],
+            len: 0,
+        }
+    }
+}
+
+impl Phases {
+    fn one(p: (PhaseCost, PhaseShape)) -> Self {
+        let mut v = Self::default();
+        v.push(p);
+        v
+    }
+    fn push(&mut self, p: (PhaseCost, PhaseShape)) {
+        if self.len < self.items.len() {
+            self.items[self.len] = p;
+            self.len += 1;
+        }
+    }
+    fn extend(&mut self, o: Phases) {
+        for p in o.iter() {
+            self.push(*p);
+        }
+    }
+    fn iter(&self) -> std::slice::Iter<'_, (PhaseCost, PhaseShape)> {
+        self.items[..self.len].iter()
+    }
+}
+
+impl FromIterator<(PhaseCost, PhaseShape)> for Phases {
+    fn from_iter<I: IntoIterator<Item = (PhaseCost, PhaseShape)>>(it: I) -> Self {
+        let mut v = Self::default();
+        for p in it {
+            v.push(p);
+        }
+        v
+    }
+}
+
 /// The phases of `kind` with `algo` and `proto`, or `None` if the algorithm
 /// does not apply (e.g. NVLS across servers, tree all-gather).
-fn phases(
-    kind: CollectiveKind,
-    algo: Algorithm,
-    proto: Protocol,
-    bytes: f64,
-    g: &GroupSpec,
-) -> Option<Vec<(PhaseCost, PhaseShape)>> {
+fn phases(kind: CollectiveKind, algo: Algorithm, proto: Protocol, bytes: f64, g: &GroupSpec) -> Option<Phases> {
     let n = g.ranks.max(1);
     let per = g.ranks_per_server.clamp(1, n);
     let servers = g.servers();
@@ -284,7 +334,7 @@ fn phases(
         b
     };
     if n == 1 && kind != CollectiveKind::PointToPoint {
-        return Some(vec![]);
+        return Some(Phases::default());
     }
     let ring_lat = |steps: f64, inter_steps: f64| {
         us(BASE_LAT_RING_US[p]) + (steps - inter_steps).max(0.0) * nv_ring + inter_steps * net_ring
@@ -300,17 +350,17 @@ fn phases(
                 (intra_bw, nv_ring)
             };
             let bw = if bw.is_finite() { bw } else { intra_bw.min(inter_bw) };
-            vec![(
+            Phases::one((
                 PhaseCost {
                     latency: us(BASE_LAT_RING_US[p]) + lat,
                     bw_time: bytes / bw,
                 },
                 PhaseShape::P2p { bytes: bytes / pe },
-            )]
+            ))
         }
         (K::AllReduce, Algorithm::Ring) => {
             let e = 2.0 * (nf - 1.0) / nf * bytes;
-            vec![(
+            Phases::one((
                 PhaseCost {
                     latency: ring_lat(2.0 * (nf - 1.0), 2.0 * (sf - 1.0)),
                     bw_time: e / ring_bw,
@@ -319,11 +369,11 @@ fn phases(
                     bytes_per_edge: e / channels as f64 / pe,
                     channels,
                 },
-            )]
+            ))
         }
         (K::AllGather | K::ReduceScatter, Algorithm::Ring) => {
             let e = (nf - 1.0) / nf * bytes;
-            vec![(
+            Phases::one((
                 PhaseCost {
                     latency: ring_lat(nf - 1.0, sf - 1.0),
                     bw_time: e / ring_bw,
@@ -332,9 +382,9 @@ fn phases(
                     bytes_per_edge: e / channels as f64 / pe,
                     channels,
                 },
-            )]
+            ))
         }
-        (K::Broadcast, Algorithm::Ring) => vec![(
+        (K::Broadcast, Algorithm::Ring) => Phases::one((
             PhaseCost {
                 latency: ring_lat(nf - 1.0, sf - 1.0),
                 bw_time: bytes / ring_bw,
@@ -343,7 +393,7 @@ fn phases(
                 bytes_per_edge: bytes / channels as f64 / pe,
                 channels,
             },
-        )],
+        )),
         (K::AllReduce, Algorithm::Tree) => {
             let depth = (sf.log2().ceil()).max(0.0);
             let b = if servers > 1 {
@@ -371,7 +421,7 @@ fn phases(
                 .collect()
         }
         (K::AllReduce, Algorithm::Hierarchical) => {
-            let mut v = Vec::new();
+            let mut v = Phases::default();
             let intra = (pf - 1.0) / pf * bytes;
             let shard = bytes / pf;
             if per > 1 {
@@ -415,7 +465,7 @@ fn phases(
             } else {
                 (sf - 1.0) / sf * bytes / pf
             };
-            let mut inter_phase = Vec::new();
+            let mut inter_phase = Phases::default();
             if servers > 1 {
                 inter_phase.push((
                     PhaseCost {
@@ -425,7 +475,7 @@ fn phases(
                     PhaseShape::RailRing { bytes_per_edge: e / pe },
                 ));
             }
-            let mut intra_phase = Vec::new();
+            let mut intra_phase = Phases::default();
             if per > 1 {
                 intra_phase.push((
                     PhaseCost {
@@ -454,13 +504,13 @@ fn phases(
             // The flows run over links of `intra_bw`; inflate their bytes so
             // they take the calibrated NVLS time.
             let wire = bytes * g.intra_bw.0 / algbw;
-            vec![(
+            Phases::one((
                 PhaseCost {
                     latency: us(BASE_LAT_RING_US[p]) + 2.0 * nv_ring,
                     bw_time: bytes / algbw,
                 },
                 PhaseShape::Nvls { up: wire, down: wire },
-            )]
+            ))
         }
         (K::AllToAll, Algorithm::Ring | Algorithm::Hierarchical) => {
             let per_peer = bytes / nf;
@@ -471,7 +521,7 @@ fn phases(
                 0.0
             };
             let lat = us(BASE_LAT_RING_US[p]) + if servers > 1 { net_ring } else { nv_ring };
-            vec![(
+            Phases::one((
                 PhaseCost {
                     latency: lat,
                     bw_time: t_intra.max(t_inter),
@@ -479,7 +529,7 @@ fn phases(
                 PhaseShape::AllToAll {
                     bytes_per_peer: per_peer / pe,
                 },
-            )]
+            ))
         }
         _ => return None,
     };
@@ -620,9 +670,9 @@ impl CollectivePlan {
             b
         };
         let ph = phases(c.kind, algo, proto, c.bytes.0.max(0.0), &spec).unwrap_or_default();
-        let mut out = Vec::with_capacity(ph.len());
+        let mut out = Vec::with_capacity(ph.len);
         let mut tag = 0u64;
-        for (cost, shape) in ph {
+        for &(cost, shape) in ph.iter() {
             let flows = lower(topo, p, shape, &mut tag)?;
             out.push(Phase {
                 latency: Seconds(cost.latency),

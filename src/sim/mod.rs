@@ -1,12 +1,14 @@
 //! The simulation core: a discrete-event engine, the network built from a
 //! plan, flow-level bandwidth sharing, collective communication, compute
 //! roofline and utilization records — and the workload models on top of it
-//! (training). Pure Rust, deterministic for a seed; no GUI, no file I/O.
+//! (training, serving, data pipelines, cost/TCO). Pure Rust, deterministic for a seed; no GUI, no file I/O.
 //! See docs/sim-core.md for the method.
 
 pub mod bench;
 pub mod collectives;
 pub mod compute;
+pub mod cost;
+pub mod data;
 pub mod engine;
 pub mod error;
 pub mod fixtures;
@@ -15,6 +17,7 @@ pub mod progress;
 pub mod records;
 pub mod results;
 pub mod run;
+pub mod serving;
 pub mod topology;
 pub mod training;
 

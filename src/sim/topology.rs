@@ -222,6 +222,8 @@ pub struct Group {
     pub nic_gbps: f64,
     /// Storage members: read and write bytes/s, read and write requests/s.
     pub storage_spec: (f64, f64, f64, f64),
+    /// Storage members: time to first byte, seconds.
+    pub storage_latency_s: f64,
     layout: Layout,
     members: Vec<Member>,
     transit: bool,
@@ -449,6 +451,11 @@ impl Topology {
     }
 
     /// Storage resources touched by reading from / writing to an endpoint.
+    /// Time to first byte of a storage endpoint (0 for other endpoints).
+    pub fn storage_latency(&self, e: Endpoint) -> f64 {
+        self.groups.get(e.group as usize).map_or(0.0, |g| g.storage_latency_s)
+    }
+
     pub(crate) fn storage_resources(&self, e: Endpoint) -> Option<[u32; 4]> {
         let g = self.groups.get(e.group as usize)?;
         let (rep, _) = self.resolve(g, e.member);
@@ -775,6 +782,7 @@ fn make_group(node: &crate::model::Node, catalog: &Catalog) -> Result<Group, Sim
         scale_up_gbs: 0.0,
         nic_gbps: 0.0,
         storage_spec: (0.0, 0.0, 0.0, 0.0),
+        storage_latency_s: 0.0,
         layout: Layout::default(),
         members: Vec::new(),
         transit: matches!(node.kind, NodeKind::Switch | NodeKind::Gateway),
@@ -801,6 +809,7 @@ fn make_group(node: &crate::model::Node, catalog: &Catalog) -> Result<Group, Sim
                     node.name, node.model
                 ))
             })?;
+            g.storage_latency_s = st.latency_ms.max(0.0) * 1e-3;
             g.storage_spec = (
                 st.read_gbs * 1e9,
                 st.write_gbs * 1e9,

@@ -266,7 +266,8 @@ fn storage_throughput_and_request_rate_bound_reads() {
         sim.add_flow(SimTime::ZERO, FlowSpec::new(store, gpu(m, 0), 9e9, m as u64));
     }
     let r = sim.run(1, Limits::default(), Progress::new()).unwrap();
-    let secs = r.end.as_secs();
+    // Time to first byte of the appliance (0.5 ms) comes on top of the transfer.
+    let secs = r.end.as_secs() - 0.5e-3;
     let rate = 72e9 / secs;
     println!("pfs read: {:.1} GB/s aggregate", rate / 1e9);
     assert!(within(rate, 90e9, 0.02), "{rate}");
@@ -282,7 +283,7 @@ fn storage_throughput_and_request_rate_bound_reads() {
         sim.add_flow(SimTime::ZERO, f);
     }
     let r = sim.run(1, Limits::default(), Progress::new()).unwrap();
-    let rate = 4e9 / r.end.as_secs();
+    let rate = 4e9 / (r.end.as_secs() - 20e-3);
     println!("object store read: {:.2} GB/s", rate / 1e9);
     assert!(within(rate, 5.5e9, 0.02), "{rate}");
 }
@@ -590,7 +591,9 @@ fn every_preset_builds_a_routable_topology() {
                     }
                 }
             }
-            assert!(routed > 0, "{}: no compute group reaches storage", p.id);
+            // A CPU-only plan (cpu-classic-ml) has no accelerated group to route from.
+            let accelerated = t.groups().iter().any(|g| g.kind.is_accelerated() && g.devices > 0);
+            assert!(routed > 0 || !accelerated, "{}: no compute group reaches storage", p.id);
             while let Some(next) = net.next_event() {
                 net.advance(next);
             }

@@ -126,16 +126,6 @@ pub fn train_iteration_16384_gpus() -> Result<f64, SimError> {
 mod tests {
     use super::*;
 
-    /// `cargo test --release --no-default-features --lib print_training_bench -- --ignored --nocapture`
-    #[test]
-    #[ignore]
-    fn print_training_bench() {
-        for _ in 0..2 {
-            println!("train_iteration_1024_gpus_s {:?}", train_iteration_1024_gpus());
-            println!("train_iteration_16384_gpus_s {:?}", train_iteration_16384_gpus());
-        }
-    }
-
     #[test]
     fn bench_plans_simulate() {
         assert!(train_iteration_1024_gpus().is_ok());

@@ -1,0 +1,159 @@
+//! `clusterforge report PLAN -o report.png`: render the PNG report of a plan
+//! (simulating it first when the plan is valid), with the plan's RON embedded so the PNG reopens as the plan.
+
+use super::{EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, load_or_report};
+use crate::model::{Catalog, Plan, Severity};
+use crate::report::{self, ReportInput, ReportResults};
+use crate::sim::{self, Progress, SimError};
+use std::io::IsTerminal;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+/// Run the command; returns the exit code.
+pub fn run(plan_path: &Path, output: &Path, date: Option<&str>, catalog: &Catalog) -> u8 {
+    let plan = match load_or_report(plan_path) {
+        Ok(p) => p,
+        Err(code) => return code,
+    };
+    let problems = plan.validate(catalog);
+    let errors = problems.iter().filter(|p| p.severity == Severity::Error).count();
+    for p in &problems {
+        eprintln!("{}: {p}", plan_path.display());
+    }
+    let mut failed = errors > 0;
+    let results = if errors == 0 {
+        match simulate(&plan, catalog) {
+            Ok(r) => Some(r),
+            Err(e) => {
+                eprintln!("{}: cannot simulate: {e}", plan_path.display());
+                failed = true;
+                None
+            }
+        }
+    } else {
+        None
+    };
+    let generated = match date {
+        Some(d) => d.to_owned(),
+        None => now_utc(),
+    };
+    let input = ReportInput {
+        plan: &plan,
+        catalog,
+        results: results.as_ref(),
+        generated: &generated,
+    };
+    let bytes = match report::render_png(&input) {
+        Ok(b) => b,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return EXIT_PROBLEMS;
+        }
+    };
+    if let Err(e) = report::write_atomic(output, &bytes) {
+        eprintln!("error: {e}");
+        return EXIT_USAGE;
+    }
+    eprintln!(
+        "wrote {} ({} KB){}",
+        output.display(),
+        bytes.len().div_ceil(1024),
+        if results.is_some() { "" } else { " — not simulated" }
+    );
+    if failed && errors == 0 {
+        eprintln!("the report shows the plan without results");
+        return EXIT_PROBLEMS;
+    }
+    if errors > 0 {
+        eprintln!(
+            "{}: {errors} validation error{}: the report shows the plan and its problems, without results",
+            plan_path.display(),
+            if errors == 1 { "" } else { "s" }
+        );
+        return EXIT_PROBLEMS;
+    }
+    EXIT_OK
+}
+
+/// Simulate a valid plan for the report, with progress on stderr. A plan the
+/// simulator refuses (e.g. a model that does not fit in memory) is reported
+/// and drawn without results.
+fn simulate(plan: &Plan, catalog: &Catalog) -> Result<ReportResults, String> {
+    let seed = plan.settings.seed;
+    eprintln!("simulating '{}' (seed {seed})…", plan.name);
+    let progress = Progress::new();
+    let tty = std::io::stderr().is_terminal();
+    let started = Instant::now();
+    let result = std::thread::scope(|scope| {
+        let worker = {
+            let progress = progress.clone();
+            scope.spawn(move || sim::simulate(plan, catalog, seed, &progress))
+        };
+        let mut shown = -1i64;
+        while !worker.is_finished() {
+            let pct = (progress.fraction() * 100.0).round() as i64;
+            if tty && pct != shown {
+                eprint!("\r  {pct:>3} %");
+                shown = pct;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        if tty {
+            eprint!("\r       \r");
+        }
+        worker
+            .join()
+            .unwrap_or_else(|_| Err(SimError::Invalid("the simulation panicked".into())))
+    });
+    match result {
+        Ok(r) => {
+            eprintln!(
+                "simulated {} stage{} in {:.1} s",
+                r.workloads.len(),
+                if r.workloads.len() == 1 { "" } else { "s" },
+                started.elapsed().as_secs_f64()
+            );
+            Ok(ReportResults::from_sim(plan, &r))
+        }
+        Err(e) => Err(e.to_string()),
+    }
+}
+
+/// The current UTC date and time as "YYYY-MM-DD HH:MM UTC".
+pub fn now_utc() -> String {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    format_utc(secs)
+}
+
+/// Format seconds since the Unix epoch as "YYYY-MM-DD HH:MM UTC".
+pub fn format_utc(secs: u64) -> String {
+    let days = (secs / 86_400) as i64;
+    let rem = secs % 86_400;
+    // Civil date from days since 1970-01-01 (H. Hinnant, "chrono-Compatible
+    // Low-Level Date Algorithms").
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!("{y:04}-{m:02}-{d:02} {:02}:{:02} UTC", rem / 3600, rem % 3600 / 60)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn utc_formatting() {
+        assert_eq!(format_utc(0), "1970-01-01 00:00 UTC");
+        assert_eq!(format_utc(951_782_400), "2000-02-29 00:00 UTC");
+        assert_eq!(format_utc(1_795_617_000), "2026-11-25 14:30 UTC");
+    }
+}

@@ -1,0 +1,1876 @@
+//! The PNG report: one tall page (2000 px wide) that a plan and, when it has
+//! been simulated, its results leave the application as. The same code runs
+//! for the GUI's "Export report…" and `clusterforge report`.
+//!
+//! The page holds: a title band (plan name, date, status), the plan at a
+//! glance (figures from the plan and catalog alone), key simulated figures,
+//! a drawing of the plan's graph, four charts (iteration-time breakdown,
+//! utilization, cost by site and component, lifecycle timeline), the cost
+//! table, the bill of materials, the stages, diagnoses and validation
+//! problems, the assumptions, the fidelity settings, and the catalog sources
+//! of every catalog entry the plan uses. The PNG carries the plan's RON in an
+//! `iTXt` chunk, so opening the report reopens the plan.
+//!
+//! Without results (not simulated yet, or a plan with errors) the report
+//! still renders: the simulated sections say "not simulated" and the
+//! validation problems are listed.
+
+use super::draw::charts::{self, GanttSpan, StackedBar, UtilBar};
+use super::draw::table::{self, Column, Row};
+use super::draw::{Align, Canvas, DrawError, Rect, Rgb, TextStyle, graph, palette};
+use crate::model::catalog::Entry;
+use crate::model::{Catalog, ModelSpec, Plan, PricingModel, Severity, SiteKind, StageId, StageKind};
+use std::collections::BTreeMap;
+
+/// Width of the page in pixels.
+pub const PAGE_WIDTH: u32 = 2000;
+/// The page never grows beyond this (long lists are cut with "… N more").
+const MAX_HEIGHT: u32 = 12_000;
+const MARGIN: i32 = 70;
+const GAP: i32 = 28;
+/// The plan drawing is at most this tall.
+const MAX_GRAPH_H: i32 = 1500;
+
+/// Keys of the metrics the report shows as key figures. The simulator's
+/// results use the same keys; other keys are listed in the metrics table.
+pub mod metric {
+    /// Wall-clock time of a training stage, seconds.
+    pub const TIME_TO_TRAIN_S: &str = "time_to_train_s";
+    /// Training throughput, tokens per second.
+    pub const TOKENS_PER_S: &str = "tokens_per_second";
+    /// Model FLOPs utilization, 0..1.
+    pub const MFU: &str = "mfu";
+    /// Accelerator-hours.
+    pub const GPU_HOURS: &str = "gpu_hours";
+    /// Energy at the facility meter, kWh.
+    pub const ENERGY_KWH: &str = "energy_kwh";
+    /// Cost, USD.
+    pub const COST_USD: &str = "cost_usd";
+    /// Seconds per training iteration.
+    pub const ITERATION_S: &str = "seconds_per_iteration";
+    /// Serving: output tokens per second.
+    pub const SERVE_TOKENS_PER_S: &str = "output_tokens_per_second";
+    /// Serving: completed requests per second.
+    pub const REQUESTS_PER_S: &str = "requests_per_second";
+    /// Serving: p99 time to first token, seconds.
+    pub const TTFT_P99_S: &str = "ttft_p99_s";
+    /// Serving: p99 time per output token, seconds.
+    pub const TPOT_P99_S: &str = "tpot_p99_s";
+    /// Serving: fraction of requests within both SLOs, 0..1.
+    pub const SLO_ATTAINMENT: &str = "slo_attainment";
+    /// Whole lifecycle: time from the first stage's start to the last's end, seconds.
+    pub const MAKESPAN_S: &str = "makespan_s";
+    /// Whole lifecycle: emissions, kg CO2e.
+    pub const CO2_KG: &str = "carbon_kg";
+}
+
+/// What a report is drawn from. `results` is `None` for a plan that has not
+/// been simulated; `generated` is the date/time printed on the page (passed
+/// in so the same input always gives the same pixels).
+#[derive(Clone, Copy)]
+pub struct ReportInput<'a> {
+    pub plan: &'a Plan,
+    pub catalog: &'a Catalog,
+    pub results: Option<&'a ReportResults>,
+    pub generated: &'a str,
+}
+
+/// The simulated figures a report shows: the simulator's results, reduced to
+/// what the page draws (the simulator converts its `Results` into this).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ReportResults {
+    /// Seed and detailed iterations the run used.
+    pub seed: u64,
+    pub detailed_iterations: u32,
+    /// Whole-lifecycle figures (keys in [`metric`]: cost, energy, makespan, CO2).
+    pub summary: BTreeMap<String, f64>,
+    /// One entry per simulated stage, in plan order.
+    pub workloads: Vec<WorkloadFigures>,
+    /// Mean (and peak) busy fraction of node groups and links.
+    pub utilization: Vec<UtilizationFigure>,
+    /// Cost lines by site and component (compute, storage, network, power, …), USD.
+    pub cost: Vec<CostLine>,
+    /// When each stage ran, seconds from the start of the lifecycle.
+    pub timeline: Vec<TimelineSpan>,
+    /// Assumptions the simulator made, one sentence each.
+    pub assumptions: Vec<String>,
+}
+
+impl ReportResults {
+    /// The report's view of the simulator's results for `plan`.
+    ///
+    /// Lifecycle figures (cost, energy, carbon, GPU-hours) are the sums over
+    /// the simulated stages; cost is shown by the site of each stage's first
+    /// placement, split by stage; the timeline places each simulated stage
+    /// after the stages it depends on, for its simulated duration.
+    pub fn from_sim(plan: &Plan, results: &crate::sim::Results) -> ReportResults {
+        let mut out = ReportResults {
+            seed: results.seed,
+            detailed_iterations: plan.settings.detailed_iterations,
+            ..ReportResults::default()
+        };
+        for w in &results.workloads {
+            let stage = StageId::new(w.id.clone());
+            out.workloads.push(WorkloadFigures {
+                stage: stage.clone(),
+                kind: w.kind.clone(),
+                metrics: w.metrics.clone(),
+                breakdown: w.breakdown.clone(),
+                diagnosis: w.diagnosis.clone(),
+            });
+            for key in [metric::COST_USD, metric::ENERGY_KWH, metric::CO2_KG, metric::GPU_HOURS] {
+                if let Some(v) = w.metrics.get(key).filter(|v| v.is_finite()) {
+                    *out.summary.entry(key.to_owned()).or_insert(0.0) += v;
+                }
+            }
+            for (subject, busy) in &w.utilization {
+                out.utilization.push(UtilizationFigure {
+                    subject: subject.strip_prefix("link ").unwrap_or(subject).to_owned(),
+                    is_link: subject.starts_with("link "),
+                    mean: *busy,
+                    peak: None,
+                });
+            }
+            if let Some(usd) = w.metrics.get(metric::COST_USD).filter(|v| v.is_finite()) {
+                let site = plan
+                    .stage(&stage)
+                    .and_then(|s| s.placement.first())
+                    .and_then(|n| plan.node(n))
+                    .and_then(|n| plan.site(&n.site))
+                    .map(|s| s.name.clone())
+                    .unwrap_or_else(|| "unplaced".to_owned());
+                out.cost.push(CostLine {
+                    site,
+                    component: w.name.clone(),
+                    usd: *usd,
+                });
+            }
+            for note in &w.notes {
+                let line = format!("{}: {note}", w.name);
+                if !out.assumptions.contains(&line) {
+                    out.assumptions.push(line);
+                }
+            }
+        }
+        out.timeline = derived_timeline(plan, &out.workloads);
+        if let Some(end) = out.timeline.iter().map(|s| s.end_s).reduce(f64::max) {
+            out.summary.insert(metric::MAKESPAN_S.to_owned(), end);
+        }
+        out
+    }
+}
+
+/// Seconds a simulated stage takes, from its metrics.
+fn stage_duration(w: &WorkloadFigures) -> Option<f64> {
+    [metric::TIME_TO_TRAIN_S, "duration_s", "wall_s"]
+        .iter()
+        .find_map(|k| w.metrics.get(*k).copied())
+        .filter(|v| v.is_finite() && *v >= 0.0)
+}
+
+/// Start and end of every simulated stage: after the latest end of the
+/// stages it depends on (stages without a simulated duration take no time).
+fn derived_timeline(plan: &Plan, workloads: &[WorkloadFigures]) -> Vec<TimelineSpan> {
+    let mut end: BTreeMap<&str, f64> = BTreeMap::new();
+    let mut spans = Vec::new();
+    // Plan order is not necessarily dependency order: relax until stable
+    // (validation rules out cycles; the bound guards against them anyway).
+    for _ in 0..plan.stages.len().max(1) {
+        let mut changed = false;
+        for stage in &plan.stages {
+            let start = stage
+                .after
+                .iter()
+                .filter_map(|a| end.get(a.as_str()).copied())
+                .fold(0.0, f64::max);
+            let dur = workloads
+                .iter()
+                .find(|w| w.stage == stage.id)
+                .and_then(stage_duration)
+                .unwrap_or(0.0);
+            let e = start + dur;
+            if end.get(stage.id.as_str()) != Some(&e) {
+                end.insert(stage.id.as_str(), e);
+                changed = true;
+            }
+        }
+        if !changed {
+            break;
+        }
+    }
+    for stage in &plan.stages {
+        let Some(w) = workloads.iter().find(|w| w.stage == stage.id) else {
+            continue;
+        };
+        let (Some(dur), Some(e)) = (stage_duration(w), end.get(stage.id.as_str())) else {
+            continue;
+        };
+        spans.push(TimelineSpan {
+            stage: stage.id.clone(),
+            start_s: e - dur,
+            end_s: *e,
+        });
+    }
+    spans
+}
+
+/// Figures of one stage.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct WorkloadFigures {
+    pub stage: StageId,
+    /// `StageKind::key()`: "train", "serve", "ingest", …
+    pub kind: String,
+    pub metrics: BTreeMap<String, f64>,
+    /// Seconds per iteration by cause (compute, exposed communication,
+    /// pipeline bubble, data stall, checkpoint, failure), training only.
+    pub breakdown: BTreeMap<String, f64>,
+    /// The bottleneck, in one sentence.
+    pub diagnosis: String,
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct UtilizationFigure {
+    /// Node group or link name.
+    pub subject: String,
+    pub is_link: bool,
+    /// Mean busy fraction over the run, 0..1.
+    pub mean: f64,
+    pub peak: Option<f64>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct CostLine {
+    /// Site name.
+    pub site: String,
+    /// Component: "compute", "storage", "network", "power", "operations", "egress", …
+    pub component: String,
+    pub usd: f64,
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct TimelineSpan {
+    pub stage: StageId,
+    pub start_s: f64,
+    pub end_s: f64,
+}
+
+/// Why a report could not be produced.
+#[derive(Debug, thiserror::Error)]
+pub enum ReportError {
+    #[error(transparent)]
+    Draw(#[from] DrawError),
+    #[error("encoding the PNG failed: {0}")]
+    Encode(#[from] png::EncodingError),
+}
+
+/// Where the main parts of the page are (used by tests and the GUI preview).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Regions {
+    pub title: Rect,
+    pub key_figures: Rect,
+    pub graph: Rect,
+    /// Breakdown, utilization, cost, timeline.
+    pub charts: Vec<Rect>,
+    pub sources: Rect,
+}
+
+/// A rendered page: RGB8 pixels, row by row.
+pub struct RenderedReport {
+    pub width: u32,
+    pub height: u32,
+    pub rgb: Vec<u8>,
+    pub regions: Regions,
+}
+
+impl RenderedReport {
+    /// PNG bytes with the plan's RON embedded.
+    pub fn to_png(&self, plan: &Plan) -> Result<Vec<u8>, ReportError> {
+        Ok(super::png::encode_rgb_with_plan(
+            self.width,
+            self.height,
+            &self.rgb,
+            &super::plan_to_ron(plan),
+        )?)
+    }
+}
+
+/// Render the report and encode it as PNG (with the plan embedded).
+pub fn render_png(input: &ReportInput<'_>) -> Result<Vec<u8>, ReportError> {
+    render(input)?.to_png(input.plan)
+}
+
+/// Render the report page.
+pub fn render(input: &ReportInput<'_>) -> Result<RenderedReport, ReportError> {
+    let mut c = Canvas::new(PAGE_WIDTH, MAX_HEIGHT)?;
+    let mut regions = Regions::default();
+    let content_w = PAGE_WIDTH as i32 - 2 * MARGIN;
+    let mut y = title_band(&mut c, input, &mut regions);
+    y = status_strip(&mut c, input, y + GAP);
+    y = section_title(
+        &mut c,
+        y + GAP,
+        "Plan at a glance",
+        "From the plan and the catalog (list prices)",
+    );
+    y = glance_cards(&mut c, input, y);
+    y = section_title(
+        &mut c,
+        y + GAP,
+        "Key figures",
+        if input.results.is_some() {
+            "Simulated"
+        } else {
+            "Not simulated"
+        },
+    );
+    let kf_top = y;
+    y = key_figures(&mut c, input, y);
+    regions.key_figures = Rect::new(MARGIN, kf_top, content_w, y - kf_top);
+
+    y = section_title(&mut c, y + GAP, "Plan", &plan_subtitle(input.plan));
+    let layout = graph::layout(input.plan, MARGIN, y, content_w, MAX_GRAPH_H);
+    regions.graph = Rect::new(MARGIN, y, content_w, layout.height);
+    graph::draw(&mut c, input.plan, input.catalog, regions.graph, &layout);
+    y += layout.height;
+
+    y = section_title(&mut c, y + GAP, "Where the time and money go", "");
+    let (chart_rects, bottom) = chart_grid(&mut c, input, y);
+    regions.charts = chart_rects;
+    y = bottom;
+
+    y = tables(&mut c, input, y + GAP);
+    y = stages_section(&mut c, input, y + GAP);
+    y = diagnosis_section(&mut c, input, y + GAP);
+    y = assumptions_section(&mut c, input, y + GAP);
+    let src_top = y + GAP;
+    y = sources_section(&mut c, input, src_top);
+    regions.sources = Rect::new(MARGIN, src_top, content_w, y - src_top);
+    y = footer(&mut c, input, y + GAP);
+    c.crop_height(y as u32);
+    Ok(RenderedReport {
+        width: c.width,
+        height: c.height,
+        rgb: c.pixels,
+        regions,
+    })
+}
+
+// ───────────────────────────── formatting ─────────────────────────────
+
+/// A duration in the unit a reader expects (s, min, h, days).
+pub fn fmt_duration(s: f64) -> String {
+    if !s.is_finite() {
+        return "—".into();
+    }
+    if s < 1e-3 {
+        format!("{:.0} µs", s * 1e6)
+    } else if s < 1.0 {
+        format!("{:.0} ms", s * 1e3)
+    } else if s < 120.0 {
+        format!("{s:.1} s")
+    } else if s < 7200.0 {
+        format!("{:.0} min", s / 60.0)
+    } else if s < 72.0 * 3600.0 {
+        format!("{:.1} h", s / 3600.0)
+    } else {
+        format!("{:.1} days", s / 86400.0)
+    }
+}
+
+/// US dollars with k/M/B suffixes.
+pub fn fmt_usd(v: f64) -> String {
+    if !v.is_finite() {
+        return "—".into();
+    }
+    let a = v.abs();
+    let sign = if v < 0.0 { "-" } else { "" };
+    if a == 0.0 {
+        "$0".into()
+    } else if a >= 1e9 {
+        format!("{sign}${:.2}B", a / 1e9)
+    } else if a >= 1e6 {
+        format!("{sign}${:.2}M", a / 1e6)
+    } else if a >= 1e4 {
+        format!("{sign}${:.0}k", a / 1e3)
+    } else if a >= 1e3 {
+        format!("{sign}${:.1}k", a / 1e3)
+    } else if a >= 10.0 {
+        format!("{sign}${a:.0}")
+    } else {
+        format!("{sign}${a:.2}")
+    }
+}
+
+/// A count with k/M/B/T suffixes.
+pub fn fmt_si(v: f64) -> String {
+    if !v.is_finite() {
+        return "—".into();
+    }
+    let a = v.abs();
+    let (d, s) = if a >= 1e12 {
+        (1e12, "T")
+    } else if a >= 1e9 {
+        (1e9, "B")
+    } else if a >= 1e6 {
+        (1e6, "M")
+    } else if a >= 1e3 {
+        (1e3, "k")
+    } else {
+        (1.0, "")
+    };
+    let x = v / d;
+    if x.abs() >= 100.0 || s.is_empty() && x.fract() == 0.0 {
+        format!("{x:.0}{s}")
+    } else if x.abs() >= 10.0 {
+        format!("{x:.1}{s}")
+    } else {
+        format!("{x:.2}{s}")
+    }
+}
+
+fn fmt_energy(kwh: f64) -> String {
+    if kwh >= 1e6 {
+        format!("{:.2} GWh", kwh / 1e6)
+    } else if kwh >= 1e3 {
+        format!("{:.1} MWh", kwh / 1e3)
+    } else {
+        format!("{kwh:.0} kWh")
+    }
+}
+
+fn fmt_pct(v: f64) -> String {
+    format!("{:.1} %", v * 100.0)
+}
+
+fn fmt_bytes(v: f64) -> String {
+    let a = v.abs();
+    if a >= 1e12 {
+        format!("{:.2} TB", v / 1e12)
+    } else if a >= 1e9 {
+        format!("{:.1} GB", v / 1e9)
+    } else if a >= 1e6 {
+        format!("{:.1} MB", v / 1e6)
+    } else {
+        format!("{v:.0} B")
+    }
+}
+
+/// A metric value formatted by the unit its key names.
+pub fn fmt_metric(key: &str, v: f64) -> String {
+    const PERCENT: [&str; 6] = ["mfu", "hfu", "goodput", "slo_attainment", "utilization", "hit_ratio"];
+    if !v.is_finite() {
+        "—".into()
+    } else if key.ends_with("_bytes_per_s") || key.ends_with("_bytes_per_second") {
+        format!("{}/s", fmt_bytes(v))
+    } else if key.ends_with("_bytes") {
+        fmt_bytes(v)
+    } else if key.contains("tflops") {
+        format!("{v:.0} TFLOP/s")
+    } else if key.ends_with("_per_s") || key.contains("_per_second") {
+        format!("{}/s", fmt_si(v))
+    } else if key.ends_with("_s") || key.starts_with("seconds") {
+        fmt_duration(v)
+    } else if key.ends_with("_usd") {
+        fmt_usd(v)
+    } else if key.ends_with("_kwh") {
+        fmt_energy(v)
+    } else if PERCENT.iter().any(|p| key == *p || key.ends_with(&format!("_{p}"))) || key.ends_with("_fraction") {
+        fmt_pct(v)
+    } else if key.ends_with("_kg") {
+        if v >= 1e4 {
+            format!("{} t", fmt_si(v / 1000.0))
+        } else {
+            format!("{} kg", fmt_si(v))
+        }
+    } else {
+        fmt_si(v)
+    }
+}
+
+/// "time_to_train_s" → "Time to train"; unknown keys are made readable.
+pub fn metric_label(key: &str) -> String {
+    let known = [
+        (metric::TIME_TO_TRAIN_S, "Time to train"),
+        (metric::TOKENS_PER_S, "Tokens/s"),
+        (metric::MFU, "MFU"),
+        ("hfu", "HFU (hardware FLOPs utilization)"),
+        (metric::GPU_HOURS, "GPU-hours"),
+        (metric::ENERGY_KWH, "Energy"),
+        (metric::COST_USD, "Cost"),
+        (metric::ITERATION_S, "Iteration time"),
+        (
+            "effective_seconds_per_iteration",
+            "Iteration time incl. checkpoints, failures",
+        ),
+        (metric::SERVE_TOKENS_PER_S, "Output tokens/s"),
+        (metric::REQUESTS_PER_S, "Requests/s"),
+        (metric::TTFT_P99_S, "TTFT p99"),
+        (metric::TPOT_P99_S, "TPOT p99"),
+        (metric::SLO_ATTAINMENT, "SLO attainment"),
+        (metric::MAKESPAN_S, "Lifecycle makespan"),
+        (metric::CO2_KG, "Emissions (CO2e)"),
+        ("pue", "PUE"),
+        ("gpus", "GPUs"),
+        ("mtbf_s", "MTBF (whole job)"),
+    ];
+    if let Some((_, l)) = known.iter().find(|(k, _)| *k == key) {
+        return (*l).to_owned();
+    }
+    let trimmed = ["_bytes_per_s", "_bytes", "_s", "_usd", "_kwh", "_kg"]
+        .iter()
+        .find_map(|suf| key.strip_suffix(suf))
+        .unwrap_or(key);
+    let words: Vec<String> = trimmed
+        .split('_')
+        .filter(|w| !w.is_empty())
+        .map(|w| match w {
+            "gpu" => "GPU".to_owned(),
+            "tflops" => "TFLOP/s".to_owned(),
+            "tp" | "pp" | "dp" | "ep" | "moe" | "kv" | "slo" | "ttft" | "tpot" => w.to_uppercase(),
+            "per" => "per".to_owned(),
+            "second" => "s".to_owned(),
+            other => other.to_owned(),
+        })
+        .collect();
+    let mut s = words.join(" ").replace(" per s", "/s");
+    if let Some(first) = s.get(0..1) {
+        s = first.to_uppercase() + &s[1..];
+    }
+    s
+}
+
+/// Breakdown keys ("tp_comm", "bubble", …) as readable causes.
+fn cause_label(key: &str) -> String {
+    match key {
+        "compute" => "Compute".into(),
+        "exposed_comm" | "communication" => "Exposed communication".into(),
+        "tp_comm" => "Tensor-parallel comm.".into(),
+        "pp_comm" => "Pipeline-parallel comm.".into(),
+        "dp_comm" => "Data-parallel comm.".into(),
+        "moe_comm" => "Expert all-to-all".into(),
+        "pipeline_bubble" | "bubble" => "Pipeline bubble".into(),
+        "optimizer" => "Optimizer step".into(),
+        "data_stall" => "Data stall".into(),
+        "checkpoint" => "Checkpoint".into(),
+        "failure" | "failures" => "Failures / restarts".into(),
+        other => metric_label(other),
+    }
+}
+
+/// Causes in the order a reader expects: useful work first, losses after.
+const CAUSES: [(&str, u32); 11] = [
+    ("Compute", 0x2f6fd0),
+    ("Optimizer step", 0x7fa7e0),
+    ("Exposed communication", 0x7b3fa0),
+    ("Tensor-parallel comm.", 0x7b3fa0),
+    ("Pipeline-parallel comm.", 0xb07cc6),
+    ("Data-parallel comm.", 0x4a1f66),
+    ("Expert all-to-all", 0xd35490),
+    ("Pipeline bubble", 0x9aa3b2),
+    ("Data stall", 0xe07b24),
+    ("Checkpoint", 0x16a2b8),
+    ("Failures / restarts", 0xc0392b),
+];
+
+fn cause_rank(label: &str) -> usize {
+    CAUSES.iter().position(|(o, _)| *o == label).unwrap_or(CAUSES.len())
+}
+
+fn cause_color(label: &str, i: usize) -> Rgb {
+    let label = label.split(VALUE_SEP).next().unwrap_or(label);
+    CAUSES
+        .iter()
+        .find(|(o, _)| *o == label)
+        .map(|(_, c)| Rgb::hex(*c))
+        .unwrap_or(palette::SERIES[i % palette::SERIES.len()])
+}
+
+fn stage_color(kind: &StageKind) -> Rgb {
+    match kind {
+        StageKind::Ingest(_) => Rgb::hex(0x6c7a89),
+        StageKind::Preprocess(_) => Rgb::hex(0xb8860b),
+        StageKind::Train(_) => Rgb::hex(0x2f6fd0),
+        StageKind::Validate(_) => Rgb::hex(0x16a2b8),
+        StageKind::Checkpoint(_) => Rgb::hex(0x8e44ad),
+        StageKind::Serve(_) => Rgb::hex(0x2e9d5b),
+    }
+}
+
+// ───────────────────────────── sections ─────────────────────────────
+
+fn title_band(c: &mut Canvas, input: &ReportInput<'_>, regions: &mut Regions) -> i32 {
+    let h = 210;
+    let w = PAGE_WIDTH as i32;
+    c.fill_rect(Rect::new(0, 0, w, h), palette::NAVY);
+    c.fill_rect(Rect::new(0, h - 8, w, 8), palette::ACCENT);
+    let kicker = TextStyle::new(20.0, Rgb::hex(0x9fb3d1)).bold();
+    c.text(
+        MARGIN,
+        34,
+        "CLUSTERFORGE · INFRASTRUCTURE PLAN REPORT",
+        &kicker,
+        Align::Left,
+    );
+    let title = TextStyle::new(50.0, palette::WHITE).bold();
+    let name = c.ellipsize(&input.plan.name, &title, (w - 2 * MARGIN - 420) as f32);
+    c.text(MARGIN, 66, &name, &title, Align::Left);
+    let desc_style = TextStyle::new(20.0, Rgb::hex(0xd5deec));
+    let desc = c.ellipsize(
+        input.plan.description.lines().next().unwrap_or(""),
+        &desc_style,
+        (w - 2 * MARGIN - 420) as f32,
+    );
+    c.text(MARGIN, 138, &desc, &desc_style, Align::Left);
+
+    let right = w - MARGIN;
+    let small = TextStyle::new(18.0, Rgb::hex(0x9fb3d1));
+    let value = TextStyle::new(22.0, palette::WHITE).bold();
+    c.text(right, 36, "Generated", &small, Align::Right);
+    c.text(right, 60, input.generated, &value, Align::Right);
+    let (status, color) = match input.results {
+        Some(r) => (format!("Simulated · seed {}", r.seed), Rgb::hex(0x7fd6a4)),
+        None => ("Not simulated".to_owned(), Rgb::hex(0xf3c16b)),
+    };
+    let sw = c.text_width(&status, &value).ceil() as i32 + 32;
+    c.round_rect(
+        Rect::new(right - sw, 112, sw, 40),
+        20.0,
+        color.shade(0.55),
+        Some((color, 2.0)),
+    );
+    c.text(right - sw / 2, 118, &status, &value.color(color), Align::Center);
+    regions.title = Rect::new(0, 0, w, h);
+    h
+}
+
+fn status_strip(c: &mut Canvas, input: &ReportInput<'_>, y: i32) -> i32 {
+    let problems = input.plan.validate(input.catalog);
+    let errors = problems.iter().filter(|p| p.severity == Severity::Error).count();
+    let warnings = problems.len() - errors;
+    let (color, text) = if errors > 0 {
+        (
+            palette::ERROR,
+            format!(
+                "Validation: {errors} error{}, {warnings} warning{} — the plan cannot be simulated until the errors are fixed (listed below).",
+                plural(errors),
+                plural(warnings)
+            ),
+        )
+    } else if warnings > 0 {
+        (
+            palette::WARNING,
+            format!(
+                "Validation: no errors, {warnings} warning{} (listed below).",
+                plural(warnings)
+            ),
+        )
+    } else {
+        (
+            palette::OK,
+            "Validation: the plan has no errors and no warnings.".to_owned(),
+        )
+    };
+    let sims = match input.results {
+        Some(r) => format!(
+            "  Results: simulated with seed {}, {} detailed iteration{} per training stage.",
+            r.seed,
+            r.detailed_iterations,
+            plural(r.detailed_iterations as usize)
+        ),
+        None => "  Results: not simulated — simulated figures and charts are empty.".to_owned(),
+    };
+    let style = TextStyle::new(19.0, palette::INK);
+    let w = PAGE_WIDTH as i32 - 2 * MARGIN;
+    let lines = c.wrap(&format!("{text}{sims}"), &style, (w - 60) as f32);
+    let lh = c.line_height(&style) as i32;
+    let h = lh * lines.len() as i32 + 24;
+    c.round_rect(
+        Rect::new(MARGIN, y, w, h),
+        8.0,
+        color.tint(0.9),
+        Some((color.tint(0.4), 1.5)),
+    );
+    c.fill_rect(Rect::new(MARGIN, y + 8, 6, h - 16), color);
+    for (i, l) in lines.iter().enumerate() {
+        c.text(MARGIN + 28, y + 12 + i as i32 * lh, l, &style, Align::Left);
+    }
+    y + h
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}
+
+fn section_title(c: &mut Canvas, y: i32, title: &str, note: &str) -> i32 {
+    let style = TextStyle::new(30.0, palette::INK).bold();
+    let w = c.text(MARGIN, y, title, &style, Align::Left);
+    let lh = c.line_height(&style) as i32;
+    if !note.is_empty() {
+        let ns = TextStyle::new(18.0, palette::MUTED);
+        let nh = c.line_height(&ns) as i32;
+        c.text(MARGIN + w + 18, y + lh - nh - 4, note, &ns, Align::Left);
+    }
+    c.line(
+        (MARGIN, y + lh + 6),
+        (PAGE_WIDTH as i32 - MARGIN, y + lh + 6),
+        palette::RULE,
+        2,
+    );
+    y + lh + 20
+}
+
+/// A row of figure cards; `figures` are (label, value, note).
+fn cards(c: &mut Canvas, y: i32, figures: &[(String, String, String)], accent: Rgb) -> i32 {
+    let n = figures.len().max(1) as i32;
+    let w = PAGE_WIDTH as i32 - 2 * MARGIN;
+    let gap = 20;
+    let cw = (w - gap * (n - 1)) / n;
+    let h = 140;
+    let label_s = TextStyle::new(18.0, palette::MUTED);
+    let value_s = TextStyle::new(38.0, palette::INK).bold();
+    let note_s = TextStyle::new(16.0, palette::MUTED);
+    for (i, (label, value, note)) in figures.iter().enumerate() {
+        let r = Rect::new(MARGIN + i as i32 * (cw + gap), y, cw, h);
+        c.round_rect(r, 10.0, palette::WHITE, Some((palette::RULE, 1.5)));
+        c.fill_rect(Rect::new(r.x + 1, r.y + 14, 5, h - 28), accent);
+        let l = c.ellipsize(label, &label_s, (cw - 40) as f32);
+        c.text(r.x + 22, r.y + 16, &l, &label_s, Align::Left);
+        let v = c.ellipsize(value, &value_s, (cw - 40) as f32);
+        let vs = if value == "—" {
+            value_s.color(palette::FAINT)
+        } else {
+            value_s
+        };
+        c.text(r.x + 22, r.y + 46, &v, &vs, Align::Left);
+        let nt = c.ellipsize(note, &note_s, (cw - 40) as f32);
+        c.text(r.x + 22, r.y + 104, &nt, &note_s, Align::Left);
+    }
+    y + h
+}
+
+/// Figures that follow from the plan and the catalog alone.
+pub struct Inventory {
+    pub accelerators: u64,
+    /// The most common accelerator's name.
+    pub accelerator_name: String,
+    /// Dense BF16 (or best available) peak, PFLOP/s.
+    pub peak_pflops: f64,
+    pub it_power_kw: f64,
+    /// Purchase price of owned hardware (on-prem and edge), USD.
+    pub purchase_usd: f64,
+    /// Hourly price of rented capacity under each cloud site's pricing model, USD/h.
+    pub cloud_usd_per_hour: f64,
+    pub storage_tb: f64,
+}
+
+impl Inventory {
+    pub fn of(plan: &Plan, catalog: &Catalog) -> Inventory {
+        let mut inv = Inventory {
+            accelerators: 0,
+            accelerator_name: String::new(),
+            peak_pflops: 0.0,
+            it_power_kw: 0.0,
+            purchase_usd: 0.0,
+            cloud_usd_per_hour: 0.0,
+            storage_tb: 0.0,
+        };
+        let mut by_device: BTreeMap<String, u64> = BTreeMap::new();
+        for node in &plan.nodes {
+            let count = node.count as f64;
+            let site = plan.site(&node.site).map(|s| &s.kind);
+            let rented = matches!(site, Some(SiteKind::Cloud(_)));
+            match catalog.entry(&node.model) {
+                Some(Entry::System(sys)) => {
+                    inv.it_power_kw += count * sys.power_w / 1000.0;
+                    if let Some(dev) = catalog.device(&sys.device)
+                        && node.kind.is_accelerated()
+                    {
+                        let n = node.count as u64 * sys.devices as u64;
+                        inv.accelerators += n;
+                        *by_device.entry(dev.name.clone()).or_default() += n;
+                        let peak = dev
+                            .peak_tflops
+                            .effective(crate::model::Precision::Bf16)
+                            .map(|(_, v)| v)
+                            .unwrap_or(0.0);
+                        inv.peak_pflops += n as f64 * peak / 1000.0;
+                    }
+                    match (site, &sys.cloud) {
+                        (Some(SiteKind::Cloud(cloud)), Some(price)) => {
+                            let od = price.on_demand_usd_per_hour;
+                            let hourly = match cloud.pricing {
+                                PricingModel::OnDemand => od,
+                                PricingModel::Reserved => price
+                                    .reserved_usd_per_hour
+                                    .unwrap_or(od * (1.0 - cloud.reserved_discount)),
+                                PricingModel::Spot => {
+                                    price.spot_usd_per_hour.unwrap_or(od * (1.0 - cloud.spot_discount))
+                                }
+                            };
+                            inv.cloud_usd_per_hour += count * hourly;
+                        }
+                        _ if !rented => inv.purchase_usd += count * sys.price_usd,
+                        _ => {}
+                    }
+                }
+                Some(Entry::Storage(st)) => {
+                    inv.it_power_kw += count * st.power_w / 1000.0;
+                    inv.storage_tb += node.capacity_tb.unwrap_or(count * st.capacity_tb);
+                    if !rented {
+                        inv.purchase_usd += count * st.price_usd;
+                    }
+                }
+                Some(Entry::Switch(sw)) => {
+                    inv.it_power_kw += count * sw.power_w / 1000.0;
+                    if !rented {
+                        inv.purchase_usd += count * sw.price_usd;
+                    }
+                }
+                Some(Entry::Device(_)) | None => {}
+            }
+        }
+        inv.accelerator_name = by_device
+            .iter()
+            .max_by_key(|(_, n)| **n)
+            .map(|(name, _)| name.clone())
+            .unwrap_or_default();
+        inv
+    }
+}
+
+fn glance_cards(c: &mut Canvas, input: &ReportInput<'_>, y: i32) -> i32 {
+    let inv = Inventory::of(input.plan, input.catalog);
+    let plan = input.plan;
+    let figs = vec![
+        (
+            "Sites · node groups · links".to_owned(),
+            format!("{} · {} · {}", plan.sites.len(), plan.nodes.len(), plan.links.len()),
+            format!("{} lifecycle stage{}", plan.stages.len(), plural(plan.stages.len())),
+        ),
+        (
+            "Accelerators".to_owned(),
+            fmt_si(inv.accelerators as f64),
+            if inv.accelerator_name.is_empty() {
+                "none".to_owned()
+            } else {
+                format!("mostly {}", inv.accelerator_name)
+            },
+        ),
+        (
+            "Peak compute".to_owned(),
+            format!("{:.1} PFLOP/s", inv.peak_pflops),
+            "dense BF16 (or nearest), datasheet".to_owned(),
+        ),
+        (
+            "IT power at full load".to_owned(),
+            format!("{:.0} kW", inv.it_power_kw),
+            "systems, storage, switches".to_owned(),
+        ),
+        (
+            "Owned hardware".to_owned(),
+            fmt_usd(inv.purchase_usd),
+            "purchase price, catalog".to_owned(),
+        ),
+        (
+            "Rented capacity".to_owned(),
+            format!("{}/h", fmt_usd(inv.cloud_usd_per_hour)),
+            "per each site's pricing model".to_owned(),
+        ),
+    ];
+    cards(c, y, &figs, palette::ACCENT)
+}
+
+fn first_of<'r>(results: &'r ReportResults, kind: &str) -> Option<&'r WorkloadFigures> {
+    results.workloads.iter().find(|w| w.kind == kind)
+}
+
+fn key_figures(c: &mut Canvas, input: &ReportInput<'_>, y: i32) -> i32 {
+    let Some(results) = input.results else {
+        let style = TextStyle::new(20.0, palette::MUTED);
+        let w = PAGE_WIDTH as i32 - 2 * MARGIN;
+        let r = Rect::new(MARGIN, y, w, 90);
+        c.round_rect(r, 10.0, palette::PANEL, Some((palette::RULE, 1.5)));
+        let msg = "Not simulated. Time to train, tokens/s, MFU, GPU-hours, energy and cost appear here once the plan has been simulated (`clusterforge report` simulates before drawing; the GUI runs it with Run).";
+        let lines = c.wrap(msg, &style, (w - 60) as f32);
+        let lh = c.line_height(&style) as i32;
+        for (i, l) in lines.iter().enumerate() {
+            c.text(
+                MARGIN + 30,
+                y + (90 - lh * lines.len() as i32) / 2 + i as i32 * lh,
+                l,
+                &style,
+                Align::Left,
+            );
+        }
+        return y + 90;
+    };
+    let get = |w: Option<&WorkloadFigures>, key: &str| w.and_then(|w| w.metrics.get(key).copied());
+    let train = first_of(results, "train");
+    let total_cost: f64 = results.cost.iter().map(|l| l.usd).sum();
+    let summary = |key: &str| results.summary.get(key).copied();
+    let train_name = train
+        .and_then(|t| input.plan.stage(&t.stage))
+        .map(|s| s.name.clone())
+        .unwrap_or_else(|| "no training stage".to_owned());
+    let dash = || "—".to_owned();
+    let mut y = y;
+    let figs = vec![
+        (
+            "Time to train".to_owned(),
+            get(train, metric::TIME_TO_TRAIN_S)
+                .map(fmt_duration)
+                .unwrap_or_else(dash),
+            train_name.clone(),
+        ),
+        (
+            "Tokens/s".to_owned(),
+            get(train, metric::TOKENS_PER_S).map(fmt_si).unwrap_or_else(dash),
+            "training throughput".to_owned(),
+        ),
+        (
+            "MFU".to_owned(),
+            get(train, metric::MFU).map(fmt_pct).unwrap_or_else(dash),
+            "model FLOPs utilization".to_owned(),
+        ),
+        (
+            "GPU-hours".to_owned(),
+            get(train, metric::GPU_HOURS)
+                .or(summary(metric::GPU_HOURS))
+                .map(fmt_si)
+                .unwrap_or_else(dash),
+            "accelerator-hours".to_owned(),
+        ),
+        (
+            "Energy".to_owned(),
+            summary(metric::ENERGY_KWH)
+                .or(get(train, metric::ENERGY_KWH))
+                .map(fmt_energy)
+                .unwrap_or_else(dash),
+            summary(metric::CO2_KG)
+                .map(|kg| format!("{} t CO2e", fmt_si(kg / 1000.0)))
+                .unwrap_or_else(|| "facility meter".to_owned()),
+        ),
+        (
+            "Cost".to_owned(),
+            summary(metric::COST_USD)
+                .or((total_cost > 0.0).then_some(total_cost))
+                .map(fmt_usd)
+                .unwrap_or_else(dash),
+            "whole lifecycle".to_owned(),
+        ),
+    ];
+    y = cards(c, y, &figs, palette::ONPREM);
+    for serve in results.workloads.iter().filter(|w| w.kind == "serve") {
+        let name = input
+            .plan
+            .stage(&serve.stage)
+            .map(|s| s.name.clone())
+            .unwrap_or_else(|| serve.stage.to_string());
+        let s = Some(serve);
+        let figs = vec![
+            (
+                format!("{name}: output tokens/s"),
+                get(s, metric::SERVE_TOKENS_PER_S).map(fmt_si).unwrap_or_else(dash),
+                "serving throughput".to_owned(),
+            ),
+            (
+                "Requests/s".to_owned(),
+                get(s, metric::REQUESTS_PER_S).map(fmt_si).unwrap_or_else(dash),
+                "completed".to_owned(),
+            ),
+            (
+                "TTFT p99".to_owned(),
+                get(s, metric::TTFT_P99_S).map(fmt_duration).unwrap_or_else(dash),
+                slo_note(input.plan, &serve.stage, true),
+            ),
+            (
+                "TPOT p99".to_owned(),
+                get(s, metric::TPOT_P99_S).map(fmt_duration).unwrap_or_else(dash),
+                slo_note(input.plan, &serve.stage, false),
+            ),
+            (
+                "SLO attainment".to_owned(),
+                get(s, metric::SLO_ATTAINMENT).map(fmt_pct).unwrap_or_else(dash),
+                "requests within both SLOs".to_owned(),
+            ),
+        ];
+        y = cards(c, y + 20, &figs, palette::EDGE);
+    }
+    y
+}
+
+fn slo_note(plan: &Plan, stage: &StageId, ttft: bool) -> String {
+    match plan.stage(stage).map(|s| &s.kind) {
+        Some(StageKind::Serve(s)) => {
+            let v = if ttft { s.ttft_slo_s } else { s.tpot_slo_s };
+            format!("target {}", fmt_duration(v))
+        }
+        _ => String::new(),
+    }
+}
+
+fn plan_subtitle(plan: &Plan) -> String {
+    let mut kinds: Vec<&str> = plan.sites.iter().map(|s| s.kind.label()).collect();
+    kinds.dedup();
+    format!(
+        "Node groups by site; links labelled with medium and lanes × Gbit/s ({})",
+        kinds.join(", ")
+    )
+}
+
+fn chart_grid(c: &mut Canvas, input: &ReportInput<'_>, y: i32) -> (Vec<Rect>, i32) {
+    let w = PAGE_WIDTH as i32 - 2 * MARGIN;
+    let cw = (w - GAP) / 2;
+    let ch = 520;
+    let rects = [
+        Rect::new(MARGIN, y, cw, ch),
+        Rect::new(MARGIN + cw + GAP, y, cw, ch),
+        Rect::new(MARGIN, y + ch + GAP, cw, ch),
+        Rect::new(MARGIN + cw + GAP, y + ch + GAP, cw, ch),
+    ];
+    let not_sim = "Not simulated";
+    let r = input.results;
+
+    // Iteration-time breakdown.
+    let inner = charts::panel(
+        c,
+        rects[0],
+        "Iteration time by cause",
+        "Seconds per training iteration, stacked by cause",
+    );
+    let bars: Vec<StackedBar> = r
+        .map(|r| {
+            r.workloads
+                .iter()
+                .filter(|w| !w.breakdown.is_empty())
+                .map(|w| StackedBar {
+                    label: stage_name(input.plan, &w.stage),
+                    segments: {
+                        let total: f64 = w.breakdown.values().filter(|v| v.is_finite()).sum();
+                        // Causes under 0.1 % of the iteration would be invisible slivers.
+                        let mut segs: Vec<(String, f64)> = w
+                            .breakdown
+                            .iter()
+                            .filter(|(_, v)| v.is_finite() && **v > total * 1e-3)
+                            .map(|(k, v)| (cause_label(k), *v))
+                            .collect();
+                        segs.sort_by_key(|(label, _)| cause_rank(label));
+                        segs
+                    },
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let bars = with_values_in_legend(bars, &fmt_duration);
+    if bars.is_empty() {
+        charts::empty(
+            c,
+            inner,
+            if r.is_some() {
+                "No training stage was simulated"
+            } else {
+                not_sim
+            },
+        );
+    } else {
+        charts::stacked_bars(c, inner, &bars, &cause_color, &fmt_duration);
+    }
+
+    // Utilization.
+    let has_peaks = r.is_some_and(|r| r.utilization.iter().any(|u| u.peak.is_some()));
+    let subtitle = if has_peaks {
+        "Mean busy fraction per device, link and storage; black tick: peak; orange ≥ 70 %, red ≥ 90 %"
+    } else {
+        "Mean busy fraction per device, link and storage; orange ≥ 70 %, red ≥ 90 %"
+    };
+    let inner = charts::panel(c, rects[1], "Utilization", subtitle);
+    let mut util: Vec<UtilBar> = r
+        .map(|r| {
+            r.utilization
+                .iter()
+                .map(|u| UtilBar {
+                    label: if u.is_link {
+                        format!("{} (link)", u.subject)
+                    } else {
+                        u.subject.clone()
+                    },
+                    mean: u.mean,
+                    peak: u.peak,
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    util.sort_by(|a, b| b.mean.total_cmp(&a.mean).then_with(|| a.label.cmp(&b.label)));
+    util.truncate(10);
+    if util.is_empty() {
+        charts::empty(
+            c,
+            inner,
+            if r.is_some() {
+                "No utilization recorded"
+            } else {
+                not_sim
+            },
+        );
+    } else {
+        charts::utilization(c, inner, &util);
+    }
+
+    // Cost by site and component.
+    let inner = charts::panel(
+        c,
+        rects[2],
+        "Cost by site and component",
+        "USD over the simulated lifecycle",
+    );
+    let mut by_site: Vec<StackedBar> = Vec::new();
+    if let Some(r) = r {
+        for line in &r.cost {
+            let label = component_label(&line.component);
+            match by_site.iter_mut().find(|b| b.label == line.site) {
+                Some(bar) => match bar.segments.iter_mut().find(|(k, _)| *k == label) {
+                    Some(seg) => seg.1 += line.usd,
+                    None => bar.segments.push((label, line.usd)),
+                },
+                None => by_site.push(StackedBar {
+                    label: line.site.clone(),
+                    segments: vec![(label, line.usd)],
+                }),
+            }
+        }
+    }
+    let by_site = with_values_in_legend(by_site, &fmt_usd);
+    if by_site.is_empty() {
+        charts::empty(c, inner, if r.is_some() { "No costs recorded" } else { not_sim });
+    } else {
+        charts::stacked_bars(
+            c,
+            inner,
+            &by_site,
+            &|_, i| palette::SERIES[i % palette::SERIES.len()],
+            &fmt_usd,
+        );
+    }
+
+    // Lifecycle timeline.
+    let inner = charts::panel(c, rects[3], "Lifecycle timeline", "When each stage runs");
+    // Every stage of the plan in plan order; stages the simulator does not
+    // model yet are listed as such rather than left out.
+    let spans: Vec<GanttSpan> = r
+        .map(|r| {
+            input
+                .plan
+                .stages
+                .iter()
+                .map(|st| {
+                    let span = r.timeline.iter().find(|s| s.stage == st.id);
+                    GanttSpan {
+                        label: st.name.clone(),
+                        start: span.map(|s| s.start_s).unwrap_or(0.0),
+                        end: span.map(|s| s.end_s).unwrap_or(0.0),
+                        color: stage_color(&st.kind),
+                        simulated: span.is_some(),
+                    }
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    if spans.is_empty() {
+        charts::empty(c, inner, if r.is_some() { "No stages ran" } else { not_sim });
+    } else {
+        charts::gantt(c, inner, &spans, &fmt_duration);
+    }
+    (rects.to_vec(), y + 2 * ch + GAP)
+}
+
+/// Separates a legend label from the value appended to it.
+const VALUE_SEP: &str = " · ";
+
+/// With a single bar, the legend carries each segment's value and share.
+fn with_values_in_legend(mut bars: Vec<StackedBar>, fmt: &dyn Fn(f64) -> String) -> Vec<StackedBar> {
+    if let [bar] = bars.as_mut_slice() {
+        let total: f64 = bar.segments.iter().map(|(_, v)| v.max(0.0)).sum();
+        for (label, v) in &mut bar.segments {
+            let share = if total > 0.0 { *v / total * 100.0 } else { 0.0 };
+            *label = format!("{label}{VALUE_SEP}{} ({share:.0} %)", fmt(*v));
+        }
+    }
+    bars
+}
+
+/// "AWS", "Google Cloud", …
+pub fn provider_label(p: crate::model::CloudProvider) -> &'static str {
+    use crate::model::CloudProvider as P;
+    match p {
+        P::Aws => "AWS",
+        P::Gcp => "Google Cloud",
+        P::Azure => "Azure",
+        P::Oci => "Oracle Cloud",
+        P::Other => "cloud",
+    }
+}
+
+/// "on-demand", "reserved", "spot".
+pub fn pricing_label(p: PricingModel) -> &'static str {
+    match p {
+        PricingModel::OnDemand => "on-demand",
+        PricingModel::Reserved => "reserved",
+        PricingModel::Spot => "spot",
+    }
+}
+
+fn component_label(key: &str) -> String {
+    let mut s = key.replace('_', " ");
+    if let Some(first) = s.get(0..1) {
+        s = first.to_uppercase() + &s[1..];
+    }
+    s
+}
+
+fn stage_name(plan: &Plan, id: &StageId) -> String {
+    plan.stage(id).map(|s| s.name.clone()).unwrap_or_else(|| id.to_string())
+}
+
+fn tables(c: &mut Canvas, input: &ReportInput<'_>, y: i32) -> i32 {
+    let w = PAGE_WIDTH as i32 - 2 * MARGIN;
+    let y0 = section_title(c, y, "Costs and bill of materials", "");
+    let col_w = (w - GAP) / 2;
+
+    // Left: cost table (simulated).
+    let left = Rect::new(MARGIN, y0, col_w, 0);
+    let mut left_h = 0;
+    let sub = TextStyle::new(21.0, palette::INK).bold();
+    let sub_h = c.line_height(&sub) as i32 + 8;
+    c.text(left.x, y0, "Cost by site and component", &sub, Align::Left);
+    left_h += sub_h;
+    match input.results.filter(|r| !r.cost.is_empty()) {
+        Some(r) => {
+            let total: f64 = r.cost.iter().map(|l| l.usd).sum();
+            let mut lines: Vec<&CostLine> = r.cost.iter().collect();
+            lines.sort_by(|a, b| b.usd.total_cmp(&a.usd).then_with(|| a.site.cmp(&b.site)));
+            let mut rows: Vec<Row> = lines
+                .iter()
+                .take(16)
+                .map(|l| {
+                    Row::new(vec![
+                        l.site.clone(),
+                        component_label(&l.component),
+                        fmt_usd(l.usd),
+                        if total > 0.0 {
+                            format!("{:.1} %", l.usd / total * 100.0)
+                        } else {
+                            "—".into()
+                        },
+                    ])
+                })
+                .collect();
+            if lines.len() > 16 {
+                let rest: f64 = lines[16..].iter().map(|l| l.usd).sum();
+                rows.push(Row::new(vec![
+                    format!("… {} more lines", lines.len() - 16),
+                    String::new(),
+                    fmt_usd(rest),
+                    String::new(),
+                ]));
+            }
+            rows.push(Row::total(vec![
+                "Total".into(),
+                String::new(),
+                fmt_usd(total),
+                "100 %".into(),
+            ]));
+            let cols = [
+                Column::left("Site", 3.0),
+                Column::left("Component / stage", 2.6),
+                Column::right("Cost", 1.6),
+                Column::right("Share", 1.2),
+            ];
+            left_h += table::draw(c, Rect::new(left.x, y0 + left_h, col_w, 0), &cols, &rows);
+        }
+        None => {
+            let r = Rect::new(left.x, y0 + left_h, col_w, 120);
+            charts::empty(
+                c,
+                r,
+                if input.results.is_some() {
+                    "No costs recorded"
+                } else {
+                    "Not simulated"
+                },
+            );
+            left_h += 120;
+        }
+    }
+
+    // Right: bill of materials (plan + catalog).
+    let rx = MARGIN + col_w + GAP;
+    c.text(rx, y0, "Bill of materials (catalog list prices)", &sub, Align::Left);
+    let mut rows: Vec<Row> = input.plan.nodes.iter().map(|n| bom_row(input, n)).collect();
+    let more = rows.len().saturating_sub(18);
+    rows.truncate(18);
+    if more > 0 {
+        rows.push(Row::new(vec![format!("… {more} more node groups")]));
+    }
+    let cols = [
+        Column::left("Node group", 2.6),
+        Column::left("Model", 3.0),
+        Column::right("Count", 1.0),
+        Column::right("Unit price", 1.9),
+        Column::right("Power", 1.3),
+    ];
+    let right_h = sub_h + table::draw(c, Rect::new(rx, y0 + sub_h, col_w, 0), &cols, &rows);
+    y0 + left_h.max(right_h)
+}
+
+fn bom_row(input: &ReportInput<'_>, n: &crate::model::Node) -> Row {
+    let cloud = match input.plan.site(&n.site).map(|s| &s.kind) {
+        Some(SiteKind::Cloud(c)) => Some(c),
+        _ => None,
+    };
+    let (model, price, power_w) = match input.catalog.entry(&n.model) {
+        Some(Entry::System(s)) => {
+            let price = match (cloud, &s.cloud) {
+                (Some(cl), Some(p)) => {
+                    let od = p.on_demand_usd_per_hour;
+                    let h = match cl.pricing {
+                        PricingModel::OnDemand => od,
+                        PricingModel::Reserved => p.reserved_usd_per_hour.unwrap_or(od * (1.0 - cl.reserved_discount)),
+                        PricingModel::Spot => p.spot_usd_per_hour.unwrap_or(od * (1.0 - cl.spot_discount)),
+                    };
+                    format!("{}/h", fmt_usd(h))
+                }
+                _ => fmt_usd(s.price_usd),
+            };
+            (s.name.clone(), price, s.power_w)
+        }
+        Some(Entry::Storage(s)) => {
+            let price = if s.usd_per_gb_month > 0.0 {
+                format!("${:.3}/GB-mo", s.usd_per_gb_month)
+            } else {
+                fmt_usd(s.price_usd)
+            };
+            (s.name.clone(), price, s.power_w)
+        }
+        Some(Entry::Switch(s)) => (s.name.clone(), fmt_usd(s.price_usd), s.power_w),
+        Some(Entry::Device(d)) => (d.name.clone(), fmt_usd(d.price_usd), d.tdp_w),
+        None if n.model.is_empty() => (n.kind.label().to_owned(), "—".into(), 0.0),
+        None => (format!("{} (unknown)", n.model), "—".into(), 0.0),
+    };
+    let power = if power_w > 0.0 {
+        format!("{:.1} kW", n.count as f64 * power_w / 1000.0)
+    } else {
+        "—".into()
+    };
+    Row::new(vec![n.name.clone(), model, format!("{}", n.count), price, power])
+}
+
+fn stages_section(c: &mut Canvas, input: &ReportInput<'_>, y: i32) -> i32 {
+    let y = section_title(c, y, "Lifecycle stages", "");
+    if input.plan.stages.is_empty() {
+        let r = Rect::new(MARGIN, y, PAGE_WIDTH as i32 - 2 * MARGIN, 90);
+        charts::empty(
+            c,
+            r,
+            "The plan has no stages: add ingest, training or serving workloads",
+        );
+        return y + 90;
+    }
+    let rows: Vec<Row> = input
+        .plan
+        .stages
+        .iter()
+        .map(|s| {
+            let placement: Vec<String> = s
+                .placement
+                .iter()
+                .map(|id| {
+                    input
+                        .plan
+                        .node(id)
+                        .map(|n| n.name.clone())
+                        .unwrap_or_else(|| id.to_string())
+                })
+                .collect();
+            let after: Vec<String> = s.after.iter().map(|id| stage_name(input.plan, id)).collect();
+            Row::new(vec![
+                s.name.clone(),
+                s.kind.label().to_owned(),
+                placement.join(", "),
+                if after.is_empty() {
+                    "start".into()
+                } else {
+                    after.join(", ")
+                },
+                stage_details(&s.kind),
+            ])
+        })
+        .collect();
+    let cols = [
+        Column::left("Stage", 2.2),
+        Column::left("Kind", 1.5),
+        Column::left("Runs on", 2.2),
+        Column::left("After", 1.8),
+        Column::left("Details", 6.5),
+    ];
+    y + table::draw(c, Rect::new(MARGIN, y, PAGE_WIDTH as i32 - 2 * MARGIN, 0), &cols, &rows)
+}
+
+fn model_summary(m: &ModelSpec) -> String {
+    match m {
+        ModelSpec::Transformer(t) => {
+            let name = if t.name.is_empty() {
+                "Transformer".to_owned()
+            } else {
+                t.name.clone()
+            };
+            format!("{name} {}L×{}", t.layers, t.hidden)
+        }
+        ModelSpec::Params { params_b, seq_len } => format!("{params_b}B params, seq {seq_len}"),
+        ModelSpec::Cnn { name, .. } => name.clone(),
+        ModelSpec::Trees { trees, depth, .. } => format!("{trees} trees, depth {depth}"),
+    }
+}
+
+fn stage_details(kind: &StageKind) -> String {
+    match kind {
+        StageKind::Ingest(d) | StageKind::Preprocess(d) => format!(
+            "{} TB · {:?}/{:?} to {:?}/{:?} · {} partitions",
+            d.dataset_tb, d.input_format, d.input_codec, d.output_format, d.output_codec, d.partitions
+        ),
+        StageKind::Train(t) => {
+            let p = &t.parallelism;
+            format!(
+                "{} · {} tokens · {} · TP{} PP{} DP{} · batch {}",
+                model_summary(&t.model),
+                fmt_si(t.tokens),
+                t.precision.label(),
+                p.tp,
+                p.pp,
+                p.dp,
+                t.global_batch
+            )
+        }
+        StageKind::Validate(v) => format!(
+            "{} · {} tokens · {}",
+            model_summary(&v.model),
+            fmt_si(v.tokens),
+            v.precision.label()
+        ),
+        StageKind::Checkpoint(cp) => format!("{} GB to {}", cp.size_gb, cp.target),
+        StageKind::Serve(s) => format!(
+            "{} · {} req/s · {} · TTFT ≤ {} · TPOT ≤ {}",
+            model_summary(&s.model),
+            s.rate_rps,
+            s.quantization.label(),
+            fmt_duration(s.ttft_slo_s),
+            fmt_duration(s.tpot_slo_s)
+        ),
+    }
+}
+
+fn diagnosis_section(c: &mut Canvas, input: &ReportInput<'_>, y: i32) -> i32 {
+    let problems = input.plan.validate(input.catalog);
+    let diagnoses: Vec<(String, String)> = input
+        .results
+        .map(|r| {
+            r.workloads
+                .iter()
+                .filter(|w| !w.diagnosis.is_empty())
+                .map(|w| (stage_name(input.plan, &w.stage), w.diagnosis.clone()))
+                .collect()
+        })
+        .unwrap_or_default();
+    // Every metric of every simulated stage, grouped by stage.
+    let metrics: Vec<(String, Vec<Row>)> = input
+        .results
+        .map(|r| {
+            r.workloads
+                .iter()
+                .filter(|w| !w.metrics.is_empty())
+                .map(|w| {
+                    let rows = w
+                        .metrics
+                        .iter()
+                        .map(|(k, v)| Row::new(vec![metric_label(k), fmt_metric(k, *v)]))
+                        .collect();
+                    (stage_name(input.plan, &w.stage), rows)
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    if problems.is_empty() && diagnoses.is_empty() && metrics.is_empty() {
+        return y - GAP;
+    }
+    let mut y = section_title(
+        c,
+        y,
+        "Findings",
+        "Bottlenecks, validation problems and all stage metrics",
+    );
+    let w = PAGE_WIDTH as i32 - 2 * MARGIN;
+    let body = TextStyle::new(19.0, palette::INK);
+    let bold = body.bold();
+    let lh = c.line_height(&body) as i32;
+    for (stage, text) in &diagnoses {
+        let label = format!("{stage}:");
+        let lw = c.text(MARGIN + 20, y, &label, &bold, Align::Left);
+        let h = c.paragraph(MARGIN + 30 + lw, y, text, &body, (w - lw - 60) as f32);
+        c.fill_rect(Rect::new(MARGIN, y + 3, 6, h - 6), palette::ACCENT);
+        y += h + 10;
+    }
+    const MAX_PROBLEMS: usize = 14;
+    for p in problems.iter().take(MAX_PROBLEMS) {
+        let (tag, color) = match p.severity {
+            Severity::Error => ("ERROR", palette::ERROR),
+            Severity::Warning => ("WARNING", palette::WARNING),
+        };
+        let tag_style = TextStyle::new(16.0, palette::WHITE).bold();
+        let tw = c.text_width(tag, &tag_style).ceil() as i32 + 20;
+        c.round_rect(Rect::new(MARGIN, y + 1, tw, lh - 2), 5.0, color, None);
+        c.text(MARGIN + tw / 2, y + 3, tag, &tag_style, Align::Center);
+        let mut text = format!("{}: {}", p.subject, p.message);
+        if !p.hint.is_empty() {
+            text.push_str(&format!(" — {}", p.hint));
+        }
+        let h = c.paragraph(MARGIN + tw + 14, y, &text, &body, (w - tw - 20) as f32);
+        y += h + 8;
+    }
+    if problems.len() > MAX_PROBLEMS {
+        let more = format!(
+            "… and {} more; `clusterforge check PLAN` lists them all.",
+            problems.len() - MAX_PROBLEMS
+        );
+        c.text(MARGIN, y, &more, &body.color(palette::MUTED), Align::Left);
+        y += lh + 8;
+    }
+    let sub = TextStyle::new(21.0, palette::INK).bold();
+    let sub_h = c.line_height(&sub) as i32 + 8;
+    for (stage, rows) in &metrics {
+        y += 14;
+        c.text(MARGIN, y, &format!("{stage}: all metrics"), &sub, Align::Left);
+        y += sub_h;
+        // Three side-by-side tables, filled column by column.
+        let col_w = (w - 2 * GAP) / 3;
+        let per = rows.len().div_ceil(3).max(1);
+        let cols = [Column::left("Metric", 2.4), Column::right("Value", 1.2)];
+        let mut h = 0;
+        for (i, chunk) in rows.chunks(per).enumerate() {
+            let x = MARGIN + i as i32 * (col_w + GAP);
+            h = h.max(table::draw(c, Rect::new(x, y, col_w, 0), &cols, chunk));
+        }
+        y += h;
+    }
+    y
+}
+
+fn assumptions_section(c: &mut Canvas, input: &ReportInput<'_>, y: i32) -> i32 {
+    let y0 = section_title(c, y, "Assumptions and fidelity", "");
+    let w = PAGE_WIDTH as i32 - 2 * MARGIN;
+    let col_w = (w - GAP) / 2;
+    let body = TextStyle::new(18.0, palette::INK);
+    let sub = TextStyle::new(21.0, palette::INK).bold();
+    let sub_h = c.line_height(&sub) as i32 + 6;
+
+    let mut items: Vec<String> = Vec::new();
+    for s in &input.plan.sites {
+        let text = match &s.kind {
+            SiteKind::OnPrem(o) => format!(
+                "{} (on-prem): hardware amortized over {} years; power ${:.3}/kWh at PUE {:.2}; operations {}/year; facility capex {}; grid {:.2} kg CO2e/kWh.",
+                s.name,
+                o.amortization_years,
+                o.power_usd_per_kwh,
+                o.pue,
+                fmt_usd(o.operations_usd_per_year),
+                fmt_usd(o.facility_capex_usd),
+                s.carbon_kg_per_kwh
+            ),
+            SiteKind::Cloud(cl) => {
+                let pricing = match cl.pricing {
+                    PricingModel::OnDemand => "on-demand prices".to_owned(),
+                    PricingModel::Reserved => format!(
+                        "reserved prices ({:.0} % off on-demand where the catalog has no reserved price)",
+                        cl.reserved_discount * 100.0
+                    ),
+                    PricingModel::Spot => format!(
+                        "spot prices ({:.0} % off where the catalog has none; {} preemptions per instance-hour)",
+                        cl.spot_discount * 100.0,
+                        cl.spot_preemptions_per_hour
+                    ),
+                };
+                format!(
+                    "{} (cloud, {} {}): {pricing}; egress ${:.3}/GB; grid {:.2} kg CO2e/kWh.",
+                    s.name,
+                    provider_label(cl.provider),
+                    cl.region,
+                    cl.egress_usd_per_gb,
+                    s.carbon_kg_per_kwh
+                )
+            }
+            SiteKind::Edge(e) => format!(
+                "{} (edge): {} locations; power ${:.3}/kWh; hardware amortized over {} years.",
+                s.name, e.locations, e.power_usd_per_kwh, e.amortization_years
+            ),
+        };
+        items.push(text);
+    }
+    if let Some(r) = input.results {
+        items.extend(r.assumptions.iter().cloned());
+    } else {
+        items.push("Simulator assumptions are listed once the plan has been simulated.".into());
+    }
+    c.text(MARGIN, y0, "Assumptions", &sub, Align::Left);
+    let mut ly = y0 + sub_h;
+    for it in items.iter().take(24) {
+        c.circle((MARGIN + 8, ly + 13), 4, palette::ACCENT);
+        ly += c.paragraph(MARGIN + 24, ly, it, &body, (col_w - 30) as f32) + 6;
+    }
+
+    let rx = MARGIN + col_w + GAP;
+    c.text(rx, y0, "Fidelity settings", &sub, Align::Left);
+    let s = &input.plan.settings;
+    let mut rows = vec![
+        Row::new(vec!["Random seed".into(), s.seed.to_string()]),
+        Row::new(vec![
+            "Detailed training iterations".into(),
+            s.detailed_iterations.to_string(),
+        ]),
+        Row::new(vec!["TCO horizon".into(), format!("{} years", s.tco_horizon_years)]),
+    ];
+    match input.results {
+        Some(r) => {
+            rows.push(Row::new(vec!["Results: seed used".into(), r.seed.to_string()]));
+            rows.push(Row::new(vec![
+                "Results: detailed iterations".into(),
+                r.detailed_iterations.to_string(),
+            ]));
+        }
+        None => rows.push(Row::new(vec!["Results".into(), "not simulated".into()])),
+    }
+    rows.push(Row::new(vec![
+        "ClusterForge version".into(),
+        env!("CARGO_PKG_VERSION").into(),
+    ]));
+    let cols = [Column::left("Setting", 2.0), Column::right("Value", 1.2)];
+    let ry = y0 + sub_h + table::draw(c, Rect::new(rx, y0 + sub_h, col_w, 0), &cols, &rows);
+    let note = TextStyle::new(17.0, palette::MUTED);
+    let ry = ry
+        + 10
+        + c.paragraph(
+            rx,
+            ry + 10,
+            "Training stages are simulated in full detail for the listed number of iterations and extrapolated to the whole run; checkpoints and failures are kept for the whole run. The same plan and seed give the same results.",
+            &note,
+            col_w as f32,
+        );
+    ly.max(ry)
+}
+
+/// Catalog entries the plan uses, with the entries they pull in (a system's
+/// device and host CPU), in first-use order.
+pub fn catalog_entries_used<'c>(plan: &Plan, catalog: &'c Catalog) -> Vec<(String, Entry<'c>)> {
+    let mut out: Vec<(String, Entry<'c>)> = Vec::new();
+    let mut push = |id: &str, e: Entry<'c>| {
+        if !out.iter().any(|(i, _)| i == id) {
+            out.push((id.to_owned(), e));
+        }
+    };
+    for n in &plan.nodes {
+        if n.model.is_empty() {
+            continue;
+        }
+        match catalog.entry(&n.model) {
+            Some(Entry::System(s)) => {
+                push(&s.id, Entry::System(s));
+                if let Some(d) = catalog.device(&s.device) {
+                    push(&d.id, Entry::Device(d));
+                }
+                if let Some(d) = s.host_cpu.as_deref().and_then(|id| catalog.device(id)) {
+                    push(&d.id, Entry::Device(d));
+                }
+            }
+            Some(e) => push(&n.model, e),
+            None => {}
+        }
+    }
+    out
+}
+
+fn sources_section(c: &mut Canvas, input: &ReportInput<'_>, y: i32) -> i32 {
+    let y0 = section_title(
+        c,
+        y,
+        "Catalog sources",
+        "Every catalog entry this plan uses, with its source",
+    );
+    let entries = catalog_entries_used(input.plan, input.catalog);
+    // Models the catalog does not have: listed so the gap is visible.
+    let mut unknown: Vec<&str> = input
+        .plan
+        .nodes
+        .iter()
+        .filter(|n| !n.model.is_empty() && input.catalog.entry(&n.model).is_none())
+        .map(|n| n.model.as_str())
+        .collect();
+    unknown.sort_unstable();
+    unknown.dedup();
+    let w = PAGE_WIDTH as i32 - 2 * MARGIN;
+    if entries.is_empty() && unknown.is_empty() {
+        let r = Rect::new(MARGIN, y0, w, 80);
+        charts::empty(c, r, "The plan uses no catalog entries");
+        return y0 + 80;
+    }
+    let col_w = (w - GAP) / 2;
+    let head = TextStyle::new(18.0, palette::INK).bold();
+    let body = TextStyle::new(16.0, palette::MUTED);
+    let blocks: Vec<(String, Vec<String>)> = entries
+        .iter()
+        .map(|(id, e)| {
+            let (kind, name, source) = match e {
+                Entry::System(s) => ("system", s.name.as_str(), s.source.as_str()),
+                Entry::Device(d) => ("device", d.name.as_str(), d.source.as_str()),
+                Entry::Storage(s) => ("storage", s.name.as_str(), s.source.as_str()),
+                Entry::Switch(s) => ("switch", s.name.as_str(), s.source.as_str()),
+            };
+            let title = c.ellipsize(&format!("{name}  ·  {kind} `{id}`"), &head, col_w as f32);
+            (title, c.wrap(source, &body, (col_w - 16) as f32))
+        })
+        .chain(unknown.iter().map(|id| {
+            (
+                c.ellipsize(&format!("`{id}`  ·  not in the catalog"), &head, col_w as f32),
+                vec!["No source: the plan names a model this catalog does not have.".to_owned()],
+            )
+        }))
+        .collect();
+    let hh = c.line_height(&head) as i32;
+    let bh = c.line_height(&body) as i32;
+    let block_h = |b: &(String, Vec<String>)| hh + bh * b.1.len() as i32 + 14;
+    // Fill the left column to about half the total, then the right one.
+    let total: i32 = blocks.iter().map(block_h).sum();
+    let mut split = blocks.len();
+    let mut acc = 0;
+    for (i, b) in blocks.iter().enumerate() {
+        if acc >= total / 2 {
+            split = i;
+            break;
+        }
+        acc += block_h(b);
+    }
+    let mut bottom = y0;
+    for (col, part) in [&blocks[..split], &blocks[split..]].iter().enumerate() {
+        let x = MARGIN + col as i32 * (col_w + GAP);
+        let mut yy = y0;
+        for (title, lines) in part.iter() {
+            c.text(x, yy, title, &head, Align::Left);
+            yy += hh;
+            for l in lines {
+                c.text(x + 16, yy, l, &body, Align::Left);
+                yy += bh;
+            }
+            yy += 14;
+        }
+        bottom = bottom.max(yy);
+    }
+    bottom
+}
+
+fn footer(c: &mut Canvas, input: &ReportInput<'_>, y: i32) -> i32 {
+    let w = PAGE_WIDTH as i32;
+    c.fill_rect(Rect::new(0, y, w, 80), palette::PANEL);
+    c.line((0, y), (w, y), palette::RULE, 1);
+    let style = TextStyle::new(17.0, palette::MUTED);
+    let text = format!(
+        "Generated by ClusterForge {} on {}. This PNG carries the plan's RON: open it in ClusterForge or run `clusterforge check` on it to get the plan back.",
+        env!("CARGO_PKG_VERSION"),
+        input.generated
+    );
+    let text = c.ellipsize(&text, &style, (w - 2 * MARGIN) as f32);
+    c.text(MARGIN, y + 28, &text, &style, Align::Left);
+    y + 80
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_pick_readable_units() {
+        assert_eq!(fmt_duration(0.0004), "400 µs");
+        assert_eq!(fmt_duration(0.25), "250 ms");
+        assert_eq!(fmt_duration(42.0), "42.0 s");
+        assert_eq!(fmt_duration(900.0), "15 min");
+        assert_eq!(fmt_duration(5.0 * 3600.0), "5.0 h");
+        assert_eq!(fmt_duration(10.0 * 86400.0), "10.0 days");
+        assert_eq!(fmt_duration(f64::NAN), "—");
+    }
+
+    #[test]
+    fn money_and_counts() {
+        assert_eq!(fmt_usd(1_234_567.0), "$1.23M");
+        assert_eq!(fmt_usd(45_600.0), "$46k");
+        assert_eq!(fmt_usd(1_500.0), "$1.5k");
+        assert_eq!(fmt_usd(3.5), "$3.50");
+        assert_eq!(fmt_si(1.0e12), "1.00T");
+        assert_eq!(fmt_si(256.0), "256");
+        assert_eq!(fmt_si(12_345.0), "12.3k");
+        assert_eq!(fmt_metric("mfu", 0.412), "41.2 %");
+        assert_eq!(fmt_metric("time_to_train_s", 7200.0), "2.0 h");
+        assert_eq!(fmt_metric("tokens_per_second", 1.27e6), "1.27M/s");
+        assert_eq!(fmt_metric("seconds_per_iteration", 1.5), "1.5 s");
+        assert_eq!(fmt_metric("memory_per_gpu_bytes", 61.2e9), "61.2 GB");
+        assert_eq!(fmt_metric("data_demand_bytes_per_s", 2.5e9), "2.5 GB/s");
+        assert_eq!(fmt_metric("goodput", 0.93), "93.0 %");
+        assert_eq!(fmt_metric("model_tflops_per_gpu", 412.3), "412 TFLOP/s");
+        assert_eq!(metric_label("tokens_per_second_per_gpu"), "Tokens/s per GPU");
+        assert_eq!(metric_label("data_demand_bytes_per_s"), "Data demand");
+        assert_eq!(fmt_usd(0.0), "$0");
+        assert_eq!(metric_label("queue_len_p99"), "Queue len p99");
+    }
+
+    #[test]
+    fn catalog_entries_used_include_devices_and_host_cpus() {
+        let catalog = Catalog::builtin();
+        let mut plan = Plan::default();
+        for (id, model, kind) in [
+            ("a", "dgx-h100", crate::model::NodeKind::GpuServer),
+            ("b", "dgx-h100", crate::model::NodeKind::GpuServer),
+            ("c", "aws-s3", crate::model::NodeKind::ObjectStore),
+        ] {
+            plan.nodes.push(crate::model::Node {
+                id: id.into(),
+                name: id.into(),
+                kind,
+                model: model.into(),
+                count: 1,
+                site: "s".into(),
+                pos: (0.0, 0.0),
+                capacity_tb: None,
+                cache_hit_ratio: None,
+            });
+        }
+        let ids: Vec<String> = catalog_entries_used(&plan, &catalog)
+            .into_iter()
+            .map(|(id, _)| id)
+            .collect();
+        let sys = catalog.system("dgx-h100").unwrap();
+        let mut expected = vec!["dgx-h100".to_owned(), sys.device.clone()];
+        expected.extend(sys.host_cpu.clone());
+        expected.push("aws-s3".into());
+        assert_eq!(ids, expected);
+    }
+
+    #[test]
+    fn empty_plan_renders() {
+        let plan = Plan::default();
+        let catalog = Catalog::builtin();
+        let input = ReportInput {
+            plan: &plan,
+            catalog: &catalog,
+            results: None,
+            generated: "2026-01-01",
+        };
+        let r = render(&input).unwrap();
+        assert_eq!(r.width, PAGE_WIDTH);
+        assert_eq!(r.rgb.len(), (r.width * r.height * 3) as usize);
+        assert!(r.height > 1500);
+    }
+}
