@@ -1,40 +1,30 @@
-//! The desktop application (eframe/egui 0.37).
+//! The desktop application (eframe/egui 0.37): a canvas editor for plans.
 //!
-//! For now a read-only overview of the plan: sites, node groups, links,
-//! stages and validation problems. The canvas editor replaces the centre.
+//! Module map: `state` (plan, selection, camera, undo), `commands` (edits and
+//! UI commands), `canvas` (draw, hit-test, interact), `palette`, `inspector`,
+//! `workloads`, `problems`, `files` (dialogs, recent files, recovery),
+//! `theme`, `app` (panels and prompts), `bench` (headless frame timing).
 
-use crate::model::{Catalog, Plan, Problem, Severity};
+pub mod app;
+pub mod bench;
+pub mod canvas;
+pub mod commands;
+pub mod files;
+pub mod inspector;
+pub mod palette;
+pub mod problems;
+pub mod state;
+pub mod theme;
+pub mod workloads;
+
+pub use app::{App, AppConfig, ResultsView};
+pub use bench::bench_frame_ms;
+
+use crate::model::{Catalog, Plan};
 use crate::report::{self, presets};
 use std::path::PathBuf;
 use std::process::ExitCode;
-
-pub struct App {
-    plan: Plan,
-    catalog: Catalog,
-    problems: Vec<Problem>,
-    file: Option<PathBuf>,
-    load_error: Option<String>,
-}
-
-impl App {
-    pub fn new(plan: Plan, catalog: Catalog, file: Option<PathBuf>) -> Self {
-        let problems = plan.validate(&catalog);
-        Self {
-            plan,
-            catalog,
-            problems,
-            file,
-            load_error: None,
-        }
-    }
-
-    fn title(&self) -> String {
-        match &self.file {
-            Some(f) => format!("ClusterForge — {}", f.display()),
-            None => format!("ClusterForge — {}", self.plan.name),
-        }
-    }
-}
+use std::sync::Arc;
 
 /// Open the main window with `plan_path`, or the default preset.
 pub fn run(plan_path: Option<PathBuf>, catalog: Catalog) -> ExitCode {
@@ -45,15 +35,35 @@ pub fn run(plan_path: Option<PathBuf>, catalog: Catalog) -> ExitCode {
         },
         None => (default_plan(), None, None),
     };
-    let mut app = App::new(plan, catalog, file);
-    app.load_error = load_error;
     let options = eframe::NativeOptions {
         viewport: egui::ViewportBuilder::default()
-            .with_title(app.title())
-            .with_inner_size([1400.0, 900.0]),
+            .with_title("ClusterForge")
+            .with_app_id("clusterforge")
+            .with_inner_size([1500.0, 940.0])
+            .with_min_inner_size([900.0, 560.0]),
         ..Default::default()
     };
-    match eframe::run_native("ClusterForge", options, Box::new(|_cc| Ok(Box::new(app)))) {
+    let result = eframe::run_native(
+        "ClusterForge",
+        options,
+        Box::new(move |cc| {
+            let persisted = cc
+                .storage
+                .and_then(|s| eframe::get_value::<files::Persisted>(s, files::PERSIST_KEY))
+                .unwrap_or_default();
+            let config = AppConfig {
+                plan,
+                file,
+                catalog,
+                dialogs: Arc::new(files::RfdDialogs),
+                recovery_dir: files::Recovery::default_dir(),
+                persisted,
+                load_error,
+            };
+            Ok(Box::new(EframeApp(App::new(config))))
+        }),
+    );
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: cannot open a window: {e}");
@@ -68,76 +78,18 @@ fn default_plan() -> Plan {
         .unwrap_or_default()
 }
 
-impl eframe::App for App {
+struct EframeApp(App);
+
+impl eframe::App for EframeApp {
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
-        egui::Panel::top("top").show(ui, |ui| {
-            ui.heading(&self.plan.name);
-            if !self.plan.description.is_empty() {
-                ui.label(&self.plan.description);
-            }
-            if let Some(err) = &self.load_error {
-                ui.colored_label(ui.visuals().error_fg_color, err);
-            }
-        });
-        egui::Panel::bottom("problems").show(ui, |ui| problems_ui(ui, &self.problems));
-        egui::CentralPanel::default().show(ui, |ui| {
-            egui::ScrollArea::vertical().show(ui, |ui| plan_overview_ui(ui, &self.plan, &self.catalog));
-        });
+        self.0.frame_ui(ui);
     }
-}
 
-fn problems_ui(ui: &mut egui::Ui, problems: &[Problem]) {
-    if problems.is_empty() {
-        ui.label("No problems");
-        return;
+    fn save(&mut self, storage: &mut dyn eframe::Storage) {
+        eframe::set_value(storage, files::PERSIST_KEY, &self.0.persisted);
     }
-    for p in problems {
-        let color = match p.severity {
-            Severity::Error => ui.visuals().error_fg_color,
-            Severity::Warning => ui.visuals().warn_fg_color,
-        };
-        ui.colored_label(color, p.to_string());
-    }
-}
 
-fn plan_overview_ui(ui: &mut egui::Ui, plan: &Plan, catalog: &Catalog) {
-    ui.strong(format!("Sites ({})", plan.sites.len()));
-    for s in &plan.sites {
-        ui.label(format!("{} — {} ({})", s.id, s.name, s.kind.label()));
-    }
-    ui.separator();
-    ui.strong(format!("Node groups ({})", plan.nodes.len()));
-    for n in &plan.nodes {
-        let model = catalog.entry(&n.model).map(|_| n.model.as_str()).unwrap_or("—");
-        ui.label(format!(
-            "{} × {} — {} [{}] in {}",
-            n.count,
-            n.name,
-            n.kind.label(),
-            model,
-            n.site
-        ));
-    }
-    ui.separator();
-    ui.strong(format!("Links ({})", plan.links.len()));
-    for l in &plan.links {
-        ui.label(format!(
-            "{} → {} — {} {} × {} Gb/s",
-            l.from,
-            l.to,
-            l.medium.label(),
-            l.lanes,
-            l.lane_gbps
-        ));
-    }
-    ui.separator();
-    ui.strong(format!("Stages ({})", plan.stages.len()));
-    for s in &plan.stages {
-        ui.label(format!(
-            "{} — {} on {} node groups",
-            s.name,
-            s.kind.label(),
-            s.placement.len()
-        ));
+    fn on_exit(&mut self, _gl: Option<&eframe::glow::Context>) {
+        self.0.on_clean_exit();
     }
 }

@@ -4,5 +4,7 @@ mod plan_files;
 mod report_png;
 mod scaling_training;
 mod sim_core;
+#[cfg(feature = "gui")]
+mod ui;
 mod validation_inference;
 mod validation_training;

@@ -1,0 +1,970 @@
+//! Commands. [`Edit`] is every change the editor makes to the plan (each one
+//! undo step); [`UiCommand`] is every user command with its label and
+//! shortcut, from which the menus are built.
+
+use super::state::{GRID, NODE_SIZE, Sel, snap};
+use crate::model::validate::medium_can_join;
+use crate::model::*;
+use egui::{Key, KeyboardShortcut, Modifiers};
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
+
+/// A change to the plan. Applied by [`super::state::EditorState::apply`].
+#[derive(Clone, Debug, PartialEq)]
+pub enum Edit {
+    AddNode {
+        node: Node,
+        new_site: Option<Site>,
+    },
+    AddNodeWithLink {
+        node: Node,
+        link: Link,
+    },
+    AddLink(Link),
+    AddSite(Site),
+    AddStage(Stage),
+    Delete(Vec<Sel>),
+    /// Move nodes by `delta` (canvas units); optionally into another site.
+    Move {
+        ids: Vec<NodeId>,
+        delta: (f32, f32),
+        to_site: Option<SiteId>,
+    },
+    SetPositions(Vec<(NodeId, (f32, f32))>),
+    SetNodes(Vec<Node>),
+    SetLinks(Vec<Link>),
+    SetSite(Site),
+    SetStage(Stage),
+    /// Replace `link` by two links through `node`.
+    InsertNodeOnLink {
+        link: LinkId,
+        first: Link,
+        second: Link,
+    },
+    Paste(Clip),
+    SetPlanInfo {
+        name: String,
+        description: String,
+        settings: SimSettings,
+    },
+    /// Several edits as one undo step (a drag that moves and inserts).
+    Batch(Vec<Edit>),
+}
+
+impl Edit {
+    pub fn label(&self) -> String {
+        match self {
+            Edit::AddNode { node, .. } => format!("Add {}", node.name),
+            Edit::AddNodeWithLink { node, .. } => format!("Add {} and link", node.name),
+            Edit::AddLink(_) => "Connect".into(),
+            Edit::AddSite(s) => format!("Add site {}", s.name),
+            Edit::AddStage(s) => format!("Add stage {}", s.name),
+            Edit::Delete(s) => format!("Delete {} element(s)", s.len()),
+            Edit::Move { ids, .. } => format!("Move {} node(s)", ids.len()),
+            Edit::SetPositions(_) => "Arrange".into(),
+            Edit::SetNodes(_) => "Edit node".into(),
+            Edit::SetLinks(_) => "Edit link".into(),
+            Edit::SetSite(_) => "Edit site".into(),
+            Edit::SetStage(_) => "Edit stage".into(),
+            Edit::InsertNodeOnLink { .. } => "Insert node on link".into(),
+            Edit::Paste(c) => format!("Paste {} node(s)", c.nodes.len()),
+            Edit::SetPlanInfo { .. } => "Edit plan".into(),
+            Edit::Batch(list) => list.first().map(|e| e.label()).unwrap_or_default(),
+        }
+    }
+
+    /// Apply to `plan`. Returns the selection after the edit, if it changes.
+    pub fn apply_to(&self, plan: &mut Plan, _catalog: &Catalog) -> Result<Option<BTreeSet<Sel>>, String> {
+        match self {
+            Edit::AddNode { node, new_site } => {
+                if let Some(site) = new_site {
+                    if plan.site(&site.id).is_some() {
+                        return Err(format!("site id '{}' is taken", site.id));
+                    }
+                    plan.sites.push(site.clone());
+                }
+                if plan.node(&node.id).is_some() {
+                    return Err(format!("node id '{}' is taken", node.id));
+                }
+                plan.nodes.push(node.clone());
+                Ok(Some([Sel::Node(node.id.clone())].into()))
+            }
+            Edit::AddNodeWithLink { node, link } => {
+                if plan.node(&node.id).is_some() || plan.link(&link.id).is_some() {
+                    return Err("id is taken".into());
+                }
+                plan.nodes.push(node.clone());
+                plan.links.push(link.clone());
+                Ok(Some([Sel::Node(node.id.clone())].into()))
+            }
+            Edit::AddLink(link) => {
+                if plan.link(&link.id).is_some() {
+                    return Err(format!("link id '{}' is taken", link.id));
+                }
+                plan.links.push(link.clone());
+                Ok(Some([Sel::Link(link.id.clone())].into()))
+            }
+            Edit::AddSite(site) => {
+                if plan.site(&site.id).is_some() {
+                    return Err(format!("site id '{}' is taken", site.id));
+                }
+                plan.sites.push(site.clone());
+                Ok(Some([Sel::Site(site.id.clone())].into()))
+            }
+            Edit::AddStage(stage) => {
+                if plan.stage(&stage.id).is_some() {
+                    return Err(format!("stage id '{}' is taken", stage.id));
+                }
+                plan.stages.push(stage.clone());
+                Ok(Some([Sel::Stage(stage.id.clone())].into()))
+            }
+            Edit::Delete(sels) => {
+                let mut nodes: BTreeSet<NodeId> = BTreeSet::new();
+                let mut links: BTreeSet<LinkId> = BTreeSet::new();
+                let mut sites: BTreeSet<SiteId> = BTreeSet::new();
+                let mut stages: BTreeSet<StageId> = BTreeSet::new();
+                for s in sels {
+                    match s {
+                        Sel::Node(id) => {
+                            nodes.insert(id.clone());
+                        }
+                        Sel::Link(id) => {
+                            links.insert(id.clone());
+                        }
+                        Sel::Site(id) => {
+                            sites.insert(id.clone());
+                        }
+                        Sel::Stage(id) => {
+                            stages.insert(id.clone());
+                        }
+                    }
+                }
+                for n in &plan.nodes {
+                    if sites.contains(&n.site) {
+                        nodes.insert(n.id.clone());
+                    }
+                }
+                plan.sites.retain(|s| !sites.contains(&s.id));
+                plan.nodes.retain(|n| !nodes.contains(&n.id));
+                plan.links
+                    .retain(|l| !links.contains(&l.id) && !nodes.contains(&l.from) && !nodes.contains(&l.to));
+                plan.stages.retain(|s| !stages.contains(&s.id));
+                for s in &mut plan.stages {
+                    s.after.retain(|d| !stages.contains(d));
+                    s.placement.retain(|n| !nodes.contains(n));
+                }
+                Ok(Some(BTreeSet::new()))
+            }
+            Edit::Move { ids, delta, to_site } => {
+                let set: HashSet<&NodeId> = ids.iter().collect();
+                for n in plan.nodes.iter_mut().filter(|n| set.contains(&n.id)) {
+                    n.pos = (n.pos.0 + delta.0, n.pos.1 + delta.1);
+                    if let Some(site) = to_site {
+                        n.site = site.clone();
+                    }
+                }
+                Ok(None)
+            }
+            Edit::SetPositions(list) => {
+                let map: BTreeMap<&NodeId, (f32, f32)> = list.iter().map(|(id, p)| (id, *p)).collect();
+                for n in plan.nodes.iter_mut() {
+                    if let Some(p) = map.get(&n.id) {
+                        n.pos = *p;
+                    }
+                }
+                Ok(None)
+            }
+            Edit::SetNodes(list) => {
+                for new in list {
+                    let Some(n) = plan.node_mut(&new.id) else {
+                        return Err(format!("node '{}' no longer exists", new.id));
+                    };
+                    *n = new.clone();
+                }
+                Ok(None)
+            }
+            Edit::SetLinks(list) => {
+                for new in list {
+                    let Some(l) = plan.links.iter_mut().find(|l| l.id == new.id) else {
+                        return Err(format!("link '{}' no longer exists", new.id));
+                    };
+                    *l = new.clone();
+                }
+                Ok(None)
+            }
+            Edit::SetSite(new) => {
+                let Some(s) = plan.sites.iter_mut().find(|s| s.id == new.id) else {
+                    return Err(format!("site '{}' no longer exists", new.id));
+                };
+                *s = new.clone();
+                Ok(None)
+            }
+            Edit::SetStage(new) => {
+                let Some(s) = plan.stages.iter_mut().find(|s| s.id == new.id) else {
+                    return Err(format!("stage '{}' no longer exists", new.id));
+                };
+                *s = new.clone();
+                Ok(None)
+            }
+            Edit::InsertNodeOnLink { link, first, second } => {
+                let Some(i) = plan.links.iter().position(|l| &l.id == link) else {
+                    return Err(format!("link '{link}' no longer exists"));
+                };
+                plan.links.remove(i);
+                plan.links.insert(i, second.clone());
+                plan.links.insert(i, first.clone());
+                Ok(None)
+            }
+            Edit::Paste(clip) => {
+                for s in &clip.sites {
+                    if plan.site(&s.id).is_none() {
+                        plan.sites.push(s.clone());
+                    }
+                }
+                plan.nodes.extend(clip.nodes.iter().cloned());
+                plan.links.extend(clip.links.iter().cloned());
+                let sel = clip
+                    .nodes
+                    .iter()
+                    .map(|n| Sel::Node(n.id.clone()))
+                    .chain(clip.links.iter().map(|l| Sel::Link(l.id.clone())))
+                    .collect();
+                Ok(Some(sel))
+            }
+            Edit::SetPlanInfo {
+                name,
+                description,
+                settings,
+            } => {
+                plan.name = name.clone();
+                plan.description = description.clone();
+                plan.settings = settings.clone();
+                Ok(None)
+            }
+            Edit::Batch(list) => {
+                let mut sel = None;
+                for e in list {
+                    if let Some(s) = e.apply_to(plan, _catalog)? {
+                        sel = Some(s);
+                    }
+                }
+                Ok(sel)
+            }
+        }
+    }
+}
+
+/// What Copy puts on the clipboard: RON text, so it pastes into another
+/// plan, another window or a text editor.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Clip {
+    pub clusterforge_clip: u32,
+    #[serde(default)]
+    pub sites: Vec<Site>,
+    #[serde(default)]
+    pub nodes: Vec<Node>,
+    #[serde(default)]
+    pub links: Vec<Link>,
+}
+
+impl Clip {
+    /// Selected nodes with the links between them and the sites they live in.
+    pub fn from_selection(plan: &Plan, selection: &BTreeSet<Sel>) -> Option<Clip> {
+        let ids: HashSet<&NodeId> = selection
+            .iter()
+            .filter_map(|s| match s {
+                Sel::Node(id) => Some(id),
+                _ => None,
+            })
+            .collect();
+        if ids.is_empty() {
+            return None;
+        }
+        let nodes: Vec<Node> = plan.nodes.iter().filter(|n| ids.contains(&n.id)).cloned().collect();
+        let links = plan
+            .links
+            .iter()
+            .filter(|l| ids.contains(&l.from) && ids.contains(&l.to))
+            .cloned()
+            .collect();
+        let site_ids: BTreeSet<&SiteId> = nodes.iter().map(|n| &n.site).collect();
+        let sites = plan
+            .sites
+            .iter()
+            .filter(|s| site_ids.contains(&s.id))
+            .cloned()
+            .collect();
+        Some(Clip {
+            clusterforge_clip: 1,
+            sites,
+            nodes,
+            links,
+        })
+    }
+
+    pub fn to_ron(&self) -> String {
+        ron::ser::to_string_pretty(self, ron::ser::PrettyConfig::new().struct_names(true))
+            .unwrap_or_else(|e| format!("// cannot copy: {e}"))
+    }
+
+    pub fn from_ron(text: &str) -> Result<Clip, String> {
+        ron::from_str::<Clip>(text.trim())
+            .map_err(|e| format!("the clipboard holds no ClusterForge nodes ({})", e.code))
+    }
+
+    /// A copy ready to paste into `plan`: fresh ids, moved by `offset`.
+    /// Sites already in the plan are reused; missing ones are added.
+    pub fn rekeyed_for(&self, plan: &Plan, offset: (f32, f32)) -> Clip {
+        let mut taken: HashSet<String> = plan.nodes.iter().map(|n| n.id.0.clone()).collect();
+        let mut taken_links: HashSet<String> = plan.links.iter().map(|l| l.id.0.clone()).collect();
+        let mut node_map: BTreeMap<NodeId, NodeId> = BTreeMap::new();
+        let sites: Vec<Site> = self
+            .sites
+            .iter()
+            .filter(|s| plan.site(&s.id).is_none())
+            .cloned()
+            .collect();
+        let fallback_site = plan.sites.first().map(|s| s.id.clone());
+        let nodes = self
+            .nodes
+            .iter()
+            .map(|n| {
+                let id = NodeId(fresh_id(&mut taken, base_of(&n.id.0)));
+                node_map.insert(n.id.clone(), id.clone());
+                let mut n = n.clone();
+                n.id = id;
+                n.pos = (n.pos.0 + offset.0, n.pos.1 + offset.1);
+                let site_known = plan.site(&n.site).is_some() || sites.iter().any(|s| s.id == n.site);
+                if !site_known && let Some(f) = &fallback_site {
+                    n.site = f.clone();
+                }
+                n
+            })
+            .collect();
+        let links = self
+            .links
+            .iter()
+            .filter_map(|l| {
+                let from = node_map.get(&l.from)?.clone();
+                let to = node_map.get(&l.to)?.clone();
+                let mut l = l.clone();
+                l.id = LinkId(fresh_id(&mut taken_links, base_of(&l.id.0)));
+                l.from = from;
+                l.to = to;
+                Some(l)
+            })
+            .collect();
+        Clip {
+            clusterforge_clip: 1,
+            sites,
+            nodes,
+            links,
+        }
+    }
+}
+
+/// `gpu-pod-3` becomes `gpu-pod`.
+fn base_of(id: &str) -> &str {
+    match id.rsplit_once('-') {
+        Some((base, n)) if !base.is_empty() && n.chars().all(|c| c.is_ascii_digit()) => base,
+        _ => id,
+    }
+}
+
+/// `base`, or `base-2`, `base-3`, … whichever is free; marks it taken.
+pub fn fresh_id(taken: &mut HashSet<String>, base: &str) -> String {
+    let base = if base.is_empty() { "item" } else { base };
+    let mut candidate = base.to_owned();
+    let mut i = 2;
+    while taken.contains(&candidate) {
+        candidate = format!("{base}-{i}");
+        i += 1;
+    }
+    taken.insert(candidate.clone());
+    candidate
+}
+
+pub fn slug(s: &str) -> String {
+    let mut out = String::new();
+    for c in s.chars() {
+        if c.is_ascii_alphanumeric() {
+            out.push(c.to_ascii_lowercase());
+        } else if !out.ends_with('-') && !out.is_empty() {
+            out.push('-');
+        }
+    }
+    out.trim_end_matches('-').to_owned()
+}
+
+pub fn fresh_node_id(plan: &Plan, base: &str) -> NodeId {
+    let mut taken: HashSet<String> = plan.nodes.iter().map(|n| n.id.0.clone()).collect();
+    NodeId(fresh_id(&mut taken, &slug(base)))
+}
+pub fn fresh_link_id(plan: &Plan, from: &NodeId, to: &NodeId) -> LinkId {
+    let mut taken: HashSet<String> = plan.links.iter().map(|l| l.id.0.clone()).collect();
+    LinkId(fresh_id(&mut taken, &format!("{from}--{to}")))
+}
+pub fn fresh_site_id(plan: &Plan, base: &str) -> SiteId {
+    let mut taken: HashSet<String> = plan.sites.iter().map(|s| s.id.0.clone()).collect();
+    SiteId(fresh_id(&mut taken, &slug(base)))
+}
+pub fn fresh_stage_id(plan: &Plan, base: &str) -> StageId {
+    let mut taken: HashSet<String> = plan.stages.iter().map(|s| s.id.0.clone()).collect();
+    StageId(fresh_id(&mut taken, &slug(base)))
+}
+
+/// Kinds of site the palette offers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SiteTemplate {
+    OnPrem,
+    Cloud,
+    Edge,
+}
+
+impl SiteTemplate {
+    pub const ALL: [SiteTemplate; 3] = [SiteTemplate::OnPrem, SiteTemplate::Cloud, SiteTemplate::Edge];
+    pub fn label(self) -> &'static str {
+        match self {
+            SiteTemplate::OnPrem => "On-prem data centre",
+            SiteTemplate::Cloud => "Cloud region",
+            SiteTemplate::Edge => "Edge locations",
+        }
+    }
+    pub fn kind(self) -> SiteKind {
+        match self {
+            // Typical values: US industrial power 0.08 USD/kWh (EIA 2023),
+            // PUE 1.4 (Uptime Institute 2023 survey average ~1.58, modern ~1.3).
+            SiteTemplate::OnPrem => SiteKind::OnPrem(OnPremSite {
+                amortization_years: 4.0,
+                power_usd_per_kwh: 0.08,
+                pue: 1.4,
+                operations_usd_per_year: 0.0,
+                facility_capex_usd: 0.0,
+            }),
+            // AWS internet egress, first 10 TB/month: 0.09 USD/GB (AWS pricing page).
+            SiteTemplate::Cloud => SiteKind::Cloud(CloudSite {
+                provider: CloudProvider::Aws,
+                region: "us-east-1".into(),
+                pricing: PricingModel::OnDemand,
+                egress_usd_per_gb: 0.09,
+                reserved_discount: 0.4,
+                spot_discount: 0.65,
+                spot_preemptions_per_hour: 0.0,
+            }),
+            SiteTemplate::Edge => SiteKind::Edge(EdgeSite {
+                locations: 10,
+                power_usd_per_kwh: 0.15,
+                amortization_years: 4.0,
+            }),
+        }
+    }
+    pub fn new_site(self, plan: &Plan) -> Site {
+        let base = match self {
+            SiteTemplate::OnPrem => "dc",
+            SiteTemplate::Cloud => "cloud",
+            SiteTemplate::Edge => "edge",
+        };
+        let id = fresh_site_id(plan, base);
+        Site {
+            name: format!("{} {}", self.label(), plan.sites.len() + 1),
+            id,
+            kind: self.kind(),
+            carbon_kg_per_kwh: 0.37,
+        }
+    }
+}
+
+/// A new node of `kind` with catalog model `model` at `pos` (top-left, canvas units).
+pub fn new_node(plan: &Plan, catalog: &Catalog, kind: NodeKind, model: &str, pos: (f32, f32), site: SiteId) -> Node {
+    let name = catalog_name(catalog, model).unwrap_or_else(|| kind.label().to_owned());
+    let id = fresh_node_id(plan, if model.is_empty() { kind.label() } else { model });
+    Node {
+        id,
+        name,
+        kind,
+        model: model.to_owned(),
+        count: 1,
+        site,
+        pos: (snap(pos.0), snap(pos.1)),
+        capacity_tb: None,
+        cache_hit_ratio: None,
+    }
+}
+
+pub fn catalog_name(catalog: &Catalog, model: &str) -> Option<String> {
+    use crate::model::catalog::Entry;
+    match catalog.entry(model)? {
+        Entry::System(s) => Some(s.name.clone()),
+        Entry::Storage(s) => Some(s.name.clone()),
+        Entry::Switch(s) => Some(s.name.clone()),
+        Entry::Device(d) => Some(d.name.clone()),
+    }
+}
+
+pub fn new_link(plan: &Plan, from: &NodeId, to: &NodeId, medium: Medium) -> Link {
+    Link {
+        id: fresh_link_id(plan, from, to),
+        from: from.clone(),
+        to: to.clone(),
+        medium,
+        pattern: WiringPattern::Spread,
+        lanes: 1,
+        lane_gbps: medium.default_lane_gbps(),
+        latency_us: medium.default_latency_us(),
+    }
+}
+
+/// The media that can join `a` and `b`, best first, or why none can.
+/// The verdict comes from the validator (`medium_can_join` and the link
+/// checks of `Plan::validate`) run on a plan of just the two ends.
+pub fn candidate_media(plan: &Plan, catalog: &Catalog, a: &Node, b: &Node) -> Result<Vec<Medium>, String> {
+    if a.id == b.id {
+        return Err("a link needs two different nodes".into());
+    }
+    if plan
+        .links
+        .iter()
+        .any(|l| (l.from == a.id && l.to == b.id) || (l.from == b.id && l.to == a.id))
+    {
+        return Err(format!("'{}' and '{}' are already linked", a.name, b.name));
+    }
+    let mut mini = Plan {
+        sites: plan
+            .sites
+            .iter()
+            .filter(|s| s.id == a.site || s.id == b.site)
+            .cloned()
+            .collect(),
+        nodes: vec![a.clone(), b.clone()],
+        ..Plan::default()
+    };
+    let mut ok = Vec::new();
+    let mut first_reason: Option<String> = None;
+    for medium in Medium::ALL {
+        if let Err(why) = medium_can_join(medium, a.kind, b.kind) {
+            first_reason.get_or_insert(why);
+            continue;
+        }
+        let link = new_link(&mini, &a.id, &b.id, medium);
+        let id = link.id.clone();
+        mini.links = vec![link];
+        let problems = mini.validate(catalog);
+        let err = problems
+            .iter()
+            .find(|p| p.severity == Severity::Error && p.subject == Subject::Link(id.clone()));
+        match err {
+            Some(p) => {
+                first_reason.get_or_insert(p.message.clone());
+            }
+            None => ok.push(medium),
+        }
+    }
+    if ok.is_empty() {
+        Err(first_reason.unwrap_or_else(|| "no medium can join these nodes".into()))
+    } else {
+        // The fastest medium first, WAN last.
+        ok.sort_by(|x, y| {
+            (*x == Medium::Wan)
+                .cmp(&(*y == Medium::Wan))
+                .then(y.default_lane_gbps().total_cmp(&x.default_lane_gbps()))
+        });
+        Ok(ok)
+    }
+}
+
+/// Defaults for a new lifecycle stage, placed on `placement`.
+pub fn new_stage(plan: &Plan, kind: StageTemplate, placement: Vec<NodeId>) -> Stage {
+    let storage = plan
+        .nodes
+        .iter()
+        .find(|n| n.kind.role() == NodeRole::Storage)
+        .map(|n| n.id.clone())
+        .unwrap_or_default();
+    let source = plan
+        .nodes
+        .iter()
+        .find(|n| n.kind == NodeKind::RequestSource)
+        .map(|n| n.id.clone())
+        .unwrap_or_default();
+    // Llama-2-7B-like shape (Touvron et al. 2023): 32 layers, 4096 hidden, 32 heads.
+    let llama7b = ModelSpec::Transformer(TransformerShape {
+        name: "7B transformer".into(),
+        layers: 32,
+        hidden: 4096,
+        heads: 32,
+        kv_heads: None,
+        ffn_hidden: Some(11008),
+        gated_ffn: true,
+        seq_len: 4096,
+        vocab: 32000,
+        moe: None,
+    });
+    let data = DataStage {
+        dataset_tb: 10.0,
+        input_format: DataFormat::Json,
+        input_codec: Codec::Gzip,
+        output_format: DataFormat::Parquet,
+        output_codec: Codec::Zstd,
+        partitions: 1000,
+        columns_read: 1.0,
+        source: storage.clone(),
+        destination: storage.clone(),
+    };
+    let stage_kind = match kind {
+        StageTemplate::Ingest => StageKind::Ingest(data),
+        StageTemplate::Preprocess => StageKind::Preprocess(data),
+        StageTemplate::Train => StageKind::Train(TrainStage {
+            model: llama7b,
+            tokens: 1e11,
+            global_batch: 512,
+            micro_batch: 1,
+            precision: Precision::Bf16,
+            parallelism: Parallelism {
+                tp: 1,
+                pp: 1,
+                dp: 8,
+                sequence_parallel: false,
+                zero_stage: 1,
+                ep: 1,
+                schedule: PipelineSchedule::OneFOneB,
+            },
+            recompute: Recompute::Selective,
+            data_source: (!storage.0.is_empty()).then(|| storage.clone()),
+            checkpoint: None,
+            overlap_grad_reduce: true,
+        }),
+        StageTemplate::Validate => StageKind::Validate(ValidateStage {
+            of_stage: None,
+            model: llama7b,
+            tokens: 1e8,
+            precision: Precision::Bf16,
+            data_source: None,
+        }),
+        StageTemplate::Checkpoint => StageKind::Checkpoint(CheckpointStage {
+            size_gb: 100.0,
+            target: storage,
+        }),
+        StageTemplate::Serve => StageKind::Serve(ServeStage {
+            model: llama7b,
+            source,
+            rate_rps: 10.0,
+            arrival: Arrival::Poisson,
+            prompt_tokens: LengthDist { mean: 512.0, cv: 0.5 },
+            output_tokens: LengthDist { mean: 256.0, cv: 0.5 },
+            ttft_slo_s: 0.5,
+            tpot_slo_s: 0.05,
+            quantization: Precision::Fp16,
+            pruning: Pruning::None,
+            optimized_kernels: false,
+            tp: 1,
+            replicas: None,
+            autoscaling: None,
+            duration_s: 3600.0,
+        }),
+    };
+    let id = fresh_stage_id(plan, kind.label());
+    let after = plan.stages.last().map(|s| vec![s.id.clone()]).unwrap_or_default();
+    Stage {
+        id,
+        name: kind.label().to_owned(),
+        after,
+        placement,
+        kind: stage_kind,
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StageTemplate {
+    Ingest,
+    Preprocess,
+    Train,
+    Validate,
+    Checkpoint,
+    Serve,
+}
+
+impl StageTemplate {
+    pub const ALL: [StageTemplate; 6] = [
+        StageTemplate::Ingest,
+        StageTemplate::Preprocess,
+        StageTemplate::Train,
+        StageTemplate::Validate,
+        StageTemplate::Checkpoint,
+        StageTemplate::Serve,
+    ];
+    pub fn label(self) -> &'static str {
+        match self {
+            StageTemplate::Ingest => "Ingest",
+            StageTemplate::Preprocess => "Preprocess",
+            StageTemplate::Train => "Train",
+            StageTemplate::Validate => "Validate",
+            StageTemplate::Checkpoint => "Checkpoint",
+            StageTemplate::Serve => "Serve",
+        }
+    }
+}
+
+/// Alignment and distribution of the selected nodes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Arrange {
+    AlignLeft,
+    AlignRight,
+    AlignTop,
+    AlignBottom,
+    AlignCenterH,
+    AlignCenterV,
+    DistributeH,
+    DistributeV,
+}
+
+pub fn arrange(plan: &Plan, ids: &[NodeId], how: Arrange) -> Option<Edit> {
+    let mut nodes: Vec<&Node> = plan.nodes.iter().filter(|n| ids.contains(&n.id)).collect();
+    if nodes.len() < 2 {
+        return None;
+    }
+    let (w, h) = (NODE_SIZE.x, NODE_SIZE.y);
+    let min_x = nodes.iter().map(|n| n.pos.0).fold(f32::INFINITY, f32::min);
+    let max_x = nodes.iter().map(|n| n.pos.0).fold(f32::NEG_INFINITY, f32::max);
+    let min_y = nodes.iter().map(|n| n.pos.1).fold(f32::INFINITY, f32::min);
+    let max_y = nodes.iter().map(|n| n.pos.1).fold(f32::NEG_INFINITY, f32::max);
+    let mid_x = (min_x + max_x) / 2.0;
+    let mid_y = (min_y + max_y) / 2.0;
+    let mut out = Vec::new();
+    match how {
+        Arrange::AlignLeft => nodes.iter().for_each(|n| out.push((n.id.clone(), (min_x, n.pos.1)))),
+        Arrange::AlignRight => nodes.iter().for_each(|n| out.push((n.id.clone(), (max_x, n.pos.1)))),
+        Arrange::AlignTop => nodes.iter().for_each(|n| out.push((n.id.clone(), (n.pos.0, min_y)))),
+        Arrange::AlignBottom => nodes.iter().for_each(|n| out.push((n.id.clone(), (n.pos.0, max_y)))),
+        Arrange::AlignCenterH => nodes
+            .iter()
+            .for_each(|n| out.push((n.id.clone(), (n.pos.0, snap(mid_y))))),
+        Arrange::AlignCenterV => nodes
+            .iter()
+            .for_each(|n| out.push((n.id.clone(), (snap(mid_x), n.pos.1)))),
+        Arrange::DistributeH => {
+            nodes.sort_by(|a, b| a.pos.0.total_cmp(&b.pos.0));
+            let span = (max_x - min_x).max((nodes.len() - 1) as f32 * (w + GRID));
+            let step = span / (nodes.len() - 1) as f32;
+            for (i, n) in nodes.iter().enumerate() {
+                out.push((n.id.clone(), (snap(min_x + step * i as f32), n.pos.1)));
+            }
+        }
+        Arrange::DistributeV => {
+            nodes.sort_by(|a, b| a.pos.1.total_cmp(&b.pos.1));
+            let span = (max_y - min_y).max((nodes.len() - 1) as f32 * (h + GRID));
+            let step = span / (nodes.len() - 1) as f32;
+            for (i, n) in nodes.iter().enumerate() {
+                out.push((n.id.clone(), (n.pos.0, snap(min_y + step * i as f32))));
+            }
+        }
+    }
+    Some(Edit::SetPositions(out))
+}
+
+/// Every user command: menus, shortcuts and context menus are built from this list.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum UiCommand {
+    New,
+    Open,
+    Save,
+    SaveAs,
+    Presets,
+    Quit,
+    Undo,
+    Redo,
+    Copy,
+    Paste,
+    Duplicate,
+    Delete,
+    SelectAll,
+    FitView,
+    ZoomIn,
+    ZoomOut,
+    ToggleGrid,
+    ToggleMinimap,
+    ToggleTheme,
+    Arrange(Arrange),
+}
+
+impl UiCommand {
+    pub const FILE: &[UiCommand] = &[
+        UiCommand::New,
+        UiCommand::Open,
+        UiCommand::Presets,
+        UiCommand::Save,
+        UiCommand::SaveAs,
+    ];
+    pub const EDIT: &[UiCommand] = &[
+        UiCommand::Undo,
+        UiCommand::Redo,
+        UiCommand::Copy,
+        UiCommand::Paste,
+        UiCommand::Duplicate,
+        UiCommand::Delete,
+        UiCommand::SelectAll,
+    ];
+    pub const VIEW: &[UiCommand] = &[
+        UiCommand::FitView,
+        UiCommand::ZoomIn,
+        UiCommand::ZoomOut,
+        UiCommand::ToggleGrid,
+        UiCommand::ToggleMinimap,
+        UiCommand::ToggleTheme,
+    ];
+    pub const ARRANGE: &[UiCommand] = &[
+        UiCommand::Arrange(Arrange::AlignLeft),
+        UiCommand::Arrange(Arrange::AlignRight),
+        UiCommand::Arrange(Arrange::AlignTop),
+        UiCommand::Arrange(Arrange::AlignBottom),
+        UiCommand::Arrange(Arrange::AlignCenterV),
+        UiCommand::Arrange(Arrange::AlignCenterH),
+        UiCommand::Arrange(Arrange::DistributeH),
+        UiCommand::Arrange(Arrange::DistributeV),
+    ];
+    /// Commands with shortcuts, most modifiers first so Ctrl+Shift+Z is
+    /// not taken for Ctrl+Z.
+    pub const SHORTCUT_ORDER: &[UiCommand] = &[
+        UiCommand::SaveAs,
+        UiCommand::Redo,
+        UiCommand::Undo,
+        UiCommand::New,
+        UiCommand::Open,
+        UiCommand::Save,
+        UiCommand::Copy,
+        UiCommand::Paste,
+        UiCommand::Duplicate,
+        UiCommand::SelectAll,
+        UiCommand::Delete,
+        UiCommand::FitView,
+        UiCommand::ZoomIn,
+        UiCommand::ZoomOut,
+    ];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            UiCommand::New => "New",
+            UiCommand::Open => "Open…",
+            UiCommand::Save => "Save",
+            UiCommand::SaveAs => "Save as…",
+            UiCommand::Presets => "Presets…",
+            UiCommand::Quit => "Quit",
+            UiCommand::Undo => "Undo",
+            UiCommand::Redo => "Redo",
+            UiCommand::Copy => "Copy",
+            UiCommand::Paste => "Paste",
+            UiCommand::Duplicate => "Duplicate",
+            UiCommand::Delete => "Delete",
+            UiCommand::SelectAll => "Select all",
+            UiCommand::FitView => "Fit to view",
+            UiCommand::ZoomIn => "Zoom in",
+            UiCommand::ZoomOut => "Zoom out",
+            UiCommand::ToggleGrid => "Snap to grid",
+            UiCommand::ToggleMinimap => "Minimap",
+            UiCommand::ToggleTheme => "Dark theme",
+            UiCommand::Arrange(a) => match a {
+                Arrange::AlignLeft => "Align left edges",
+                Arrange::AlignRight => "Align right edges",
+                Arrange::AlignTop => "Align top edges",
+                Arrange::AlignBottom => "Align bottom edges",
+                Arrange::AlignCenterV => "Align vertical centres",
+                Arrange::AlignCenterH => "Align horizontal centres",
+                Arrange::DistributeH => "Distribute horizontally",
+                Arrange::DistributeV => "Distribute vertically",
+            },
+        }
+    }
+
+    pub fn tooltip(self) -> &'static str {
+        match self {
+            UiCommand::New => "Start an empty plan",
+            UiCommand::Open => "Open a plan file (.ron) or a report PNG",
+            UiCommand::Save => "Save the plan to its file",
+            UiCommand::SaveAs => "Save the plan to a new file",
+            UiCommand::Presets => "Start from one of the shipped example plans",
+            UiCommand::Quit => "Close ClusterForge",
+            UiCommand::Undo => "Undo the last edit",
+            UiCommand::Redo => "Redo the last undone edit",
+            UiCommand::Copy => "Copy the selected nodes as text",
+            UiCommand::Paste => "Paste copied nodes into this plan",
+            UiCommand::Duplicate => "Copy and paste the selected nodes",
+            UiCommand::Delete => "Delete the selected elements",
+            UiCommand::SelectAll => "Select every node and link",
+            UiCommand::FitView => "Zoom to show the whole plan",
+            UiCommand::ZoomIn => "Zoom in around the centre",
+            UiCommand::ZoomOut => "Zoom out around the centre",
+            UiCommand::ToggleGrid => "Snap moved nodes to the grid",
+            UiCommand::ToggleMinimap => "Show the overview in the canvas corner",
+            UiCommand::ToggleTheme => "Switch between dark and light colours",
+            UiCommand::Arrange(_) => "Line up the selected nodes",
+        }
+    }
+
+    pub fn shortcut(self) -> Option<KeyboardShortcut> {
+        let cmd = Modifiers::COMMAND;
+        let cmd_shift = Modifiers::COMMAND | Modifiers::SHIFT;
+        let k = |m, key| Some(KeyboardShortcut::new(m, key));
+        match self {
+            UiCommand::New => k(cmd, Key::N),
+            UiCommand::Open => k(cmd, Key::O),
+            UiCommand::Save => k(cmd, Key::S),
+            UiCommand::SaveAs => k(cmd_shift, Key::S),
+            UiCommand::Undo => k(cmd, Key::Z),
+            UiCommand::Redo => k(cmd_shift, Key::Z),
+            UiCommand::Copy => k(cmd, Key::C),
+            UiCommand::Paste => k(cmd, Key::V),
+            UiCommand::Duplicate => k(cmd, Key::D),
+            UiCommand::Delete => k(Modifiers::NONE, Key::Delete),
+            UiCommand::SelectAll => k(cmd, Key::A),
+            UiCommand::FitView => k(Modifiers::NONE, Key::F),
+            UiCommand::ZoomIn => k(cmd, Key::Plus),
+            UiCommand::ZoomOut => k(cmd, Key::Minus),
+            _ => None,
+        }
+    }
+
+    /// Extra shortcuts that do the same (Ctrl+Y redo, Backspace delete).
+    pub fn alternate_shortcut(self) -> Option<KeyboardShortcut> {
+        match self {
+            UiCommand::Redo => Some(KeyboardShortcut::new(Modifiers::COMMAND, Key::Y)),
+            UiCommand::Delete => Some(KeyboardShortcut::new(Modifiers::NONE, Key::Backspace)),
+            UiCommand::ZoomIn => Some(KeyboardShortcut::new(Modifiers::COMMAND, Key::Equals)),
+            _ => None,
+        }
+    }
+}
+
+/// A menu entry for `cmd`: label, shortcut text and tooltip from the command list.
+pub fn command_button(ui: &mut egui::Ui, cmd: UiCommand, enabled: bool, out: &mut Vec<UiCommand>) {
+    let mut button = egui::Button::new(cmd.label());
+    if let Some(sc) = cmd.shortcut() {
+        button = button.shortcut_text(ui.ctx().format_shortcut(&sc));
+    }
+    if ui.add_enabled(enabled, button).on_hover_text(cmd.tooltip()).clicked() {
+        out.push(cmd);
+        ui.close();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fresh_ids_skip_taken_ones() {
+        let mut taken: HashSet<String> = ["a".to_owned(), "a-2".to_owned()].into();
+        assert_eq!(fresh_id(&mut taken, "a"), "a-3");
+        assert_eq!(fresh_id(&mut taken, "b"), "b");
+        assert_eq!(base_of("gpu-pod-12"), "gpu-pod");
+        assert_eq!(slug("DGX H100 (8×)"), "dgx-h100-8");
+    }
+
+    #[test]
+    fn every_shortcut_is_unique() {
+        let mut seen = Vec::new();
+        for c in UiCommand::SHORTCUT_ORDER {
+            let s = c.shortcut().expect("listed commands have shortcuts");
+            assert!(!seen.contains(&s), "{c:?} reuses a shortcut");
+            seen.push(s);
+        }
+    }
+}

@@ -1,0 +1,636 @@
+//! The canvas editor driven through its real UI (egui_kittest): palette
+//! drops, wiring, moves, clipboard, undo/redo, inspector edits, files and
+//! prompts. Assertions are on the plan, not on pixels.
+
+use clusterforge::model::*;
+use clusterforge::report::presets;
+use clusterforge::ui::app::{App, AppConfig, Prompt};
+use egui::{Key, Modifiers, Pos2, Vec2};
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
+
+const SIZE: Vec2 = Vec2::new(1600.0, 1000.0);
+
+fn harness_with(plan: Plan) -> Harness<'static, App> {
+    let app = App::new(AppConfig::headless(plan, Catalog::builtin()));
+    let mut h = Harness::builder()
+        .with_size(SIZE)
+        .build_ui_state(|ui, app: &mut App| app.frame_ui(ui), app);
+    h.run_steps(3);
+    h
+}
+
+fn site(id: &str) -> Site {
+    Site {
+        id: id.into(),
+        name: format!("Site {id}"),
+        kind: SiteKind::OnPrem(OnPremSite {
+            amortization_years: 4.0,
+            power_usd_per_kwh: 0.08,
+            pue: 1.3,
+            operations_usd_per_year: 0.0,
+            facility_capex_usd: 0.0,
+        }),
+        carbon_kg_per_kwh: 0.37,
+    }
+}
+
+fn node(id: &str, kind: NodeKind, model: &str, pos: (f32, f32)) -> Node {
+    Node {
+        id: id.into(),
+        name: id.to_uppercase(),
+        kind,
+        model: model.into(),
+        count: 4,
+        site: "dc".into(),
+        pos,
+        capacity_tb: None,
+        cache_hit_ratio: None,
+    }
+}
+
+/// A GPU group, a switch and a request source in one site; GPU–switch linked.
+fn small_plan() -> Plan {
+    let catalog = Catalog::builtin();
+    let gpu_model = catalog
+        .systems_of(NodeKind::GpuServer)
+        .next()
+        .map(|s| s.id.clone())
+        .unwrap_or_default();
+    let switch_model = catalog.switches.first().map(|s| s.id.clone()).unwrap_or_default();
+    let mut plan = Plan {
+        name: "Small".into(),
+        sites: vec![site("dc")],
+        nodes: vec![
+            node("gpu", NodeKind::GpuServer, &gpu_model, (0.0, 0.0)),
+            node("sw", NodeKind::Switch, &switch_model, (400.0, 0.0)),
+            node("cpu", NodeKind::CpuServer, "", (0.0, 240.0)),
+        ],
+        ..Plan::default()
+    };
+    plan.links.push(Link {
+        id: "gpu--sw".into(),
+        from: "gpu".into(),
+        to: "sw".into(),
+        medium: Medium::InfinibandNdr,
+        pattern: WiringPattern::Spread,
+        lanes: 1,
+        lane_gbps: 400.0,
+        latency_us: 1.0,
+    });
+    plan
+}
+
+fn node_rect(h: &Harness<'_, App>, id: &str) -> egui::Rect {
+    h.state()
+        .state
+        .node_screen_rect(&NodeId::from(id))
+        .expect("node on screen")
+}
+
+fn release(h: &Harness<'_, App>, pos: Pos2) {
+    h.event(egui::Event::PointerButton {
+        pos,
+        button: egui::PointerButton::Primary,
+        pressed: false,
+        modifiers: Modifiers::NONE,
+    });
+}
+
+/// Press at `from`, move in steps to `to`, release there.
+fn drag(h: &mut Harness<'_, App>, from: Pos2, to: Pos2) {
+    h.hover_at(from);
+    h.step();
+    h.drag_at(from);
+    h.step();
+    for i in 1..=4 {
+        let t = i as f32 / 4.0;
+        h.hover_at(from + (to - from) * t);
+        h.step();
+    }
+    release(h, to);
+    h.step();
+    h.step();
+}
+
+fn click_at(h: &mut Harness<'_, App>, pos: Pos2) {
+    h.hover_at(pos);
+    h.step();
+    h.drag_at(pos);
+    h.step();
+    release(h, pos);
+    h.step();
+    h.step();
+}
+
+fn click_node(h: &mut Harness<'_, App>, id: &str) {
+    let at = node_rect(h, id).center();
+    click_at(h, at);
+}
+
+fn plan(h: &Harness<'_, App>) -> Plan {
+    h.state().state.plan.clone()
+}
+
+#[test]
+fn dragging_a_palette_item_creates_a_node_at_the_drop_point() {
+    let mut h = harness_with(Plan {
+        sites: vec![site("dc")],
+        ..Plan::default()
+    });
+    let catalog = Catalog::builtin();
+    let system = catalog
+        .systems_of(NodeKind::GpuServer)
+        .next()
+        .expect("catalog has GPU servers")
+        .clone();
+    let item = h.get_by_label_contains(&system.name).rect().center();
+    let canvas = h.state().state.canvas_rect;
+    let drop = canvas.center();
+    drag(&mut h, item, drop);
+    let p = plan(&h);
+    assert_eq!(p.nodes.len(), 1, "one node created");
+    let n = &p.nodes[0];
+    assert_eq!(n.kind, NodeKind::GpuServer);
+    assert_eq!(n.model, system.id);
+    assert_eq!(n.site, SiteId::from("dc"));
+    let r = node_rect(&h, n.id.as_str());
+    assert!(
+        r.expand(30.0).contains(drop),
+        "node {r:?} is at the drop point {drop:?}"
+    );
+}
+
+#[test]
+fn clicking_a_palette_item_then_the_canvas_places_it() {
+    let mut h = harness_with(Plan {
+        sites: vec![site("dc")],
+        ..Plan::default()
+    });
+    // Search narrows the palette; the item is then on screen.
+    h.get_by_role_and_label(egui::accesskit::Role::TextInput, "Search hardware")
+        .focus();
+    h.run_steps(1);
+    h.get_by_role_and_label(egui::accesskit::Role::TextInput, "Search hardware")
+        .type_text("request");
+    h.run_steps(2);
+    assert!(
+        h.query_by_label_contains("GPU server").is_none(),
+        "search hides other items"
+    );
+    h.get_by_label_contains("Request source").click();
+    h.run_steps(2);
+    assert!(h.state().canvas.armed.is_some(), "click arms the palette item");
+    let at = h.state().state.canvas_rect.center() + Vec2::new(-100.0, 50.0);
+    click_at(&mut h, at);
+    let p = plan(&h);
+    assert_eq!(p.nodes.len(), 1);
+    assert_eq!(p.nodes[0].kind, NodeKind::RequestSource);
+}
+
+#[test]
+fn connecting_two_ports_creates_a_link_and_an_invalid_one_is_refused() {
+    let mut h = harness_with(small_plan());
+    let before = plan(&h);
+    // cpu (right port) to switch: several media fit, a picker appears.
+    let from = node_rect(&h, "cpu").right_center();
+    let to = node_rect(&h, "sw").center();
+    drag(&mut h, from, to);
+    assert!(h.state().canvas.medium_choice.is_some(), "medium picker shown");
+    assert_eq!(
+        plan(&h).links.len(),
+        before.links.len(),
+        "nothing created before a medium is picked"
+    );
+    h.get_by_label_contains("InfiniBand NDR  ·").click();
+    h.run_steps(2);
+    let p = plan(&h);
+    assert_eq!(p.links.len(), 2);
+    let l = p.links.last().expect("new link");
+    assert_eq!(
+        (l.from.as_str(), l.to.as_str(), l.medium),
+        ("cpu", "sw", Medium::InfinibandNdr)
+    );
+
+    // gpu and switch are already linked: refused, with the reason.
+    let from = node_rect(&h, "gpu").right_center();
+    let to = node_rect(&h, "sw").center();
+    drag(&mut h, from, to);
+    assert_eq!(plan(&h), p, "refused link changes nothing");
+    let toast = h.state().canvas.toast.clone().map(|t| t.0).unwrap_or_default();
+    assert!(toast.contains("already linked"), "reason shown: {toast}");
+}
+
+#[test]
+fn a_wire_dropped_on_empty_canvas_offers_quick_add() {
+    let mut h = harness_with(small_plan());
+    let from = node_rect(&h, "cpu").right_center();
+    let to = from + Vec2::new(250.0, 120.0);
+    drag(&mut h, from, to);
+    assert!(h.state().canvas.quick_add.is_some(), "quick-add menu shown");
+    h.get_by_label_contains("Object store").click();
+    h.run_steps(2);
+    let p = plan(&h);
+    assert_eq!(p.nodes.len(), 4);
+    let new = p.nodes.last().expect("new node");
+    assert_eq!(new.kind, NodeKind::ObjectStore);
+    assert!(p.links.iter().any(|l| l.from.as_str() == "cpu" && l.to == new.id));
+}
+
+#[test]
+fn move_is_one_undo_step_and_snaps_to_the_grid() {
+    let mut h = harness_with(small_plan());
+    let before = plan(&h);
+    let r = node_rect(&h, "cpu");
+    drag(&mut h, r.center(), r.center() + Vec2::new(150.0, 70.0));
+    let p = plan(&h);
+    let n = p.node(&"cpu".into()).expect("cpu");
+    assert_ne!(n.pos, (0.0, 240.0), "moved");
+    assert_eq!(n.pos.0 % 20.0, 0.0, "snapped x");
+    assert_eq!(n.pos.1 % 20.0, 0.0, "snapped y");
+    h.key_press_modifiers(Modifiers::COMMAND, Key::Z);
+    h.run_steps(2);
+    assert_eq!(plan(&h), before, "one undo restores the plan before the whole drag");
+}
+
+#[test]
+fn delete_duplicate_copy_and_paste() {
+    let mut h = harness_with(small_plan());
+    // Select gpu and delete it: its link goes too.
+    click_node(&mut h, "gpu");
+    assert!(h.state().state.selected_nodes() == vec![NodeId::from("gpu")]);
+    h.key_press(Key::Delete);
+    h.run_steps(2);
+    let p = plan(&h);
+    assert!(p.node(&"gpu".into()).is_none());
+    assert!(p.links.is_empty(), "links of a deleted node are deleted");
+
+    // Duplicate the switch.
+    click_node(&mut h, "sw");
+    h.key_press_modifiers(Modifiers::COMMAND, Key::D);
+    h.run_steps(2);
+    let p = plan(&h);
+    assert_eq!(p.nodes.len(), 3);
+    let dup = p.nodes.last().expect("duplicate");
+    assert_ne!(dup.id, NodeId::from("sw"));
+    assert_eq!(dup.kind, NodeKind::Switch);
+    assert_eq!(dup.pos, (440.0, 40.0));
+
+    // Copy the cpu, paste it.
+    click_node(&mut h, "cpu");
+    h.key_press_modifiers(Modifiers::COMMAND, Key::C);
+    h.run_steps(1);
+    let copied = h
+        .state()
+        .clipboard_text()
+        .expect("copy puts text on the clipboard")
+        .to_owned();
+    assert!(copied.contains("CpuServer"));
+    h.key_press_modifiers(Modifiers::COMMAND, Key::V);
+    h.run_steps(2);
+    assert_eq!(plan(&h).nodes.len(), 4);
+
+    // Paste the same text into another plan (the system clipboard route).
+    let mut other = harness_with(Plan {
+        name: "Other".into(),
+        sites: vec![site("elsewhere")],
+        ..Plan::default()
+    });
+    other.event(egui::Event::Paste(copied));
+    other.run_steps(2);
+    let q = plan(&other);
+    assert_eq!(q.nodes.len(), 1);
+    assert_eq!(q.nodes[0].kind, NodeKind::CpuServer);
+    assert!(q.site(&q.nodes[0].site).is_some(), "pasted into an existing site");
+}
+
+#[test]
+fn undo_and_redo_restore_exact_plans() {
+    let mut h = harness_with(small_plan());
+    let mut history = vec![plan(&h)];
+    let r = node_rect(&h, "sw");
+    drag(&mut h, r.center(), r.center() + Vec2::new(60.0, 200.0));
+    history.push(plan(&h));
+    click_node(&mut h, "gpu");
+    h.key_press_modifiers(Modifiers::COMMAND, Key::D);
+    h.run_steps(2);
+    history.push(plan(&h));
+    h.key_press(Key::Delete);
+    h.run_steps(2);
+    history.push(plan(&h));
+    assert!(history.windows(2).all(|w| w[0] != w[1]), "each step changed the plan");
+    for expected in history.iter().rev().skip(1) {
+        h.key_press_modifiers(Modifiers::COMMAND, Key::Z);
+        h.run_steps(2);
+        assert_eq!(&plan(&h), expected);
+    }
+    for (i, expected) in history.iter().enumerate().skip(1) {
+        if i % 2 == 0 {
+            h.key_press_modifiers(Modifiers::COMMAND, Key::Y);
+        } else {
+            h.key_press_modifiers(Modifiers::COMMAND | Modifiers::SHIFT, Key::Z);
+        }
+        h.run_steps(2);
+        assert_eq!(&plan(&h), expected);
+    }
+}
+
+#[test]
+fn an_inspector_edit_changes_the_plan_and_undoes_in_one_step() {
+    let mut h = harness_with(small_plan());
+    let before = plan(&h);
+    click_node(&mut h, "gpu");
+    let field = h.get_by_role_and_label(egui::accesskit::Role::TextInput, "Name");
+    field.focus();
+    h.run_steps(1);
+    h.get_by_role_and_label(egui::accesskit::Role::TextInput, "Name")
+        .type_text(" east");
+    h.run_steps(3);
+    assert_eq!(
+        plan(&h).node(&"gpu".into()).map(|n| n.name.clone()),
+        Some("GPU east".into())
+    );
+    // Typing is one undo step; leave the field first so Ctrl+Z reaches the editor.
+    h.key_press(Key::Escape);
+    h.run_steps(1);
+    h.state_mut().state.undo();
+    h.run_steps(1);
+    assert_eq!(plan(&h), before);
+}
+
+#[test]
+fn save_then_open_round_trips_through_the_path_prompt() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("saved.ron");
+    let mut h = harness_with(small_plan());
+    // Make the document dirty, then save: no dialog service → path prompt.
+    click_node(&mut h, "cpu");
+    h.key_press_modifiers(Modifiers::COMMAND, Key::D);
+    h.run_steps(2);
+    assert!(h.state().state.is_dirty());
+    h.key_press_modifiers(Modifiers::COMMAND, Key::S);
+    wait_for_prompt(&mut h);
+    set_path_and_confirm(&mut h, &path, "Save");
+    assert!(path.exists(), "file written");
+    assert!(!h.state().state.is_dirty(), "saved");
+    assert!(
+        h.state().title().starts_with("saved.ron —"),
+        "title names the file: {}",
+        h.state().title()
+    );
+    let saved = plan(&h);
+
+    let mut other = harness_with(Plan::default());
+    other.key_press_modifiers(Modifiers::COMMAND, Key::O);
+    wait_for_prompt(&mut other);
+    set_path_and_confirm(&mut other, &path, "Open");
+    assert_eq!(plan(&other), saved, "Open reads back exactly what Save wrote");
+    assert_eq!(other.state().file.as_deref(), Some(path.as_path()));
+    assert_eq!(
+        other.state().persisted.recent.first().map(|p| p.as_path()),
+        Some(path.as_path())
+    );
+}
+
+fn wait_for_prompt(h: &mut Harness<'_, App>) {
+    for _ in 0..100 {
+        h.step();
+        if matches!(h.state().prompt, Some(Prompt::Path { .. })) {
+            h.run_steps(2);
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    panic!("the in-app path prompt did not appear");
+}
+
+fn set_path_and_confirm(h: &mut Harness<'_, App>, path: &std::path::Path, button: &str) {
+    h.get_by_role_and_label(egui::accesskit::Role::TextInput, "File path")
+        .focus();
+    h.run_steps(1);
+    h.key_press_modifiers(Modifiers::COMMAND, Key::A);
+    h.run_steps(1);
+    h.get_by_role_and_label(egui::accesskit::Role::TextInput, "File path")
+        .type_text(&path.display().to_string());
+    h.run_steps(2);
+    h.get_by_label(button).click();
+    h.run_steps(3);
+}
+
+#[test]
+fn the_unsaved_changes_prompt_appears_before_discarding() {
+    let mut h = harness_with(small_plan());
+    click_node(&mut h, "cpu");
+    h.key_press(Key::Delete);
+    h.run_steps(2);
+    let edited = plan(&h);
+    assert!(h.state().title().contains('•'), "unsaved mark in the title");
+    h.key_press_modifiers(Modifiers::COMMAND, Key::N);
+    h.run_steps(2);
+    assert!(h.query_by_label("Save changes?").is_some(), "prompt shown");
+    h.get_by_label("Cancel").click();
+    h.run_steps(2);
+    assert_eq!(plan(&h), edited, "cancel keeps the plan");
+    h.key_press_modifiers(Modifiers::COMMAND, Key::N);
+    h.run_steps(2);
+    h.get_by_label("Don't save").click();
+    h.run_steps(2);
+    assert_eq!(plan(&h), Plan::default(), "new plan after discarding");
+    assert!(!h.state().state.is_dirty());
+}
+
+#[test]
+fn autosave_is_offered_back_after_a_crash() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut config = AppConfig::headless(small_plan(), Catalog::builtin());
+    config.recovery_dir = Some(dir.path().to_path_buf());
+    let mut app = App::new(config);
+    assert!(app.prompt.is_none());
+    app.state
+        .apply(clusterforge::ui::commands::Edit::Delete(vec![
+            clusterforge::ui::state::Sel::Node("cpu".into()),
+        ]))
+        .expect("edit");
+    app.autosave_now().expect("autosave");
+    drop(app); // a crash: no clean exit
+
+    let mut config = AppConfig::headless(Plan::default(), Catalog::builtin());
+    config.recovery_dir = Some(dir.path().to_path_buf());
+    let app = App::new(config);
+    let mut h = Harness::builder()
+        .with_size(SIZE)
+        .build_ui_state(|ui, app: &mut App| app.frame_ui(ui), app);
+    h.run_steps(2);
+    assert!(h.query_by_label("Recover unsaved work?").is_some());
+    h.get_by_label("Recover").click();
+    h.run_steps(2);
+    assert!(plan(&h).node(&"cpu".into()).is_none(), "recovered the edited plan");
+    assert!(h.state().state.is_dirty(), "recovered work is unsaved");
+}
+
+#[test]
+fn clicking_a_problem_focuses_its_node() {
+    let mut p = small_plan();
+    p.nodes[2].count = 0; // error on cpu
+    let mut h = harness_with(p);
+    h.get_by_label_contains("has a count of 0").click();
+    h.run_steps(2);
+    assert_eq!(h.state().state.selected_nodes(), vec![NodeId::from("cpu")]);
+}
+
+#[test]
+fn presets_open_from_the_gallery() {
+    let Some(first) = presets::PRESETS.first() else { return };
+    let mut h = harness_with(Plan::default());
+    h.state_mut().prompt = Some(Prompt::Presets);
+    h.run_steps(2);
+    let b = h.get_by_label(first.title);
+    b.click();
+    h.run_steps(2);
+    assert!(plan(&h) == first.plan().expect("preset parses"), "preset opened");
+}
+
+#[cfg(feature = "snapshots")]
+#[test]
+fn snapshot_main_window_with_each_preset() {
+    let mut results = egui_kittest::SnapshotResults::new();
+    for preset in presets::PRESETS {
+        let plan = preset.plan().expect("preset parses");
+        let mut h = harness_with(plan);
+        h.run_steps(2);
+        h.snapshot(format!("ui_{}", preset.id));
+        results.extend_harness(&mut h);
+    }
+}
+
+#[cfg(feature = "snapshots")]
+#[test]
+fn snapshot_light_theme_at_2x() {
+    let Some(preset) = presets::PRESETS.first() else { return };
+    let mut app = App::new(AppConfig::headless(
+        preset.plan().expect("preset parses"),
+        Catalog::builtin(),
+    ));
+    app.persisted.dark = false;
+    let mut h = Harness::builder()
+        .with_size(SIZE)
+        .with_pixels_per_point(2.0)
+        .build_ui_state(|ui, app: &mut App| app.frame_ui(ui), app);
+    h.run_steps(4);
+    h.snapshot("ui_light_2x");
+}
+
+#[test]
+fn dropping_a_node_on_a_link_inserts_it() {
+    let mut p = small_plan();
+    // A free switch below the gpu--sw link.
+    let mut free = node("sw2", NodeKind::Switch, &p.nodes[1].model.clone(), (200.0, 400.0));
+    free.count = 4;
+    p.nodes.push(free);
+    let mut h = harness_with(p);
+    let a = node_rect(&h, "gpu").right_center();
+    let b = node_rect(&h, "sw").left_center();
+    let mid = a + (b - a) / 2.0;
+    let r = node_rect(&h, "sw2");
+    // Grab the card near its top-left so the pointer ends on the link.
+    let grab = r.min + Vec2::new(30.0, 20.0);
+    drag(&mut h, grab, mid);
+    let q = plan(&h);
+    assert!(q.link(&"gpu--sw".into()).is_none(), "old link replaced");
+    let ends: Vec<(&str, &str)> = q.links.iter().map(|l| (l.from.as_str(), l.to.as_str())).collect();
+    assert!(
+        ends.contains(&("gpu", "sw2")) && ends.contains(&("sw2", "sw")),
+        "{ends:?}"
+    );
+    h.key_press_modifiers(Modifiers::COMMAND, Key::Z);
+    h.run_steps(2);
+    assert!(
+        plan(&h).link(&"gpu--sw".into()).is_some(),
+        "move and insert undo together"
+    );
+}
+
+#[test]
+fn dragging_a_node_into_another_site_moves_it_there() {
+    let mut p = small_plan();
+    p.sites.push(site("dc2"));
+    let mut far = node("far", NodeKind::CpuServer, "", (900.0, 0.0));
+    far.site = "dc2".into();
+    p.nodes.push(far);
+    let mut h = harness_with(p);
+    let from = node_rect(&h, "cpu").center();
+    let to = node_rect(&h, "far").center() + Vec2::new(0.0, 20.0);
+    drag(&mut h, from, to);
+    assert_eq!(
+        plan(&h).node(&"cpu".into()).map(|n| n.site.clone()),
+        Some(SiteId::from("dc2"))
+    );
+}
+
+#[test]
+fn shift_drag_selects_with_a_rubber_band_and_nodes_align() {
+    let mut h = harness_with(small_plan());
+    let canvas = h.state().state.canvas_rect;
+    let a = node_rect(&h, "gpu");
+    let c = node_rect(&h, "cpu");
+    h.event(egui::Event::ModifiersChanged(Modifiers::SHIFT));
+    drag(
+        &mut h,
+        a.min - Vec2::splat(20.0),
+        Pos2::new(c.max.x + 20.0, c.max.y + 20.0).min(canvas.max),
+    );
+    h.event(egui::Event::ModifiersChanged(Modifiers::NONE));
+    h.run_steps(1);
+    let sel = h.state().state.selected_nodes();
+    assert_eq!(
+        sel,
+        vec![NodeId::from("cpu"), NodeId::from("gpu")],
+        "band selects the two left nodes"
+    );
+    h.get_by_label("Arrange").click();
+    h.run_steps(2);
+    h.get_by_label("Align top edges").click();
+    h.run_steps(2);
+    let p = plan(&h);
+    let y = |id: &str| p.node(&id.into()).map(|n| n.pos.1);
+    assert_eq!(y("gpu"), y("cpu"), "aligned");
+}
+
+#[test]
+fn a_stage_is_added_and_placed_from_the_workloads_panel() {
+    let mut h = harness_with(small_plan());
+    click_node(&mut h, "gpu");
+    h.get_by_label("▶ Workloads").click();
+    h.run_steps(2);
+    h.get_by_label("➕ Add stage").click();
+    h.run_steps(2);
+    h.get_by_label("Train").click();
+    h.run_steps(2);
+    let p = plan(&h);
+    assert_eq!(p.stages.len(), 1);
+    assert_eq!(p.stages[0].placement, vec![NodeId::from("gpu")]);
+    assert!(matches!(p.stages[0].kind, StageKind::Train(_)));
+}
+
+#[test]
+fn closing_with_unsaved_changes_asks_first() {
+    let mut h = harness_with(small_plan());
+    click_node(&mut h, "cpu");
+    h.key_press(Key::Delete);
+    h.run_steps(2);
+    h.input_mut()
+        .viewports
+        .entry(egui::ViewportId::ROOT)
+        .or_default()
+        .events
+        .push(egui::ViewportEvent::Close);
+    h.run_steps(2);
+    assert!(
+        h.query_by_label("Save changes?").is_some(),
+        "close is held back by the prompt"
+    );
+    assert!(
+        h.query_by_label_contains("before closing").is_some(),
+        "the prompt says what happens next"
+    );
+}
