@@ -827,7 +827,7 @@ fn check_stage_cycles(plan: &Plan, r: &mut Report) {
             names.sort_unstable();
             r.error(
                 Subject::Stage(g[scc[0]].clone()),
-                format!("stages depend on each other in a cycle: {}", names.join(" → ")),
+                format!("stages depend on each other in a cycle: {}", names.join(", ")),
                 "remove one of the dependencies so the stages can run in order",
             );
         }
