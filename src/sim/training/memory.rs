@@ -411,22 +411,7 @@ pub fn memory_problems(plan: &Plan, catalog: &Catalog) -> Vec<Problem> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::TransformerShape;
-
-    fn gpt(layers: u32, hidden: u32, heads: u32) -> Shape {
-        Shape::from_transformer(&TransformerShape {
-            name: String::new(),
-            layers,
-            hidden,
-            heads,
-            kv_heads: None,
-            ffn_hidden: None,
-            gated_ffn: false,
-            seq_len: 2048,
-            vocab: 51200,
-            moe: None,
-        })
-    }
+    use crate::sim::training::shape::gpt;
 
     fn cfg(tp: u32, pp: u32, dp: u32, mb: u32, gb: u32, rc: Recompute, sp: bool) -> MemoryConfig {
         MemoryConfig {

@@ -187,25 +187,27 @@ impl Shape {
     }
 }
 
+/// A GPT-style shape (sequence 2048, vocabulary 51200) for tests.
+#[cfg(test)]
+pub(crate) fn gpt(layers: u32, hidden: u32, heads: u32) -> Shape {
+    Shape::from_transformer(&TransformerShape {
+        name: String::new(),
+        layers,
+        hidden,
+        heads,
+        kv_heads: None,
+        ffn_hidden: None,
+        gated_ffn: false,
+        seq_len: 2048,
+        vocab: 51200,
+        moe: None,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::model::MoeSpec;
-
-    fn gpt(layers: u32, hidden: u32, heads: u32) -> Shape {
-        Shape::from_transformer(&TransformerShape {
-            name: String::new(),
-            layers,
-            hidden,
-            heads,
-            kv_heads: None,
-            ffn_hidden: None,
-            gated_ffn: false,
-            seq_len: 2048,
-            vocab: 51200,
-            moe: None,
-        })
-    }
 
     #[test]
     fn gpt3_175b_parameter_count() {
