@@ -127,5 +127,14 @@ pub fn summary(results: &Results) -> String {
         }
         let _ = writeln!(s, "  diagnosis: {}", w.diagnosis);
     }
+    let c = &results.cost;
+    let _ = writeln!(
+        s,
+        "\nplan total: cost {:.0} USD, energy {:.0} kWh",
+        c.total_usd, c.energy_kwh
+    );
+    for (site, usd) in &c.per_site_usd {
+        let _ = writeln!(s, "  site {site:<24} {usd:>14.0} USD");
+    }
     s
 }

@@ -10,6 +10,41 @@ pub struct Results {
     pub plan: String,
     pub seed: u64,
     pub workloads: Vec<WorkloadResult>,
+    /// Plan-level totals over every simulated stage.
+    pub cost: CostTotals,
+}
+
+/// Cost and energy of the simulated lifecycle, in total, per site (the site
+/// of a stage's first placement node) and per stage.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct CostTotals {
+    pub total_usd: f64,
+    pub energy_kwh: f64,
+    pub per_site_usd: BTreeMap<String, f64>,
+    pub per_stage_usd: BTreeMap<String, f64>,
+}
+
+impl CostTotals {
+    /// Add up `cost_usd` and `energy_kwh` of every workload.
+    pub fn from_workloads(plan: &crate::model::Plan, workloads: &[WorkloadResult]) -> CostTotals {
+        let mut t = CostTotals::default();
+        for w in workloads {
+            let usd = w.metric("cost_usd").filter(|v| v.is_finite()).unwrap_or(0.0);
+            t.total_usd += usd;
+            t.energy_kwh += w.metric("energy_kwh").filter(|v| v.is_finite()).unwrap_or(0.0);
+            *t.per_stage_usd.entry(w.id.clone()).or_insert(0.0) += usd;
+            let site = plan
+                .stages
+                .iter()
+                .find(|s| s.id.as_str() == w.id)
+                .and_then(|s| s.placement.first())
+                .and_then(|n| plan.node(n))
+                .map(|n| n.site.to_string())
+                .unwrap_or_else(|| "unplaced".to_owned());
+            *t.per_site_usd.entry(site).or_insert(0.0) += usd;
+        }
+        t
+    }
 }
 
 impl Results {

@@ -22,6 +22,7 @@ pub fn simulate(plan: &Plan, catalog: &Catalog, seed: u64, progress: &Progress) 
         plan: plan.name.clone(),
         seed,
         workloads: Vec::new(),
+        cost: Default::default(),
     };
     let total = plan.stages.len().max(1) as f64;
     for (i, stage) in plan.stages.iter().enumerate() {
@@ -54,6 +55,7 @@ pub fn simulate(plan: &Plan, catalog: &Catalog, seed: u64, progress: &Progress) 
         }
         progress.set_fraction((i + 1) as f64 / total);
     }
+    results.cost = super::results::CostTotals::from_workloads(plan, &results.workloads);
     progress.set_fraction(1.0);
     Ok(results)
 }

@@ -175,4 +175,13 @@ fn cli_simulate_writes_json_with_the_training_metrics() {
             "{key}"
         );
     }
+    // Plan-level totals: one stage here, so they equal its figures.
+    let cost = &json["cost"];
+    assert_eq!(cost["total_usd"], w["metrics"]["cost_usd"]);
+    assert_eq!(cost["energy_kwh"], w["metrics"]["energy_kwh"]);
+    assert_eq!(
+        cost["per_stage_usd"][w["id"].as_str().expect("id")],
+        w["metrics"]["cost_usd"]
+    );
+    assert_eq!(cost["per_site_usd"].as_object().map(|m| m.len()), Some(1));
 }
