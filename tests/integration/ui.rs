@@ -733,3 +733,26 @@ fn cancel_stops_a_run_and_errors_are_shown_not_crashes() {
         "the error is reported"
     );
 }
+
+#[test]
+fn export_report_writes_a_png_next_to_the_plan() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let dir = tmp.path();
+    let plan_file = dir.join("plan.ron");
+    let mut app = App::new(AppConfig::headless(small_plan(), Catalog::builtin()));
+    app.set_results_view(Box::new(clusterforge::ui::results::SimResultsView::with_plan_file(
+        Some(&plan_file),
+    )));
+    let mut h = Harness::builder()
+        .with_size(SIZE)
+        .build_ui_state(|ui, app: &mut App| app.frame_ui(ui), app);
+    h.run_steps(3);
+    h.get_by_label("Results").click();
+    h.run_steps(2);
+    h.get_by_label("Export report…").click();
+    h.run_steps(2);
+    let out = dir.join("plan-report.png");
+    let bytes = std::fs::read(&out).expect("report written");
+    assert!(bytes.starts_with(b"\x89PNG\r\n\x1a\n"), "a PNG");
+    assert!(has_label(&h, "wrote "), "success is reported");
+}
