@@ -508,3 +508,33 @@ fn utilization_ui(ui: &mut egui::Ui, w: &crate::sim::WorkloadResult, sort: &mut 
                 });
         });
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_card_value_carries_a_unit() {
+        assert_eq!(fmt_value("bytes_read", 2.5e12), "2.50 TB");
+        assert_eq!(fmt_value("gpu_hours", 1500.0), "1.50k h");
+        assert_eq!(fmt_value("cost_per_million_tokens_usd", 0.5), "$0.50 / M tokens");
+        assert_eq!(fmt_value("ttft_p99_s", 0.25), "250 ms");
+        assert_eq!(fmt_value("slo_attainment", 0.991), "99.1 %");
+        assert_eq!(label_of("ttft_p50_s"), "TTFT p50");
+    }
+
+    #[test]
+    fn stale_follows_the_simulated_plan() {
+        let mut v = SimResultsView::new();
+        let plan = Plan::default();
+        assert!(!v.is_stale(&plan), "nothing simulated yet");
+        v.finished = Some(Finished {
+            plan: plan.clone(),
+            outcome: Ok(Results::default()),
+        });
+        assert!(!v.is_stale(&plan));
+        let mut edited = plan.clone();
+        edited.name.push('x');
+        assert!(v.is_stale(&edited));
+    }
+}
