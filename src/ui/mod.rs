@@ -13,6 +13,7 @@ pub mod files;
 pub mod inspector;
 pub mod palette;
 pub mod problems;
+pub mod results;
 pub mod state;
 pub mod theme;
 pub mod workloads;
@@ -60,7 +61,10 @@ pub fn run(plan_path: Option<PathBuf>, catalog: Catalog) -> ExitCode {
                 persisted,
                 load_error,
             };
-            Ok(Box::new(EframeApp(App::new(config))))
+            let results_view = results::SimResultsView::with_plan_file(config.file.as_deref());
+            let mut app = App::new(config);
+            app.set_results_view(Box::new(results_view));
+            Ok(Box::new(EframeApp(app)))
         }),
     );
     match result {

@@ -634,3 +634,125 @@ fn closing_with_unsaved_changes_asks_first() {
         "the prompt says what happens next"
     );
 }
+
+// ───────────────────────────── results tab ─────────────────────────────
+
+fn harness_with_results(plan: Plan) -> Harness<'static, App> {
+    let mut app = App::new(AppConfig::headless(plan, Catalog::builtin()));
+    app.set_results_view(Box::new(clusterforge::ui::results::SimResultsView::new()));
+    let mut h = Harness::builder()
+        .with_size(SIZE)
+        .build_ui_state(|ui, app: &mut App| app.frame_ui(ui), app);
+    h.run_steps(3);
+    h
+}
+
+/// Steps the harness (real time passes for the worker and the debounce)
+/// until `done` holds; false after about 120 s.
+fn wait_until(h: &mut Harness<'_, App>, done: impl Fn(&Harness<'_, App>) -> bool) -> bool {
+    for _ in 0..2400 {
+        h.run_steps(1);
+        if done(h) {
+            return true;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    false
+}
+
+fn has_label(h: &Harness<'_, App>, text: &str) -> bool {
+    h.query_all_by_label_contains(text).next().is_some()
+}
+
+#[test]
+fn running_a_preset_shows_results_and_an_edit_marks_them_stale() {
+    let Some(preset) = presets::PRESETS.iter().find(|p| p.id == "onprem-finance") else {
+        panic!("preset onprem-finance exists");
+    };
+    let mut h = harness_with_results(Plan::default());
+    h.state_mut().prompt = Some(Prompt::Presets);
+    h.run_steps(2);
+    h.get_by_label(preset.title).click();
+    h.run_steps(2);
+    assert!(plan(&h) == preset.plan().expect("preset parses"), "preset opened");
+
+    h.get_by_label("Results").click();
+    h.run_steps(2);
+    assert!(has_label(&h, "Press Run"), "empty results view before the first run");
+    h.get_by_label("▶ Run").click();
+    h.run_steps(1);
+    assert!(
+        wait_until(&mut h, |h| has_label(h, "Time to train")
+            || has_label(h, "Simulation failed")),
+        "the run finished in time"
+    );
+    assert!(!has_label(&h, "Simulation failed"), "the preset simulates");
+    assert!(has_label(&h, "Iteration time by cause"), "training breakdown shown");
+    assert!(has_label(&h, "Mean busy %"), "utilization table shown");
+    assert!(!has_label(&h, "Stale"), "fresh results are not stale");
+
+    // An edit marks the results stale at once; the automatic re-run clears it.
+    h.state_mut().state.plan.name.push_str(" (edited)");
+    h.run_steps(2);
+    assert!(has_label(&h, "Stale"), "edited plan marks results stale");
+    assert!(
+        wait_until(&mut h, |h| !has_label(h, "Stale") && has_label(h, "Time to train")),
+        "the debounced re-run refreshed the results"
+    );
+}
+
+#[test]
+fn cancel_stops_a_run_and_errors_are_shown_not_crashes() {
+    let Some(preset) = presets::PRESETS.iter().find(|p| p.id == "hybrid-enterprise") else {
+        panic!("preset hybrid-enterprise exists");
+    };
+    let mut h = harness_with_results(preset.plan().expect("preset parses"));
+    h.get_by_label("Results").click();
+    h.run_steps(2);
+    h.get_by_label("▶ Run").click();
+    h.run_steps(1);
+    // This preset takes over a second to simulate in a debug build.
+    assert!(has_label(&h, "Cancel"), "a run in progress offers Cancel");
+    h.get_by_label("Cancel").click();
+    h.run_steps(2);
+    assert!(has_label(&h, "Cancelled"), "cancel is acknowledged");
+    assert!(!has_label(&h, "Time to train"), "a cancelled run shows no results");
+    assert!(has_label(&h, "Press Run"), "nothing was simulated");
+
+    // A plan with a validation error: a red message, not a panic.
+    let mut broken = preset.plan().expect("preset parses");
+    if let Some(n) = broken.nodes.first_mut() {
+        n.count = 0;
+    }
+    let mut h = harness_with_results(broken);
+    h.get_by_label("Results").click();
+    h.run_steps(2);
+    h.get_by_label("▶ Run").click();
+    assert!(
+        wait_until(&mut h, |h| has_label(h, "Simulation failed")),
+        "the error is reported"
+    );
+}
+
+#[test]
+fn export_report_writes_a_png_next_to_the_plan() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let dir = tmp.path();
+    let plan_file = dir.join("plan.ron");
+    let mut app = App::new(AppConfig::headless(small_plan(), Catalog::builtin()));
+    app.set_results_view(Box::new(clusterforge::ui::results::SimResultsView::with_plan_file(
+        Some(&plan_file),
+    )));
+    let mut h = Harness::builder()
+        .with_size(SIZE)
+        .build_ui_state(|ui, app: &mut App| app.frame_ui(ui), app);
+    h.run_steps(3);
+    h.get_by_label("Results").click();
+    h.run_steps(2);
+    h.get_by_label("Export report…").click();
+    h.run_steps(2);
+    let out = dir.join("plan-report.png");
+    let bytes = std::fs::read(&out).expect("report written");
+    assert!(bytes.starts_with(b"\x89PNG\r\n\x1a\n"), "a PNG");
+    assert!(has_label(&h, "wrote "), "success is reported");
+}
