@@ -226,22 +226,24 @@ impl EditorState {
     }
 
     pub fn undo(&mut self) -> bool {
-        let Some(entry) = self.undo.pop() else { return false };
-        let current = std::mem::replace(&mut self.plan, entry.plan);
-        self.redo.push(UndoEntry {
-            label: entry.label,
-            plan: current,
-            merge_key: None,
-            at: Instant::now(),
-        });
-        self.after_history_step();
-        true
+        self.history_step(true)
     }
 
     pub fn redo(&mut self) -> bool {
-        let Some(entry) = self.redo.pop() else { return false };
+        self.history_step(false)
+    }
+
+    /// Undo (`backward`) or redo: swap the plan with the top of one stack and
+    /// push the current plan onto the other, under the same label.
+    fn history_step(&mut self, backward: bool) -> bool {
+        let (from, to) = if backward {
+            (&mut self.undo, &mut self.redo)
+        } else {
+            (&mut self.redo, &mut self.undo)
+        };
+        let Some(entry) = from.pop() else { return false };
         let current = std::mem::replace(&mut self.plan, entry.plan);
-        self.undo.push(UndoEntry {
+        to.push(UndoEntry {
             label: entry.label,
             plan: current,
             merge_key: None,
