@@ -30,6 +30,6 @@ pub use error::SimError;
 pub use flows::{Completion, FlowId, FlowNet, FlowSpec, NetStats};
 pub use progress::Progress;
 pub use records::{RecordKey, Records, Series};
-pub use results::{Results, WorkloadResult};
+pub use results::{EventKind, Results, SimEvent, StageSpan, WorkloadResult};
 pub use run::simulate;
 pub use topology::{Ecmp, Endpoint, Fold, Part, Resource, ResourceKind, Route, Router, Topology};

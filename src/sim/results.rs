@@ -12,6 +12,65 @@ pub struct Results {
     pub workloads: Vec<WorkloadResult>,
     /// Plan-level totals over every simulated stage.
     pub cost: CostTotals,
+    /// When each stage runs on the lifecycle clock (seconds from the start
+    /// of the first stage), after dependencies and contention.
+    pub timeline: Vec<StageSpan>,
+    /// What happened, in time order on the lifecycle clock: stage starts and
+    /// ends, checkpoints, failures and restarts, preemptions, autoscaling,
+    /// cold starts, starvation. Playback steps through these.
+    pub events: Vec<SimEvent>,
+}
+
+/// One stage on the lifecycle clock.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct StageSpan {
+    /// Stage id of the plan.
+    pub stage: String,
+    /// Stage kind key (`"train"`, `"serve"`, …).
+    pub kind: String,
+    pub start_s: f64,
+    pub end_s: f64,
+    /// How much longer the stage ran than it would alone (1.0 = no
+    /// contention) because it shared nodes, links or storage with stages
+    /// running at the same time.
+    pub slowdown: f64,
+    /// Ids of the stages it overlapped with on shared resources.
+    pub shared_with: Vec<String>,
+}
+
+/// What kind of thing a [`SimEvent`] records.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EventKind {
+    StageStart,
+    StageEnd,
+    /// A bulk transfer (dataset read, checkpoint write, ingest batch).
+    Transfer,
+    Checkpoint,
+    Failure,
+    Restart,
+    Preemption,
+    ScaleUp,
+    ScaleDown,
+    ColdStart,
+    /// A consumer waited for its input (training starved by storage, …).
+    Starved,
+    /// An SLO or target was missed.
+    SloMiss,
+}
+
+/// One event of a simulated lifecycle.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct SimEvent {
+    /// Seconds from the start of the lifecycle.
+    pub t_s: f64,
+    /// Stage id ("" for plan-level events).
+    pub stage: String,
+    pub kind: EventKind,
+    /// The plan node or link id the event is about, if any.
+    pub subject: Option<String>,
+    /// One sentence for the event list.
+    pub text: String,
 }
 
 /// Cost and energy of the simulated lifecycle, in total, per site (the site
@@ -73,6 +132,14 @@ pub struct WorkloadResult {
     pub series: BTreeMap<String, Vec<(f64, f64)>>,
     /// Per-device memory, bytes, of the most loaded device.
     pub memory: BTreeMap<String, f64>,
+    /// Busy fraction (0..1) of each plan node the stage uses, keyed by the
+    /// plan's node id (canvas overlays and contention use these).
+    pub node_use: BTreeMap<String, f64>,
+    /// Busy fraction (0..1) of each plan link the stage uses, keyed by the
+    /// plan's link id (the busier direction).
+    pub link_use: BTreeMap<String, f64>,
+    /// The plan node or link id the diagnosis points at, if any.
+    pub bottleneck: Option<String>,
     /// The bottleneck, the node or link it is on, and what would help.
     pub diagnosis: String,
     /// Assumptions and warnings a user should read.

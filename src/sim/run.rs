@@ -23,6 +23,8 @@ pub fn simulate(plan: &Plan, catalog: &Catalog, seed: u64, progress: &Progress) 
         seed,
         workloads: Vec::new(),
         cost: Default::default(),
+        timeline: Vec::new(),
+        events: Vec::new(),
     };
     let total = plan.stages.len().max(1) as f64;
     for (i, stage) in plan.stages.iter().enumerate() {

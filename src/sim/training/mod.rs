@@ -308,6 +308,7 @@ fn to_result(plan: &Plan, stage: &Stage, t: &TrainStage, r: &TrainingRun, seed: 
         memory: mem,
         diagnosis,
         notes,
+        ..Default::default()
     }
 }
 
