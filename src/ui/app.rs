@@ -1,24 +1,43 @@
 //! The application: panels, menus, prompts and files. Panels draw from
 //! [`EditorState`] and emit edits and commands, applied after drawing.
 
-use crate::model::{Catalog, Plan};
+use crate::model::{Catalog, Plan, Subject};
 use crate::report::{self, presets};
+use crate::ui::canvas::overlay::Overlay;
 use crate::ui::canvas::{self, Canvas};
 use crate::ui::commands::{Clip, Edit, UiCommand, arrange, command_button};
 use crate::ui::files::{self, DialogJob, DialogOutcome, DialogPurpose, FileDialogs, Persisted, Recovered, Recovery};
 use crate::ui::inspector::{self, KeyedEdit};
 use crate::ui::palette::{self, PaletteState};
-use crate::ui::state::EditorState;
+use crate::ui::state::{EditorState, Sel};
 use crate::ui::theme::{self, Palette};
 use crate::ui::{problems, workloads};
+use std::collections::BTreeSet;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Instant;
 
+/// What the results view sees of the editor, and what it may ask of it.
+pub struct ResultsCx<'a> {
+    pub plan: &'a Plan,
+    pub catalog: &'a Catalog,
+    /// The canvas selection: rows and series of selected nodes and links
+    /// are highlighted.
+    pub selection: &'a BTreeSet<Sel>,
+    /// Set to select (and bring into view) a node, link or stage on the canvas.
+    pub focus: Option<Subject>,
+}
+
 /// Fills the Results tab of the bottom dock. The simulator/report side
 /// implements it and installs it with [`App::set_results_view`].
 pub trait ResultsView {
-    fn results_ui(&mut self, ui: &mut egui::Ui, plan: &Plan, catalog: &Catalog);
+    fn results_ui(&mut self, ui: &mut egui::Ui, cx: &mut ResultsCx<'_>);
+
+    /// What to paint over the canvas: utilization of the last run, or of
+    /// the playback moment. `None` when there is nothing to show.
+    fn overlay(&self) -> Option<&Overlay> {
+        None
+    }
 }
 
 /// How the app starts.
@@ -221,6 +240,7 @@ impl App {
                 &mut self.state,
                 &mut self.canvas,
                 &pal,
+                self.results.as_ref().and_then(|r| r.overlay()),
                 &mut canvas_edits,
                 &mut commands,
             );
@@ -325,6 +345,7 @@ impl App {
                 let on = match c {
                     UiCommand::ToggleGrid => Some(self.state.snap_to_grid),
                     UiCommand::ToggleMinimap => Some(self.canvas.show_minimap),
+                    UiCommand::ToggleOverlay => Some(self.canvas.show_overlay),
                     UiCommand::ToggleTheme => Some(self.persisted.dark),
                     _ => None,
                 };
@@ -408,7 +429,18 @@ impl App {
                 }
             }
             DockTab::Results => match &mut self.results {
-                Some(view) => view.results_ui(ui, &self.state.plan, &self.state.catalog),
+                Some(view) => {
+                    let mut cx = ResultsCx {
+                        plan: &self.state.plan,
+                        catalog: &self.state.catalog,
+                        selection: &self.state.selection,
+                        focus: None,
+                    };
+                    view.results_ui(ui, &mut cx);
+                    if let Some(subject) = cx.focus {
+                        self.state.focus(&subject);
+                    }
+                }
                 None => {
                     ui.weak("Results come from the simulator: run a simulation to see time, throughput, latency and cost here");
                 }
@@ -785,6 +817,7 @@ impl App {
                 self.canvas.show_minimap = !self.canvas.show_minimap;
                 self.persisted.show_minimap = self.canvas.show_minimap;
             }
+            UiCommand::ToggleOverlay => self.canvas.show_overlay = !self.canvas.show_overlay,
             UiCommand::ToggleTheme => self.persisted.dark = !self.persisted.dark,
             UiCommand::Arrange(how) => {
                 if let Some(e) = arrange(&state.plan, &state.selected_nodes(), how) {

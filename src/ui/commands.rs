@@ -782,6 +782,7 @@ pub enum UiCommand {
     ZoomOut,
     ToggleGrid,
     ToggleMinimap,
+    ToggleOverlay,
     ToggleTheme,
     Arrange(Arrange),
 }
@@ -809,6 +810,7 @@ impl UiCommand {
         UiCommand::ZoomOut,
         UiCommand::ToggleGrid,
         UiCommand::ToggleMinimap,
+        UiCommand::ToggleOverlay,
         UiCommand::ToggleTheme,
     ];
     pub const ARRANGE: &[UiCommand] = &[
@@ -860,6 +862,7 @@ impl UiCommand {
             UiCommand::ZoomOut => "Zoom out",
             UiCommand::ToggleGrid => "Snap to grid",
             UiCommand::ToggleMinimap => "Minimap",
+            UiCommand::ToggleOverlay => "Results on canvas",
             UiCommand::ToggleTheme => "Dark theme",
             UiCommand::Arrange(a) => match a {
                 Arrange::AlignLeft => "Align left edges",
@@ -894,6 +897,7 @@ impl UiCommand {
             UiCommand::ZoomOut => "Zoom out around the centre",
             UiCommand::ToggleGrid => "Snap moved nodes to the grid",
             UiCommand::ToggleMinimap => "Show the overview in the canvas corner",
+            UiCommand::ToggleOverlay => "Colour nodes and links by utilization of the last run and ring the bottleneck",
             UiCommand::ToggleTheme => "Switch between dark and light colours",
             UiCommand::Arrange(_) => "Line up the selected nodes",
         }

@@ -18,7 +18,7 @@ pub mod state;
 pub mod theme;
 pub mod workloads;
 
-pub use app::{App, AppConfig, ResultsView};
+pub use app::{App, AppConfig, ResultsCx, ResultsView};
 pub use bench::bench_frame_ms;
 
 use crate::model::{Catalog, Plan};

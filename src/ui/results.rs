@@ -10,7 +10,8 @@
 use crate::model::{Catalog, Plan, Severity};
 use crate::report::png_report::{ReportInput, ReportResults, fmt_metric, metric_label, render_png};
 use crate::sim::{Progress, Results, SimError};
-use crate::ui::app::ResultsView;
+use crate::ui::app::{ResultsCx, ResultsView};
+use crate::ui::canvas::overlay::{Bottleneck, BottleneckAt, Overlay};
 use egui_plot::{Bar, BarChart, Legend, Plot};
 use std::path::PathBuf;
 use std::sync::mpsc::{self, Receiver, TryRecvError};
@@ -30,6 +31,15 @@ struct Job {
 struct Finished {
     plan: Plan,
     outcome: Result<Results, String>,
+    /// Utilization of the run painted on the canvas.
+    overlay: Option<Overlay>,
+}
+
+impl Finished {
+    fn new(plan: Plan, outcome: Result<Results, String>) -> Self {
+        let overlay = outcome.as_ref().ok().and_then(|r| overlay_of(r, &plan));
+        Self { plan, outcome, overlay }
+    }
 }
 
 /// Column the utilization table is sorted by.
@@ -133,10 +143,10 @@ impl SimResultsView {
                 })
             }
             Err(e) => {
-                self.finished = Some(Finished {
-                    plan: plan.clone(),
-                    outcome: Err(format!("cannot start the simulation thread: {e}")),
-                })
+                self.finished = Some(Finished::new(
+                    plan.clone(),
+                    Err(format!("cannot start the simulation thread: {e}")),
+                ))
             }
         }
     }
@@ -156,16 +166,16 @@ impl SimResultsView {
                 Ok(outcome) => {
                     let plan = job.plan.clone();
                     self.job = None;
-                    self.finished = Some(Finished { plan, outcome });
+                    self.finished = Some(Finished::new(plan, outcome));
                 }
                 Err(TryRecvError::Empty) => ctx.request_repaint_after(Duration::from_millis(50)),
                 Err(TryRecvError::Disconnected) => {
                     let plan = job.plan.clone();
                     self.job = None;
-                    self.finished = Some(Finished {
+                    self.finished = Some(Finished::new(
                         plan,
-                        outcome: Err("the simulation stopped unexpectedly (internal error)".into()),
-                    });
+                        Err("the simulation stopped unexpectedly (internal error)".into()),
+                    ));
                 }
             }
         }
@@ -304,8 +314,50 @@ fn run_checked(plan: &Plan, catalog: &Catalog, progress: &Progress) -> Result<Re
     })
 }
 
+/// The canvas overlay of a run: per plan node and link, the busiest use by
+/// any stage; the bottleneck of the first stage that names one (training
+/// first: it is usually what the cluster is for).
+pub fn overlay_of(results: &Results, plan: &Plan) -> Option<Overlay> {
+    let mut o = Overlay {
+        title: format!("Utilization: {}", results.plan),
+        ..Default::default()
+    };
+    for w in &results.workloads {
+        for (id, u) in &w.node_use {
+            let e = o.nodes.entry(id.as_str().into()).or_insert(0.0);
+            *e = e.max(*u);
+        }
+        for (id, u) in &w.link_use {
+            let e = o.links.entry(id.as_str().into()).or_insert(0.0);
+            *e = e.max(*u);
+        }
+    }
+    let mut ranked: Vec<&crate::sim::WorkloadResult> = results.workloads.iter().collect();
+    ranked.sort_by_key(|w| w.kind != "train");
+    o.bottleneck = ranked.iter().find_map(|w| {
+        let id = w.bottleneck.as_deref()?;
+        let subject = if plan.node(&id.into()).is_some() {
+            BottleneckAt::Node(id.into())
+        } else if plan.link(&id.into()).is_some() {
+            BottleneckAt::Link(id.into())
+        } else {
+            return None;
+        };
+        Some(Bottleneck {
+            subject,
+            text: format!("{}: {}", w.name, w.diagnosis),
+        })
+    });
+    (!o.nodes.is_empty() || !o.links.is_empty() || o.bottleneck.is_some()).then_some(o)
+}
+
 impl ResultsView for SimResultsView {
-    fn results_ui(&mut self, ui: &mut egui::Ui, plan: &Plan, catalog: &Catalog) {
+    fn overlay(&self) -> Option<&Overlay> {
+        self.finished.as_ref().and_then(|f| f.overlay.as_ref())
+    }
+
+    fn results_ui(&mut self, ui: &mut egui::Ui, cx: &mut ResultsCx<'_>) {
+        let (plan, catalog) = (cx.plan, cx.catalog);
         self.poll(ui.ctx(), plan, catalog);
         self.toolbar_ui(ui, plan, catalog);
         ui.separator();
@@ -528,13 +580,47 @@ mod tests {
         let mut v = SimResultsView::new();
         let plan = Plan::default();
         assert!(!v.is_stale(&plan), "nothing simulated yet");
-        v.finished = Some(Finished {
-            plan: plan.clone(),
-            outcome: Ok(Results::default()),
-        });
+        v.finished = Some(Finished::new(plan.clone(), Ok(Results::default())));
         assert!(!v.is_stale(&plan));
         let mut edited = plan.clone();
         edited.name.push('x');
         assert!(v.is_stale(&edited));
+    }
+
+    #[test]
+    fn overlay_takes_the_busiest_use_and_a_known_bottleneck() {
+        let plan = crate::report::presets::preset(crate::report::presets::DEFAULT_PRESET)
+            .and_then(|p| p.plan().ok())
+            .expect("default preset parses");
+        let node = plan.nodes[0].id.to_string();
+        let link = plan.links[0].id.to_string();
+        let mut a = crate::sim::WorkloadResult {
+            id: "a".into(),
+            name: "A".into(),
+            kind: "serve".into(),
+            bottleneck: Some(link.clone()),
+            diagnosis: "link saturated".into(),
+            ..Default::default()
+        };
+        a.node_use.insert(node.clone(), 0.2);
+        a.link_use.insert(link.clone(), 0.9);
+        let mut b = crate::sim::WorkloadResult {
+            id: "b".into(),
+            name: "B".into(),
+            kind: "train".into(),
+            bottleneck: Some("no-such-node".into()),
+            ..Default::default()
+        };
+        b.node_use.insert(node.clone(), 0.7);
+        let r = Results {
+            workloads: vec![a, b],
+            ..Default::default()
+        };
+        let o = overlay_of(&r, &plan).expect("uses give an overlay");
+        assert_eq!(o.node(&node.as_str().into()), Some(0.7));
+        assert_eq!(o.link(&link.as_str().into()), Some(0.9));
+        // The training stage names an unknown id, so the serving one is used.
+        assert!(o.is_bottleneck_link(&link.as_str().into()));
+        assert!(overlay_of(&Results::default(), &plan).is_none());
     }
 }

@@ -2,6 +2,7 @@
 //! simplified when zoomed out. Text is laid out at screen size.
 
 use super::hit::{Layout, SITE_HEADER, Side, curve_points, link_curve, port_pos};
+use super::overlay::{self, Overlay};
 use crate::model::{Plan, Severity, SiteKind, Subject};
 use crate::ui::state::{Camera, EditorState, GRID, Sel};
 use crate::ui::theme::{self, Palette};
@@ -17,6 +18,8 @@ pub struct View<'a> {
     pub camera: Camera,
     pub visible: Rect,
     pub pal: Palette,
+    /// Results painted over the plan (utilization colours, bottleneck).
+    pub overlay: Option<&'a Overlay>,
 }
 
 impl View<'_> {
@@ -179,7 +182,7 @@ pub fn links(v: &View<'_>, state: &EditorState, layout: &Layout, style: &LinkSty
                 v.pal.accent
             } else {
                 problem_color(&v.pal, state.problem_index.get(&Subject::Link(l.id.clone())))
-                    .unwrap_or_else(|| v.pal.medium(l.medium))
+                    .unwrap_or_else(|| link_color(v, l))
             };
             let c = link_curve(ra, rb);
             add_segment(&mut mesh, v.s(c[0]), v.s(c[3]), if selected { 2.0 } else { 1.0 }, color);
@@ -192,11 +195,23 @@ pub fn links(v: &View<'_>, state: &EditorState, layout: &Layout, style: &LinkSty
         let l = &plan.links[i];
         let selected = state.selection.contains(&Sel::Link(l.id.clone()));
         let problem = problem_color(&v.pal, state.problem_index.get(&Subject::Link(l.id.clone())));
-        let mut color = problem.unwrap_or_else(|| v.pal.medium(l.medium));
+        let mut color = problem.unwrap_or_else(|| link_color(v, l));
         let mut width =
             (1.0 + ((l.connection_gbps().max(1.0).log10() - 1.0).max(0.0) * 0.6) as f32) * z.clamp(0.5, 1.5);
         if !curved {
             width = width.min(1.5);
+        }
+        if let Some(u) = v.overlay.and_then(|o| o.link(&l.id)) {
+            width += (u as f32) * 3.0 * z.clamp(0.5, 1.5);
+        }
+        if v.overlay.is_some_and(|o| o.is_bottleneck_link(&l.id)) {
+            shapes.push(link_shape(
+                v,
+                ra,
+                rb,
+                curved,
+                Stroke::new(width + 8.0, overlay::heat_color(1.0).gamma_multiply(0.45)),
+            ));
         }
         if style.hovered == Some(i) || style.insert_target == Some(i) {
             width += 1.5;
@@ -215,7 +230,10 @@ pub fn links(v: &View<'_>, state: &EditorState, layout: &Layout, style: &LinkSty
         if curved && z >= 0.7 {
             let c = link_curve(ra, rb);
             let mid = v.s(curve_points(&c, 2)[1]);
-            let text = format!("{} · {}", l.medium.label(), gbps_label(l.connection_gbps()));
+            let mut text = format!("{} · {}", l.medium.label(), gbps_label(l.connection_gbps()));
+            if let Some(u) = v.overlay.and_then(|o| o.link(&l.id)) {
+                text.push_str(&format!(" · {} busy", overlay::percent(u)));
+            }
             let font = FontId::proportional(10.5 * z.min(1.3));
             let galley = v.painter.layout_no_wrap(text, font, v.pal.text_weak);
             if v.s(c[0]).distance(v.s(c[3])) < galley.size().x + 40.0 {
@@ -227,6 +245,18 @@ pub fn links(v: &View<'_>, state: &EditorState, layout: &Layout, style: &LinkSty
         }
     }
     v.painter.extend(shapes);
+}
+
+/// A link's colour: its medium, or how busy it was when results are shown
+/// (unused links fade).
+fn link_color(v: &View<'_>, l: &crate::model::Link) -> Color32 {
+    match v.overlay {
+        None => v.pal.medium(l.medium),
+        Some(o) => match o.link(&l.id) {
+            Some(u) => overlay::heat_color(u),
+            None => v.pal.medium(l.medium).gamma_multiply(0.3),
+        },
+    }
 }
 
 fn add_segment(mesh: &mut egui::epaint::Mesh, a: Pos2, b: Pos2, width: f32, color: Color32) {
@@ -301,7 +331,11 @@ pub fn nodes(v: &View<'_>, state: &EditorState, layout: &Layout, hovered: Option
         };
         if !detailed {
             // Zoomed out: plain blocks in one mesh; a problem shows as a border.
-            let fill = if selected { v.pal.accent } else { site_color };
+            let fill = match v.overlay {
+                _ if selected => v.pal.accent,
+                Some(o) => o.node(&n.id).map(overlay::heat_color).unwrap_or(v.pal.card_stroke),
+                None => site_color,
+            };
             match problem_color(&v.pal, problem).filter(|_| !selected) {
                 Some(c) => {
                     mesh.add_colored_rect(sr.expand(1.5), c);
@@ -406,6 +440,13 @@ fn draw_card(
     );
     shapes.push(Shape::rect_filled(br, CornerRadius::same((8.0 * z) as u8), site_color));
     shapes.push(Shape::galley(br.min + Vec2::new(4.0 * z, 2.0 * z), g, Color32::WHITE));
+    // Utilization strip and bottleneck ring when results are shown.
+    if let Some(o) = v.overlay {
+        overlay::node_bar(shapes, v.painter, sr, z, o.node(&n.id));
+        if o.is_bottleneck_node(&n.id) {
+            overlay::bottleneck_ring(shapes, v.painter, sr, z);
+        }
+    }
     // Problem marker.
     if let Some(sev) = problem {
         let (c, s) = match sev {

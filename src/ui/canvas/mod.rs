@@ -5,6 +5,7 @@
 pub mod draw;
 pub mod hit;
 pub mod interact;
+pub mod overlay;
 
 use crate::model::{Medium, NodeId, NodeKind};
 use crate::ui::commands::{Edit, UiCommand};
@@ -64,6 +65,8 @@ pub struct Canvas {
     /// Palette item waiting for a click on the canvas (click-to-place).
     pub armed: Option<PaletteItem>,
     pub show_minimap: bool,
+    /// Paint results (utilization, bottleneck) over the plan when there are any.
+    pub show_overlay: bool,
     pub hovered: hit::Hit,
     /// Last verdict for the wire target under the pointer (target, media or reason).
     wire_verdict: Option<(usize, Result<Vec<Medium>, String>)>,
@@ -80,6 +83,7 @@ impl Default for Canvas {
             toast: None,
             armed: None,
             show_minimap: true,
+            show_overlay: true,
             hovered: hit::Hit::Empty,
             wire_verdict: None,
             context_hit: hit::Hit::Empty,
@@ -96,15 +100,18 @@ impl Canvas {
     }
 }
 
-/// The canvas panel. Edits go to `edits`, commands (context menu) to `commands`.
+/// The canvas panel. Edits go to `edits`, commands (context menu) to
+/// `commands`; `results` is painted over the plan when the overlay is on.
 pub fn canvas_ui(
     ui: &mut egui::Ui,
     state: &mut EditorState,
     canvas: &mut Canvas,
     pal: &Palette,
+    results: Option<&overlay::Overlay>,
     edits: &mut Vec<Edit>,
     commands: &mut Vec<UiCommand>,
 ) {
+    let results = results.filter(|_| canvas.show_overlay);
     let rect = ui.available_rect_before_wrap();
     let response = ui.allocate_rect(rect, egui::Sense::click_and_drag());
     response.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Canvas, true, "Canvas: drag to pan, wheel to zoom"));
@@ -143,6 +150,7 @@ pub fn canvas_ui(
         camera,
         visible,
         pal: *pal,
+        overlay: results,
     };
     draw::grid(&view);
     draw::sites(&view, state, &layout, info.drop_site);
@@ -189,6 +197,9 @@ pub fn canvas_ui(
         }
         Some(Drag::Band { start, end }) => draw::band(&view, *start, *end),
         _ => {}
+    }
+    if let Some(o) = results {
+        overlay::legend(&painter, rect, o, pal);
     }
     if canvas.show_minimap {
         interact::minimap_ui(ui, &painter, minimap_rect, state, canvas, &layout, visible, pal);
