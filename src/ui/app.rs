@@ -38,6 +38,12 @@ pub trait ResultsView {
     fn overlay(&self) -> Option<&Overlay> {
         None
     }
+
+    /// The last successful run and the plan it simulated (which may differ
+    /// from the plan being edited: stale results).
+    fn last_run(&self) -> Option<(&Plan, &crate::sim::Results)> {
+        None
+    }
 }
 
 /// How the app starts.

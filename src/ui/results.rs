@@ -356,6 +356,11 @@ impl ResultsView for SimResultsView {
         self.finished.as_ref().and_then(|f| f.overlay.as_ref())
     }
 
+    fn last_run(&self) -> Option<(&Plan, &Results)> {
+        let f = self.finished.as_ref()?;
+        Some((&f.plan, f.outcome.as_ref().ok()?))
+    }
+
     fn results_ui(&mut self, ui: &mut egui::Ui, cx: &mut ResultsCx<'_>) {
         let (plan, catalog) = (cx.plan, cx.catalog);
         self.poll(ui.ctx(), plan, catalog);
