@@ -825,7 +825,7 @@ impl UiCommand {
         UiCommand::Arrange(Arrange::DistributeV),
     ];
     pub const HELP: &[UiCommand] = &[UiCommand::Welcome, UiCommand::Tour, UiCommand::KeyboardShortcuts];
-    /// Every menu with its commands, in menu-bar order (Help → Keyboard
+    /// Every menu with its commands, in menu-bar order (Help › Keyboard
     /// shortcuts lists them from here).
     pub const MENUS: &[(&str, &[UiCommand])] = &[
         ("File", UiCommand::FILE),

@@ -69,7 +69,7 @@ pub const GESTURES: &[(&str, &str)] = &[
     ("Click or drag in the minimap", "Jump to that part of the plan"),
 ];
 
-/// Help → Keyboard shortcuts: every command with a shortcut, grouped by menu,
+/// Help › Keyboard shortcuts: every command with a shortcut, grouped by menu,
 /// then other keys and the canvas mouse gestures.
 pub fn shortcuts_ui(ctx: &egui::Context, open: &mut bool) {
     egui::Window::new("Keyboard shortcuts")

@@ -1,6 +1,6 @@
 //! The short tour: four callouts over the real window, each next to the
 //! panel it describes (rects from the frame), with Back / Next / Done.
-//! Esc ends it; Help → Tour reopens it. Right arrow or Enter is Next,
+//! Esc ends it; Help › Tour reopens it. Right arrow or Enter is Next,
 //! left arrow is Back.
 
 use egui::{Align2, Pos2, Rect, Vec2};
@@ -158,7 +158,7 @@ pub fn tour_ui(ctx: &egui::Context, step: usize, rects: &PanelRects) -> Option<T
                             ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
                                 if ui
                                     .button("End tour")
-                                    .on_hover_text("Close the tour (Esc); Help → Tour reopens it")
+                                    .on_hover_text("Close the tour (Esc); Help › Tour reopens it")
                                     .clicked()
                                 {
                                     action = Some(TourAction::Done);

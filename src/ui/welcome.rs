@@ -1,4 +1,4 @@
-//! The welcome screen (first run, or Help → Welcome): what ClusterForge
+//! The welcome screen (first run, or Help › Welcome): what ClusterForge
 //! does, the presets gallery, Start empty, Open…, recent files and the tour.
 //! It shows over the plan already open; closing it leaves that plan.
 
@@ -74,7 +74,7 @@ pub fn welcome_ui(ctx: &egui::Context, persisted: &mut Persisted) -> Option<Welc
         ui.checkbox(&mut persisted.welcome_at_start, "Show this screen at start")
             .on_hover_text(
                 "While you have no recent files, ClusterForge opens with this screen. \
-                 Help → Welcome opens it any time",
+                 Help › Welcome opens it any time",
             );
     });
     if action.is_none() && modal.should_close() {
@@ -133,7 +133,7 @@ fn start_ui(ui: &mut egui::Ui, recent: &[PathBuf]) -> Option<WelcomeAction> {
 
 /// The presets as cards, `columns` per row, optionally led by an "Empty
 /// plan" card. Returns `Some(Some(id))` for a preset, `Some(None)` for the
-/// empty plan. Used by the welcome screen and File → Presets….
+/// empty plan. Used by the welcome screen and File › Presets….
 pub fn presets_gallery_ui(ui: &mut egui::Ui, with_empty: bool, columns: usize) -> Option<Option<&'static str>> {
     let mut chosen = None;
     let mut cards: Vec<(Option<&'static str>, &str, &str, &str)> = Vec::new();
