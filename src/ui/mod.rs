@@ -2,7 +2,8 @@
 //!
 //! Module map: `state` (plan, selection, camera, undo), `commands` (edits and
 //! UI commands), `canvas` (draw, hit-test, interact), `palette`, `inspector`,
-//! `workloads`, `problems`, `files` (dialogs, recent files, recovery),
+//! `workloads`, `problems`, `results` (Results tab), `playback` (Playback
+//! tab), `files` (dialogs, recent files, recovery),
 //! `theme`, `app` (panels and prompts), `bench` (headless frame timing).
 
 pub mod app;
@@ -12,6 +13,7 @@ pub mod commands;
 pub mod files;
 pub mod inspector;
 pub mod palette;
+pub mod playback;
 pub mod problems;
 pub mod results;
 pub mod state;
