@@ -18,36 +18,41 @@ pub fn filter_ui(ui: &mut egui::Ui, filter: &mut EventFilter, stages: &[String],
         } else {
             format!("Kinds ({n} of {})", KINDS.len())
         };
-        ui.menu_button(title, |ui| {
-            ui.horizontal(|ui| {
-                if ui.button("All").on_hover_text("Show every kind of event").clicked() {
-                    filter.kinds = KINDS.into_iter().collect();
-                }
-                if ui.button("None").on_hover_text("Hide every kind of event").clicked() {
-                    filter.kinds.clear();
-                }
-            });
-            ui.separator();
-            for kind in KINDS {
-                let mut on = filter.kinds.contains(&kind);
+        // Stays open while kinds are ticked; a click outside closes it.
+        let config =
+            egui::containers::menu::MenuConfig::new().close_behavior(egui::PopupCloseBehavior::CloseOnClickOutside);
+        let (kinds_button, _) = egui::containers::menu::MenuButton::new(title)
+            .config(config)
+            .ui(ui, |ui| {
                 ui.horizontal(|ui| {
-                    ui.colored_label(kind_color(kind, pal), "●");
-                    if ui
-                        .checkbox(&mut on, kind_label(kind))
-                        .on_hover_text("Show or hide events of this kind")
-                        .changed()
-                    {
-                        if on {
-                            filter.kinds.insert(kind);
-                        } else {
-                            filter.kinds.remove(&kind);
-                        }
+                    if ui.button("All").on_hover_text("Show every kind of event").clicked() {
+                        filter.kinds = KINDS.into_iter().collect();
+                    }
+                    if ui.button("None").on_hover_text("Hide every kind of event").clicked() {
+                        filter.kinds.clear();
                     }
                 });
-            }
-        })
-        .response
-        .on_hover_text("Which kinds of event the list and the timeline show");
+                ui.separator();
+                for kind in KINDS {
+                    let mut on = filter.kinds.contains(&kind);
+                    ui.horizontal(|ui| {
+                        let (dot, _) = ui.allocate_exact_size(Vec2::splat(10.0), Sense::hover());
+                        ui.painter().circle_filled(dot.center(), 4.0, kind_color(kind, pal));
+                        if ui
+                            .checkbox(&mut on, kind_label(kind))
+                            .on_hover_text("Show or hide events of this kind")
+                            .changed()
+                        {
+                            if on {
+                                filter.kinds.insert(kind);
+                            } else {
+                                filter.kinds.remove(&kind);
+                            }
+                        }
+                    });
+                }
+            });
+        kinds_button.on_hover_text("Which kinds of event the list and the timeline show");
 
         let current = filter.stage.clone().unwrap_or_else(|| "All stages".to_owned());
         egui::ComboBox::from_id_salt("playback_stage_filter")
