@@ -359,3 +359,21 @@ fn a_simulated_preset_plays_back() {
         );
     }
 }
+
+#[cfg(feature = "snapshots")]
+#[test]
+fn snapshot_playback_tab() {
+    let mut h = harness();
+    open_playback(&mut h);
+    // Stand on the failure: the link ringed, training and the legend shown.
+    for _ in 0..3 {
+        h.get_by_label("Next ⏩").click();
+        h.run_steps(2);
+    }
+    assert_eq!(h.state().playback.selected, Some(3));
+    h.state_mut().playback.seek(10.0 * HOUR);
+    h.state_mut().playback.selected = Some(2);
+    h.hover_at(egui::pos2(800.0, 40.0));
+    h.run_steps(4);
+    h.snapshot("playback_tab");
+}
