@@ -302,7 +302,9 @@ pub fn overlay_at(plan: &Plan, results: &Results, t_s: f64) -> Overlay {
 /// but training, whose series cover one iteration) scales it by the
 /// `utilization` series at `t_s` relative to that series' mean, so load
 /// peaks show; a series keyed by the node or link id itself is used as is.
-/// Where stages share a node or link, the busiest use is shown.
+/// A series is laid over the stage's span end to end (a stage slowed by
+/// contention stretches it). Where stages share a node or link, the busiest
+/// use is shown.
 pub fn overlay_marking(plan: &Plan, results: &Results, t_s: f64, marked: Option<usize>) -> Overlay {
     let active = active_stages(results, t_s);
     let running = match active.len() {
@@ -319,15 +321,17 @@ pub fn overlay_marking(plan: &Plan, results: &Results, t_s: f64, marked: Option<
             continue;
         };
         let over_run = w.kind != "train";
-        let local_t = t_s - span.start_s;
+        let (local_t, span_s) = (t_s - span.start_s, span.end_s - span.start_s);
         let own = |id: &str| {
             over_run
                 .then(|| w.series.get(id))
                 .flatten()
-                .and_then(|s| series_at(s, local_t))
+                .and_then(|s| series_at(s, on_series(s, local_t, span_s)))
         };
         let scale = if over_run {
-            w.series.get("utilization").and_then(|s| load_factor(s, local_t))
+            w.series
+                .get("utilization")
+                .and_then(|s| load_factor(s, on_series(s, local_t, span_s)))
         } else {
             None
         }
@@ -357,6 +361,22 @@ pub fn overlay_marking(plan: &Plan, results: &Results, t_s: f64, marked: Option<
         })
     });
     o
+}
+
+/// Where `local_t` seconds into a stage of `span_s` falls on `series`, which
+/// covers the stage end to end: the last bucket start plus one bucket width.
+fn on_series(series: &[(f64, f64)], local_t: f64, span_s: f64) -> f64 {
+    let n = series.len();
+    let length = match n {
+        0 => 0.0,
+        1 => series[0].0,
+        _ => 2.0 * series[n - 1].0 - series[n - 2].0,
+    };
+    if length > 0.0 && span_s > 0.0 && length.is_finite() {
+        local_t * length / span_s
+    } else {
+        local_t
+    }
 }
 
 /// The series value at `x` over the series' mean: how much busier than
@@ -619,6 +639,19 @@ mod tests {
     }
 
     #[test]
+    fn a_series_is_laid_over_the_span() {
+        let s = [(0.0, 0.2), (10.0, 0.6)];
+        // 20 s of series over a 200 s stage.
+        assert_eq!(on_series(&s, 100.0, 200.0), 10.0);
+        assert_eq!(on_series(&s, 0.0, 200.0), 0.0);
+        // A series that covers the stage is read as is.
+        assert_eq!(on_series(&s, 15.0, 20.0), 15.0);
+        // Degenerate input: read on the stage clock.
+        assert_eq!(on_series(&[], 5.0, 20.0), 5.0);
+        assert_eq!(on_series(&s, 5.0, 0.0), 5.0);
+    }
+
+    #[test]
     fn series_are_read_as_buckets() {
         let s = [(0.0, 0.2), (10.0, 0.6), (20.0, 0.4)];
         assert_eq!(series_at(&s, -1.0), Some(0.2));
@@ -644,15 +677,18 @@ mod tests {
         assert_eq!(o.node(&"inf".into()), None, "serving has not started");
         assert_eq!(o.bottleneck, None, "no event with a subject yet");
 
-        // 6 h: both; serving at 0.75 load over a mean of 0.5 scales 0.5 to 0.75.
+        // 6 h: both. Serving's series (two buckets, 2 h in all) is laid
+        // over its 15 h span: the first half at a quarter load, which over
+        // the series' mean of 0.5 scales its use of 0.5 to 0.25.
         let o = overlay_at(&p, &r, 21_600.0);
         assert_eq!(o.title, "t = 6 h · 2 stages running");
-        assert_eq!(o.node(&"inf".into()), Some(0.75));
+        assert_eq!(o.node(&"inf".into()), Some(0.25));
         assert_eq!(o.node(&"gpu".into()), Some(0.9));
 
-        // 5 h 10 min: serving's first bucket, a quarter load.
-        let o = overlay_at(&p, &r, 18_600.0);
-        assert_eq!(o.node(&"inf".into()), Some(0.25));
+        // 16 h 15 min: three quarters into serving, the busy bucket.
+        let o = overlay_at(&p, &r, 58_500.0);
+        assert_eq!(o.node(&"inf".into()), Some(0.75));
+        assert_eq!(o.title, "t = 16 h 15 min · 1 stage running");
 
         // 12 h: training ended, its nodes go dark.
         let o = overlay_at(&p, &r, 43_200.0);
