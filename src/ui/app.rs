@@ -10,6 +10,7 @@ use crate::ui::files::{self, DialogJob, DialogOutcome, DialogPurpose, FileDialog
 use crate::ui::help::{self, HelpState};
 use crate::ui::inspector::{self, KeyedEdit};
 use crate::ui::palette::{self, PaletteState};
+use crate::ui::playback::{self, PlaybackState};
 use crate::ui::state::{EditorState, Sel};
 use crate::ui::theme::{self, Palette};
 use crate::ui::tour::{self, TourAction};
@@ -110,6 +111,7 @@ enum LeftTab {
 enum DockTab {
     Problems,
     Results,
+    Playback,
 }
 
 pub struct App {
@@ -132,6 +134,8 @@ pub struct App {
     theme_applied: Option<bool>,
     allow_close: bool,
     results: Option<Box<dyn ResultsView>>,
+    /// Cursor, speed and filter of the Playback tab.
+    pub playback: PlaybackState,
     after_prompt: Option<AfterDiscard>,
     pending_after_save: Option<AfterDiscard>,
 }
@@ -176,6 +180,7 @@ impl App {
             theme_applied: None,
             allow_close: false,
             results: None,
+            playback: PlaybackState::default(),
             after_prompt: None,
             pending_after_save: None,
         }
@@ -265,13 +270,18 @@ impl App {
             .show(ui, |ui| inspector::inspector_ui(ui, &self.state, &mut edits))
             .response
             .rect;
+        // While Playback is open the canvas shows the run at its cursor.
+        let overlay = match self.dock_tab {
+            DockTab::Playback => self.playback.overlay(),
+            _ => self.results.as_ref().and_then(|r| r.overlay()),
+        };
         egui::CentralPanel::no_frame().show(ui, |ui| {
             canvas::canvas_ui(
                 ui,
                 &mut self.state,
                 &mut self.canvas,
                 &pal,
-                self.results.as_ref().and_then(|r| r.overlay()),
+                overlay,
                 &mut canvas_edits,
                 &mut commands,
             );
@@ -493,6 +503,8 @@ impl App {
                 .on_hover_text("Validation problems of the plan");
             ui.selectable_value(&mut self.dock_tab, DockTab::Results, "Results")
                 .on_hover_text("Simulation results");
+            ui.selectable_value(&mut self.dock_tab, DockTab::Playback, "Playback")
+                .on_hover_text("Step through the last run: stages, events and the cluster at each moment");
         });
         ui.separator();
         match self.dock_tab {
@@ -521,6 +533,15 @@ impl App {
                     ui.weak("Results come from the simulator: run a simulation to see time, throughput, latency and cost here");
                 }
             },
+            DockTab::Playback => {
+                let pal = Palette::new(ui.visuals().dark_mode);
+                let run = self.results.as_ref().and_then(|r| r.last_run());
+                let keys = self.prompt.is_none();
+                let focus = playback::playback_ui(ui, &mut self.playback, run, &self.state.plan, keys, &pal);
+                if let Some(subject) = focus {
+                    self.state.focus(&subject);
+                }
+            }
         }
     }
 

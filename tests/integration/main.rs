@@ -1,6 +1,8 @@
 //! One integration-test binary (keeps link time down); each module is an area.
 
 mod plan_files;
+#[cfg(feature = "gui")]
+mod playback_ui;
 mod report_png;
 mod scaling_training;
 mod sim_core;
