@@ -170,6 +170,24 @@ fn breakdown_ui(ui: &mut egui::Ui, w: &WorkloadResult) {
     ui.weak(format!("Total: {} per iteration", fmt_metric("x_s", total)));
 }
 
+/// `text` laid out on one line, cut with "…" to fit `max_width`.
+pub fn one_line(
+    painter: &egui::Painter,
+    text: &str,
+    size: f32,
+    color: egui::Color32,
+    max_width: f32,
+) -> std::sync::Arc<egui::Galley> {
+    let mut job = egui::text::LayoutJob::simple_singleline(text.to_owned(), egui::FontId::proportional(size), color);
+    job.wrap = egui::text::TextWrapping {
+        max_width,
+        max_rows: 1,
+        break_anywhere: true,
+        overflow_character: Some('…'),
+    };
+    painter.layout_job(job)
+}
+
 /// A distinct colour per series index, readable on dark and light panels.
 pub fn series_color(i: usize) -> egui::Color32 {
     let hue = (i as f32 * 0.13 + 0.02) % 1.0;

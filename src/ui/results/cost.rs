@@ -3,7 +3,7 @@
 //! report's cost lines) and by stage, with values and shares.
 
 use super::RunView;
-use super::cards::{card_ui, series_color};
+use super::cards::{card_ui, one_line, series_color};
 use crate::model::{Plan, SiteId, StageId};
 use crate::report::png_report::{fmt_metric, fmt_usd, metric};
 
@@ -130,10 +130,11 @@ pub fn cost_ui(ui: &mut egui::Ui, run: &RunView<'_>) {
 
 /// Horizontal bars: label column, bar with segments, value and share.
 pub fn bars_ui(ui: &mut egui::Ui, id: &str, rows: &[BarRow], total: f64) {
-    let label_w = 200.0f32;
+    let label_w = 260.0f32;
     let value_w = 130.0f32;
     let row_h = 22.0f32;
-    let width = ui.available_width().max(label_w + value_w + 100.0);
+    // Long bars are hard to compare with the value text far away: cap the width.
+    let width = ui.available_width().clamp(label_w + value_w + 100.0, 1100.0);
     let (rect, response) = ui.allocate_exact_size(egui::vec2(width, row_h * rows.len() as f32), egui::Sense::hover());
     let painter = ui.painter_at(rect);
     let visuals = ui.visuals();
@@ -150,12 +151,7 @@ pub fn bars_ui(ui: &mut egui::Ui, id: &str, rows: &[BarRow], total: f64) {
     names.dedup();
     for (i, row) in rows.iter().enumerate() {
         let y = rect.min.y + i as f32 * row_h;
-        let label = painter.layout(
-            row.label.clone(),
-            egui::FontId::proportional(13.0),
-            visuals.text_color(),
-            label_w - 10.0,
-        );
+        let label = one_line(&painter, &row.label, 13.0, visuals.text_color(), label_w - 10.0);
         painter.galley(
             egui::pos2(rect.min.x, y + (row_h - label.size().y.min(row_h)) / 2.0),
             label,
@@ -200,6 +196,16 @@ pub fn bars_ui(ui: &mut egui::Ui, id: &str, rows: &[BarRow], total: f64) {
     }
     if let Some(t) = tip {
         response.on_hover_text_at_pointer(t);
+    }
+    if names.len() > 1 {
+        ui.horizontal_wrapped(|ui| {
+            for (k, name) in names.iter().enumerate() {
+                let (r, _) = ui.allocate_exact_size(egui::vec2(12.0, 12.0), egui::Sense::hover());
+                ui.painter().rect_filled(r, 2, series_color(k));
+                ui.weak(*name);
+                ui.add_space(8.0);
+            }
+        });
     }
     let _ = id;
 }

@@ -56,7 +56,7 @@ pub fn unit_of(key: &str) -> &'static str {
         "1/s"
     } else if key.ends_with("_hours") {
         "h"
-    } else if key.ends_with("_s") || key.starts_with("seconds") {
+    } else if key.ends_with("_s") || key.starts_with("seconds") || key.ends_with("_seconds") {
         "s"
     } else if key.ends_with("_usd") {
         "USD"

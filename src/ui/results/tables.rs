@@ -34,6 +34,8 @@ pub struct TableState {
     pub metrics_sort: (MetricCol, bool),
     pub util_sort: (UtilCol, bool),
     pub status: Option<String>,
+    /// Only metrics whose stage, name or key contain this (any case).
+    pub filter: String,
 }
 
 impl Default for TableState {
@@ -42,6 +44,7 @@ impl Default for TableState {
             metrics_sort: (MetricCol::Stage, true),
             util_sort: (UtilCol::Mean, false),
             status: None,
+            filter: String::new(),
         }
     }
 }
@@ -139,15 +142,30 @@ pub fn tables_ui(ui: &mut egui::Ui, run: &RunView<'_>, state: &mut TableState, c
     if let Some(s) = &state.status {
         ui.weak(s);
     }
-    metrics_table_ui(ui, run, state, cx);
-    ui.add_space(10.0);
     utilization_table_ui(ui, run, state, cx);
+    ui.add_space(10.0);
+    metrics_table_ui(ui, run, state, cx);
 }
 
 fn metrics_table_ui(ui: &mut egui::Ui, run: &RunView<'_>, state: &mut TableState, cx: &mut ResultsCx<'_>) {
-    let rows = metric_rows(run, state.metrics_sort);
+    let needle = state.filter.trim().to_lowercase();
+    let mut rows = metric_rows(run, state.metrics_sort);
+    if !needle.is_empty() {
+        rows.retain(|(_, name, key, _)| {
+            name.to_lowercase().contains(&needle)
+                || key.contains(&needle)
+                || label_of(key).to_lowercase().contains(&needle)
+        });
+    }
     ui.horizontal(|ui| {
         ui.heading(format!("Metrics ({} rows)", rows.len()));
+        ui.add(
+            egui::TextEdit::singleline(&mut state.filter)
+                .desired_width(160.0)
+                .hint_text("filter, e.g. cost"),
+        )
+        .labelled_by(ui.label("Filter").id)
+        .on_hover_text("Show only metrics whose stage or name contains this text");
         csv_buttons_ui(
             ui,
             "metrics",

@@ -5,7 +5,7 @@
 //! scale), and the serving series (queue, replicas, TTFT distribution).
 
 use super::RunView;
-use super::cards::series_color;
+use super::cards::{one_line, series_color};
 use super::subjects::{is_selected, stage_node, subject_of};
 use crate::model::{Plan, Subject};
 use crate::report::png_report::metric_label;
@@ -222,7 +222,7 @@ fn utilization_plot_ui(
         .height(190.0)
         .legend(Legend::default())
         .include_y(0.0)
-        .include_y(100.0)
+        .include_y(105.0)
         .x_axis_label(x_label.to_owned())
         .y_axis_label("busy (%)")
         .allow_scroll(false)
@@ -261,12 +261,21 @@ fn utilization_plot_ui(
 fn step_points(points: &[(f64, f64)], unit: TimeUnit, scale: f64) -> Vec<[f64; 2]> {
     let p = clean(points);
     let end = series_end(&p).unwrap_or(0.0);
-    let mut out = Vec::with_capacity(p.len() * 2);
+    // Only corners: repeated or collinear vertices make the stroke's miter
+    // joints blow up into wide ribbons.
+    let mut out: Vec<[f64; 2]> = Vec::with_capacity(p.len() * 2);
     for (i, (t, v)) in p.iter().enumerate() {
+        let y = v * scale;
         let next = p.get(i + 1).map(|q| q.0).unwrap_or(end);
-        out.push([unit.of(*t), v * scale]);
-        out.push([unit.of(next), v * scale]);
+        match out.last_mut() {
+            Some(last) if last[1] == y => last[0] = unit.of(next),
+            _ => {
+                out.push([unit.of(*t), y]);
+                out.push([unit.of(next), y]);
+            }
+        }
     }
+    out.dedup();
     out
 }
 
@@ -305,7 +314,7 @@ fn heat_strip_ui(
         } else {
             visuals.text_color()
         };
-        let name = painter.layout(s.key.to_owned(), egui::FontId::proportional(12.0), color, label_w - 8.0);
+        let name = one_line(&painter, s.key, 12.0, color, label_w - 8.0);
         painter.galley(
             egui::pos2(rect.min.x, y + (row_h - name.size().y.min(row_h)) / 2.0),
             name,
@@ -455,6 +464,19 @@ mod tests {
         // Unsorted and NaN points are cleaned first.
         let messy = [(1.0, 0.2), (f64::NAN, 9.0), (0.0, 0.6)];
         assert_eq!(heat_buckets(&messy, 0.0, 2.0, 2), vec![Some(0.6), Some(0.2)]);
+    }
+
+    #[test]
+    fn step_lines_have_only_corners() {
+        let unit = TimeUnit {
+            seconds: 1.0,
+            symbol: "s",
+        };
+        let s = [(0.0, 1.0), (1.0, 1.0), (2.0, 0.5)];
+        assert_eq!(
+            step_points(&s, unit, 100.0),
+            vec![[0.0, 100.0], [2.0, 100.0], [2.0, 50.0], [3.0, 50.0]]
+        );
     }
 
     #[test]

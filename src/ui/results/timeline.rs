@@ -3,7 +3,7 @@
 //! duration, slowdown by contention and the stages it shared resources with.
 
 use super::RunView;
-use super::cards::series_color;
+use super::cards::{one_line, series_color};
 use super::time::TimeUnit;
 use crate::model::{Plan, StageId};
 use crate::report::png_report::fmt_duration;
@@ -77,7 +77,7 @@ pub fn timeline_ui(ui: &mut egui::Ui, run: &RunView<'_>) {
 
 fn gantt_ui(ui: &mut egui::Ui, run: &RunView<'_>, spans: &[StageSpan], makespan: f64) {
     let unit = TimeUnit::for_span(makespan);
-    let label_w = 200.0f32;
+    let label_w = 260.0f32;
     let row_h = 26.0f32;
     let axis_h = 20.0f32;
     let width = ui.available_width().max(label_w + 200.0);
@@ -125,12 +125,7 @@ fn gantt_ui(ui: &mut egui::Ui, run: &RunView<'_>, spans: &[StageSpan], makespan:
     for (i, s) in spans.iter().enumerate() {
         let y = rect.min.y + i as f32 * row_h;
         let name = stage_name(run.plan, &s.stage);
-        let g = painter.layout(
-            name.clone(),
-            egui::FontId::proportional(13.0),
-            visuals.text_color(),
-            label_w - 10.0,
-        );
+        let g = one_line(&painter, &name, 13.0, visuals.text_color(), label_w - 10.0);
         painter.galley(
             egui::pos2(rect.min.x, y + (row_h - g.size().y.min(row_h)) / 2.0),
             g,
