@@ -19,6 +19,9 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Instant;
 
+/// Frames the dock is held at its grown size (a pass may be discarded).
+const DOCK_GROW_FRAMES: u8 = 3;
+
 /// What the results view sees of the editor, and what it may ask of it.
 pub struct ResultsCx<'a> {
     pub plan: &'a Plan,
@@ -146,7 +149,7 @@ pub struct App {
     after_prompt: Option<AfterDiscard>,
     pending_after_save: Option<AfterDiscard>,
     /// Grow the dock on the next frame (results to show).
-    dock_grow: bool,
+    dock_grow: u8,
 }
 
 impl App {
@@ -182,7 +185,7 @@ impl App {
             results: None,
             after_prompt: None,
             pending_after_save: None,
-            dock_grow: false,
+            dock_grow: 0,
         }
     }
 
@@ -237,7 +240,10 @@ impl App {
         // chosen or a run brings results, the dock grows (once) to at least
         // 45 % of the window; the user can shrink it again.
         let room = (ui.max_rect().height() * 0.45).max(60.0);
-        let dock_min = if std::mem::take(&mut self.dock_grow) {
+        // Held for a few frames: a frame pass can be discarded and re-run.
+        let dock_min = if self.dock_grow > 0 {
+            self.dock_grow -= 1;
+            ui.ctx().request_repaint();
             room
         } else {
             60.0
@@ -450,6 +456,10 @@ impl App {
     }
 
     fn dock_ui(&mut self, ui: &mut egui::Ui) {
+        // A panel is as tall as its content: fill it, or short content
+        // (one problem line) would shrink the dock below the size the user
+        // (or a results run) gave it.
+        ui.set_min_height(ui.available_height());
         ui.horizontal(|ui| {
             let n = self.state.problems.len();
             ui.selectable_value(&mut self.dock_tab, DockTab::Problems, format!("Problems ({n})"))
@@ -459,7 +469,7 @@ impl App {
                 .on_hover_text("Simulation results")
                 .clicked()
             {
-                self.dock_grow = true;
+                self.dock_grow = DOCK_GROW_FRAMES;
                 ui.ctx().request_repaint();
             }
         });
@@ -492,7 +502,7 @@ impl App {
                         self.start_dialog(ui.ctx(), DialogPurpose::Export(kind));
                     }
                     if wants_room {
-                        self.dock_grow = true;
+                        self.dock_grow = DOCK_GROW_FRAMES;
                         ui.ctx().request_repaint();
                     }
                 }

@@ -6,5 +6,7 @@ mod scaling_training;
 mod sim_core;
 #[cfg(feature = "gui")]
 mod ui;
+#[cfg(feature = "gui")]
+mod ui_results;
 mod validation_inference;
 mod validation_training;

@@ -230,10 +230,11 @@ fn utilization_plot_ui(
             HoverPosition::NearDataPoint {
                 plot_name, position, ..
             } => Some(format!(
-                "{plot_name}\n{:.3} {sym}: {:.1} % busy",
-                position.x, position.y
+                "{plot_name}\n{} {sym}: {:.1} % busy",
+                fmt_tick(position.x),
+                position.y
             )),
-            HoverPosition::Elsewhere { position } => Some(format!("{:.3} {sym}", position.x)),
+            HoverPosition::Elsewhere { position } => Some(format!("{} {sym}", fmt_tick(position.x))),
         })
         .show(ui, |plot_ui| {
             for (i, (s, id)) in series.iter().zip(&ids).enumerate() {
@@ -257,9 +258,41 @@ fn utilization_plot_ui(
     }
 }
 
-/// A step series as line vertices: each value held until the next point.
+/// Above this many points a series is drawn through bucket midpoints: steps
+/// a few pixels wide read as noise.
+const STEP_MAX_POINTS: usize = 80;
+
+/// A number for an axis tick or hover: precision by magnitude.
+pub fn fmt_tick(v: f64) -> String {
+    let a = v.abs();
+    if a == 0.0 {
+        "0".into()
+    } else if a >= 100.0 {
+        format!("{v:.0}")
+    } else if a >= 10.0 {
+        format!("{v:.1}")
+    } else if a >= 0.1 {
+        format!("{v:.2}")
+    } else {
+        format!("{v:.3}")
+    }
+}
+
+/// A series as line vertices: each value held until the next point (a
+/// step), or through bucket midpoints when the series is dense.
 fn step_points(points: &[(f64, f64)], unit: TimeUnit, scale: f64) -> Vec<[f64; 2]> {
     let p = clean(points);
+    if p.len() > STEP_MAX_POINTS {
+        let end = series_end(&p).unwrap_or(0.0);
+        return p
+            .iter()
+            .enumerate()
+            .map(|(i, (t, v))| {
+                let next = p.get(i + 1).map(|q| q.0).unwrap_or(end);
+                [unit.of((t + next) / 2.0), v * scale]
+            })
+            .collect();
+    }
     let end = series_end(&p).unwrap_or(0.0);
     // Only corners: repeated or collinear vertices make the stroke's miter
     // joints blow up into wide ribbons.
@@ -335,10 +368,10 @@ fn heat_strip_ui(
                 let t0 = span * k as f64 / HEAT_BUCKETS as f64;
                 let t1 = span * (k + 1) as f64 / HEAT_BUCKETS as f64;
                 tip = Some(format!(
-                    "{}\n{:.3}–{:.3} {}: {}",
+                    "{}\n{}–{} {}: {}",
                     s.key,
-                    unit.of(t0),
-                    unit.of(t1),
+                    fmt_tick(unit.of(t0)),
+                    fmt_tick(unit.of(t1)),
                     unit.symbol,
                     b.map(percent)
                         .map(|p| format!("{p} busy"))
@@ -361,7 +394,7 @@ fn heat_strip_ui(
         painter.text(
             egui::pos2(x, ty),
             align,
-            format!("{:.3} {}", unit.of(span * frac), unit.symbol),
+            format!("{} {}", fmt_tick(unit.of(span * frac)), unit.symbol),
             egui::FontId::proportional(11.0),
             visuals.weak_text_color(),
         );
@@ -394,7 +427,7 @@ fn value_plot_ui(ui: &mut egui::Ui, w: &WorkloadResult, s: &Named<'_>, unit: Tim
             let p = match pos {
                 HoverPosition::NearDataPoint { position, .. } | HoverPosition::Elsewhere { position } => position,
             };
-            Some(format!("{:.3} {sym}: {:.2} {y_name}", p.x, p.y))
+            Some(format!("{} {sym}: {} {y_name}", fmt_tick(p.x), fmt_tick(p.y)))
         })
         .show(ui, |plot_ui| {
             let pts: PlotPoints<'_> = step_points(s.points, unit, 1.0).into();
