@@ -9,10 +9,14 @@ use crate::ui::commands::{Clip, Edit, UiCommand, arrange, command_button};
 use crate::ui::files::{
     self, DialogJob, DialogOutcome, DialogPurpose, ExportKind, FileDialogs, Persisted, Recovered, Recovery,
 };
+use crate::ui::help::{self, HelpState};
 use crate::ui::inspector::{self, KeyedEdit};
 use crate::ui::palette::{self, PaletteState};
+use crate::ui::playback::{self, PlaybackState};
 use crate::ui::state::{EditorState, Sel};
 use crate::ui::theme::{self, Palette};
+use crate::ui::tour::{self, TourAction};
+use crate::ui::welcome::{self, WelcomeAction};
 use crate::ui::{problems, workloads};
 use std::collections::BTreeSet;
 use std::path::PathBuf;
@@ -84,7 +88,9 @@ pub struct AppConfig {
 }
 
 impl AppConfig {
-    /// A config for tests and benchmarks: no dialogs, no recovery file.
+    /// A config for tests and benchmarks: no dialogs, no recovery file, and
+    /// the welcome screen off (as after "Show this screen at start" was
+    /// unticked); tests of the welcome set `persisted` back to the default.
     pub fn headless(plan: Plan, catalog: Catalog) -> Self {
         Self {
             plan,
@@ -92,7 +98,10 @@ impl AppConfig {
             catalog,
             dialogs: Arc::new(files::NoDialogs),
             recovery_dir: None,
-            persisted: Persisted::default(),
+            persisted: Persisted {
+                welcome_at_start: false,
+                ..Persisted::default()
+            },
             load_error: None,
         }
     }
@@ -126,6 +135,7 @@ enum LeftTab {
 enum DockTab {
     Problems,
     Results,
+    Playback,
 }
 
 pub struct App {
@@ -134,6 +144,8 @@ pub struct App {
     pub file: Option<PathBuf>,
     pub prompt: Option<Prompt>,
     pub persisted: Persisted,
+    /// Welcome screen, tour and shortcuts window.
+    pub help: HelpState,
     palette: PaletteState,
     dialogs: Arc<dyn FileDialogs>,
     dialog_job: Option<DialogJob>,
@@ -146,6 +158,8 @@ pub struct App {
     theme_applied: Option<bool>,
     allow_close: bool,
     results: Option<Box<dyn ResultsView>>,
+    /// Cursor, speed and filter of the Playback tab.
+    pub playback: PlaybackState,
     after_prompt: Option<AfterDiscard>,
     pending_after_save: Option<AfterDiscard>,
     /// Grow the dock on the next frame (results to show).
@@ -165,7 +179,16 @@ impl App {
         state.snap_to_grid = config.persisted.snap_to_grid;
         let mut canvas = Canvas::default();
         canvas.show_minimap = config.persisted.show_minimap;
+        // First run: no plan named on the command line, nothing recent, nothing to recover.
+        let help = HelpState {
+            welcome_open: prompt.is_none()
+                && config.file.is_none()
+                && config.persisted.recent.is_empty()
+                && config.persisted.welcome_at_start,
+            ..HelpState::default()
+        };
         Self {
+            help,
             state,
             canvas,
             file: config.file,
@@ -183,6 +206,7 @@ impl App {
             theme_applied: None,
             allow_close: false,
             results: None,
+            playback: PlaybackState::default(),
             after_prompt: None,
             pending_after_save: None,
             dock_grow: 0,
@@ -228,7 +252,7 @@ impl App {
         let mut edits: Vec<KeyedEdit> = Vec::new();
         let mut canvas_edits: Vec<Edit> = Vec::new();
         let mut paste_text: Option<String> = None;
-        if self.prompt.is_none() && !ctx.text_edit_focused() {
+        if self.prompt.is_none() && !self.help.is_modal() && !ctx.text_edit_focused() {
             self.shortcuts(&ctx, &mut commands, &mut paste_text);
         }
 
@@ -248,12 +272,14 @@ impl App {
         } else {
             60.0
         };
-        egui::Panel::bottom("dock")
+        self.help.rects.dock = egui::Panel::bottom("dock")
             .resizable(true)
             .default_size(130.0)
             .min_size(dock_min)
-            .show(ui, |ui| self.dock_ui(ui));
-        egui::Panel::left("left")
+            .show(ui, |ui| self.dock_ui(ui))
+            .response
+            .rect;
+        self.help.rects.palette = egui::Panel::left("left")
             .resizable(true)
             .default_size(240.0)
             .size_range(180.0..=360.0)
@@ -273,25 +299,36 @@ impl App {
                     }
                     LeftTab::Workloads => workloads::workloads_ui(ui, &mut self.state, &mut canvas_edits),
                 }
-            });
-        egui::Panel::right("inspector")
+            })
+            .response
+            .rect;
+        self.help.rects.inspector = egui::Panel::right("inspector")
             .resizable(true)
             .default_size(300.0)
             .size_range(220.0..=420.0)
-            .show(ui, |ui| inspector::inspector_ui(ui, &self.state, &mut edits));
+            .show(ui, |ui| inspector::inspector_ui(ui, &self.state, &mut edits))
+            .response
+            .rect;
+        // While Playback is open the canvas shows the run at its cursor.
+        let overlay = match self.dock_tab {
+            DockTab::Playback => self.playback.overlay(),
+            _ => self.results.as_ref().and_then(|r| r.overlay()),
+        };
         egui::CentralPanel::no_frame().show(ui, |ui| {
             canvas::canvas_ui(
                 ui,
                 &mut self.state,
                 &mut self.canvas,
                 &pal,
-                self.results.as_ref().and_then(|r| r.overlay()),
+                overlay,
                 &mut canvas_edits,
                 &mut commands,
             );
         });
 
         self.prompt_ui(&ctx, &mut commands);
+        self.help.rects.canvas = self.state.canvas_rect;
+        self.help_ui(&ctx);
 
         // Apply what the panels asked for.
         for e in canvas_edits {
@@ -410,6 +447,49 @@ impl App {
                 command_button(ui, *c, enabled, commands);
             }
         });
+        ui.menu_button("Help", |ui| {
+            for c in UiCommand::HELP {
+                command_button(ui, *c, true, commands);
+            }
+        });
+    }
+
+    /// The welcome screen, the tour and the shortcuts window (help.rs,
+    /// welcome.rs, tour.rs draw them; the app runs what they ask for).
+    fn help_ui(&mut self, ctx: &egui::Context) {
+        if self.prompt.is_some() {
+            return;
+        }
+        let escape = ctx.input(|i| i.key_pressed(egui::Key::Escape));
+        if self.help.welcome_open {
+            match welcome::welcome_ui(ctx, &mut self.persisted) {
+                Some(WelcomeAction::Open(action)) => {
+                    self.help.welcome_open = false;
+                    self.guard_discard(ctx, action);
+                }
+                Some(WelcomeAction::Tour) => {
+                    self.help.welcome_open = false;
+                    self.help.tour_step = Some(0);
+                }
+                Some(WelcomeAction::Close) => self.help.welcome_open = false,
+                None => {}
+            }
+            return;
+        }
+        if let Some(step) = self.help.tour_step {
+            self.help.tour_step = match tour::tour_ui(ctx, step, &self.help.rects) {
+                _ if escape => None,
+                Some(TourAction::Back) => Some(step.saturating_sub(1)),
+                Some(TourAction::Next) => Some((step + 1).min(tour::STEPS.len() - 1)),
+                Some(TourAction::Done) => None,
+                None => Some(step),
+            };
+        } else if self.help.shortcuts_open && escape {
+            self.help.shortcuts_open = false;
+        }
+        if self.help.shortcuts_open {
+            help::shortcuts_ui(ctx, &mut self.help.shortcuts_open);
+        }
     }
 
     fn status_bar_ui(&mut self, ui: &mut egui::Ui, pal: &Palette) {
@@ -472,6 +552,8 @@ impl App {
                 self.dock_grow = DOCK_GROW_FRAMES;
                 ui.ctx().request_repaint();
             }
+            ui.selectable_value(&mut self.dock_tab, DockTab::Playback, "Playback")
+                .on_hover_text("Step through the last run: stages, events and the cluster at each moment");
         });
         ui.separator();
         match self.dock_tab {
@@ -510,6 +592,15 @@ impl App {
                     ui.weak("Results come from the simulator: run a simulation to see time, throughput, latency and cost here");
                 }
             },
+            DockTab::Playback => {
+                let pal = Palette::new(ui.visuals().dark_mode);
+                let run = self.results.as_ref().and_then(|r| r.last_run());
+                let keys = self.prompt.is_none();
+                let focus = playback::playback_ui(ui, &mut self.playback, run, &self.state.plan, keys, &pal);
+                if let Some(subject) = focus {
+                    self.state.focus(&subject);
+                }
+            }
         }
     }
 
@@ -636,26 +727,7 @@ impl App {
                     ui.set_max_width(760.0);
                     ui.heading("Start from a preset");
                     ui.add_space(6.0);
-                    let mut chosen: Option<Option<&'static str>> = None;
-                    let mut cards: Vec<(Option<&'static str>, &str, &str, &str)> =
-                        vec![(None, "📄", "Empty plan", "Start from a blank canvas")];
-                    for p in presets::PRESETS {
-                        cards.push((Some(p.id), preset_icon(p.id), p.title, p.summary));
-                    }
-                    for row in cards.chunks(3) {
-                        ui.horizontal_top(|ui| {
-                            for (id, icon, title, summary) in row {
-                                let r = ui.allocate_ui_with_layout(
-                                    egui::vec2(236.0, 170.0),
-                                    egui::Layout::top_down(egui::Align::Min),
-                                    |ui| preset_card_ui(ui, icon, title, summary),
-                                );
-                                if r.inner {
-                                    chosen = Some(*id);
-                                }
-                            }
-                        });
-                    }
+                    let chosen = welcome::presets_gallery_ui(ui, true, 3);
                     ui.add_space(6.0);
                     if ui.button("Cancel").on_hover_text("Close the gallery").clicked() {
                         keep = false;
@@ -923,6 +995,15 @@ impl App {
                     self.apply(ctx, e, None);
                 }
             }
+            UiCommand::Welcome => {
+                self.help.tour_step = None;
+                self.help.welcome_open = true;
+            }
+            UiCommand::Tour => {
+                self.help.welcome_open = false;
+                self.help.tour_step = Some(0);
+            }
+            UiCommand::KeyboardShortcuts => self.help.shortcuts_open = !self.help.shortcuts_open,
         }
     }
 }
@@ -941,35 +1022,4 @@ fn age(s: u64) -> String {
         91..=5400 => format!("{} min", s / 60),
         _ => format!("{} h", s / 3600),
     }
-}
-
-fn preset_icon(id: &str) -> &'static str {
-    if id.contains("hybrid") {
-        "🔗"
-    } else if id.contains("cloud") {
-        "☁"
-    } else if id.contains("edge") {
-        "📡"
-    } else {
-        "🏢"
-    }
-}
-
-/// A preset card; returns true when chosen.
-fn preset_card_ui(ui: &mut egui::Ui, icon: &str, title: &str, summary: &str) -> bool {
-    let mut chosen = false;
-    egui::Frame::group(ui.style()).inner_margin(10.0).show(ui, |ui| {
-        ui.set_width(214.0);
-        ui.set_min_height(148.0);
-        ui.label(egui::RichText::new(icon).size(30.0));
-        if ui
-            .add(egui::Button::new(egui::RichText::new(title).strong()).frame(false))
-            .on_hover_text(format!("Open '{title}'"))
-            .clicked()
-        {
-            chosen = true;
-        }
-        ui.add(egui::Label::new(egui::RichText::new(summary).weak()).wrap());
-    });
-    chosen
 }

@@ -1,6 +1,8 @@
 //! One integration-test binary (keeps link time down); each module is an area.
 
 mod plan_files;
+#[cfg(feature = "gui")]
+mod playback_ui;
 mod report_png;
 mod scaling_training;
 mod sim_core;
@@ -8,5 +10,7 @@ mod sim_core;
 mod ui;
 #[cfg(feature = "gui")]
 mod ui_results;
+#[cfg(feature = "gui")]
+mod ui_welcome;
 mod validation_inference;
 mod validation_training;
