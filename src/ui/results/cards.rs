@@ -71,9 +71,22 @@ pub fn card_ui(ui: &mut egui::Ui, label: &str, value: &str, hover: &str) {
         });
 }
 
+/// Training and serving first (what the cluster is for, and where the
+/// charts are), then data stages, each in plan order.
+pub fn overview_order(workloads: &[WorkloadResult]) -> Vec<&WorkloadResult> {
+    let rank = |k: &str| match k {
+        "train" => 0,
+        "serve" => 1,
+        _ => 2,
+    };
+    let mut v: Vec<&WorkloadResult> = workloads.iter().collect();
+    v.sort_by_key(|w| rank(&w.kind));
+    v
+}
+
 pub fn overview_ui(ui: &mut egui::Ui, run: &RunView<'_>) {
     plan_total_ui(ui, run);
-    for w in &run.results.workloads {
+    for w in overview_order(&run.results.workloads) {
         ui.add_space(6.0);
         workload_ui(ui, w);
     }
@@ -139,7 +152,9 @@ fn breakdown_ui(ui: &mut egui::Ui, w: &WorkloadResult) {
         .on_hover_text("Seconds per iteration spent on each cause; hover a segment for its value");
     let total: f64 = w.breakdown.values().sum();
     let mut charts: Vec<BarChart> = Vec::new();
-    for (i, (cause, secs)) in w.breakdown.iter().enumerate() {
+    // Causes that take no time would only crowd the legend.
+    let causes = w.breakdown.iter().filter(|(_, s)| s.is_finite() && **s > 0.0);
+    for (i, (cause, secs)) in causes.enumerate() {
         let fill = series_color(i);
         let share = if total > 0.0 { secs / total * 100.0 } else { 0.0 };
         let bar = Bar::new(0.0, *secs)
@@ -154,12 +169,19 @@ fn breakdown_ui(ui: &mut egui::Ui, w: &WorkloadResult) {
         let chart = chart.stack_on(&refs);
         charts.push(chart);
     }
+    // Room on the right for the legend, so it does not cover the bar.
+    let x_max = if total > 0.0 { total * 1.3 } else { 1.0 };
     Plot::new(("breakdown", w.id.as_str()))
-        .height(120.0)
+        .height(170.0)
         .legend(Legend::default())
         .allow_zoom(false)
         .allow_drag(false)
         .allow_scroll(false)
+        .allow_double_click_reset(false)
+        .default_x_bounds(0.0, x_max)
+        .default_y_bounds(-0.6, 0.6)
+        .show_axes([true, false])
+        .show_grid([true, false])
         .show_y(false)
         .x_axis_label("seconds per iteration")
         .show(ui, |plot_ui| {
@@ -188,15 +210,40 @@ pub fn one_line(
     painter.layout_job(job)
 }
 
-/// A distinct colour per series index, readable on dark and light panels.
+/// A distinct colour per series index (Tableau 10, cycled): readable on
+/// dark and light panels, neighbours never alike.
 pub fn series_color(i: usize) -> egui::Color32 {
-    let hue = (i as f32 * 0.13 + 0.02) % 1.0;
-    egui::ecolor::Hsva::new(hue, 0.62, 0.82, 1.0).into()
+    const PALETTE: [[u8; 3]; 10] = [
+        [78, 121, 167],
+        [242, 142, 43],
+        [89, 161, 79],
+        [225, 87, 89],
+        [118, 183, 178],
+        [237, 201, 72],
+        [176, 122, 161],
+        [255, 157, 167],
+        [156, 117, 95],
+        [186, 176, 172],
+    ];
+    let [r, g, b] = PALETTE[i % PALETTE.len()];
+    egui::Color32::from_rgb(r, g, b)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn training_and_serving_come_first() {
+        let w = |id: &str, kind: &str| WorkloadResult {
+            id: id.into(),
+            kind: kind.into(),
+            ..Default::default()
+        };
+        let all = [w("a", "ingest"), w("b", "serve"), w("c", "train"), w("d", "preprocess")];
+        let ids: Vec<&str> = overview_order(&all).iter().map(|w| w.id.as_str()).collect();
+        assert_eq!(ids, ["c", "b", "a", "d"]);
+    }
 
     #[test]
     fn every_card_value_carries_a_unit() {
