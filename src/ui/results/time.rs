@@ -196,11 +196,19 @@ fn stage_series_ui(ui: &mut egui::Ui, run: &RunView<'_>, w: &WorkloadResult, foc
             .on_hover_text("Rows are the series above, columns are time buckets; colour is the busy fraction (same scale as the canvas)");
         heat_strip_ui(ui, run, w, &util, span, unit, focus);
     }
-    for s in &other {
-        value_plot_ui(ui, w, s, unit, &x_label);
-    }
-    if let Some(c) = cdf {
-        ttft_cdf_ui(ui, w, &c);
+    // Queue, replicas and the TTFT distribution side by side, so they
+    // show with the utilization without scrolling far.
+    let small = other.len() + usize::from(cdf.is_some());
+    if small > 0 {
+        ui.columns(small.min(3), |cols| {
+            for (i, s) in other.iter().enumerate() {
+                value_plot_ui(&mut cols[i % cols.len()], w, s, unit, &x_label);
+            }
+            if let Some(c) = &cdf {
+                let last = cols.len() - 1;
+                ttft_cdf_ui(&mut cols[last], w, c);
+            }
+        });
     }
 }
 
@@ -242,6 +250,9 @@ fn utilization_plot_ui(
                 let pts: PlotPoints<'_> = step_points(s.points, unit, 100.0).into();
                 plot_ui.line(
                     Line::new(s.key.to_owned(), pts)
+                        // Band aggregation fills the area under steep
+                        // steps: draw the real line.
+                        .allow_band(false)
                         .id(*id)
                         .color(series_color(i))
                         .width(if selected { 3.0 } else { 1.5 })
@@ -431,7 +442,7 @@ fn value_plot_ui(ui: &mut egui::Ui, w: &WorkloadResult, s: &Named<'_>, unit: Tim
         })
         .show(ui, |plot_ui| {
             let pts: PlotPoints<'_> = step_points(s.points, unit, 1.0).into();
-            plot_ui.line(Line::new(title.clone(), pts).color(series_color(3)));
+            plot_ui.line(Line::new(title.clone(), pts).allow_band(false).color(series_color(3)));
         });
 }
 
@@ -456,7 +467,7 @@ fn ttft_cdf_ui(ui: &mut egui::Ui, w: &WorkloadResult, s: &Named<'_>) {
         })
         .show(ui, |plot_ui| {
             let line: PlotPoints<'_> = pts.iter().map(|(t, f)| [t * scale, f * 100.0]).collect();
-            plot_ui.line(Line::new("TTFT CDF", line).color(series_color(5)));
+            plot_ui.line(Line::new("TTFT CDF", line).allow_band(false).color(series_color(5)));
         });
 }
 
