@@ -227,7 +227,7 @@ fn utilization_plot_ui(
         .map(|s| ItemId::new(("util", w.id.as_str(), s.key)))
         .collect();
     let response = Plot::new(("util_time", w.id.as_str()))
-        .height(190.0)
+        .height(160.0)
         .legend(Legend::default())
         .include_y(0.0)
         .include_y(105.0)
