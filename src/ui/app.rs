@@ -102,6 +102,7 @@ enum LeftTab {
 enum DockTab {
     Problems,
     Results,
+    Compare,
 }
 
 pub struct App {
@@ -122,6 +123,7 @@ pub struct App {
     theme_applied: Option<bool>,
     allow_close: bool,
     results: Option<Box<dyn ResultsView>>,
+    compare: crate::ui::compare::CompareView,
     after_prompt: Option<AfterDiscard>,
     pending_after_save: Option<AfterDiscard>,
 }
@@ -146,7 +148,7 @@ impl App {
             prompt,
             persisted: config.persisted,
             palette: PaletteState::default(),
-            dialogs: config.dialogs,
+            dialogs: config.dialogs.clone(),
             dialog_job: None,
             recovery,
             last_autosave: Instant::now(),
@@ -157,6 +159,7 @@ impl App {
             theme_applied: None,
             allow_close: false,
             results: None,
+            compare: crate::ui::compare::CompareView::new(config.dialogs),
             after_prompt: None,
             pending_after_save: None,
         }
@@ -165,6 +168,11 @@ impl App {
     /// The text the last Copy put on the clipboard.
     pub fn clipboard_text(&self) -> Option<&str> {
         self.clipboard.as_deref()
+    }
+
+    /// The Compare tab's state (baseline, sweep).
+    pub fn compare(&self) -> &crate::ui::compare::CompareView {
+        &self.compare
     }
 
     pub fn set_results_view(&mut self, view: Box<dyn ResultsView>) {
@@ -423,6 +431,8 @@ impl App {
                 .on_hover_text("Validation problems of the plan");
             ui.selectable_value(&mut self.dock_tab, DockTab::Results, "Results")
                 .on_hover_text("Simulation results");
+            ui.selectable_value(&mut self.dock_tab, DockTab::Compare, "Compare")
+                .on_hover_text("Compare the current run with a baseline; scaling curve");
         });
         ui.separator();
         match self.dock_tab {
@@ -451,6 +461,14 @@ impl App {
                     ui.weak("Results come from the simulator: run a simulation to see time, throughput, latency and cost here");
                 }
             },
+            DockTab::Compare => {
+                let cx = crate::ui::compare::CompareCx {
+                    plan: &self.state.plan,
+                    catalog: &self.state.catalog,
+                    last_run: self.results.as_ref().and_then(|r| r.last_run()),
+                };
+                crate::ui::compare::compare_ui(ui, &mut self.compare, &cx);
+            }
         }
     }
 

@@ -2,13 +2,14 @@
 //!
 //! Module map: `state` (plan, selection, camera, undo), `commands` (edits and
 //! UI commands), `canvas` (draw, hit-test, interact), `palette`, `inspector`,
-//! `workloads`, `problems`, `files` (dialogs, recent files, recovery),
+//! `workloads`, `problems`, `results`, `compare` (baseline vs current, scaling), `files` (dialogs, recent files, recovery),
 //! `theme`, `app` (panels and prompts), `bench` (headless frame timing).
 
 pub mod app;
 pub mod bench;
 pub mod canvas;
 pub mod commands;
+pub mod compare;
 pub mod files;
 pub mod inspector;
 pub mod palette;

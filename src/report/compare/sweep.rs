@@ -5,12 +5,13 @@
 //! data-parallel degree, by the same factor (TP and PP stay). The global
 //! batch and the tokens to train stay constant (strong scaling: the same
 //! job on more or fewer GPUs); the micro-batch is lowered only when it no
-//! longer divides the global batch over the new DP degree. Switches,
+//! longer divides the global batch over the new DP degree. Groups wired
+//! one-to-one to the placement (local NVMe caches) scale with it. Switches,
 //! storage and links are not resized, so a point can fail validation (for
 //! example a leaf switch runs out of ports, or the model no longer fits in
 //! memory on fewer GPUs): such points are skipped with the reason.
 
-use crate::model::{Catalog, Plan, Severity, StageId, StageKind};
+use crate::model::{Catalog, NodeId, Plan, Severity, StageId, StageKind, WiringPattern};
 use crate::sim::{Progress, SimError, simulate};
 use serde::Serialize;
 
@@ -121,7 +122,20 @@ pub fn scaled_plan(plan: &Plan, catalog: &Catalog, stage: &StageId, factor: f64)
         return Err(format!("stage '{stage}' is not a training stage"));
     };
     let mut out = plan.clone();
-    for id in &original.placement {
+    // Per-server companions (local NVMe caches wired one-to-one) scale with
+    // their servers.
+    let mut scaled: Vec<NodeId> = original.placement.clone();
+    for l in &plan.links {
+        if l.pattern != WiringPattern::OneToOne {
+            continue;
+        }
+        for (a, b) in [(&l.from, &l.to), (&l.to, &l.from)] {
+            if original.placement.contains(a) && !scaled.contains(b) {
+                scaled.push(b.clone());
+            }
+        }
+    }
+    for id in &scaled {
         let Some(node) = out.node_mut(id) else {
             return Err(format!("placement node '{id}' does not exist"));
         };
