@@ -25,6 +25,12 @@ use std::time::{Duration, Instant};
 /// How long the plan must stay unchanged before the Compare tab simulates
 /// the current plan itself (when the Results tab has no fresh run).
 const DEBOUNCE: Duration = Duration::from_millis(700);
+/// Height the Compare tab asks of the dock, points.
+const COMPARE_MIN_HEIGHT: f32 = 360.0;
+/// Width of one table group (totals, a stage, plan changes), points.
+const GROUP_WIDTH: f32 = 470.0;
+/// Room kept right of the sweep plots for the efficiency table, points.
+const SWEEP_TABLE_WIDTH: f32 = 600.0;
 
 /// A simulated plan on one side of the comparison.
 pub struct Side {
@@ -287,6 +293,16 @@ impl CompareView {
         if let Some(job) = self.current_job.take() {
             job.progress.cancel();
         }
+        let errors = plan
+            .validate(catalog)
+            .iter()
+            .filter(|p| p.severity == crate::model::Severity::Error)
+            .count();
+        if errors > 0 {
+            let msg = format!("it has {errors} error(s), see Problems");
+            self.current_error = Some((plan.clone(), msg));
+            return;
+        }
         let worker_plan = plan.clone();
         let catalog = catalog.clone();
         match spawn("current plan".into(), plan, ctx, move |progress, tx| {
@@ -366,6 +382,8 @@ pub struct CompareCx<'a> {
 pub fn compare_ui(ui: &mut egui::Ui, view: &mut CompareView, cx: &CompareCx<'_>) {
     let fresh_elsewhere = cx.last_run.is_some_and(|(p, _)| p == cx.plan);
     view.poll(ui.ctx(), cx.plan, cx.catalog, fresh_elsewhere);
+    // Tables and plots need room: the dock grows to this while the tab is open.
+    ui.set_min_height(COMPARE_MIN_HEIGHT);
     ui.horizontal(|ui| {
         ui.selectable_value(&mut view.tab, CompareTab::SideBySide, "Side by side")
             .on_hover_text("The current run beside the baseline, with deltas");
@@ -404,7 +422,7 @@ fn toolbar_ui(ui: &mut egui::Ui, view: &mut CompareView, cx: &CompareCx<'_>) {
             .clicked()
             && let Some((p, r)) = current
         {
-            view.pin(format!("pinned run of '{}'", p.name), p, r);
+            view.pin("pinned run".into(), p, r);
         }
         if ui
             .add_enabled(view.dialog_job.is_none(), egui::Button::new("Open baseline…"))
@@ -548,7 +566,9 @@ fn side_by_side_ui(ui: &mut egui::Ui, view: &mut CompareView, cx: &CompareCx<'_>
     });
     if !fresh {
         let msg = match &view.current_error {
-            Some((p, e)) if p == cx.plan => format!("⚠ The edited plan does not simulate ({e}); showing its last run"),
+            Some((p, e)) if p == cx.plan => {
+                format!("⚠ The edited plan does not simulate ({e}); comparing its last run")
+            }
             _ => "⚠ Stale: the plan changed since the current run; it re-runs automatically".to_owned(),
         };
         ui.label(egui::RichText::new(msg).color(ui.visuals().warn_fg_color));
@@ -558,26 +578,43 @@ fn side_by_side_ui(ui: &mut egui::Ui, view: &mut CompareView, cx: &CompareCx<'_>
         .auto_shrink([false, false])
         .id_salt("compare_scroll")
         .show(ui, |ui| {
-            ui.heading("Plan totals");
-            delta_grid_ui(ui, "totals", &comparison.totals, &pal);
-            for (i, st) in comparison.stages.iter().enumerate() {
-                egui::CollapsingHeader::new(st.title())
-                    .id_salt(("compare_stage", i))
-                    .default_open(true)
-                    .show(ui, |ui| delta_grid_ui(ui, &format!("stage{i}"), &st.metrics, &pal));
-            }
-            egui::CollapsingHeader::new(format!("Plan changes ({})", comparison.plan_changes.len()))
-                .id_salt("compare_changes")
-                .default_open(true)
-                .show(ui, |ui| {
-                    if comparison.plan_changes.is_empty() {
-                        ui.weak("The two plans are the same");
+            // Groups side by side, wrapping: the dock is wide and short.
+            ui.with_layout(
+                egui::Layout::left_to_right(egui::Align::Min).with_main_wrap(true),
+                |ui| {
+                    group_ui(ui, "Plan totals", |ui| {
+                        delta_grid_ui(ui, "totals", &comparison.totals, &pal)
+                    });
+                    group_ui(ui, &format!("Plan changes ({})", comparison.plan_changes.len()), |ui| {
+                        if comparison.plan_changes.is_empty() {
+                            ui.weak("The two plans are the same");
+                        }
+                        for d in &comparison.plan_changes {
+                            ui.add(egui::Label::new(d.to_string()).wrap());
+                        }
+                    });
+                    for (i, st) in comparison.stages.iter().enumerate() {
+                        group_ui(ui, &st.title(), |ui| {
+                            delta_grid_ui(ui, &format!("stage{i}"), &st.metrics, &pal)
+                        });
                     }
-                    for d in &comparison.plan_changes {
-                        ui.label(d.to_string());
-                    }
-                });
+                },
+            );
         });
+}
+
+/// A titled frame of fixed width.
+fn group_ui(ui: &mut egui::Ui, title: &str, body: impl FnOnce(&mut egui::Ui)) {
+    // Ask for the whole width up front so the wrapping layout can start a
+    // new row when it does not fit.
+    let outer = egui::vec2(GROUP_WIDTH + 2.0 * ui.spacing().item_spacing.x + 12.0, 20.0);
+    ui.allocate_ui_with_layout(outer, egui::Layout::top_down(egui::Align::Min), |ui| {
+        egui::Frame::group(ui.style()).show(ui, |ui| {
+            ui.set_width(GROUP_WIDTH);
+            ui.add(egui::Label::new(egui::RichText::new(title).strong()).wrap());
+            body(ui);
+        });
+    });
 }
 
 fn delta_grid_ui(ui: &mut egui::Ui, id: &str, rows: &[MetricDelta], pal: &Palette) {
@@ -585,7 +622,7 @@ fn delta_grid_ui(ui: &mut egui::Ui, id: &str, rows: &[MetricDelta], pal: &Palett
     egui::Grid::new(("delta_grid", id))
         .striped(true)
         .num_columns(5)
-        .min_col_width(90.0)
+        .min_col_width(70.0)
         .show(ui, |ui| {
             for h in ["Metric", "Baseline", "Current", "Delta", "Delta %"] {
                 ui.strong(h);
@@ -692,8 +729,10 @@ fn scaling_ui(ui: &mut egui::Ui, view: &mut CompareView, cx: &CompareCx<'_>) {
         .auto_shrink([false, false])
         .id_salt("sweep_scroll")
         .show(ui, |ui| {
-            sweep_plots_ui(ui, sw);
-            sweep_table_ui(ui, sw);
+            ui.horizontal_top(|ui| {
+                sweep_plots_ui(ui, sw);
+                ui.vertical(|ui| sweep_table_ui(ui, sw));
+            });
         });
 }
 
@@ -720,7 +759,7 @@ fn sweep_plots_ui(ui: &mut egui::Ui, sw: &Sweep) {
         .iter()
         .filter_map(|g| sw.ideal_time_to_train_s(*g).map(|v| [*g as f64, v / 86_400.0]))
         .collect();
-    let width = ((ui.available_width() - 16.0) / 2.0).max(200.0);
+    let width = ((ui.available_width() - SWEEP_TABLE_WIDTH - 24.0) / 2.0).max(220.0);
     let measured_color = egui::Color32::from_rgb(70, 140, 230);
     let ideal_color = egui::Color32::from_gray(150);
     ui.horizontal(|ui| {
@@ -736,6 +775,7 @@ fn sweep_plots_ui(ui: &mut egui::Ui, sw: &Sweep) {
                 .include_x(0.0)
                 .include_y(0.0)
                 .y_axis_formatter(|m, _| fmt_si(m.value))
+                .y_axis_min_width(44.0)
                 .label_formatter(|hover| point_label(hover, "tokens/s", fmt_si))
                 .show(ui, |plot| {
                     plot.line(
@@ -794,7 +834,6 @@ fn point_label(hover: &egui_plot::HoverPosition<'_>, unit: &str, fmt: impl Fn(f6
 }
 
 fn sweep_table_ui(ui: &mut egui::Ui, sw: &Sweep) {
-    ui.add_space(6.0);
     ui.strong("Scaling efficiency");
     egui::Grid::new("sweep_table")
         .striped(true)
