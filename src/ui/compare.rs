@@ -869,10 +869,15 @@ fn sweep_table_ui(ui: &mut egui::Ui, sw: &Sweep) {
                         ui.label(fmt_usd(f.cost_usd));
                     }
                     Err(reason) => {
-                        ui.weak(format!("skipped: {reason}"));
+                        ui.weak("skipped").on_hover_text(reason);
                     }
                 }
                 ui.end_row();
             }
         });
+    for p in &sw.points {
+        if let Err(reason) = &p.outcome {
+            ui.add(egui::Label::new(egui::RichText::new(format!("{}x skipped: {reason}", p.factor)).weak()).wrap());
+        }
+    }
 }
