@@ -421,19 +421,22 @@ fn phases(kind: CollectiveKind, algo: Algorithm, proto: Protocol, bytes: f64, g:
                 .collect()
         }
         (K::AllReduce, Algorithm::Hierarchical) => {
+            // Reduce-scatter inside the server, all-reduce of the shards
+            // across servers on each rail, all-gather inside the server.
             let mut v = Phases::default();
             let intra = (pf - 1.0) / pf * bytes;
             let shard = bytes / pf;
+            let intra_phase = (
+                PhaseCost {
+                    latency: ring_lat(pf - 1.0, 0.0),
+                    bw_time: intra / intra_bw,
+                },
+                PhaseShape::IntraRing {
+                    bytes_per_edge: intra / pe,
+                },
+            );
             if per > 1 {
-                v.push((
-                    PhaseCost {
-                        latency: ring_lat(pf - 1.0, 0.0),
-                        bw_time: intra / intra_bw,
-                    },
-                    PhaseShape::IntraRing {
-                        bytes_per_edge: intra / pe,
-                    },
-                ));
+                v.push(intra_phase);
             }
             if servers > 1 {
                 let e = 2.0 * (sf - 1.0) / sf * shard;
@@ -446,15 +449,7 @@ fn phases(kind: CollectiveKind, algo: Algorithm, proto: Protocol, bytes: f64, g:
                 ));
             }
             if per > 1 {
-                v.push((
-                    PhaseCost {
-                        latency: ring_lat(pf - 1.0, 0.0),
-                        bw_time: intra / intra_bw,
-                    },
-                    PhaseShape::IntraRing {
-                        bytes_per_edge: intra / pe,
-                    },
-                ));
+                v.push(intra_phase);
             }
             v
         }
