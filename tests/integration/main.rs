@@ -7,5 +7,7 @@ mod scaling_training;
 mod sim_core;
 #[cfg(feature = "gui")]
 mod ui;
+#[cfg(feature = "gui")]
+mod ui_compare;
 mod validation_inference;
 mod validation_training;
