@@ -16,7 +16,7 @@ use crate::report::{self, presets};
 use crate::sim::{Progress, Results, SimError};
 use crate::ui::files::{DialogJob, DialogOutcome, DialogPurpose, FileDialogs};
 use crate::ui::theme::Palette;
-use egui_plot::{Legend, Line, LineStyle, Plot, PlotPoints, Points};
+use egui_plot::{Corner, Legend, Line, LineStyle, Plot, PlotPoints, Points, uniform_grid_spacer};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::mpsc::{self, Receiver, TryRecvError};
@@ -110,7 +110,7 @@ pub struct CompareView {
     last_seen: Option<Plan>,
     changed_at: Option<Instant>,
     /// Comparison of the last frame and what it was computed from.
-    cached: Option<(u64, u64, Comparison)>,
+    cached: Option<Cached>,
     baseline_gen: u64,
     // Scaling sweep.
     sweep_stage: Option<StageId>,
@@ -348,14 +348,19 @@ impl CompareView {
     }
 }
 
-/// Fingerprint of a run, to know when the cached comparison is out of date.
-fn fingerprint(plan: &Plan, results: &Results) -> u64 {
+/// The comparison drawn last and what it was computed from (the plan diff
+/// serializes both plans: not something to redo every frame).
+struct Cached {
+    baseline_gen: u64,
+    current_plan: Plan,
+    results_hash: u64,
+    comparison: Comparison,
+}
+
+/// Fingerprint of a run's figures, to know when the cached comparison is out of date.
+fn results_hash(results: &Results) -> u64 {
     use std::hash::{Hash, Hasher};
     let mut h = std::collections::hash_map::DefaultHasher::new();
-    plan.name.hash(&mut h);
-    plan.nodes.len().hash(&mut h);
-    plan.links.len().hash(&mut h);
-    plan.stages.len().hash(&mut h);
     results.cost.total_usd.to_bits().hash(&mut h);
     for w in &results.workloads {
         w.id.hash(&mut h);
@@ -364,9 +369,6 @@ fn fingerprint(plan: &Plan, results: &Results) -> u64 {
             v.to_bits().hash(&mut h);
         }
     }
-    // Plans whose results coincide can still differ (a renamed link): the
-    // plan's RON settles it.
-    crate::report::plan_to_ron(plan).hash(&mut h);
     h.finish()
 }
 
@@ -544,16 +546,21 @@ fn side_by_side_ui(ui: &mut egui::Ui, view: &mut CompareView, cx: &CompareCx<'_>
         };
         return;
     };
-    let key = (view.baseline_gen, fingerprint(cp, cr));
+    let hash = results_hash(cr);
     let current_name = cp.name.clone();
-    let computed = match &view.cached {
-        Some((g, f, _)) if (*g, *f) == key => None,
-        _ => Some(compare::compare((&baseline.plan, &baseline.results), (cp, cr))),
-    };
-    if let Some(c) = computed {
-        view.cached = Some((key.0, key.1, c));
+    let up_to_date = view
+        .cached
+        .as_ref()
+        .is_some_and(|c| c.baseline_gen == view.baseline_gen && c.results_hash == hash && &c.current_plan == cp);
+    if !up_to_date {
+        view.cached = Some(Cached {
+            baseline_gen: view.baseline_gen,
+            current_plan: cp.clone(),
+            results_hash: hash,
+            comparison: compare::compare((&baseline.plan, &baseline.results), (cp, cr)),
+        });
     }
-    let (Some(baseline), Some((_, _, comparison))) = (&view.baseline, &view.cached) else {
+    let (Some(baseline), Some(Cached { comparison, .. })) = (&view.baseline, &view.cached) else {
         return;
     };
     ui.horizontal_wrapped(|ui| {
@@ -746,10 +753,11 @@ fn sweep_plots_ui(ui: &mut egui::Ui, sw: &Sweep) {
         return;
     }
     let gpus: Vec<u64> = ok.iter().map(|(g, _)| *g).collect();
-    let measured_tps: Vec<[f64; 2]> = ok.iter().map(|(g, f)| [*g as f64, f.tokens_per_second]).collect();
+    // Thousands of tokens/s keep the axis labels short.
+    let measured_tps: Vec<[f64; 2]> = ok.iter().map(|(g, f)| [*g as f64, f.tokens_per_second / 1e3]).collect();
     let ideal_tps: Vec<[f64; 2]> = gpus
         .iter()
-        .filter_map(|g| sw.ideal_tokens_per_second(*g).map(|v| [*g as f64, v]))
+        .filter_map(|g| sw.ideal_tokens_per_second(*g).map(|v| [*g as f64, v / 1e3]))
         .collect();
     let measured_days: Vec<[f64; 2]> = ok
         .iter()
@@ -769,14 +777,14 @@ fn sweep_plots_ui(ui: &mut egui::Ui, sw: &Sweep) {
             Plot::new("sweep_tps")
                 .width(width)
                 .height(200.0)
-                .legend(Legend::default())
+                .legend(Legend::default().position(Corner::RightBottom))
                 .x_axis_label("GPUs")
-                .y_axis_label("tokens/s")
+                .y_axis_label("thousand tokens/s")
                 .include_x(0.0)
                 .include_y(0.0)
-                .y_axis_formatter(|m, _| fmt_si(m.value))
-                .y_axis_min_width(44.0)
-                .label_formatter(|hover| point_label(hover, "tokens/s", fmt_si))
+                .y_grid_spacer(uniform_grid_spacer(nice_steps))
+                .x_grid_spacer(uniform_grid_spacer(nice_steps))
+                .label_formatter(|hover| point_label(hover, "tokens/s", |k| fmt_si(k * 1e3)))
                 .show(ui, |plot| {
                     plot.line(
                         Line::new("ideal (linear)", PlotPoints::from(ideal_tps))
@@ -797,11 +805,13 @@ fn sweep_plots_ui(ui: &mut egui::Ui, sw: &Sweep) {
             Plot::new("sweep_ttt")
                 .width(width)
                 .height(200.0)
-                .legend(Legend::default())
+                .legend(Legend::default().position(Corner::RightTop))
                 .x_axis_label("GPUs")
                 .y_axis_label("days")
                 .include_x(0.0)
                 .include_y(0.0)
+                .y_grid_spacer(uniform_grid_spacer(nice_steps))
+                .x_grid_spacer(uniform_grid_spacer(nice_steps))
                 .label_formatter(|hover| point_label(hover, "", |d| fmt_duration(d * 86_400.0)))
                 .show(ui, |plot| {
                     plot.line(
@@ -818,6 +828,20 @@ fn sweep_plots_ui(ui: &mut egui::Ui, sw: &Sweep) {
                 });
         });
     });
+}
+
+/// Grid steps of about a quarter of the visible range, on 1-2-5 values, so
+/// a short plot still gets a few labelled lines.
+fn nice_steps(input: egui_plot::GridInput) -> [f64; 3] {
+    let span = (input.bounds.1 - input.bounds.0).abs().max(1e-9);
+    let raw = span / 4.0;
+    let magnitude = 10f64.powf(raw.log10().floor());
+    let step = [1.0, 2.0, 5.0, 10.0]
+        .iter()
+        .map(|m| m * magnitude)
+        .find(|s| *s >= raw)
+        .unwrap_or(10.0 * magnitude);
+    [step / 5.0, step, step * 5.0]
 }
 
 fn point_label(hover: &egui_plot::HoverPosition<'_>, unit: &str, fmt: impl Fn(f64) -> String) -> Option<String> {
