@@ -2,6 +2,8 @@
 
 mod compare;
 mod plan_files;
+#[cfg(feature = "gui")]
+mod playback_ui;
 mod report_png;
 mod scaling_training;
 mod sim_core;
@@ -9,5 +11,7 @@ mod sim_core;
 mod ui;
 #[cfg(feature = "gui")]
 mod ui_compare;
+#[cfg(feature = "gui")]
+mod ui_welcome;
 mod validation_inference;
 mod validation_training;

@@ -444,7 +444,7 @@ fn draw_card(
     if let Some(o) = v.overlay {
         overlay::node_bar(shapes, v.painter, sr, z, o.node(&n.id));
         if o.is_bottleneck_node(&n.id) {
-            overlay::bottleneck_ring(shapes, v.painter, sr, z);
+            overlay::bottleneck_ring(shapes, v.painter, sr, z, o.mark_label());
         }
     }
     // Problem marker.

@@ -18,6 +18,9 @@ pub struct Overlay {
     /// Busy fraction 0..1 of plan links (busier direction).
     pub links: BTreeMap<LinkId, f64>,
     pub bottleneck: Option<Bottleneck>,
+    /// What the ring marks, e.g. "Failure" for a playback event; `None`
+    /// reads "Bottleneck". Tags the ring and starts the legend's sentence.
+    pub mark_label: Option<String>,
 }
 
 /// The node or link that limits the run, and why.
@@ -49,6 +52,11 @@ impl Overlay {
 
     pub fn is_bottleneck_link(&self, id: &LinkId) -> bool {
         matches!(&self.bottleneck, Some(Bottleneck { subject: BottleneckAt::Link(l), .. }) if l == id)
+    }
+
+    /// The word on the ring and before the legend's sentence.
+    pub fn mark_label(&self) -> &str {
+        self.mark_label.as_deref().unwrap_or("Bottleneck")
     }
 }
 
@@ -98,7 +106,7 @@ pub fn legend(painter: &Painter, canvas: Rect, overlay: &Overlay, pal: &Palette)
     let title = painter.layout_no_wrap(overlay.title.clone(), FontId::proportional(13.0), pal.text);
     let note = overlay.bottleneck.as_ref().map(|b| {
         painter.layout(
-            format!("Bottleneck: {}", b.text),
+            format!("{}: {}", overlay.mark_label(), b.text),
             FontId::proportional(12.0),
             pal.text,
             width - 2.0 * pad,
@@ -178,8 +186,9 @@ pub fn node_bar(painter_shapes: &mut Vec<egui::Shape>, painter: &Painter, card: 
     }
 }
 
-/// A red ring around the bottleneck with a short label above it.
-pub fn bottleneck_ring(shapes: &mut Vec<egui::Shape>, painter: &Painter, card: Rect, zoom: f32) {
+/// A red ring around the bottleneck with a short tag (`label`, e.g.
+/// "Bottleneck" or "Failure") above it.
+pub fn bottleneck_ring(shapes: &mut Vec<egui::Shape>, painter: &Painter, card: Rect, zoom: f32, label: &str) {
     let red = heat_color(1.0);
     shapes.push(egui::Shape::Rect(egui::epaint::RectShape::new(
         card.expand(5.0 * zoom.max(0.5)),
@@ -188,7 +197,7 @@ pub fn bottleneck_ring(shapes: &mut Vec<egui::Shape>, painter: &Painter, card: R
         Stroke::new(3.0, red),
         StrokeKind::Outside,
     )));
-    let g = painter.layout_no_wrap("bottleneck".to_owned(), FontId::proportional(11.0), Color32::WHITE);
+    let g = painter.layout_no_wrap(label.to_owned(), FontId::proportional(11.0), Color32::WHITE);
     let r = Rect::from_min_size(
         Pos2::new(card.min.x, card.min.y - g.size().y - 12.0 * zoom.max(0.5)),
         g.size() + Vec2::new(10.0, 4.0),

@@ -1,0 +1,379 @@
+//! The Playback tab driven through its real UI (egui_kittest): play, pause,
+//! Space, stepping, filtering, and an event click that moves the cursor and
+//! selects the event's link on the canvas. A hand-built run is injected
+//! through the `ResultsView` trait, so the test knows every event.
+
+use clusterforge::model::*;
+use clusterforge::report::presets;
+use clusterforge::sim::{EventKind, Results, SimEvent, StageSpan, WorkloadResult};
+use clusterforge::ui::app::{App, AppConfig, ResultsCx, ResultsView};
+use clusterforge::ui::state::Sel;
+use egui::Vec2;
+use egui_kittest::Harness;
+use egui_kittest::kittest::{NodeT, Queryable};
+
+const SIZE: Vec2 = Vec2::new(1600.0, 1000.0);
+const HOUR: f64 = 3600.0;
+const DAY: f64 = 86_400.0;
+
+/// A finished run handed to the app as is.
+struct FixedRun {
+    plan: Plan,
+    results: Results,
+}
+
+impl ResultsView for FixedRun {
+    fn results_ui(&mut self, ui: &mut egui::Ui, _cx: &mut ResultsCx<'_>) {
+        ui.label("A fixed run");
+    }
+
+    fn last_run(&self) -> Option<(&Plan, &Results)> {
+        Some((&self.plan, &self.results))
+    }
+}
+
+fn plan() -> Plan {
+    let catalog = Catalog::builtin();
+    let gpu_model = catalog
+        .systems_of(NodeKind::GpuServer)
+        .next()
+        .map(|s| s.id.clone())
+        .unwrap_or_default();
+    let switch_model = catalog.switches.first().map(|s| s.id.clone()).unwrap_or_default();
+    let node = |id: &str, kind: NodeKind, model: &str, pos: (f32, f32)| Node {
+        id: id.into(),
+        name: id.to_uppercase(),
+        kind,
+        model: model.into(),
+        count: 4,
+        site: "dc".into(),
+        pos,
+        capacity_tb: None,
+        cache_hit_ratio: None,
+    };
+    Plan {
+        name: "Playback".into(),
+        sites: vec![Site {
+            id: "dc".into(),
+            name: "DC".into(),
+            kind: SiteKind::OnPrem(OnPremSite {
+                amortization_years: 4.0,
+                power_usd_per_kwh: 0.08,
+                pue: 1.3,
+                operations_usd_per_year: 0.0,
+                facility_capex_usd: 0.0,
+            }),
+            carbon_kg_per_kwh: 0.37,
+        }],
+        nodes: vec![
+            node("gpu", NodeKind::GpuServer, &gpu_model, (0.0, 0.0)),
+            node("sw", NodeKind::Switch, &switch_model, (400.0, 0.0)),
+            node("cpu", NodeKind::CpuServer, "", (0.0, 240.0)),
+        ],
+        links: vec![Link {
+            id: "gpu--sw".into(),
+            from: "gpu".into(),
+            to: "sw".into(),
+            medium: Medium::InfinibandNdr,
+            pattern: WiringPattern::Spread,
+            lanes: 1,
+            lane_gbps: 400.0,
+            latency_us: 1.0,
+        }],
+        ..Plan::default()
+    }
+}
+
+fn ev(t_s: f64, stage: &str, kind: EventKind, subject: Option<&str>, text: &str) -> SimEvent {
+    SimEvent {
+        t_s,
+        stage: stage.into(),
+        kind,
+        subject: subject.map(Into::into),
+        text: text.into(),
+    }
+}
+
+/// Training for two days on gpu and its link; serving on cpu from day 1 to 3.
+fn results() -> Results {
+    let span = |stage: &str, kind: &str, start_s: f64, end_s: f64| StageSpan {
+        stage: stage.into(),
+        kind: kind.into(),
+        start_s,
+        end_s,
+        slowdown: 1.0,
+        shared_with: vec![],
+    };
+    Results {
+        plan: "Playback".into(),
+        workloads: vec![
+            WorkloadResult {
+                id: "pretrain".into(),
+                kind: "train".into(),
+                node_use: [("gpu".to_owned(), 0.92), ("sw".to_owned(), 0.4)].into(),
+                link_use: [("gpu--sw".to_owned(), 0.6)].into(),
+                ..Default::default()
+            },
+            WorkloadResult {
+                id: "chat".into(),
+                kind: "serve".into(),
+                node_use: [("cpu".to_owned(), 0.5)].into(),
+                ..Default::default()
+            },
+        ],
+        timeline: vec![
+            span("pretrain", "train", 0.0, 2.0 * DAY),
+            span("chat", "serve", DAY, 3.0 * DAY),
+        ],
+        events: vec![
+            ev(0.0, "pretrain", EventKind::StageStart, None, "pretraining starts"),
+            ev(
+                4.0 * HOUR,
+                "pretrain",
+                EventKind::Checkpoint,
+                Some("gpu"),
+                "checkpoint 1 written",
+            ),
+            ev(
+                10.0 * HOUR,
+                "pretrain",
+                EventKind::Failure,
+                Some("gpu--sw"),
+                "GPU uplink failed, job rolls back",
+            ),
+            ev(
+                11.0 * HOUR,
+                "pretrain",
+                EventKind::Restart,
+                Some("gpu"),
+                "restarted from checkpoint 1",
+            ),
+            ev(DAY, "chat", EventKind::StageStart, None, "serving starts"),
+            ev(
+                DAY + 60.0,
+                "chat",
+                EventKind::ColdStart,
+                Some("cpu"),
+                "replica cold start",
+            ),
+            ev(2.0 * DAY, "pretrain", EventKind::StageEnd, None, "pretraining ends"),
+            ev(3.0 * DAY, "chat", EventKind::StageEnd, None, "serving ends"),
+        ],
+        ..Default::default()
+    }
+}
+
+fn harness() -> Harness<'static, App> {
+    let mut app = App::new(AppConfig::headless(plan(), Catalog::builtin()));
+    app.set_results_view(Box::new(FixedRun {
+        plan: plan(),
+        results: results(),
+    }));
+    let mut h = Harness::builder()
+        .with_size(SIZE)
+        .build_ui_state(|ui, app: &mut App| app.frame_ui(ui), app);
+    h.run_steps(3);
+    h
+}
+
+fn has_label(h: &Harness<'_, App>, text: &str) -> bool {
+    h.query_all_by_label_contains(text).next().is_some()
+}
+
+fn open_playback(h: &mut Harness<'_, App>) {
+    h.get_by_label("Playback").click();
+    h.run_steps(3);
+}
+
+#[test]
+fn play_pause_and_space_move_the_cursor() {
+    let mut h = harness();
+    assert!(h.state().playback.overlay().is_none(), "nothing before the tab opens");
+    open_playback(&mut h);
+    assert!(has_label(&h, "t = 0 s"), "time readout at the start");
+    assert!(has_label(&h, "of 3 d"), "run length shown");
+    assert_eq!(h.state().playback.end_s(), 3.0 * DAY);
+    let title = h
+        .state()
+        .playback
+        .overlay()
+        .map(|o| o.title.clone())
+        .unwrap_or_default();
+    assert_eq!(title, "t = 0 s · 1 stage running");
+
+    h.get_by_label("▶ Play").click();
+    h.run_steps(6);
+    let t1 = h.state().playback.t_s;
+    assert!(
+        h.state().playback.playing && t1 > 0.0,
+        "playing moves the cursor: t = {t1}"
+    );
+    assert!(has_label(&h, "⏸ Pause"), "the button offers Pause while playing");
+    h.get_by_label("⏸ Pause").click();
+    h.run_steps(3);
+    let t2 = h.state().playback.t_s;
+    h.run_steps(3);
+    assert!(!h.state().playback.playing, "paused");
+    assert_eq!(h.state().playback.t_s, t2, "a paused cursor stays put");
+
+    // Space toggles play when no widget has keyboard focus.
+    h.state_mut().playback.seek(0.0);
+    h.run_steps(1);
+    h.key_press(egui::Key::Space);
+    h.run_steps(4);
+    assert!(h.state().playback.playing, "Space plays");
+    h.key_press(egui::Key::Space);
+    h.run_steps(1);
+    assert!(!h.state().playback.playing, "Space pauses");
+
+    // The fastest whole-run speed reaches the end and stops there.
+    h.state_mut().playback.speed = clusterforge::ui::playback::Speed::Rate(7.0 * DAY);
+    h.state_mut().playback.playing = true;
+    h.run_steps(20);
+    assert!(!h.state().playback.playing, "stopped at the end");
+    assert_eq!(h.state().playback.t_s, 3.0 * DAY);
+    assert!(has_label(&h, "t = 3 d"), "readout at the end");
+}
+
+#[test]
+fn stepping_filtering_and_clicking_an_event() {
+    let mut h = harness();
+    open_playback(&mut h);
+
+    // Step to the next event: the checkpoint at 4 h, its node selected.
+    h.get_by_label("Next ⏩").click();
+    h.run_steps(2);
+    assert_eq!(h.state().playback.selected, Some(1));
+    assert_eq!(h.state().playback.t_s, 4.0 * HOUR);
+    assert!(has_label(&h, "t = 4 h"), "readout follows the step");
+    assert!(h.state().state.selection.contains(&Sel::Node("gpu".into())));
+    let o = h.state().playback.overlay().cloned().unwrap_or_default();
+    assert!(o.is_bottleneck_node(&"gpu".into()), "the event's node is ringed");
+    assert_eq!(o.mark_label.as_deref(), Some("Checkpoint"));
+    assert_eq!(o.node(&"gpu".into()), Some(0.92), "training's nodes are coloured");
+    assert_eq!(o.node(&"cpu".into()), None, "serving has not started");
+
+    // Back to the start, and Previous is clamped there.
+    h.get_by_label("⏪ Previous").click();
+    h.run_steps(2);
+    assert_eq!(h.state().playback.t_s, 0.0);
+
+    // Filter to failures only.
+    assert!(
+        has_label(&h, "checkpoint 1 written"),
+        "every event listed before filtering"
+    );
+    h.get_by_label("All kinds").click();
+    h.run_steps(2);
+    h.get_by_label("None").click();
+    h.run_steps(2);
+    h.get_by_label("Failure").click();
+    h.run_steps(2);
+    assert_eq!(h.state().playback.visible(), &[2], "only the failure is shown");
+    // Close the menu.
+    h.key_press(egui::Key::Escape);
+    h.run_steps(2);
+    assert!(!has_label(&h, "checkpoint 1 written"), "hidden kinds leave the list");
+
+    // Clicking the failure moves the cursor and selects its link.
+    h.state_mut().state.selection.clear();
+    h.get_by_label_contains("GPU uplink failed").click();
+    h.run_steps(2);
+    assert_eq!(h.state().playback.t_s, 10.0 * HOUR);
+    assert_eq!(h.state().playback.selected, Some(2));
+    assert!(
+        h.state().state.selection.contains(&Sel::Link("gpu--sw".into())),
+        "the event's link is selected on the canvas"
+    );
+    let o = h.state().playback.overlay().cloned().unwrap_or_default();
+    assert!(o.is_bottleneck_link(&"gpu--sw".into()));
+    assert!(o.title.starts_with("t = 10 h"), "{}", o.title);
+
+    // With only failures shown there is nothing after it.
+    assert!(
+        h.get_by_label("Next ⏩").accesskit_node().is_disabled(),
+        "Next has nowhere to go"
+    );
+
+    // A text filter narrows across kinds too.
+    h.get_by_label("Clear").click();
+    h.run_steps(2);
+    h.state_mut().playback.filter.text = "checkpoint".into();
+    h.run_steps(2);
+    assert_eq!(h.state().playback.visible(), &[1, 3]);
+}
+
+#[test]
+fn results_tab_and_playback_tab_paint_different_overlays() {
+    let mut h = harness();
+    open_playback(&mut h);
+    assert!(h.state().playback.overlay().is_some());
+    h.get_by_label("Results").click();
+    h.run_steps(2);
+    assert!(has_label(&h, "A fixed run"));
+    // The fixed run has no results overlay; the playback one is not used
+    // outside its tab (the canvas draws no legend title "t = …").
+    assert!(!has_label(&h, "stage running"));
+}
+
+#[test]
+fn a_simulated_preset_plays_back() {
+    let Some(preset) = presets::PRESETS.iter().find(|p| p.id == "onprem-finance") else {
+        panic!("preset onprem-finance exists");
+    };
+    let mut app = App::new(AppConfig::headless(
+        preset.plan().expect("preset parses"),
+        Catalog::builtin(),
+    ));
+    app.set_results_view(Box::new(clusterforge::ui::results::SimResultsView::new()));
+    let mut h = Harness::builder()
+        .with_size(SIZE)
+        .build_ui_state(|ui, app: &mut App| app.frame_ui(ui), app);
+    h.run_steps(3);
+    h.get_by_label("Results").click();
+    h.run_steps(2);
+    h.get_by_label("▶ Run").click();
+    let mut done = false;
+    for _ in 0..2400 {
+        h.run_steps(1);
+        if has_label(&h, "Time to train") || has_label(&h, "Simulation failed") {
+            done = true;
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    assert!(done && !has_label(&h, "Simulation failed"), "the preset simulates");
+    open_playback(&mut h);
+    assert!(!has_label(&h, "Run a simulation"), "the finished run is picked up");
+    let p = &h.state().playback;
+    if p.end_s() > 0.0 {
+        assert!(has_label(&h, "t = 0 s"));
+        assert!(p.overlay().is_some_and(|o| o.title.starts_with("t = ")));
+        h.get_by_label("▶ Play").click();
+        h.run_steps(4);
+        assert!(h.state().playback.t_s > 0.0, "the simulated run plays");
+    } else {
+        assert!(
+            has_label(&h, "no lifecycle timeline"),
+            "an empty timeline is said, not drawn"
+        );
+    }
+}
+
+#[cfg(feature = "snapshots")]
+#[test]
+fn snapshot_playback_tab() {
+    let mut h = harness();
+    open_playback(&mut h);
+    // Stand on the failure: the link ringed, training and the legend shown.
+    for _ in 0..3 {
+        h.get_by_label("Next ⏩").click();
+        h.run_steps(2);
+    }
+    assert_eq!(h.state().playback.selected, Some(3));
+    h.state_mut().playback.seek(10.0 * HOUR);
+    h.state_mut().playback.selected = Some(2);
+    h.hover_at(egui::pos2(800.0, 40.0));
+    h.run_steps(4);
+    h.snapshot("playback_tab");
+}
