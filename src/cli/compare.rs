@@ -1,4 +1,4 @@
-//! `clusterforge compare BASELINE CURRENT [--json]`: simulate two plans and
+//! `clusterforge compare BASELINE CURRENT [--json | --csv]`: simulate two plans and
 //! print the comparison table (or JSON); `clusterforge compare --sweep PLAN`
 //! prints the scaling curve of a training stage. The logic lives in
 //! [`crate::report::compare`]; this is only argument handling and output.
@@ -16,7 +16,15 @@ fn simulated(path: &Path, plan: &Plan, catalog: &Catalog) -> Result<Results, u8>
     })
 }
 
-pub fn run(baseline: &Path, current: &Path, json: bool, catalog: &Catalog) -> u8 {
+/// How to print.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Output {
+    Table,
+    Json,
+    Csv,
+}
+
+pub fn run(baseline: &Path, current: &Path, out: Output, catalog: &Catalog) -> u8 {
     let (bp, cp) = match (load_or_report(baseline), load_or_report(current)) {
         (Ok(b), Ok(c)) => (b, c),
         (Err(code), _) | (_, Err(code)) => return code,
@@ -32,21 +40,21 @@ pub fn run(baseline: &Path, current: &Path, json: bool, catalog: &Catalog) -> u8
         (Err(code), _) | (_, Err(code)) => return code,
     };
     let c = compare::compare((&bp, &br), (&cp, &cr));
-    if json {
-        match serde_json::to_string_pretty(&c) {
+    match out {
+        Output::Json => match serde_json::to_string_pretty(&c) {
             Ok(s) => println!("{s}"),
             Err(e) => {
                 eprintln!("error: {e}");
                 return EXIT_USAGE;
             }
-        }
-    } else {
-        print!("{}", compare::to_text(&c));
+        },
+        Output::Csv => print!("{}", compare::to_csv(&c)),
+        Output::Table => print!("{}", compare::to_text(&c)),
     }
     EXIT_OK
 }
 
-pub fn run_sweep(path: &Path, stage: Option<&str>, json: bool, catalog: &Catalog) -> u8 {
+pub fn run_sweep(path: &Path, stage: Option<&str>, out: Output, catalog: &Catalog) -> u8 {
     let plan = match load_or_report(path) {
         Ok(p) => p,
         Err(code) => return code,
@@ -63,7 +71,7 @@ pub fn run_sweep(path: &Path, stage: Option<&str>, json: bool, catalog: &Catalog
         },
     };
     let result = sweep::run_sweep(&plan, catalog, &id, &sweep::FACTORS, &Progress::new(), |p| {
-        if !json {
+        if out == Output::Table {
             eprintln!("  {}x done", p.factor);
         }
     });
@@ -78,16 +86,16 @@ pub fn run_sweep(path: &Path, stage: Option<&str>, json: bool, catalog: &Catalog
         eprint!("{}", sweep::to_text(&s));
         return EXIT_PROBLEMS;
     }
-    if json {
-        match serde_json::to_string_pretty(&s) {
+    match out {
+        Output::Json => match serde_json::to_string_pretty(&s) {
             Ok(t) => println!("{t}"),
             Err(e) => {
                 eprintln!("error: {e}");
                 return EXIT_USAGE;
             }
-        }
-    } else {
-        print!("{}", sweep::to_text(&s));
+        },
+        Output::Csv => print!("{}", sweep::to_csv(&s)),
+        Output::Table => print!("{}", sweep::to_text(&s)),
     }
     EXIT_OK
 }

@@ -95,6 +95,9 @@ pub enum Command {
         /// Print JSON instead of the table.
         #[arg(long)]
         json: bool,
+        /// Print CSV (SI units) instead of the table.
+        #[arg(long, conflicts_with = "json")]
+        csv: bool,
         /// Scaling curve of PLAN instead: placement and DP x1/4 to x4, global batch constant.
         #[arg(long, value_name = "PLAN", conflicts_with_all = ["baseline", "current"])]
         sweep: Option<PathBuf>,
@@ -203,16 +206,24 @@ fn run_command(cmd: Command, catalog: &Catalog) -> u8 {
             baseline,
             current,
             json,
+            csv,
             sweep,
             stage,
-        } => match (sweep, baseline, current) {
-            (Some(plan), _, _) => compare::run_sweep(&plan, stage.as_deref(), json, catalog),
-            (None, Some(b), Some(c)) => compare::run(&b, &c, json, catalog),
-            _ => {
-                eprintln!("error: give BASELINE and CURRENT plans, or --sweep PLAN");
-                EXIT_USAGE
+        } => {
+            let out = match (json, csv) {
+                (true, _) => compare::Output::Json,
+                (_, true) => compare::Output::Csv,
+                _ => compare::Output::Table,
+            };
+            match (sweep, baseline, current) {
+                (Some(plan), _, _) => compare::run_sweep(&plan, stage.as_deref(), out, catalog),
+                (None, Some(b), Some(c)) => compare::run(&b, &c, out, catalog),
+                _ => {
+                    eprintln!("error: give BASELINE and CURRENT plans, or --sweep PLAN");
+                    EXIT_USAGE
+                }
             }
-        },
+        }
         Command::Bench { json, only } => bench::run(json, only.as_deref()),
         Command::Completions { shell } => {
             use clap::CommandFactory;

@@ -570,6 +570,13 @@ fn side_by_side_ui(ui: &mut egui::Ui, view: &mut CompareView, cx: &CompareCx<'_>
         ui.weak(format!("Baseline: {} ({})", baseline.plan.name, baseline.source));
         ui.weak("·");
         ui.weak(format!("Current: {current_name}"));
+        if ui
+            .small_button("Copy as CSV")
+            .on_hover_text("Copy every compared metric (SI units) to the clipboard as CSV")
+            .clicked()
+        {
+            ui.ctx().copy_text(compare::to_csv(comparison));
+        }
     });
     if !fresh {
         let msg = match &view.current_error {
@@ -858,7 +865,16 @@ fn point_label(hover: &egui_plot::HoverPosition<'_>, unit: &str, fmt: impl Fn(f6
 }
 
 fn sweep_table_ui(ui: &mut egui::Ui, sw: &Sweep) {
-    ui.strong("Scaling efficiency");
+    ui.horizontal(|ui| {
+        ui.strong("Scaling efficiency");
+        if ui
+            .small_button("Copy as CSV")
+            .on_hover_text("Copy the sweep (SI units) to the clipboard as CSV")
+            .clicked()
+        {
+            ui.ctx().copy_text(sweep::to_csv(sw));
+        }
+    });
     egui::Grid::new("sweep_table")
         .striped(true)
         .num_columns(9)

@@ -251,6 +251,25 @@ fn cli_compare_prints_the_table_and_json_with_exit_codes() {
     assert!(v["headline"].as_str().is_some_and(|h| h.contains("faster")), "{v}");
     assert!(v["stages"][0]["metrics"].is_array(), "{v}");
 
+    let out = std::process::Command::new(exe)
+        .arg("compare")
+        .arg(&a)
+        .arg(&b)
+        .arg("--csv")
+        .output()
+        .expect("runs");
+    let csv = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(
+        csv.starts_with("section,metric,label,baseline,current,delta,delta_pct,verdict"),
+        "{csv}"
+    );
+    assert!(
+        csv.lines()
+            .any(|l| l.starts_with("train,time_to_train_s,") && l.ends_with(",better")),
+        "{csv}"
+    );
+
     // A missing file is an I/O error (2); an invalid plan a problem (1).
     let out = std::process::Command::new(exe)
         .arg("compare")

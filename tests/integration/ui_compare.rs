@@ -157,6 +157,57 @@ fn a_preset_baseline_is_simulated_and_the_scaling_sweep_runs() {
     assert!(has_label(&h, "100.0 %"), "the base point's efficiency");
 }
 
+#[test]
+fn open_baseline_falls_back_to_a_path_field_and_loads_a_plan_file() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let base = presets::preset("cloud-startup")
+        .and_then(|p| p.plan().ok())
+        .expect("preset parses");
+    let mut fp8 = base.clone();
+    for s in &mut fp8.stages {
+        if let StageKind::Train(t) = &mut s.kind {
+            t.precision = Precision::Fp8;
+        }
+    }
+    let file = tmp.path().join("fp8.ron");
+    clusterforge::report::save_plan(&file, &fp8).expect("write plan");
+    let mut h = harness(base);
+    h.get_by_label("Compare").click();
+    h.run_steps(2);
+    // Headless: no dialog service, so the in-tab path field appears.
+    click_contains(&mut h, "Open baseline…");
+    assert!(
+        wait_until(&mut h, |h| has_label(h, "Baseline file")),
+        "the path field is offered"
+    );
+    let field = h.get_by_role_and_label(egui::accesskit::Role::TextInput, "Baseline file");
+    field.focus();
+    h.run_steps(1);
+    h.get_by_role_and_label(egui::accesskit::Role::TextInput, "Baseline file")
+        .type_text(&file.display().to_string());
+    h.run_steps(2);
+    h.get_by_label("Load").click();
+    assert!(
+        wait_until(&mut h, |h| has_label(h, "slower to train")),
+        "the FP8 file is the baseline: the current BF16 plan trains slower"
+    );
+    assert!(has_label(&h, "file fp8.ron"), "the baseline names its file");
+
+    // A file that does not exist is reported, not a crash.
+    click_contains(&mut h, "Open baseline…");
+    assert!(wait_until(&mut h, |h| has_label(h, "Baseline file")));
+    let missing = tmp.path().join("missing.ron");
+    h.get_by_role_and_label(egui::accesskit::Role::TextInput, "Baseline file")
+        .focus();
+    h.run_steps(1);
+    h.get_by_role_and_label(egui::accesskit::Role::TextInput, "Baseline file")
+        .type_text(&missing.display().to_string());
+    h.run_steps(2);
+    h.get_by_label("Load").click();
+    h.run_steps(2);
+    assert!(has_label(&h, "missing.ron"), "the error names the file");
+}
+
 #[cfg(feature = "snapshots")]
 #[test]
 fn snapshot_compare_tab() {

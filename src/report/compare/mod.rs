@@ -584,6 +584,49 @@ pub fn to_text(c: &Comparison) -> String {
     s
 }
 
+fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_owned()
+    }
+}
+
+fn csv_number(v: Option<f64>) -> String {
+    v.map(|x| format!("{x}")).unwrap_or_default()
+}
+
+/// The comparison as CSV, one row per metric (SI units, as simulated):
+/// `section,metric,label,baseline,current,delta,delta_pct,verdict`.
+pub fn to_csv(c: &Comparison) -> String {
+    let mut s = String::from("section,metric,label,baseline,current,delta,delta_pct,verdict\n");
+    let mut rows = |section: &str, metrics: &[MetricDelta]| {
+        for m in metrics {
+            let verdict = serde_json::to_value(m.verdict)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_owned))
+                .unwrap_or_default();
+            let _ = writeln!(
+                s,
+                "{},{},{},{},{},{},{},{verdict}",
+                csv_field(section),
+                csv_field(&m.key),
+                csv_field(&m.label),
+                csv_number(m.baseline),
+                csv_number(m.current),
+                csv_number(m.delta),
+                csv_number(m.delta_pct),
+            );
+        }
+    };
+    rows("plan", &c.totals);
+    for st in &c.stages {
+        let id = st.current_id.as_deref().or(st.baseline_id.as_deref()).unwrap_or("");
+        rows(id, &st.metrics);
+    }
+    s
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -699,6 +742,13 @@ mod tests {
         );
         let text = to_text(&c);
         assert!(text.contains("Total cost"), "{text}");
+        let csv = to_csv(&c);
+        assert!(
+            csv.lines()
+                .any(|l| l == "train,time_to_train_s,Time to train,100,108,8,8,worse"),
+            "{csv}"
+        );
+        assert!(csv.lines().all(|l| l.split(',').count() == 8), "{csv}");
         assert!(text.contains("only in baseline"), "{text}");
     }
 

@@ -322,6 +322,39 @@ pub fn to_text(sweep: &Sweep) -> String {
     s
 }
 
+/// The sweep as CSV (SI units): one row per point, skipped points with
+/// their reason.
+pub fn to_csv(sweep: &Sweep) -> String {
+    let mut s = String::from(
+        "factor,servers,gpus,dp,micro_batch,tokens_per_second,time_to_train_s,speedup,efficiency,cost_usd,skipped\n",
+    );
+    for p in &sweep.points {
+        let opt = |v: Option<f64>| v.map(|x| format!("{x}")).unwrap_or_default();
+        match &p.outcome {
+            Ok(f) => s.push_str(&format!(
+                "{},{},{},{},{},{},{},{},{},{},\n",
+                p.factor,
+                p.servers,
+                p.gpus,
+                f.dp,
+                f.micro_batch,
+                f.tokens_per_second,
+                f.time_to_train_s,
+                opt(sweep.speedup(p)),
+                opt(sweep.efficiency(p)),
+                f.cost_usd
+            )),
+            Err(reason) => s.push_str(&format!(
+                "{},{},,,,,,,,,\"{}\"\n",
+                p.factor,
+                p.servers,
+                reason.replace('"', "\"\"")
+            )),
+        }
+    }
+    s
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
