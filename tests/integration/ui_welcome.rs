@@ -87,6 +87,27 @@ fn the_headless_config_and_a_plan_on_the_command_line_start_without_the_welcome(
 }
 
 #[test]
+fn the_welcome_fits_the_smallest_window() {
+    let mut config = AppConfig::headless(default_plan(), Catalog::builtin());
+    config.persisted = Persisted::default();
+    let mut h = Harness::builder()
+        .with_size(Vec2::new(900.0, 560.0))
+        .build_ui_state(|ui, app: &mut App| app.frame_ui(ui), App::new(config));
+    h.run_steps(3);
+    let screen = egui::Rect::from_min_size(egui::Pos2::ZERO, Vec2::new(900.0, 560.0));
+    for label in ["Close", "📄 Start empty", "Show this screen at start"] {
+        let r = h.get_by_label(label).rect();
+        assert!(screen.contains_rect(r), "'{label}' at {r:?} is inside the window");
+    }
+    let first = presets::PRESETS.first().expect("presets");
+    let r = h.get_by_label(first.title).rect();
+    assert!(
+        screen.contains_rect(r),
+        "first preset card at {r:?} is inside the window"
+    );
+}
+
+#[test]
 fn clicking_a_preset_card_opens_that_preset() {
     let Some(preset) = presets::PRESETS.iter().find(|p| p.id != presets::DEFAULT_PRESET) else {
         panic!("more than one preset")
