@@ -71,6 +71,24 @@ fn a_first_run_shows_the_welcome_over_the_default_plan_and_close_keeps_it() {
     h.run_steps(3);
     assert!(!h.state().help.welcome_open, "Esc closes the welcome");
     assert!(h.state().state.plan == default_plan());
+
+    // So does a click outside it (on the dimmed window).
+    let mut h = start(Persisted::default());
+    let outside = egui::Pos2::new(40.0, SIZE.y - 40.0);
+    h.hover_at(outside);
+    h.step();
+    for pressed in [true, false] {
+        h.event(egui::Event::PointerButton {
+            pos: outside,
+            button: egui::PointerButton::Primary,
+            pressed,
+            modifiers: egui::Modifiers::NONE,
+        });
+        h.step();
+    }
+    h.run_steps(2);
+    assert!(!h.state().help.welcome_open, "a click outside closes the welcome");
+    assert!(h.state().state.plan == default_plan(), "and changes nothing");
 }
 
 #[test]
