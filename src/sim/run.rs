@@ -1,5 +1,6 @@
 //! The plan-level entry point: simulate every stage the simulator models.
 
+use super::lifecycle::usage;
 use super::results::Results;
 use super::{Progress, SimError};
 use super::{data, serving, training};
@@ -45,11 +46,15 @@ pub fn simulate(plan: &Plan, catalog: &Catalog, seed: u64, progress: &Progress) 
             StageKind::Serve(s) => {
                 let r =
                     serving::simulate_serve_stage(plan, stage, s, catalog, stage_seed, progress).map_err(in_stage)?;
-                results.workloads.push(r.to_workload(stage));
+                let mut w = r.to_workload(stage);
+                usage::serving(plan, catalog, s, &r, &mut w);
+                results.workloads.push(w);
             }
             StageKind::Ingest(d) | StageKind::Preprocess(d) => {
                 let r = data::simulate_data_stage(plan, stage, d, catalog).map_err(in_stage)?;
-                results.workloads.push(r.to_workload(stage));
+                let mut w = r.to_workload(stage);
+                usage::data(plan, catalog, stage, d, &r, &mut w);
+                results.workloads.push(w);
             }
             // Evaluation and checkpoint exports are not simulated yet; the
             // report and the GUI list them as "not simulated".

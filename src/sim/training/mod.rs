@@ -48,7 +48,9 @@ pub fn simulate_stage(plan: &Plan, catalog: &Catalog, stage: &Stage, seed: u64) 
         return Err("not a training stage".into());
     };
     let run = run_stage(plan, catalog, stage, t)?;
-    Ok(to_result(plan, stage, t, &run, seed))
+    let mut w = to_result(plan, stage, t, &run, seed);
+    crate::sim::lifecycle::usage::training(plan, catalog, stage, t, &run, &mut w);
+    Ok(w)
 }
 
 /// The detailed run of a training stage.
