@@ -372,3 +372,36 @@ fn snapshot_results_view_after_a_run() {
     h.run_steps(4);
     h.snapshot("ui_results_overview");
 }
+
+#[test]
+fn without_a_dialog_service_an_export_asks_for_the_path_in_the_app() {
+    use clusterforge::ui::app::Prompt;
+    use egui::{Key, Modifiers};
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let plan = preset_plan("onprem-finance");
+    let mut app = App::new(AppConfig::headless(plan.clone(), Catalog::builtin()));
+    app.set_results_view(Box::new(SimResultsView::new()));
+    let mut h = Harness::builder()
+        .with_size(SIZE)
+        .build_ui_state(|ui, app: &mut App| app.frame_ui(ui), app);
+    h.run_steps(3);
+    click(&mut h, "File");
+    click(&mut h, "Export plan (RON)…");
+    assert!(
+        wait_until(&mut h, |h| matches!(h.state().prompt, Some(Prompt::Path { .. }))),
+        "the path prompt opens"
+    );
+    h.run_steps(2);
+    assert!(has_label(&h, "Export plan (RON)"), "the prompt says what it exports");
+    let path = tmp.path().join("typed.ron");
+    let field = || (egui::accesskit::Role::TextInput, "File path");
+    h.get_by_role_and_label(field().0, field().1).focus();
+    h.run_steps(1);
+    h.key_press_modifiers(Modifiers::COMMAND, Key::A);
+    h.run_steps(1);
+    h.get_by_role_and_label(field().0, field().1)
+        .type_text(&path.display().to_string());
+    h.run_steps(2);
+    click(&mut h, "Export");
+    assert_eq!(clusterforge::report::load_plan(&path).expect("plan written"), plan);
+}
