@@ -128,12 +128,14 @@ fn every_sub_tab_shows_its_cards_and_charts() {
     }
     click(&mut h, "Over time");
     assert!(has_label(&h, "Utilization over time"), "utilization lines");
-    assert!(has_label(&h, "Heat strip"), "heat strip");
+    assert!(has_label(&h, "Heat strip of "), "heat strip drawn");
     click(&mut h, "Cost");
+    assert!(has_label(&h, "Bar chart: cost by site"), "site bars drawn");
     assert!(has_label(&h, "Cost by site"), "cost bars by site");
     assert!(has_label(&h, "Cost by stage"), "cost bars by stage");
     click(&mut h, "Timeline");
     assert!(has_label(&h, "Lifecycle makespan"), "Gantt");
+    assert!(has_label(&h, "Lifecycle timeline (Gantt)"), "Gantt drawn");
     click(&mut h, "Tables");
     assert!(has_label(&h, "Mean busy %"), "utilization table");
     assert!(has_label(&h, "Metrics ("), "metrics table");

@@ -342,6 +342,7 @@ fn heat_strip_ui(
         egui::vec2(width, row_h * series.len() as f32 + 16.0),
         egui::Sense::click(),
     );
+    response.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Figure, true, format!("Heat strip of {}", w.name)));
     let painter = ui.painter_at(rect);
     let visuals = ui.visuals();
     let cells_x = rect.min.x + label_w;
@@ -419,7 +420,6 @@ fn heat_strip_ui(
     if let Some(subject) = clicked_row.and_then(|r| series[r].subject.clone()) {
         *focus = Some(subject);
     }
-    let _ = w;
 }
 
 fn value_plot_ui(ui: &mut egui::Ui, w: &WorkloadResult, s: &Named<'_>, unit: TimeUnit, x_label: &str) {
