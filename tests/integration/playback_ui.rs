@@ -7,6 +7,7 @@ use clusterforge::model::*;
 use clusterforge::report::presets;
 use clusterforge::sim::{EventKind, Results, SimEvent, StageSpan, WorkloadResult};
 use clusterforge::ui::app::{App, AppConfig, ResultsCx, ResultsView};
+use clusterforge::ui::playback::TimeWindow;
 use clusterforge::ui::state::Sel;
 use egui::Vec2;
 use egui_kittest::Harness;
@@ -376,4 +377,49 @@ fn snapshot_playback_tab() {
     h.hover_at(egui::pos2(800.0, 40.0));
     h.run_steps(4);
     h.snapshot("playback_tab");
+}
+
+#[test]
+fn the_timeline_zooms_with_the_wheel_and_pages_to_the_cursor() {
+    let mut h = harness();
+    open_playback(&mut h);
+    let timeline = h.get_by_label_contains("Timeline: click or drag").rect();
+    let end = 3.0 * DAY;
+    assert_eq!(h.state().playback.window, Some(TimeWindow::whole(end)));
+
+    // Wheel up over the middle of the bars zooms in.
+    let at = egui::pos2(timeline.center().x + 60.0, timeline.max.y - 6.0);
+    h.hover_at(at);
+    h.run_steps(1);
+    h.event(egui::Event::MouseWheel {
+        unit: egui::MouseWheelUnit::Point,
+        delta: Vec2::new(0.0, 120.0),
+        phase: egui::TouchPhase::Move,
+        source: egui::MouseWheelSource::Wheel,
+        modifiers: egui::Modifiers::NONE,
+    });
+    h.run_steps(12);
+    let w = h.state().playback.window.expect("a window");
+    assert!(w.len_s() < 0.9 * end, "zoomed in: {w:?}");
+    assert!(has_label(&h, "Whole run"));
+    h.get_by_label("Whole run").click();
+    h.run_steps(2);
+    assert_eq!(h.state().playback.window, Some(TimeWindow::whole(end)));
+
+    // Stepping to an event outside a zoomed window pages to it.
+    let mut narrow = TimeWindow::whole(end);
+    narrow.frame(0.0, HOUR, end);
+    h.state_mut().playback.window = Some(narrow);
+    h.state_mut().playback.seek(0.0);
+    h.run_steps(1);
+    for _ in 0..2 {
+        h.get_by_label("Next ⏩").click();
+        h.run_steps(2);
+    }
+    let w = h.state().playback.window.expect("a window");
+    assert_eq!(h.state().playback.t_s, 10.0 * HOUR);
+    assert!(
+        w.start_s <= 10.0 * HOUR && 10.0 * HOUR <= w.end_s,
+        "the cursor is in view: {w:?}"
+    );
 }

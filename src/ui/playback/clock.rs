@@ -128,6 +128,86 @@ impl Default for Speed {
     }
 }
 
+/// The stretch of the lifecycle clock the scrubber shows.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct TimeWindow {
+    pub start_s: f64,
+    pub end_s: f64,
+}
+
+impl TimeWindow {
+    /// The shortest window, seconds: zooming stops there.
+    pub const MIN_S: f64 = 1.0;
+
+    pub fn whole(run_end_s: f64) -> Self {
+        Self {
+            start_s: 0.0,
+            end_s: run_end_s.max(0.0),
+        }
+    }
+
+    pub fn len_s(&self) -> f64 {
+        self.end_s - self.start_s
+    }
+
+    /// Shows the whole run of `run_end_s`.
+    pub fn is_whole(&self, run_end_s: f64) -> bool {
+        self.start_s <= 0.0 && self.end_s >= run_end_s
+    }
+
+    /// Zoom by `factor` (< 1 zooms in) keeping `at_s` where it is on screen;
+    /// never wider than the run nor narrower than [`Self::MIN_S`].
+    pub fn zoom_at(&mut self, at_s: f64, factor: f64, run_end_s: f64) {
+        if !(factor.is_finite() && factor > 0.0 && at_s.is_finite()) {
+            return;
+        }
+        let len = self.len_s().max(1e-9);
+        let new_len = (len * factor).clamp(Self::MIN_S.min(run_end_s), run_end_s.max(Self::MIN_S));
+        let frac = ((at_s - self.start_s) / len).clamp(0.0, 1.0);
+        self.start_s = at_s - frac * new_len;
+        self.end_s = self.start_s + new_len;
+        self.keep_inside(run_end_s);
+    }
+
+    /// Move by `dt_s` (positive: later), staying inside the run.
+    pub fn pan(&mut self, dt_s: f64, run_end_s: f64) {
+        if dt_s.is_finite() {
+            self.start_s += dt_s;
+            self.end_s += dt_s;
+            self.keep_inside(run_end_s);
+        }
+    }
+
+    /// Show `[start_s, end_s]` with a margin of 5 % on each side.
+    pub fn frame(&mut self, start_s: f64, end_s: f64, run_end_s: f64) {
+        let len = (end_s - start_s).max(Self::MIN_S);
+        self.start_s = start_s - 0.05 * len;
+        self.end_s = start_s + 1.05 * len;
+        self.keep_inside(run_end_s);
+    }
+
+    /// Page so `t_s` is in view (the cursor leaving it while playing).
+    pub fn follow(&mut self, t_s: f64, run_end_s: f64) {
+        let len = self.len_s();
+        if t_s > self.end_s || t_s < self.start_s {
+            self.start_s = t_s - 0.1 * len;
+            self.end_s = self.start_s + len;
+            self.keep_inside(run_end_s);
+        }
+    }
+
+    fn keep_inside(&mut self, run_end_s: f64) {
+        let len = self.len_s().min(run_end_s.max(0.0));
+        if self.start_s < 0.0 {
+            self.start_s = 0.0;
+        }
+        if self.start_s + len > run_end_s {
+            self.start_s = (run_end_s - len).max(0.0);
+        }
+        self.end_s = self.start_s + len;
+    }
+}
+
 /// When the run ends on the lifecycle clock: the last stage end or event,
 /// whichever is later (0 for an empty run).
 pub fn run_end_s(results: &Results) -> f64 {
@@ -532,6 +612,40 @@ mod tests {
         assert_eq!(Speed::Rate(3600.0).label(), "1 h per second");
         assert_eq!(Speed::Rate(1.0).label(), "Real time");
         assert_eq!(Speed::WholeRunIn(30.0).label(), "Whole run in 30 s");
+    }
+
+    #[test]
+    fn the_time_window_zooms_pans_and_stays_inside_the_run() {
+        let end = 1000.0;
+        let mut w = TimeWindow::whole(end);
+        assert!(w.is_whole(end));
+        w.zoom_at(500.0, 0.5, end);
+        assert_eq!(
+            (w.start_s, w.end_s),
+            (250.0, 750.0),
+            "zoom keeps the point under the pointer"
+        );
+        w.zoom_at(250.0, 0.5, end);
+        assert_eq!((w.start_s, w.end_s), (250.0, 500.0));
+        w.pan(-400.0, end);
+        assert_eq!((w.start_s, w.end_s), (0.0, 250.0), "clamped at the start");
+        w.pan(5000.0, end);
+        assert_eq!((w.start_s, w.end_s), (750.0, 1000.0), "clamped at the end");
+        w.zoom_at(900.0, 100.0, end);
+        assert!(w.is_whole(end), "never wider than the run");
+        w.zoom_at(10.0, 1e-9, end);
+        assert_eq!(w.len_s(), TimeWindow::MIN_S, "never narrower than a second");
+        w.zoom_at(10.0, f64::NAN, end);
+        assert_eq!(w.len_s(), TimeWindow::MIN_S, "bad input ignored");
+
+        w.frame(100.0, 200.0, end);
+        assert_eq!((w.start_s, w.end_s), (95.0, 205.0));
+        w.follow(150.0, end);
+        assert_eq!(w.start_s, 95.0, "in view: no move");
+        w.follow(400.0, end);
+        assert!(w.start_s < 400.0 && 400.0 < w.end_s && (w.len_s() - 110.0).abs() < 1e-9);
+        w.follow(999.0, end);
+        assert_eq!(w.end_s, 1000.0);
     }
 
     #[test]

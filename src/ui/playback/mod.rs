@@ -12,7 +12,7 @@ pub mod clock;
 mod events;
 mod timeline;
 
-pub use clock::{EventFilter, Speed, format_duration, overlay_at, overlay_marking};
+pub use clock::{EventFilter, Speed, TimeWindow, format_duration, overlay_at, overlay_marking};
 
 use crate::model::{Plan, Subject};
 use crate::sim::Results;
@@ -52,6 +52,8 @@ pub struct PlaybackState {
     pub filter: EventFilter,
     /// Index into `Results::events` of the event chosen in the list or by stepping.
     pub selected: Option<usize>,
+    /// The stretch of the run the scrubber shows; `None` before a run.
+    pub window: Option<TimeWindow>,
     end_s: f64,
     run: Option<RunKey>,
     /// Events the filter shows, for `visible_for`.
@@ -98,6 +100,14 @@ impl PlaybackState {
         };
         self.selected = None;
         self.follow_next = true;
+        self.keep_in_view();
+    }
+
+    /// Page the scrubber so the cursor is in view.
+    fn keep_in_view(&mut self) {
+        if let Some(w) = &mut self.window {
+            w.follow(self.t_s, self.end_s);
+        }
     }
 
     /// Put the cursor on event `i` and select it.
@@ -110,6 +120,7 @@ impl PlaybackState {
             };
             self.selected = Some(i);
             self.follow_next = true;
+            self.keep_in_view();
         }
     }
 
@@ -128,6 +139,7 @@ impl PlaybackState {
             self.run = Some(key);
             self.end_s = run_end_s(results);
             self.t_s = self.t_s.clamp(0.0, self.end_s);
+            self.window = Some(TimeWindow::whole(self.end_s));
             self.selected = None;
             self.followed = None;
         }
@@ -235,7 +247,22 @@ pub fn playback_ui(
             clicked = events::event_list_ui(ui, results, &state.visible, current, scroll_to, pal);
         });
     egui::CentralPanel::default().show(ui, |ui| {
-        seek = timeline::timeline_ui(ui, results, &state.visible, state.t_s, state.end_s, current, pal);
+        let mut window = state.window.unwrap_or(TimeWindow::whole(state.end_s));
+        if state.playing {
+            window.follow(state.t_s, state.end_s);
+        }
+        let action = timeline::timeline_ui(
+            ui,
+            results,
+            &state.visible,
+            state.t_s,
+            state.end_s,
+            &mut window,
+            current,
+            pal,
+        );
+        state.window = Some(window);
+        seek = action.map(|timeline::TimelineAction::Seek(t)| t);
     });
 
     // Apply what was asked, after drawing.
@@ -332,6 +359,14 @@ fn toolbar_ui(ui: &mut egui::Ui, state: &mut PlaybackState, results: &Results, s
             .clicked()
         {
             *step = Some(Step::End);
+        }
+        let zoomed = state.window.is_some_and(|w| !w.is_whole(state.end_s));
+        if ui
+            .add_enabled(zoomed, egui::Button::new("Whole run"))
+            .on_hover_text("Show the whole run on the timeline (the wheel zooms it)")
+            .clicked()
+        {
+            state.window = Some(TimeWindow::whole(state.end_s));
         }
         ui.separator();
         egui::ComboBox::from_id_salt("playback_speed")
