@@ -7,11 +7,14 @@ use crate::ui::canvas::overlay::Overlay;
 use crate::ui::canvas::{self, Canvas};
 use crate::ui::commands::{Clip, Edit, UiCommand, arrange, command_button};
 use crate::ui::files::{self, DialogJob, DialogOutcome, DialogPurpose, FileDialogs, Persisted, Recovered, Recovery};
+use crate::ui::help::{self, HelpState};
 use crate::ui::inspector::{self, KeyedEdit};
 use crate::ui::palette::{self, PaletteState};
 use crate::ui::playback::{self, PlaybackState};
 use crate::ui::state::{EditorState, Sel};
 use crate::ui::theme::{self, Palette};
+use crate::ui::tour::{self, TourAction};
+use crate::ui::welcome::{self, WelcomeAction};
 use crate::ui::{problems, workloads};
 use std::collections::BTreeSet;
 use std::path::PathBuf;
@@ -61,7 +64,9 @@ pub struct AppConfig {
 }
 
 impl AppConfig {
-    /// A config for tests and benchmarks: no dialogs, no recovery file.
+    /// A config for tests and benchmarks: no dialogs, no recovery file, and
+    /// the welcome screen off (as after "Show this screen at start" was
+    /// unticked); tests of the welcome set `persisted` back to the default.
     pub fn headless(plan: Plan, catalog: Catalog) -> Self {
         Self {
             plan,
@@ -69,7 +74,10 @@ impl AppConfig {
             catalog,
             dialogs: Arc::new(files::NoDialogs),
             recovery_dir: None,
-            persisted: Persisted::default(),
+            persisted: Persisted {
+                welcome_at_start: false,
+                ..Persisted::default()
+            },
             load_error: None,
         }
     }
@@ -112,6 +120,8 @@ pub struct App {
     pub file: Option<PathBuf>,
     pub prompt: Option<Prompt>,
     pub persisted: Persisted,
+    /// Welcome screen, tour and shortcuts window.
+    pub help: HelpState,
     palette: PaletteState,
     dialogs: Arc<dyn FileDialogs>,
     dialog_job: Option<DialogJob>,
@@ -143,7 +153,16 @@ impl App {
         state.snap_to_grid = config.persisted.snap_to_grid;
         let mut canvas = Canvas::default();
         canvas.show_minimap = config.persisted.show_minimap;
+        // First run: no plan named on the command line, nothing recent, nothing to recover.
+        let help = HelpState {
+            welcome_open: prompt.is_none()
+                && config.file.is_none()
+                && config.persisted.recent.is_empty()
+                && config.persisted.welcome_at_start,
+            ..HelpState::default()
+        };
         Self {
+            help,
             state,
             canvas,
             file: config.file,
@@ -206,7 +225,7 @@ impl App {
         let mut edits: Vec<KeyedEdit> = Vec::new();
         let mut canvas_edits: Vec<Edit> = Vec::new();
         let mut paste_text: Option<String> = None;
-        if self.prompt.is_none() && !ctx.text_edit_focused() {
+        if self.prompt.is_none() && !self.help.is_modal() && !ctx.text_edit_focused() {
             self.shortcuts(&ctx, &mut commands, &mut paste_text);
         }
 
@@ -214,12 +233,14 @@ impl App {
             egui::MenuBar::new().ui(ui, |ui| self.menu_bar_ui(ui, &mut commands));
         });
         egui::Panel::bottom("status_bar").show(ui, |ui| self.status_bar_ui(ui, &pal));
-        egui::Panel::bottom("dock")
+        self.help.rects.dock = egui::Panel::bottom("dock")
             .resizable(true)
             .default_size(130.0)
             .min_size(60.0)
-            .show(ui, |ui| self.dock_ui(ui));
-        egui::Panel::left("left")
+            .show(ui, |ui| self.dock_ui(ui))
+            .response
+            .rect;
+        self.help.rects.palette = egui::Panel::left("left")
             .resizable(true)
             .default_size(240.0)
             .size_range(180.0..=360.0)
@@ -239,12 +260,16 @@ impl App {
                     }
                     LeftTab::Workloads => workloads::workloads_ui(ui, &mut self.state, &mut canvas_edits),
                 }
-            });
-        egui::Panel::right("inspector")
+            })
+            .response
+            .rect;
+        self.help.rects.inspector = egui::Panel::right("inspector")
             .resizable(true)
             .default_size(300.0)
             .size_range(220.0..=420.0)
-            .show(ui, |ui| inspector::inspector_ui(ui, &self.state, &mut edits));
+            .show(ui, |ui| inspector::inspector_ui(ui, &self.state, &mut edits))
+            .response
+            .rect;
         // While Playback is open the canvas shows the run at its cursor.
         let overlay = match self.dock_tab {
             DockTab::Playback => self.playback.overlay(),
@@ -263,6 +288,8 @@ impl App {
         });
 
         self.prompt_ui(&ctx, &mut commands);
+        self.help.rects.canvas = self.state.canvas_rect;
+        self.help_ui(&ctx);
 
         // Apply what the panels asked for.
         for e in canvas_edits {
@@ -381,6 +408,49 @@ impl App {
                 command_button(ui, *c, enabled, commands);
             }
         });
+        ui.menu_button("Help", |ui| {
+            for c in UiCommand::HELP {
+                command_button(ui, *c, true, commands);
+            }
+        });
+    }
+
+    /// The welcome screen, the tour and the shortcuts window (help.rs,
+    /// welcome.rs, tour.rs draw them; the app runs what they ask for).
+    fn help_ui(&mut self, ctx: &egui::Context) {
+        if self.prompt.is_some() {
+            return;
+        }
+        let escape = ctx.input(|i| i.key_pressed(egui::Key::Escape));
+        if self.help.welcome_open {
+            match welcome::welcome_ui(ctx, &mut self.persisted) {
+                Some(WelcomeAction::Open(action)) => {
+                    self.help.welcome_open = false;
+                    self.guard_discard(ctx, action);
+                }
+                Some(WelcomeAction::Tour) => {
+                    self.help.welcome_open = false;
+                    self.help.tour_step = Some(0);
+                }
+                Some(WelcomeAction::Close) => self.help.welcome_open = false,
+                None => {}
+            }
+            return;
+        }
+        if let Some(step) = self.help.tour_step {
+            self.help.tour_step = match tour::tour_ui(ctx, step, &self.help.rects) {
+                _ if escape => None,
+                Some(TourAction::Back) => Some(step.saturating_sub(1)),
+                Some(TourAction::Next) => Some((step + 1).min(tour::STEPS.len() - 1)),
+                Some(TourAction::Done) => None,
+                None => Some(step),
+            };
+        } else if self.help.shortcuts_open && escape {
+            self.help.shortcuts_open = false;
+        }
+        if self.help.shortcuts_open {
+            help::shortcuts_ui(ctx, &mut self.help.shortcuts_open);
+        }
     }
 
     fn status_bar_ui(&mut self, ui: &mut egui::Ui, pal: &Palette) {
@@ -595,26 +665,7 @@ impl App {
                     ui.set_max_width(760.0);
                     ui.heading("Start from a preset");
                     ui.add_space(6.0);
-                    let mut chosen: Option<Option<&'static str>> = None;
-                    let mut cards: Vec<(Option<&'static str>, &str, &str, &str)> =
-                        vec![(None, "📄", "Empty plan", "Start from a blank canvas")];
-                    for p in presets::PRESETS {
-                        cards.push((Some(p.id), preset_icon(p.id), p.title, p.summary));
-                    }
-                    for row in cards.chunks(3) {
-                        ui.horizontal_top(|ui| {
-                            for (id, icon, title, summary) in row {
-                                let r = ui.allocate_ui_with_layout(
-                                    egui::vec2(236.0, 170.0),
-                                    egui::Layout::top_down(egui::Align::Min),
-                                    |ui| preset_card_ui(ui, icon, title, summary),
-                                );
-                                if r.inner {
-                                    chosen = Some(*id);
-                                }
-                            }
-                        });
-                    }
+                    let chosen = welcome::presets_gallery_ui(ui, true, 3);
                     ui.add_space(6.0);
                     if ui.button("Cancel").on_hover_text("Close the gallery").clicked() {
                         keep = false;
@@ -851,6 +902,15 @@ impl App {
                     self.apply(ctx, e, None);
                 }
             }
+            UiCommand::Welcome => {
+                self.help.tour_step = None;
+                self.help.welcome_open = true;
+            }
+            UiCommand::Tour => {
+                self.help.welcome_open = false;
+                self.help.tour_step = Some(0);
+            }
+            UiCommand::KeyboardShortcuts => self.help.shortcuts_open = !self.help.shortcuts_open,
         }
     }
 }
@@ -869,35 +929,4 @@ fn age(s: u64) -> String {
         91..=5400 => format!("{} min", s / 60),
         _ => format!("{} h", s / 3600),
     }
-}
-
-fn preset_icon(id: &str) -> &'static str {
-    if id.contains("hybrid") {
-        "🔗"
-    } else if id.contains("cloud") {
-        "☁"
-    } else if id.contains("edge") {
-        "📡"
-    } else {
-        "🏢"
-    }
-}
-
-/// A preset card; returns true when chosen.
-fn preset_card_ui(ui: &mut egui::Ui, icon: &str, title: &str, summary: &str) -> bool {
-    let mut chosen = false;
-    egui::Frame::group(ui.style()).inner_margin(10.0).show(ui, |ui| {
-        ui.set_width(214.0);
-        ui.set_min_height(148.0);
-        ui.label(egui::RichText::new(icon).size(30.0));
-        if ui
-            .add(egui::Button::new(egui::RichText::new(title).strong()).frame(false))
-            .on_hover_text(format!("Open '{title}'"))
-            .clicked()
-        {
-            chosen = true;
-        }
-        ui.add(egui::Label::new(egui::RichText::new(summary).weak()).wrap());
-    });
-    chosen
 }

@@ -785,6 +785,9 @@ pub enum UiCommand {
     ToggleOverlay,
     ToggleTheme,
     Arrange(Arrange),
+    Welcome,
+    Tour,
+    KeyboardShortcuts,
 }
 
 impl UiCommand {
@@ -823,6 +826,16 @@ impl UiCommand {
         UiCommand::Arrange(Arrange::DistributeH),
         UiCommand::Arrange(Arrange::DistributeV),
     ];
+    pub const HELP: &[UiCommand] = &[UiCommand::Welcome, UiCommand::Tour, UiCommand::KeyboardShortcuts];
+    /// Every menu with its commands, in menu-bar order (Help › Keyboard
+    /// shortcuts lists them from here).
+    pub const MENUS: &[(&str, &[UiCommand])] = &[
+        ("File", UiCommand::FILE),
+        ("Edit", UiCommand::EDIT),
+        ("View", UiCommand::VIEW),
+        ("Arrange", UiCommand::ARRANGE),
+        ("Help", UiCommand::HELP),
+    ];
     /// Commands with shortcuts, most modifiers first so Ctrl+Shift+Z is
     /// not taken for Ctrl+Z.
     pub const SHORTCUT_ORDER: &[UiCommand] = &[
@@ -840,6 +853,7 @@ impl UiCommand {
         UiCommand::FitView,
         UiCommand::ZoomIn,
         UiCommand::ZoomOut,
+        UiCommand::KeyboardShortcuts,
     ];
 
     pub fn label(self) -> &'static str {
@@ -874,6 +888,9 @@ impl UiCommand {
                 Arrange::DistributeH => "Distribute horizontally",
                 Arrange::DistributeV => "Distribute vertically",
             },
+            UiCommand::Welcome => "Welcome",
+            UiCommand::Tour => "Tour",
+            UiCommand::KeyboardShortcuts => "Keyboard shortcuts",
         }
     }
 
@@ -900,6 +917,9 @@ impl UiCommand {
             UiCommand::ToggleOverlay => "Colour nodes and links by utilization of the last run and ring the bottleneck",
             UiCommand::ToggleTheme => "Switch between dark and light colours",
             UiCommand::Arrange(_) => "Line up the selected nodes",
+            UiCommand::Welcome => "Presets, recent files and a short tour",
+            UiCommand::Tour => "Four callouts that show where things are",
+            UiCommand::KeyboardShortcuts => "Every shortcut and canvas mouse gesture",
         }
     }
 
@@ -922,6 +942,7 @@ impl UiCommand {
             UiCommand::FitView => k(Modifiers::NONE, Key::F),
             UiCommand::ZoomIn => k(cmd, Key::Plus),
             UiCommand::ZoomOut => k(cmd, Key::Minus),
+            UiCommand::KeyboardShortcuts => k(Modifiers::NONE, Key::F1),
             _ => None,
         }
     }
@@ -969,6 +990,30 @@ mod tests {
             let s = c.shortcut().expect("listed commands have shortcuts");
             assert!(!seen.contains(&s), "{c:?} reuses a shortcut");
             seen.push(s);
+        }
+        for c in UiCommand::SHORTCUT_ORDER {
+            if let Some(s) = c.alternate_shortcut() {
+                assert!(!seen.contains(&s), "{c:?} reuses a shortcut as its alternate");
+                seen.push(s);
+            }
+        }
+    }
+
+    #[test]
+    fn every_command_with_a_shortcut_is_in_a_menu_and_handled() {
+        for (menu, list) in UiCommand::MENUS {
+            for c in *list {
+                assert!(
+                    c.shortcut().is_none() || UiCommand::SHORTCUT_ORDER.contains(c),
+                    "{c:?} in {menu} has a shortcut the app does not listen for"
+                );
+            }
+        }
+        for c in UiCommand::SHORTCUT_ORDER {
+            assert!(
+                UiCommand::MENUS.iter().any(|(_, list)| list.contains(c)),
+                "{c:?} has a shortcut but is in no menu"
+            );
         }
     }
 }

@@ -117,6 +117,8 @@ pub struct Persisted {
     pub recent: Vec<PathBuf>,
     pub show_minimap: bool,
     pub snap_to_grid: bool,
+    /// Open the welcome screen at start while there are no recent files.
+    pub welcome_at_start: bool,
 }
 
 impl Default for Persisted {
@@ -126,6 +128,7 @@ impl Default for Persisted {
             recent: Vec::new(),
             show_minimap: true,
             snap_to_grid: true,
+            welcome_at_start: true,
         }
     }
 }

@@ -3,14 +3,17 @@
 //! Module map: `state` (plan, selection, camera, undo), `commands` (edits and
 //! UI commands), `canvas` (draw, hit-test, interact), `palette`, `inspector`,
 //! `workloads`, `problems`, `results` (Results tab), `playback` (Playback
-//! tab), `files` (dialogs, recent files, recovery),
-//! `theme`, `app` (panels and prompts), `bench` (headless frame timing).
+//! tab), `files` (dialogs, recent files, recovery), `theme`, `app` (panels
+//! and prompts), `welcome` (first-run screen, presets gallery), `tour`
+//! (callouts over the panels), `help` (shortcuts window), `bench` (headless
+//! frame timing).
 
 pub mod app;
 pub mod bench;
 pub mod canvas;
 pub mod commands;
 pub mod files;
+pub mod help;
 pub mod inspector;
 pub mod palette;
 pub mod playback;
@@ -18,6 +21,8 @@ pub mod problems;
 pub mod results;
 pub mod state;
 pub mod theme;
+pub mod tour;
+pub mod welcome;
 pub mod workloads;
 
 pub use app::{App, AppConfig, ResultsCx, ResultsView};

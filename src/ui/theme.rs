@@ -124,6 +124,9 @@ mod tests {
             include_str!("theme.rs"),
             include_str!("workloads.rs"),
             include_str!("commands.rs"),
+            include_str!("help.rs"),
+            include_str!("tour.rs"),
+            include_str!("welcome.rs"),
         ];
         let mut chars: Vec<char> = sources
             .iter()

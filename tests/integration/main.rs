@@ -8,5 +8,7 @@ mod scaling_training;
 mod sim_core;
 #[cfg(feature = "gui")]
 mod ui;
+#[cfg(feature = "gui")]
+mod ui_welcome;
 mod validation_inference;
 mod validation_training;
