@@ -276,50 +276,49 @@ pub fn visible_events(results: &Results, filter: &EventFilter) -> Vec<usize> {
     v
 }
 
-/// Order of event `i`: time, then its position in the log.
-fn key(results: &Results, i: usize) -> (f64, usize) {
-    (results.events[i].t_s, i)
+/// Time of event `i` (events are ordered by time, then position in the log).
+fn time_of(results: &Results, i: usize) -> f64 {
+    results.events.get(i).map_or(f64::INFINITY, |e| e.t_s)
 }
 
-fn before(a: (f64, usize), b: (f64, usize)) -> bool {
-    a.0 < b.0 || (a.0 == b.0 && a.1 < b.1)
+/// Where the cursor stands in `visible` (sorted in event order): the
+/// position of the selected event if the cursor is at its time, else of the
+/// last event at or before `t_s`. Binary searches: lists of any length.
+fn current_pos(results: &Results, visible: &[usize], t_s: f64, selected: Option<usize>) -> Option<usize> {
+    if let Some(i) = selected
+        && time_of(results, i) == t_s
+        && let Ok(p) =
+            visible.binary_search_by(|&j| time_of(results, j).total_cmp(&time_of(results, i)).then(j.cmp(&i)))
+    {
+        return Some(p);
+    }
+    visible.partition_point(|&i| time_of(results, i) <= t_s).checked_sub(1)
 }
 
 /// The event the cursor stands on: the selected one if the cursor is at its
 /// time, else the last visible event at or before `t_s`.
 pub fn current_event(results: &Results, visible: &[usize], t_s: f64, selected: Option<usize>) -> Option<usize> {
-    if let Some(i) = selected
-        && visible.contains(&i)
-        && results.events[i].t_s == t_s
-    {
-        return Some(i);
-    }
-    visible.iter().rev().copied().find(|&i| results.events[i].t_s <= t_s)
+    current_pos(results, visible, t_s, selected).map(|p| visible[p])
 }
 
 /// The next visible event after the cursor; `None` at the end.
 pub fn next_event(results: &Results, visible: &[usize], t_s: f64, selected: Option<usize>) -> Option<usize> {
-    match current_event(results, visible, t_s, selected) {
-        Some(c) => visible
-            .iter()
-            .copied()
-            .find(|&i| before(key(results, c), key(results, i))),
-        None => visible.iter().copied().find(|&i| results.events[i].t_s > t_s),
-    }
+    let p = match current_pos(results, visible, t_s, selected) {
+        Some(p) => p + 1,
+        // Every shown event is later than the cursor.
+        None => 0,
+    };
+    visible.get(p).copied()
 }
 
 /// The previous visible event: the current one when the cursor has moved
 /// past it, else the one before it; `None` at the start.
 pub fn prev_event(results: &Results, visible: &[usize], t_s: f64, selected: Option<usize>) -> Option<usize> {
-    let c = current_event(results, visible, t_s, selected)?;
-    if results.events[c].t_s < t_s {
-        return Some(c);
+    let p = current_pos(results, visible, t_s, selected)?;
+    if time_of(results, visible[p]) < t_s {
+        return Some(visible[p]);
     }
-    visible
-        .iter()
-        .rev()
-        .copied()
-        .find(|&i| before(key(results, i), key(results, c)))
+    p.checked_sub(1).map(|k| visible[k])
 }
 
 /// Stages running at `t_s` (start inclusive, end exclusive).
@@ -357,14 +356,32 @@ pub fn subject_in(plan: &Plan, subject: &str) -> Option<Subject> {
 
 /// The last event at or before `t_s` whose subject is a node or link of `plan`.
 pub fn latest_subject_event(plan: &Plan, results: &Results, t_s: f64) -> Option<usize> {
-    let mut best: Option<usize> = None;
-    for (i, e) in results.events.iter().enumerate() {
-        let resolvable = e.subject.as_deref().is_some_and(|s| subject_in(plan, s).is_some());
-        if resolvable && e.t_s <= t_s && best.is_none_or(|b| !before(key(results, i), key(results, b))) {
-            best = Some(i);
-        }
-    }
-    best
+    latest_in(results, &subject_events(plan, results), t_s)
+}
+
+/// Events whose subject is a node or link of `plan`, in event order: what
+/// the ring can mark. Build once per run and search it with [`latest_in`].
+pub fn subject_events(plan: &Plan, results: &Results) -> Vec<usize> {
+    let ids: BTreeSet<&str> = plan
+        .nodes
+        .iter()
+        .map(|n| n.id.as_str())
+        .chain(plan.links.iter().map(|l| l.id.as_str()))
+        .collect();
+    let mut v: Vec<usize> = (0..results.events.len())
+        .filter(|&i| {
+            let e = &results.events[i];
+            e.t_s.is_finite() && e.subject.as_deref().is_some_and(|s| ids.contains(s))
+        })
+        .collect();
+    v.sort_by(|&a, &b| results.events[a].t_s.total_cmp(&results.events[b].t_s).then(a.cmp(&b)));
+    v
+}
+
+/// The last of `ordered` (event indices in event order) at or before `t_s`.
+pub fn latest_in(results: &Results, ordered: &[usize], t_s: f64) -> Option<usize> {
+    let n = ordered.partition_point(|&i| results.events.get(i).is_some_and(|e| e.t_s <= t_s));
+    n.checked_sub(1).map(|k| ordered[k])
 }
 
 /// The canvas at `t_s` of the run: nodes and links used by the stages

@@ -59,6 +59,8 @@ pub struct PlaybackState {
     /// Events the filter shows, for `visible_for`.
     visible: Vec<usize>,
     visible_for: Option<(RunKey, EventFilter)>,
+    /// Events the canvas ring can mark, in event order.
+    subject_events: Vec<usize>,
     overlay: Option<Overlay>,
     overlay_for: Option<(RunKey, u64, Option<usize>)>,
     /// The current event the list last scrolled to.
@@ -130,7 +132,7 @@ impl PlaybackState {
     }
 
     /// Take in a (possibly new) run; recompute what depends on it.
-    fn sync(&mut self, results: &Results) -> RunKey {
+    fn sync(&mut self, sim_plan: &Plan, results: &Results) -> RunKey {
         let key = RunKey::of(results);
         if self.run != Some(key) {
             if self.run.is_none() {
@@ -140,6 +142,7 @@ impl PlaybackState {
             self.end_s = run_end_s(results);
             self.t_s = self.t_s.clamp(0.0, self.end_s);
             self.window = Some(TimeWindow::whole(self.end_s));
+            self.subject_events = clock::subject_events(sim_plan, results);
             self.selected = None;
             self.followed = None;
         }
@@ -199,7 +202,7 @@ pub fn playback_ui(
         );
         return None;
     };
-    let key = state.sync(results);
+    let key = state.sync(sim_plan, results);
     if state.end_s <= 0.0 {
         state.overlay = None;
         state.playing = false;
@@ -311,7 +314,7 @@ pub fn playback_ui(
                 e.t_s == t_s && e.subject.as_deref().is_some_and(|s| subject_in(sim_plan, s).is_some())
             })
         })
-        .or_else(|| clock::latest_subject_event(sim_plan, results, t_s));
+        .or_else(|| clock::latest_in(results, &state.subject_events, t_s));
     let want = (key, state.t_s.to_bits(), marked);
     if state.overlay_for != Some(want) {
         state.overlay = Some(overlay_marking(sim_plan, results, state.t_s, marked));
@@ -427,7 +430,7 @@ mod tests {
     fn playing_advances_at_the_chosen_speed_and_stops_at_the_end() {
         let r = results();
         let mut s = PlaybackState::default();
-        s.sync(&r);
+        s.sync(&Plan::default(), &r);
         assert_eq!(s.end_s(), 100.0);
         s.speed = Speed::Rate(10.0);
         s.toggle_play();
@@ -448,7 +451,7 @@ mod tests {
     fn seeking_clamps_and_a_new_run_keeps_the_time() {
         let r = results();
         let mut s = PlaybackState::default();
-        s.sync(&r);
+        s.sync(&Plan::default(), &r);
         s.seek(-5.0);
         assert_eq!(s.t_s, 0.0);
         s.seek(1e9);
@@ -464,7 +467,7 @@ mod tests {
         let mut r2 = results();
         r2.timeline[0].end_s = 50.0;
         r2.events[1].t_s = 50.0;
-        s.sync(&r2);
+        s.sync(&Plan::default(), &r2);
         assert_eq!((s.t_s, s.selected), (50.0, None));
     }
 
@@ -472,10 +475,10 @@ mod tests {
     fn the_visible_list_follows_the_filter() {
         let r = results();
         let mut s = PlaybackState::default();
-        s.sync(&r);
+        s.sync(&Plan::default(), &r);
         assert_eq!(s.visible(), &[0, 1]);
         s.filter.kinds = [EventKind::StageEnd].into();
-        s.sync(&r);
+        s.sync(&Plan::default(), &r);
         assert_eq!(s.visible(), &[1]);
     }
 }

@@ -182,6 +182,7 @@ pub fn timeline_ui(
     );
     let hover = response.hover_pos();
     let mut hovered_event: Option<(f32, usize)> = None;
+    let mut last_tick: Option<(i32, EventKind)> = None;
     for &i in visible {
         let Some(e) = results.events.get(i) else { continue };
         if e.t_s < window.start_s || e.t_s > window.end_s {
@@ -189,6 +190,12 @@ pub fn timeline_ui(
         }
         let x = x_of(e.t_s);
         let strong = Some(i) == current;
+        // Thousands of events: one tick per pixel column and kind is enough.
+        let column = (x.round() as i32, e.kind);
+        if last_tick == Some(column) && !strong {
+            continue;
+        }
+        last_tick = Some(column);
         let w = if strong { 3.0 } else { 1.5 };
         plot.line_segment(
             [Pos2::new(x, ticks.min.y + 2.0), Pos2::new(x, ticks.max.y - 2.0)],
