@@ -423,3 +423,44 @@ fn the_timeline_zooms_with_the_wheel_and_pages_to_the_cursor() {
         "the cursor is in view: {w:?}"
     );
 }
+
+#[test]
+fn the_list_follows_the_cursor_through_a_long_log() {
+    let mut r = results();
+    for k in 0..300 {
+        let t = 2.0 * DAY + k as f64 * 60.0;
+        r.events.push(ev(
+            t,
+            "chat",
+            EventKind::Transfer,
+            Some("cpu"),
+            &format!("batch {k} shipped"),
+        ));
+    }
+    let mut app = App::new(AppConfig::headless(plan(), Catalog::builtin()));
+    app.set_results_view(Box::new(FixedRun {
+        plan: plan(),
+        results: r,
+    }));
+    let mut h = Harness::builder()
+        .with_size(SIZE)
+        .build_ui_state(|ui, app: &mut App| app.frame_ui(ui), app);
+    h.run_steps(3);
+    open_playback(&mut h);
+    // Only the rows in view exist: the late batches are not drawn yet.
+    assert!(has_label(&h, "pretraining starts"));
+    assert!(!has_label(&h, "batch 299 shipped"));
+
+    // Playing to the end scrolls the list with the cursor.
+    h.state_mut().playback.speed = clusterforge::ui::playback::Speed::WholeRunIn(1.0);
+    h.get_by_label("▶ Play").click();
+    h.run_steps(30);
+    assert!(!h.state().playback.playing, "reached the end");
+    assert!(has_label(&h, "serving ends"), "the last event is in view");
+    assert!(!has_label(&h, "pretraining starts"), "the first scrolled away");
+
+    // Jumping to the start scrolls back.
+    h.get_by_label("⏮ Start").click();
+    h.run_steps(3);
+    assert!(has_label(&h, "pretraining starts"), "back at the top");
+}
