@@ -9,6 +9,8 @@ mod sim_core;
 #[cfg(feature = "gui")]
 mod ui;
 #[cfg(feature = "gui")]
+mod ui_results;
+#[cfg(feature = "gui")]
 mod ui_welcome;
 mod validation_inference;
 mod validation_training;
