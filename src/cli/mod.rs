@@ -6,6 +6,7 @@
 
 mod bench;
 mod catalog_table;
+mod compare;
 pub mod report_cmd;
 pub mod simulate;
 
@@ -77,9 +78,33 @@ pub enum Command {
         /// Seed of the random number generator (default: the plan's).
         #[arg(long)]
         seed: Option<u64>,
-        /// Also write the results as JSON to this file.
-        #[arg(long, value_name = "FILE")]
+        /// Write the results as JSON: to FILE, or to stdout with no value or
+        /// `-` (the summary then goes to stderr so stdout stays valid JSON).
+        #[arg(long, value_name = "FILE", num_args = 0..=1, default_missing_value = "-")]
         json: Option<PathBuf>,
+    },
+    /// Simulate two plans and print baseline, current, delta and delta % of
+    /// every key metric, a headline and the plan changes; or, with --sweep,
+    /// the scaling curve of a training stage.
+    Compare {
+        /// Baseline plan (.ron or PNG report).
+        #[arg(required_unless_present = "sweep")]
+        baseline: Option<PathBuf>,
+        /// Current plan (.ron or PNG report).
+        #[arg(required_unless_present = "sweep")]
+        current: Option<PathBuf>,
+        /// Print JSON instead of the table.
+        #[arg(long)]
+        json: bool,
+        /// Print CSV (SI units) instead of the table.
+        #[arg(long, conflicts_with = "json")]
+        csv: bool,
+        /// Scaling curve of PLAN instead: placement and DP x1/4 to x4, global batch constant.
+        #[arg(long, value_name = "PLAN", conflicts_with_all = ["baseline", "current"])]
+        sweep: Option<PathBuf>,
+        /// Training stage to sweep (default: the first).
+        #[arg(long, requires = "sweep")]
+        stage: Option<String>,
     },
     /// Run the simulator benchmarks and print their figures (build with --release).
     Bench {
@@ -178,6 +203,28 @@ fn run_command(cmd: Command, catalog: &Catalog) -> u8 {
         },
         Command::Report { plan, output, date } => report_cmd::run(&plan, &output, date.as_deref(), catalog),
         Command::Simulate { plan, seed, json } => simulate::run(&plan, seed, json.as_deref(), catalog),
+        Command::Compare {
+            baseline,
+            current,
+            json,
+            csv,
+            sweep,
+            stage,
+        } => {
+            let out = match (json, csv) {
+                (true, _) => compare::Output::Json,
+                (_, true) => compare::Output::Csv,
+                _ => compare::Output::Table,
+            };
+            match (sweep, baseline, current) {
+                (Some(plan), _, _) => compare::run_sweep(&plan, stage.as_deref(), out, catalog),
+                (None, Some(b), Some(c)) => compare::run(&b, &c, out, catalog),
+                _ => {
+                    eprintln!("error: give BASELINE and CURRENT plans, or --sweep PLAN");
+                    EXIT_USAGE
+                }
+            }
+        }
         Command::Bench { json, only } => bench::run(json, only.as_deref()),
         Command::Completions { shell } => {
             use clap::CommandFactory;

@@ -135,6 +135,7 @@ enum LeftTab {
 enum DockTab {
     Problems,
     Results,
+    Compare,
     Playback,
 }
 
@@ -158,6 +159,7 @@ pub struct App {
     theme_applied: Option<bool>,
     allow_close: bool,
     results: Option<Box<dyn ResultsView>>,
+    compare: crate::ui::compare::CompareView,
     /// Cursor, speed and filter of the Playback tab.
     pub playback: PlaybackState,
     after_prompt: Option<AfterDiscard>,
@@ -195,7 +197,7 @@ impl App {
             prompt,
             persisted: config.persisted,
             palette: PaletteState::default(),
-            dialogs: config.dialogs,
+            dialogs: config.dialogs.clone(),
             dialog_job: None,
             recovery,
             last_autosave: Instant::now(),
@@ -206,6 +208,7 @@ impl App {
             theme_applied: None,
             allow_close: false,
             results: None,
+            compare: crate::ui::compare::CompareView::new(config.dialogs),
             playback: PlaybackState::default(),
             after_prompt: None,
             pending_after_save: None,
@@ -216,6 +219,11 @@ impl App {
     /// The text the last Copy put on the clipboard.
     pub fn clipboard_text(&self) -> Option<&str> {
         self.clipboard.as_deref()
+    }
+
+    /// The Compare tab's state (baseline, sweep).
+    pub fn compare(&self) -> &crate::ui::compare::CompareView {
+        &self.compare
     }
 
     pub fn set_results_view(&mut self, view: Box<dyn ResultsView>) {
@@ -552,6 +560,8 @@ impl App {
                 self.dock_grow = DOCK_GROW_FRAMES;
                 ui.ctx().request_repaint();
             }
+            ui.selectable_value(&mut self.dock_tab, DockTab::Compare, "Compare")
+                .on_hover_text("Compare the current run with a baseline; scaling curve");
             ui.selectable_value(&mut self.dock_tab, DockTab::Playback, "Playback")
                 .on_hover_text("Step through the last run: stages, events and the cluster at each moment");
         });
@@ -592,6 +602,14 @@ impl App {
                     ui.weak("Results come from the simulator: run a simulation to see time, throughput, latency and cost here");
                 }
             },
+            DockTab::Compare => {
+                let cx = crate::ui::compare::CompareCx {
+                    plan: &self.state.plan,
+                    catalog: &self.state.catalog,
+                    last_run: self.results.as_ref().and_then(|r| r.last_run()),
+                };
+                crate::ui::compare::compare_ui(ui, &mut self.compare, &cx);
+            }
             DockTab::Playback => {
                 let pal = Palette::new(ui.visuals().dark_mode);
                 let run = self.results.as_ref().and_then(|r| r.last_run());

@@ -3,8 +3,8 @@
 //! Module map: `state` (plan, selection, camera, undo), `commands` (edits and
 //! UI commands), `canvas` (draw, hit-test, interact), `palette`, `inspector`,
 //! `workloads`, `problems`, `results` (Results tab), `playback` (Playback
-//! tab), `files` (dialogs, recent files, recovery), `theme`, `app` (panels
-//! and prompts), `welcome` (first-run screen, presets gallery), `tour`
+//! tab), `compare` (Compare tab: baseline vs current, scaling), `files`
+//! (dialogs, recent files, recovery), `theme`, `app` (panels and prompts), `welcome` (first-run screen, presets gallery), `tour`
 //! (callouts over the panels), `help` (shortcuts window), `bench` (headless
 //! frame timing).
 
@@ -12,6 +12,7 @@ pub mod app;
 pub mod bench;
 pub mod canvas;
 pub mod commands;
+pub mod compare;
 pub mod files;
 pub mod help;
 pub mod inspector;

@@ -1,5 +1,6 @@
 //! One integration-test binary (keeps link time down); each module is an area.
 
+mod compare;
 mod plan_files;
 #[cfg(feature = "gui")]
 mod playback_ui;
@@ -8,6 +9,8 @@ mod scaling_training;
 mod sim_core;
 #[cfg(feature = "gui")]
 mod ui;
+#[cfg(feature = "gui")]
+mod ui_compare;
 #[cfg(feature = "gui")]
 mod ui_results;
 #[cfg(feature = "gui")]
