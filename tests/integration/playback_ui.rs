@@ -347,18 +347,21 @@ fn a_simulated_preset_plays_back() {
     open_playback(&mut h);
     assert!(!has_label(&h, "Run a simulation"), "the finished run is picked up");
     let p = &h.state().playback;
-    if p.end_s() > 0.0 {
-        assert!(has_label(&h, "t = 0 s"));
-        assert!(p.overlay().is_some_and(|o| o.title.starts_with("t = ")));
-        h.get_by_label("▶ Play").click();
-        h.run_steps(4);
-        assert!(h.state().playback.t_s > 0.0, "the simulated run plays");
-    } else {
-        assert!(
-            has_label(&h, "no lifecycle timeline"),
-            "an empty timeline is said, not drawn"
-        );
-    }
+    assert!(p.end_s() > 0.0, "the simulator reports a lifecycle timeline");
+    assert!(!p.visible().is_empty(), "and an event log");
+    assert!(has_label(&h, "t = 0 s"));
+    assert!(p.overlay().is_some_and(|o| o.title.starts_with("t = 0 s")));
+    // The first stage is running at the start and uses some node.
+    assert!(
+        p.overlay().is_some_and(|o| !o.nodes.is_empty()),
+        "nodes in use at t = 0"
+    );
+    h.get_by_label("Next ⏩").click();
+    h.run_steps(2);
+    assert!(h.state().playback.selected.is_some(), "stepped onto an event");
+    h.get_by_label("▶ Play").click();
+    h.run_steps(4);
+    assert!(h.state().playback.t_s > 0.0, "the simulated run plays");
 }
 
 #[cfg(feature = "snapshots")]

@@ -80,6 +80,32 @@ pub fn format_duration(s: f64) -> String {
     format!("{sign}{text}")
 }
 
+/// A moment on the lifecycle clock for the readout and the event list: like
+/// [`format_duration`] but to the minute over a day and to the second below
+/// ("2 d 4 h 22 min", "8 h 56 min 12 s"), so events minutes apart differ.
+pub fn format_clock(s: f64) -> String {
+    if !s.is_finite() || s.abs() < 3600.0 {
+        return format_duration(s);
+    }
+    let sign = if s < 0.0 { "-" } else { "" };
+    let whole = s.abs().floor() as u64;
+    let (d, h, m, sec) = (whole / 86_400, whole / 3600 % 24, whole / 60 % 60, whole % 60);
+    let mut parts = Vec::new();
+    if d > 0 {
+        parts.push(format!("{d} d"));
+    }
+    if h > 0 || (d > 0 && m > 0) {
+        parts.push(format!("{h} h"));
+    }
+    if m > 0 {
+        parts.push(format!("{m} min"));
+    }
+    if d == 0 && sec > 0 {
+        parts.push(format!("{sec} s"));
+    }
+    format!("{sign}{}", parts.join(" "))
+}
+
 /// How fast the cursor moves while playing.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Speed {
@@ -620,6 +646,20 @@ mod tests {
         assert_eq!(format_duration(86_400.0), "1 d");
         assert_eq!(format_duration(-90.0), "-1 min 30 s");
         assert_eq!(format_duration(f64::NAN), "–");
+    }
+
+    #[test]
+    fn clock_times_keep_minutes_and_seconds() {
+        assert_eq!(format_clock(42.0), "42 s");
+        assert_eq!(format_clock(277.2), "4 min 37 s");
+        assert_eq!(format_clock(8.0 * 3600.0 + 56.0 * 60.0 + 12.5), "8 h 56 min 12 s");
+        assert_eq!(format_clock(3600.0), "1 h");
+        assert_eq!(
+            format_clock(2.0 * 86_400.0 + 4.0 * 3600.0 + 22.0 * 60.0 + 9.0),
+            "2 d 4 h 22 min"
+        );
+        assert_eq!(format_clock(86_400.0 + 5.0 * 60.0), "1 d 0 h 5 min");
+        assert_eq!(format_clock(3.0 * 86_400.0), "3 d");
     }
 
     #[test]

@@ -12,7 +12,7 @@ pub mod clock;
 mod events;
 mod timeline;
 
-pub use clock::{EventFilter, Speed, TimeWindow, format_duration, overlay_at, overlay_marking};
+pub use clock::{EventFilter, Speed, TimeWindow, format_clock, format_duration, overlay_at, overlay_marking};
 
 use crate::model::{Plan, Subject};
 use crate::sim::Results;
@@ -218,7 +218,8 @@ pub fn playback_ui(
         state.toggle_play();
     }
     if state.playing {
-        let dt = ui.input(|i| i.stable_dt).clamp(0.0, 0.1) as f64;
+        // Slow frames (software GL) still play at the chosen speed; a stall does not jump.
+        let dt = ui.input(|i| i.stable_dt).clamp(0.0, 0.25) as f64;
         state.advance(dt);
         ui.ctx().request_repaint();
     }
@@ -384,7 +385,7 @@ fn toolbar_ui(ui: &mut egui::Ui, state: &mut PlaybackState, results: &Results, s
             .on_hover_text("How fast the cursor moves while playing");
         ui.separator();
         ui.label(
-            egui::RichText::new(format!("t = {}", format_duration(state.t_s)))
+            egui::RichText::new(format!("t = {}", clock::format_clock(state.t_s)))
                 .strong()
                 .monospace(),
         )
