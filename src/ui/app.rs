@@ -226,6 +226,11 @@ impl App {
         &self.compare
     }
 
+    /// What the canvas paints over the plan this frame, if anything.
+    pub fn canvas_overlay(&self) -> Option<&Overlay> {
+        overlay_for(self.dock_tab, &self.playback, self.results.as_deref()).filter(|_| self.canvas.show_overlay)
+    }
+
     pub fn set_results_view(&mut self, view: Box<dyn ResultsView>) {
         self.results = Some(view);
     }
@@ -317,11 +322,7 @@ impl App {
             .show(ui, |ui| inspector::inspector_ui(ui, &self.state, &mut edits))
             .response
             .rect;
-        // While Playback is open the canvas shows the run at its cursor.
-        let overlay = match self.dock_tab {
-            DockTab::Playback => self.playback.overlay(),
-            _ => self.results.as_ref().and_then(|r| r.overlay()),
-        };
+        let overlay = overlay_for(self.dock_tab, &self.playback, self.results.as_deref());
         egui::CentralPanel::no_frame().show(ui, |ui| {
             canvas::canvas_ui(
                 ui,
@@ -1023,6 +1024,19 @@ impl App {
             }
             UiCommand::KeyboardShortcuts => self.help.shortcuts_open = !self.help.shortcuts_open,
         }
+    }
+}
+
+/// The canvas overlay: while Playback is open, the run at its cursor;
+/// otherwise the utilization of the last run.
+fn overlay_for<'a>(
+    tab: DockTab,
+    playback: &'a PlaybackState,
+    results: Option<&'a dyn ResultsView>,
+) -> Option<&'a Overlay> {
+    match tab {
+        DockTab::Playback => playback.overlay(),
+        _ => results.and_then(|r| r.overlay()),
     }
 }
 
