@@ -308,13 +308,20 @@ fn stepping_filtering_and_clicking_an_event() {
 fn results_tab_and_playback_tab_paint_different_overlays() {
     let mut h = harness();
     open_playback(&mut h);
-    assert!(h.state().playback.overlay().is_some());
+    let shown = h.state().canvas_overlay().cloned();
+    assert!(shown.is_some(), "the canvas paints the playback moment");
+    assert_eq!(shown.as_ref(), h.state().playback.overlay());
     h.get_by_label("Results").click();
     h.run_steps(2);
     assert!(has_label(&h, "A fixed run"));
     // The fixed run has no results overlay; the playback one is not used
-    // outside its tab (the canvas draws no legend title "t = …").
-    assert!(!has_label(&h, "stage running"));
+    // outside its tab.
+    assert!(h.state().canvas_overlay().is_none());
+    open_playback(&mut h);
+    assert!(
+        h.state().canvas_overlay().is_some(),
+        "back on the tab, back on the canvas"
+    );
 }
 
 #[test]
