@@ -384,13 +384,18 @@ fn toolbar_ui(ui: &mut egui::Ui, state: &mut PlaybackState, results: &Results, s
             .response
             .on_hover_text("How fast the cursor moves while playing");
         ui.separator();
-        ui.label(
-            egui::RichText::new(format!("t = {}", clock::format_clock(state.t_s)))
-                .strong()
-                .monospace(),
-        )
-        .on_hover_text(format!("{:.1} s from the start of the run", state.t_s));
-        ui.weak(format!("of {}", format_duration(state.end_s)));
+        // A fixed width, so the row does not shift while the time ticks.
+        let readout = egui::vec2(190.0, ui.spacing().interact_size.y);
+        ui.allocate_ui_with_layout(readout, egui::Layout::left_to_right(egui::Align::Center), |ui| {
+            ui.set_min_width(readout.x);
+            ui.label(
+                egui::RichText::new(format!("t = {}", clock::format_clock(state.t_s)))
+                    .strong()
+                    .monospace(),
+            )
+            .on_hover_text(format!("{:.1} s from the start of the run", state.t_s));
+            ui.weak(format!("of {}", format_duration(state.end_s)));
+        });
         let running = clock::active_stages(results, state.t_s);
         if !running.is_empty() {
             ui.separator();
