@@ -393,28 +393,17 @@ impl App {
 
     fn menu_bar_ui(&mut self, ui: &mut egui::Ui, commands: &mut Vec<UiCommand>) {
         ui.menu_button("File", |ui| {
+            let mut exports_begun = false;
             for c in UiCommand::FILE {
+                if matches!(c, UiCommand::Export(_)) && !exports_begun {
+                    ui.separator();
+                    exports_begun = true;
+                }
                 command_button(ui, *c, true, commands);
+                if *c == UiCommand::Open {
+                    self.open_recent_ui(ui);
+                }
             }
-            ui.menu_button("Open recent", |ui| {
-                if self.persisted.recent.is_empty() {
-                    ui.weak("No recent files");
-                }
-                let mut open = None;
-                for p in &self.persisted.recent {
-                    if ui
-                        .button(p.display().to_string())
-                        .on_hover_text("Open this plan")
-                        .clicked()
-                    {
-                        open = Some(p.clone());
-                        ui.close();
-                    }
-                }
-                if let Some(p) = open {
-                    self.guard_discard(ui.ctx(), AfterDiscard::OpenPath(p));
-                }
-            });
             ui.separator();
             command_button(ui, UiCommand::Quit, true, commands);
         });
@@ -499,6 +488,28 @@ impl App {
         if self.help.shortcuts_open {
             help::shortcuts_ui(ctx, &mut self.help.shortcuts_open);
         }
+    }
+
+    fn open_recent_ui(&mut self, ui: &mut egui::Ui) {
+        ui.menu_button("Open recent", |ui| {
+            if self.persisted.recent.is_empty() {
+                ui.weak("No recent files");
+            }
+            let mut open = None;
+            for p in &self.persisted.recent {
+                if ui
+                    .button(p.display().to_string())
+                    .on_hover_text("Open this plan")
+                    .clicked()
+                {
+                    open = Some(p.clone());
+                    ui.close();
+                }
+            }
+            if let Some(p) = open {
+                self.guard_discard(ui.ctx(), AfterDiscard::OpenPath(p));
+            }
+        });
     }
 
     fn status_bar_ui(&mut self, ui: &mut egui::Ui, pal: &Palette) {
