@@ -7,6 +7,7 @@ use clusterforge::model::*;
 use clusterforge::report::presets;
 use clusterforge::sim::{EventKind, Results, SimEvent, StageSpan, WorkloadResult};
 use clusterforge::ui::app::{App, AppConfig, ResultsCx, ResultsView};
+use clusterforge::ui::playback::TimeWindow;
 use clusterforge::ui::state::Sel;
 use egui::Vec2;
 use egui_kittest::Harness;
@@ -307,13 +308,20 @@ fn stepping_filtering_and_clicking_an_event() {
 fn results_tab_and_playback_tab_paint_different_overlays() {
     let mut h = harness();
     open_playback(&mut h);
-    assert!(h.state().playback.overlay().is_some());
+    let shown = h.state().canvas_overlay().cloned();
+    assert!(shown.is_some(), "the canvas paints the playback moment");
+    assert_eq!(shown.as_ref(), h.state().playback.overlay());
     h.get_by_label("Results").click();
     h.run_steps(2);
     assert!(has_label(&h, "A fixed run"));
     // The fixed run has no results overlay; the playback one is not used
-    // outside its tab (the canvas draws no legend title "t = …").
-    assert!(!has_label(&h, "stage running"));
+    // outside its tab.
+    assert!(h.state().canvas_overlay().is_none());
+    open_playback(&mut h);
+    assert!(
+        h.state().canvas_overlay().is_some(),
+        "back on the tab, back on the canvas"
+    );
 }
 
 #[test]
@@ -346,18 +354,21 @@ fn a_simulated_preset_plays_back() {
     open_playback(&mut h);
     assert!(!has_label(&h, "Run a simulation"), "the finished run is picked up");
     let p = &h.state().playback;
-    if p.end_s() > 0.0 {
-        assert!(has_label(&h, "t = 0 s"));
-        assert!(p.overlay().is_some_and(|o| o.title.starts_with("t = ")));
-        h.get_by_label("▶ Play").click();
-        h.run_steps(4);
-        assert!(h.state().playback.t_s > 0.0, "the simulated run plays");
-    } else {
-        assert!(
-            has_label(&h, "no lifecycle timeline"),
-            "an empty timeline is said, not drawn"
-        );
-    }
+    assert!(p.end_s() > 0.0, "the simulator reports a lifecycle timeline");
+    assert!(!p.visible().is_empty(), "and an event log");
+    assert!(has_label(&h, "t = 0 s"));
+    assert!(p.overlay().is_some_and(|o| o.title.starts_with("t = 0 s")));
+    // The first stage is running at the start and uses some node.
+    assert!(
+        p.overlay().is_some_and(|o| !o.nodes.is_empty()),
+        "nodes in use at t = 0"
+    );
+    h.get_by_label("Next ⏩").click();
+    h.run_steps(2);
+    assert!(h.state().playback.selected.is_some(), "stepped onto an event");
+    h.get_by_label("▶ Play").click();
+    h.run_steps(4);
+    assert!(h.state().playback.t_s > 0.0, "the simulated run plays");
 }
 
 #[cfg(feature = "snapshots")]
@@ -376,4 +387,90 @@ fn snapshot_playback_tab() {
     h.hover_at(egui::pos2(800.0, 40.0));
     h.run_steps(4);
     h.snapshot("playback_tab");
+}
+
+#[test]
+fn the_timeline_zooms_with_the_wheel_and_pages_to_the_cursor() {
+    let mut h = harness();
+    open_playback(&mut h);
+    let timeline = h.get_by_label_contains("Timeline: click or drag").rect();
+    let end = 3.0 * DAY;
+    assert_eq!(h.state().playback.window, Some(TimeWindow::whole(end)));
+
+    // Wheel up over the middle of the bars zooms in.
+    let at = egui::pos2(timeline.center().x + 60.0, timeline.max.y - 6.0);
+    h.hover_at(at);
+    h.run_steps(1);
+    h.event(egui::Event::MouseWheel {
+        unit: egui::MouseWheelUnit::Point,
+        delta: Vec2::new(0.0, 120.0),
+        phase: egui::TouchPhase::Move,
+        source: egui::MouseWheelSource::Wheel,
+        modifiers: egui::Modifiers::NONE,
+    });
+    h.run_steps(12);
+    let w = h.state().playback.window.expect("a window");
+    assert!(w.len_s() < 0.9 * end, "zoomed in: {w:?}");
+    assert!(has_label(&h, "Whole run"));
+    h.get_by_label("Whole run").click();
+    h.run_steps(2);
+    assert_eq!(h.state().playback.window, Some(TimeWindow::whole(end)));
+
+    // Stepping to an event outside a zoomed window pages to it.
+    let mut narrow = TimeWindow::whole(end);
+    narrow.frame(0.0, HOUR, end);
+    h.state_mut().playback.window = Some(narrow);
+    h.state_mut().playback.seek(0.0);
+    h.run_steps(1);
+    for _ in 0..2 {
+        h.get_by_label("Next ⏩").click();
+        h.run_steps(2);
+    }
+    let w = h.state().playback.window.expect("a window");
+    assert_eq!(h.state().playback.t_s, 10.0 * HOUR);
+    assert!(
+        w.start_s <= 10.0 * HOUR && 10.0 * HOUR <= w.end_s,
+        "the cursor is in view: {w:?}"
+    );
+}
+
+#[test]
+fn the_list_follows_the_cursor_through_a_long_log() {
+    let mut r = results();
+    for k in 0..300 {
+        let t = 2.0 * DAY + k as f64 * 60.0;
+        r.events.push(ev(
+            t,
+            "chat",
+            EventKind::Transfer,
+            Some("cpu"),
+            &format!("batch {k} shipped"),
+        ));
+    }
+    let mut app = App::new(AppConfig::headless(plan(), Catalog::builtin()));
+    app.set_results_view(Box::new(FixedRun {
+        plan: plan(),
+        results: r,
+    }));
+    let mut h = Harness::builder()
+        .with_size(SIZE)
+        .build_ui_state(|ui, app: &mut App| app.frame_ui(ui), app);
+    h.run_steps(3);
+    open_playback(&mut h);
+    // Only the rows in view exist: the late batches are not drawn yet.
+    assert!(has_label(&h, "pretraining starts"));
+    assert!(!has_label(&h, "batch 299 shipped"));
+
+    // Playing to the end scrolls the list with the cursor.
+    h.state_mut().playback.speed = clusterforge::ui::playback::Speed::WholeRunIn(1.0);
+    h.get_by_label("▶ Play").click();
+    h.run_steps(30);
+    assert!(!h.state().playback.playing, "reached the end");
+    assert!(has_label(&h, "serving ends"), "the last event is in view");
+    assert!(!has_label(&h, "pretraining starts"), "the first scrolled away");
+
+    // Jumping to the start scrolls back.
+    h.get_by_label("⏮ Start").click();
+    h.run_steps(3);
+    assert!(has_label(&h, "pretraining starts"), "back at the top");
 }

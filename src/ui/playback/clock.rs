@@ -80,6 +80,32 @@ pub fn format_duration(s: f64) -> String {
     format!("{sign}{text}")
 }
 
+/// A moment on the lifecycle clock for the readout and the event list: like
+/// [`format_duration`] but to the minute over a day and to the second below
+/// ("2 d 4 h 22 min", "8 h 56 min 12 s"), so events minutes apart differ.
+pub fn format_clock(s: f64) -> String {
+    if !s.is_finite() || s.abs() < 3600.0 {
+        return format_duration(s);
+    }
+    let sign = if s < 0.0 { "-" } else { "" };
+    let whole = s.abs().floor() as u64;
+    let (d, h, m, sec) = (whole / 86_400, whole / 3600 % 24, whole / 60 % 60, whole % 60);
+    let mut parts = Vec::new();
+    if d > 0 {
+        parts.push(format!("{d} d"));
+    }
+    if h > 0 || (d > 0 && m > 0) {
+        parts.push(format!("{h} h"));
+    }
+    if m > 0 {
+        parts.push(format!("{m} min"));
+    }
+    if d == 0 && sec > 0 {
+        parts.push(format!("{sec} s"));
+    }
+    format!("{sign}{}", parts.join(" "))
+}
+
 /// How fast the cursor moves while playing.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Speed {
@@ -125,6 +151,86 @@ impl Speed {
 impl Default for Speed {
     fn default() -> Self {
         Speed::WholeRunIn(30.0)
+    }
+}
+
+/// The stretch of the lifecycle clock the scrubber shows.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct TimeWindow {
+    pub start_s: f64,
+    pub end_s: f64,
+}
+
+impl TimeWindow {
+    /// The shortest window, seconds: zooming stops there.
+    pub const MIN_S: f64 = 1.0;
+
+    pub fn whole(run_end_s: f64) -> Self {
+        Self {
+            start_s: 0.0,
+            end_s: run_end_s.max(0.0),
+        }
+    }
+
+    pub fn len_s(&self) -> f64 {
+        self.end_s - self.start_s
+    }
+
+    /// Shows the whole run of `run_end_s`.
+    pub fn is_whole(&self, run_end_s: f64) -> bool {
+        self.start_s <= 0.0 && self.end_s >= run_end_s
+    }
+
+    /// Zoom by `factor` (< 1 zooms in) keeping `at_s` where it is on screen;
+    /// never wider than the run nor narrower than [`Self::MIN_S`].
+    pub fn zoom_at(&mut self, at_s: f64, factor: f64, run_end_s: f64) {
+        if !(factor.is_finite() && factor > 0.0 && at_s.is_finite()) {
+            return;
+        }
+        let len = self.len_s().max(1e-9);
+        let new_len = (len * factor).clamp(Self::MIN_S.min(run_end_s), run_end_s.max(Self::MIN_S));
+        let frac = ((at_s - self.start_s) / len).clamp(0.0, 1.0);
+        self.start_s = at_s - frac * new_len;
+        self.end_s = self.start_s + new_len;
+        self.keep_inside(run_end_s);
+    }
+
+    /// Move by `dt_s` (positive: later), staying inside the run.
+    pub fn pan(&mut self, dt_s: f64, run_end_s: f64) {
+        if dt_s.is_finite() {
+            self.start_s += dt_s;
+            self.end_s += dt_s;
+            self.keep_inside(run_end_s);
+        }
+    }
+
+    /// Show `[start_s, end_s]` with a margin of 5 % on each side.
+    pub fn frame(&mut self, start_s: f64, end_s: f64, run_end_s: f64) {
+        let len = (end_s - start_s).max(Self::MIN_S);
+        self.start_s = start_s - 0.05 * len;
+        self.end_s = start_s + 1.05 * len;
+        self.keep_inside(run_end_s);
+    }
+
+    /// Page so `t_s` is in view (the cursor leaving it while playing).
+    pub fn follow(&mut self, t_s: f64, run_end_s: f64) {
+        let len = self.len_s();
+        if t_s > self.end_s || t_s < self.start_s {
+            self.start_s = t_s - 0.1 * len;
+            self.end_s = self.start_s + len;
+            self.keep_inside(run_end_s);
+        }
+    }
+
+    fn keep_inside(&mut self, run_end_s: f64) {
+        let len = self.len_s().min(run_end_s.max(0.0));
+        if self.start_s < 0.0 {
+            self.start_s = 0.0;
+        }
+        if self.start_s + len > run_end_s {
+            self.start_s = (run_end_s - len).max(0.0);
+        }
+        self.end_s = self.start_s + len;
     }
 }
 
@@ -196,50 +302,49 @@ pub fn visible_events(results: &Results, filter: &EventFilter) -> Vec<usize> {
     v
 }
 
-/// Order of event `i`: time, then its position in the log.
-fn key(results: &Results, i: usize) -> (f64, usize) {
-    (results.events[i].t_s, i)
+/// Time of event `i` (events are ordered by time, then position in the log).
+fn time_of(results: &Results, i: usize) -> f64 {
+    results.events.get(i).map_or(f64::INFINITY, |e| e.t_s)
 }
 
-fn before(a: (f64, usize), b: (f64, usize)) -> bool {
-    a.0 < b.0 || (a.0 == b.0 && a.1 < b.1)
+/// Where the cursor stands in `visible` (sorted in event order): the
+/// position of the selected event if the cursor is at its time, else of the
+/// last event at or before `t_s`. Binary searches: lists of any length.
+fn current_pos(results: &Results, visible: &[usize], t_s: f64, selected: Option<usize>) -> Option<usize> {
+    if let Some(i) = selected
+        && time_of(results, i) == t_s
+        && let Ok(p) =
+            visible.binary_search_by(|&j| time_of(results, j).total_cmp(&time_of(results, i)).then(j.cmp(&i)))
+    {
+        return Some(p);
+    }
+    visible.partition_point(|&i| time_of(results, i) <= t_s).checked_sub(1)
 }
 
 /// The event the cursor stands on: the selected one if the cursor is at its
 /// time, else the last visible event at or before `t_s`.
 pub fn current_event(results: &Results, visible: &[usize], t_s: f64, selected: Option<usize>) -> Option<usize> {
-    if let Some(i) = selected
-        && visible.contains(&i)
-        && results.events[i].t_s == t_s
-    {
-        return Some(i);
-    }
-    visible.iter().rev().copied().find(|&i| results.events[i].t_s <= t_s)
+    current_pos(results, visible, t_s, selected).map(|p| visible[p])
 }
 
 /// The next visible event after the cursor; `None` at the end.
 pub fn next_event(results: &Results, visible: &[usize], t_s: f64, selected: Option<usize>) -> Option<usize> {
-    match current_event(results, visible, t_s, selected) {
-        Some(c) => visible
-            .iter()
-            .copied()
-            .find(|&i| before(key(results, c), key(results, i))),
-        None => visible.iter().copied().find(|&i| results.events[i].t_s > t_s),
-    }
+    let p = match current_pos(results, visible, t_s, selected) {
+        Some(p) => p + 1,
+        // Every shown event is later than the cursor.
+        None => 0,
+    };
+    visible.get(p).copied()
 }
 
 /// The previous visible event: the current one when the cursor has moved
 /// past it, else the one before it; `None` at the start.
 pub fn prev_event(results: &Results, visible: &[usize], t_s: f64, selected: Option<usize>) -> Option<usize> {
-    let c = current_event(results, visible, t_s, selected)?;
-    if results.events[c].t_s < t_s {
-        return Some(c);
+    let p = current_pos(results, visible, t_s, selected)?;
+    if time_of(results, visible[p]) < t_s {
+        return Some(visible[p]);
     }
-    visible
-        .iter()
-        .rev()
-        .copied()
-        .find(|&i| before(key(results, i), key(results, c)))
+    p.checked_sub(1).map(|k| visible[k])
 }
 
 /// Stages running at `t_s` (start inclusive, end exclusive).
@@ -277,14 +382,32 @@ pub fn subject_in(plan: &Plan, subject: &str) -> Option<Subject> {
 
 /// The last event at or before `t_s` whose subject is a node or link of `plan`.
 pub fn latest_subject_event(plan: &Plan, results: &Results, t_s: f64) -> Option<usize> {
-    let mut best: Option<usize> = None;
-    for (i, e) in results.events.iter().enumerate() {
-        let resolvable = e.subject.as_deref().is_some_and(|s| subject_in(plan, s).is_some());
-        if resolvable && e.t_s <= t_s && best.is_none_or(|b| !before(key(results, i), key(results, b))) {
-            best = Some(i);
-        }
-    }
-    best
+    latest_in(results, &subject_events(plan, results), t_s)
+}
+
+/// Events whose subject is a node or link of `plan`, in event order: what
+/// the ring can mark. Build once per run and search it with [`latest_in`].
+pub fn subject_events(plan: &Plan, results: &Results) -> Vec<usize> {
+    let ids: BTreeSet<&str> = plan
+        .nodes
+        .iter()
+        .map(|n| n.id.as_str())
+        .chain(plan.links.iter().map(|l| l.id.as_str()))
+        .collect();
+    let mut v: Vec<usize> = (0..results.events.len())
+        .filter(|&i| {
+            let e = &results.events[i];
+            e.t_s.is_finite() && e.subject.as_deref().is_some_and(|s| ids.contains(s))
+        })
+        .collect();
+    v.sort_by(|&a, &b| results.events[a].t_s.total_cmp(&results.events[b].t_s).then(a.cmp(&b)));
+    v
+}
+
+/// The last of `ordered` (event indices in event order) at or before `t_s`.
+pub fn latest_in(results: &Results, ordered: &[usize], t_s: f64) -> Option<usize> {
+    let n = ordered.partition_point(|&i| results.events.get(i).is_some_and(|e| e.t_s <= t_s));
+    n.checked_sub(1).map(|k| ordered[k])
 }
 
 /// The canvas at `t_s` of the run: nodes and links used by the stages
@@ -526,12 +649,60 @@ mod tests {
     }
 
     #[test]
+    fn clock_times_keep_minutes_and_seconds() {
+        assert_eq!(format_clock(42.0), "42 s");
+        assert_eq!(format_clock(277.2), "4 min 37 s");
+        assert_eq!(format_clock(8.0 * 3600.0 + 56.0 * 60.0 + 12.5), "8 h 56 min 12 s");
+        assert_eq!(format_clock(3600.0), "1 h");
+        assert_eq!(
+            format_clock(2.0 * 86_400.0 + 4.0 * 3600.0 + 22.0 * 60.0 + 9.0),
+            "2 d 4 h 22 min"
+        );
+        assert_eq!(format_clock(86_400.0 + 5.0 * 60.0), "1 d 0 h 5 min");
+        assert_eq!(format_clock(3.0 * 86_400.0), "3 d");
+    }
+
+    #[test]
     fn speeds_scale_with_the_run() {
         assert_eq!(Speed::Rate(60.0).rate(1e6), 60.0);
         assert_eq!(Speed::WholeRunIn(10.0).rate(1000.0), 100.0);
         assert_eq!(Speed::Rate(3600.0).label(), "1 h per second");
         assert_eq!(Speed::Rate(1.0).label(), "Real time");
         assert_eq!(Speed::WholeRunIn(30.0).label(), "Whole run in 30 s");
+    }
+
+    #[test]
+    fn the_time_window_zooms_pans_and_stays_inside_the_run() {
+        let end = 1000.0;
+        let mut w = TimeWindow::whole(end);
+        assert!(w.is_whole(end));
+        w.zoom_at(500.0, 0.5, end);
+        assert_eq!(
+            (w.start_s, w.end_s),
+            (250.0, 750.0),
+            "zoom keeps the point under the pointer"
+        );
+        w.zoom_at(250.0, 0.5, end);
+        assert_eq!((w.start_s, w.end_s), (250.0, 500.0));
+        w.pan(-400.0, end);
+        assert_eq!((w.start_s, w.end_s), (0.0, 250.0), "clamped at the start");
+        w.pan(5000.0, end);
+        assert_eq!((w.start_s, w.end_s), (750.0, 1000.0), "clamped at the end");
+        w.zoom_at(900.0, 100.0, end);
+        assert!(w.is_whole(end), "never wider than the run");
+        w.zoom_at(10.0, 1e-9, end);
+        assert_eq!(w.len_s(), TimeWindow::MIN_S, "never narrower than a second");
+        w.zoom_at(10.0, f64::NAN, end);
+        assert_eq!(w.len_s(), TimeWindow::MIN_S, "bad input ignored");
+
+        w.frame(100.0, 200.0, end);
+        assert_eq!((w.start_s, w.end_s), (95.0, 205.0));
+        w.follow(150.0, end);
+        assert_eq!(w.start_s, 95.0, "in view: no move");
+        w.follow(400.0, end);
+        assert!(w.start_s < 400.0 && 400.0 < w.end_s && (w.len_s() - 110.0).abs() < 1e-9);
+        w.follow(999.0, end);
+        assert_eq!(w.end_s, 1000.0);
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! The event list beside the scrubber: filters (kind, stage, text) and one
 //! row per shown event; the event at the cursor is highlighted.
 
-use super::clock::{EventFilter, KINDS, format_duration, kind_label};
+use super::clock::{EventFilter, KINDS, format_clock, kind_label};
 use super::timeline::kind_color;
 use crate::sim::Results;
 use crate::ui::theme::Palette;
@@ -119,7 +119,7 @@ pub fn event_list_ui(
                     egui::Role::Button,
                     true,
                     is_current,
-                    format!("{} {} {} {}", format_duration(e.t_s), kind_label(e.kind), stage, e.text),
+                    format!("{} {} {} {}", format_clock(e.t_s), kind_label(e.kind), stage, e.text),
                 )
             });
             let painter = ui.painter_at(rect);
@@ -137,13 +137,13 @@ pub fn event_list_ui(
             let font = FontId::proportional(12.5);
             let mut x = rect.min.x + 4.0;
             painter.text(
-                Pos2::new(x + 78.0, y),
+                Pos2::new(x + 98.0, y),
                 Align2::RIGHT_CENTER,
-                format_duration(e.t_s),
+                format_clock(e.t_s),
                 font.clone(),
                 if is_current { text_color } else { pal.text_weak },
             );
-            x += 86.0;
+            x += 106.0;
             painter.circle_filled(Pos2::new(x + 4.0, y), 4.0, kind_color(e.kind, pal));
             x += 12.0;
             painter.text(
@@ -166,7 +166,7 @@ pub fn event_list_ui(
             painter.text(Pos2::new(x, y), Align2::LEFT_CENTER, &e.text, font, text_color);
             let response = response.on_hover_text(format!(
                 "{} · {} · {}{}\n{}",
-                format_duration(e.t_s),
+                format_clock(e.t_s),
                 kind_label(e.kind),
                 stage,
                 e.subject.as_deref().map(|s| format!(" · {s}")).unwrap_or_default(),

@@ -12,7 +12,7 @@ pub mod clock;
 mod events;
 mod timeline;
 
-pub use clock::{EventFilter, Speed, format_duration, overlay_at, overlay_marking};
+pub use clock::{EventFilter, Speed, TimeWindow, format_clock, format_duration, overlay_at, overlay_marking};
 
 use crate::model::{Plan, Subject};
 use crate::sim::Results;
@@ -52,11 +52,15 @@ pub struct PlaybackState {
     pub filter: EventFilter,
     /// Index into `Results::events` of the event chosen in the list or by stepping.
     pub selected: Option<usize>,
+    /// The stretch of the run the scrubber shows; `None` before a run.
+    pub window: Option<TimeWindow>,
     end_s: f64,
     run: Option<RunKey>,
     /// Events the filter shows, for `visible_for`.
     visible: Vec<usize>,
     visible_for: Option<(RunKey, EventFilter)>,
+    /// Events the canvas ring can mark, in event order.
+    subject_events: Vec<usize>,
     overlay: Option<Overlay>,
     overlay_for: Option<(RunKey, u64, Option<usize>)>,
     /// The current event the list last scrolled to.
@@ -98,6 +102,14 @@ impl PlaybackState {
         };
         self.selected = None;
         self.follow_next = true;
+        self.keep_in_view();
+    }
+
+    /// Page the scrubber so the cursor is in view.
+    fn keep_in_view(&mut self) {
+        if let Some(w) = &mut self.window {
+            w.follow(self.t_s, self.end_s);
+        }
     }
 
     /// Put the cursor on event `i` and select it.
@@ -110,6 +122,7 @@ impl PlaybackState {
             };
             self.selected = Some(i);
             self.follow_next = true;
+            self.keep_in_view();
         }
     }
 
@@ -119,7 +132,7 @@ impl PlaybackState {
     }
 
     /// Take in a (possibly new) run; recompute what depends on it.
-    fn sync(&mut self, results: &Results) -> RunKey {
+    fn sync(&mut self, sim_plan: &Plan, results: &Results) -> RunKey {
         let key = RunKey::of(results);
         if self.run != Some(key) {
             if self.run.is_none() {
@@ -128,6 +141,8 @@ impl PlaybackState {
             self.run = Some(key);
             self.end_s = run_end_s(results);
             self.t_s = self.t_s.clamp(0.0, self.end_s);
+            self.window = Some(TimeWindow::whole(self.end_s));
+            self.subject_events = clock::subject_events(sim_plan, results);
             self.selected = None;
             self.followed = None;
         }
@@ -187,7 +202,7 @@ pub fn playback_ui(
         );
         return None;
     };
-    let key = state.sync(results);
+    let key = state.sync(sim_plan, results);
     if state.end_s <= 0.0 {
         state.overlay = None;
         state.playing = false;
@@ -203,7 +218,8 @@ pub fn playback_ui(
         state.toggle_play();
     }
     if state.playing {
-        let dt = ui.input(|i| i.stable_dt).clamp(0.0, 0.1) as f64;
+        // Slow frames (software GL) still play at the chosen speed; a stall does not jump.
+        let dt = ui.input(|i| i.stable_dt).clamp(0.0, 0.25) as f64;
         state.advance(dt);
         ui.ctx().request_repaint();
     }
@@ -235,7 +251,22 @@ pub fn playback_ui(
             clicked = events::event_list_ui(ui, results, &state.visible, current, scroll_to, pal);
         });
     egui::CentralPanel::default().show(ui, |ui| {
-        seek = timeline::timeline_ui(ui, results, &state.visible, state.t_s, state.end_s, current, pal);
+        let mut window = state.window.unwrap_or(TimeWindow::whole(state.end_s));
+        if state.playing {
+            window.follow(state.t_s, state.end_s);
+        }
+        let action = timeline::timeline_ui(
+            ui,
+            results,
+            &state.visible,
+            state.t_s,
+            state.end_s,
+            &mut window,
+            current,
+            pal,
+        );
+        state.window = Some(window);
+        seek = action.map(|timeline::TimelineAction::Seek(t)| t);
     });
 
     // Apply what was asked, after drawing.
@@ -284,7 +315,7 @@ pub fn playback_ui(
                 e.t_s == t_s && e.subject.as_deref().is_some_and(|s| subject_in(sim_plan, s).is_some())
             })
         })
-        .or_else(|| clock::latest_subject_event(sim_plan, results, t_s));
+        .or_else(|| clock::latest_in(results, &state.subject_events, t_s));
     let want = (key, state.t_s.to_bits(), marked);
     if state.overlay_for != Some(want) {
         state.overlay = Some(overlay_marking(sim_plan, results, state.t_s, marked));
@@ -333,6 +364,14 @@ fn toolbar_ui(ui: &mut egui::Ui, state: &mut PlaybackState, results: &Results, s
         {
             *step = Some(Step::End);
         }
+        let zoomed = state.window.is_some_and(|w| !w.is_whole(state.end_s));
+        if ui
+            .add_enabled(zoomed, egui::Button::new("Whole run"))
+            .on_hover_text("Show the whole run on the timeline (the wheel zooms it)")
+            .clicked()
+        {
+            state.window = Some(TimeWindow::whole(state.end_s));
+        }
         ui.separator();
         egui::ComboBox::from_id_salt("playback_speed")
             .selected_text(state.speed.label())
@@ -345,13 +384,18 @@ fn toolbar_ui(ui: &mut egui::Ui, state: &mut PlaybackState, results: &Results, s
             .response
             .on_hover_text("How fast the cursor moves while playing");
         ui.separator();
-        ui.label(
-            egui::RichText::new(format!("t = {}", format_duration(state.t_s)))
-                .strong()
-                .monospace(),
-        )
-        .on_hover_text(format!("{:.1} s from the start of the run", state.t_s));
-        ui.weak(format!("of {}", format_duration(state.end_s)));
+        // A fixed width, so the row does not shift while the time ticks.
+        let readout = egui::vec2(190.0, ui.spacing().interact_size.y);
+        ui.allocate_ui_with_layout(readout, egui::Layout::left_to_right(egui::Align::Center), |ui| {
+            ui.set_min_width(readout.x);
+            ui.label(
+                egui::RichText::new(format!("t = {}", clock::format_clock(state.t_s)))
+                    .strong()
+                    .monospace(),
+            )
+            .on_hover_text(format!("{:.1} s from the start of the run", state.t_s));
+            ui.weak(format!("of {}", format_duration(state.end_s)));
+        });
         let running = clock::active_stages(results, state.t_s);
         if !running.is_empty() {
             ui.separator();
@@ -392,7 +436,7 @@ mod tests {
     fn playing_advances_at_the_chosen_speed_and_stops_at_the_end() {
         let r = results();
         let mut s = PlaybackState::default();
-        s.sync(&r);
+        s.sync(&Plan::default(), &r);
         assert_eq!(s.end_s(), 100.0);
         s.speed = Speed::Rate(10.0);
         s.toggle_play();
@@ -413,7 +457,7 @@ mod tests {
     fn seeking_clamps_and_a_new_run_keeps_the_time() {
         let r = results();
         let mut s = PlaybackState::default();
-        s.sync(&r);
+        s.sync(&Plan::default(), &r);
         s.seek(-5.0);
         assert_eq!(s.t_s, 0.0);
         s.seek(1e9);
@@ -429,7 +473,7 @@ mod tests {
         let mut r2 = results();
         r2.timeline[0].end_s = 50.0;
         r2.events[1].t_s = 50.0;
-        s.sync(&r2);
+        s.sync(&Plan::default(), &r2);
         assert_eq!((s.t_s, s.selected), (50.0, None));
     }
 
@@ -437,10 +481,10 @@ mod tests {
     fn the_visible_list_follows_the_filter() {
         let r = results();
         let mut s = PlaybackState::default();
-        s.sync(&r);
+        s.sync(&Plan::default(), &r);
         assert_eq!(s.visible(), &[0, 1]);
         s.filter.kinds = [EventKind::StageEnd].into();
-        s.sync(&r);
+        s.sync(&Plan::default(), &r);
         assert_eq!(s.visible(), &[1]);
     }
 }

@@ -1,7 +1,7 @@
 //! The scrubber: an axis in human time, a track of event ticks coloured by
 //! kind, one Gantt row per stage, and the cursor. Click or drag to move it.
 
-use super::clock::{format_duration, kind_label};
+use super::clock::{TimeWindow, format_duration, kind_label};
 use crate::sim::{EventKind, Results};
 use crate::ui::theme::Palette;
 use egui::{Align2, Color32, FontId, Pos2, Rect, Sense, Stroke, Vec2};
@@ -79,50 +79,77 @@ pub fn tick_step_s(end_s: f64, target: f64) -> f64 {
         .unwrap_or(STEPS[STEPS.len() - 1])
 }
 
-/// Draw the scrubber over the space left in `ui`. Returns the time the user
-/// clicked or dragged to.
+/// What the user did on the scrubber.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum TimelineAction {
+    /// Clicked or dragged the cursor to this time.
+    Seek(f64),
+}
+
+/// Draw the scrubber over the space left in `ui`, showing `window` of the
+/// run. The wheel zooms around the pointer, Shift+wheel (or a sideways
+/// scroll) pans, a double click on a stage frames it.
+#[expect(clippy::too_many_arguments)]
 pub fn timeline_ui(
     ui: &mut egui::Ui,
     results: &Results,
     visible: &[usize],
     t_s: f64,
-    end_s: f64,
+    run_end_s: f64,
+    window: &mut TimeWindow,
     current: Option<usize>,
     pal: &Palette,
-) -> Option<f64> {
+) -> Option<TimelineAction> {
     let rows = results.timeline.len().max(1);
     let row_h = ((ui.available_height() - AXIS_H - TICKS_H - 6.0) / rows as f32).clamp(12.0, 24.0);
     let height = AXIS_H + TICKS_H + 6.0 + row_h * rows as f32;
     let size = Vec2::new(ui.available_width().max(LABEL_W + 80.0), height);
     let (rect, response) = ui.allocate_exact_size(size, Sense::click_and_drag());
-    response.widget_info(|| egui::WidgetInfo::slider(true, t_s, "Timeline: click or drag to move the cursor"));
+    response.widget_info(|| {
+        egui::WidgetInfo::slider(true, t_s, "Timeline: click or drag to move the cursor, wheel to zoom")
+    });
     let painter = ui.painter_at(rect);
     let bars = Rect::from_min_max(
         Pos2::new(rect.min.x + LABEL_W, rect.min.y),
         rect.max - Vec2::new(8.0, 0.0),
     );
-    let end = end_s.max(1e-9);
-    let x_of = |t: f64| bars.min.x + (t / end).clamp(0.0, 1.0) as f32 * bars.width();
-    let t_of = |x: f32| ((x - bars.min.x) / bars.width()).clamp(0.0, 1.0) as f64 * end;
+    // Bars, ticks and the cursor stay right of the label column.
+    let plot = ui.painter_at(bars.expand2(Vec2::new(6.0, 0.0)));
 
-    // Axis.
-    // At most a few hundred grid lines, whatever the run's length.
-    let step = tick_step_s(end, (bars.width() / 90.0).max(2.0) as f64).max(end / 200.0);
+    // Zoom and pan before drawing, so this frame shows the result.
+    if response.hovered() {
+        let (scroll, zoom) = ui.input(|i| (i.smooth_scroll_delta, i.zoom_delta()));
+        let pointer_t = response
+            .hover_pos()
+            .map(|p| window.start_s + ((p.x - bars.min.x) / bars.width()).clamp(0.0, 1.0) as f64 * window.len_s());
+        if let Some(at) = pointer_t {
+            let factor = (-(scroll.y as f64) * 0.003).exp() / zoom as f64;
+            if (factor - 1.0).abs() > 1e-6 {
+                window.zoom_at(at, factor, run_end_s);
+            }
+        }
+        if scroll.x != 0.0 {
+            window.pan(-(scroll.x as f64) / bars.width() as f64 * window.len_s(), run_end_s);
+        }
+    }
+    let (w0, w_len) = (window.start_s, window.len_s().max(1e-9));
+    let x_of = |t: f64| bars.min.x + ((t - w0) / w_len) as f32 * bars.width();
+    let t_of = |x: f32| w0 + ((x - bars.min.x) / bars.width()).clamp(0.0, 1.0) as f64 * w_len;
+
+    // Axis: round human steps, at most a few hundred lines.
+    let step = tick_step_s(w_len, (bars.width() / 90.0).max(2.0) as f64).max(w_len / 200.0);
     let font = FontId::proportional(11.0);
-    let mut tick = 0.0;
-    while tick <= end + 1e-9 {
+    let mut tick = (w0 / step).ceil() * step;
+    while tick <= window.end_s + 1e-9 {
         let x = x_of(tick);
-        painter.line_segment(
+        plot.line_segment(
             [Pos2::new(x, rect.min.y + AXIS_H - 4.0), Pos2::new(x, rect.max.y)],
             Stroke::new(1.0, pal.grid_major),
         );
-        let align = if tick == 0.0 {
-            Align2::LEFT_TOP
-        } else {
-            Align2::CENTER_TOP
-        };
-        if x + 30.0 < bars.max.x || tick == 0.0 {
-            painter.text(
+        let first = x - bars.min.x < 30.0;
+        let align = if first { Align2::LEFT_TOP } else { Align2::CENTER_TOP };
+        if x + 30.0 < bars.max.x || first {
+            plot.text(
                 Pos2::new(x, rect.min.y + 1.0),
                 align,
                 format_duration(tick),
@@ -132,10 +159,11 @@ pub fn timeline_ui(
         }
         tick += step;
     }
+    let zoomed = !window.is_whole(run_end_s);
     painter.text(
         Pos2::new(rect.min.x + 4.0, rect.min.y + 1.0),
         Align2::LEFT_TOP,
-        "Lifecycle",
+        if zoomed { "Lifecycle (zoomed)" } else { "Lifecycle" },
         font.clone(),
         pal.text_weak,
     );
@@ -154,12 +182,22 @@ pub fn timeline_ui(
     );
     let hover = response.hover_pos();
     let mut hovered_event: Option<(f32, usize)> = None;
+    let mut last_tick: Option<(i32, EventKind)> = None;
     for &i in visible {
         let Some(e) = results.events.get(i) else { continue };
+        if e.t_s < window.start_s || e.t_s > window.end_s {
+            continue;
+        }
         let x = x_of(e.t_s);
         let strong = Some(i) == current;
+        // Thousands of events: one tick per pixel column and kind is enough.
+        let column = (x.round() as i32, e.kind);
+        if last_tick == Some(column) && !strong {
+            continue;
+        }
+        last_tick = Some(column);
         let w = if strong { 3.0 } else { 1.5 };
-        painter.line_segment(
+        plot.line_segment(
             [Pos2::new(x, ticks.min.y + 2.0), Pos2::new(x, ticks.max.y - 2.0)],
             Stroke::new(w, kind_color(e.kind, pal)),
         );
@@ -195,14 +233,15 @@ pub fn timeline_ui(
         );
         let running = span.start_s <= t_s && t_s < span.end_s;
         let fill = stage_color(&span.kind);
-        painter.rect_filled(bar, 3, if running { fill } else { fill.gamma_multiply(0.45) });
+        plot.rect_filled(bar, 3, if running { fill } else { fill.gamma_multiply(0.45) });
         if span.slowdown > 1.005 {
-            painter.rect_stroke(bar, 3, Stroke::new(1.0, pal.warning), egui::StrokeKind::Inside);
+            plot.rect_stroke(bar, 3, Stroke::new(1.0, pal.warning), egui::StrokeKind::Inside);
         }
-        if let Some(p) = hover
-            && row.contains(p)
-            && hovered_event.is_none()
-        {
+        let on_row = hover.is_some_and(|p| row.contains(p));
+        if on_row && response.double_clicked() {
+            window.frame(span.start_s, span.end_s, run_end_s);
+        }
+        if on_row && hovered_event.is_none() {
             let mut tip = format!(
                 "{} ({})\n{} to {} ({})",
                 span.stage,
@@ -218,6 +257,7 @@ pub fn timeline_ui(
                     span.shared_with.join(", ")
                 ));
             }
+            tip.push_str("\nDouble-click to zoom to this stage");
             response.clone().on_hover_text_at_pointer(tip);
         }
     }
@@ -243,27 +283,26 @@ pub fn timeline_ui(
     }
 
     // Cursor.
-    let x = x_of(t_s);
-    painter.line_segment(
-        [Pos2::new(x, rect.min.y + AXIS_H - 2.0), Pos2::new(x, rect.max.y)],
-        Stroke::new(2.0, pal.accent),
-    );
-    let handle = [
-        Pos2::new(x - 5.0, rect.min.y + AXIS_H - 7.0),
-        Pos2::new(x + 5.0, rect.min.y + AXIS_H - 7.0),
-        Pos2::new(x, rect.min.y + AXIS_H - 1.0),
-    ];
-    painter.add(egui::Shape::convex_polygon(handle.to_vec(), pal.accent, Stroke::NONE));
+    if t_s >= window.start_s && t_s <= window.end_s {
+        let x = x_of(t_s);
+        plot.line_segment(
+            [Pos2::new(x, rect.min.y + AXIS_H - 2.0), Pos2::new(x, rect.max.y)],
+            Stroke::new(2.0, pal.accent),
+        );
+        let handle = [
+            Pos2::new(x - 5.0, rect.min.y + AXIS_H - 7.0),
+            Pos2::new(x + 5.0, rect.min.y + AXIS_H - 7.0),
+            Pos2::new(x, rect.min.y + AXIS_H - 1.0),
+        ];
+        plot.add(egui::Shape::convex_polygon(handle.to_vec(), pal.accent, Stroke::NONE));
+    }
 
-    let pointer = response.interact_pointer_pos();
-    let moved = (response.clicked() || response.dragged())
-        .then_some(pointer)
-        .flatten()
-        .map(|p| t_of(p.x));
     if response.hovered() {
         ui.set_cursor_icon(egui::CursorIcon::ResizeHorizontal);
     }
-    moved
+    let pointer = response.interact_pointer_pos().filter(|p| p.x >= bars.min.x - 6.0);
+    let moved = (response.clicked() || response.dragged()) && !response.double_clicked();
+    pointer.filter(|_| moved).map(|p| TimelineAction::Seek(t_of(p.x)))
 }
 
 #[cfg(test)]
