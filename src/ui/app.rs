@@ -6,7 +6,9 @@ use crate::report::{self, presets};
 use crate::ui::canvas::overlay::Overlay;
 use crate::ui::canvas::{self, Canvas};
 use crate::ui::commands::{Clip, Edit, UiCommand, arrange, command_button};
-use crate::ui::files::{self, DialogJob, DialogOutcome, DialogPurpose, FileDialogs, Persisted, Recovered, Recovery};
+use crate::ui::files::{
+    self, DialogJob, DialogOutcome, DialogPurpose, ExportKind, FileDialogs, Persisted, Recovered, Recovery,
+};
 use crate::ui::help::{self, HelpState};
 use crate::ui::inspector::{self, KeyedEdit};
 use crate::ui::palette::{self, PaletteState};
@@ -21,6 +23,9 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Instant;
 
+/// Frames the dock is held at its grown size (a pass may be discarded).
+const DOCK_GROW_FRAMES: u8 = 3;
+
 /// What the results view sees of the editor, and what it may ask of it.
 pub struct ResultsCx<'a> {
     pub plan: &'a Plan,
@@ -30,6 +35,12 @@ pub struct ResultsCx<'a> {
     pub selection: &'a BTreeSet<Sel>,
     /// Set to select (and bring into view) a node, link or stage on the canvas.
     pub focus: Option<Subject>,
+    /// Set to ask for a save dialog; the chosen path comes back through
+    /// [`ResultsView::export`].
+    pub export: Option<ExportKind>,
+    /// Set when there is new content to show: the dock grows (once) tall
+    /// enough for the cards and a chart.
+    pub wants_room: bool,
 }
 
 /// Fills the Results tab of the bottom dock. The simulator/report side
@@ -47,6 +58,19 @@ pub trait ResultsView {
     /// from the plan being edited: stale results).
     fn last_run(&self) -> Option<(&Plan, &crate::sim::Results)> {
         None
+    }
+
+    /// Write `kind` (report, results JSON/CSV, a table) to `path`; the
+    /// message says what was written, or why not.
+    fn export(
+        &mut self,
+        kind: ExportKind,
+        path: &std::path::Path,
+        plan: &Plan,
+        catalog: &Catalog,
+    ) -> Result<String, String> {
+        let _ = (path, plan, catalog);
+        Err(format!("{}: no simulator is installed in this window", kind.title()))
     }
 }
 
@@ -140,6 +164,8 @@ pub struct App {
     pub playback: PlaybackState,
     after_prompt: Option<AfterDiscard>,
     pending_after_save: Option<AfterDiscard>,
+    /// Grow the dock on the next frame (results to show).
+    dock_grow: u8,
 }
 
 impl App {
@@ -186,6 +212,7 @@ impl App {
             playback: PlaybackState::default(),
             after_prompt: None,
             pending_after_save: None,
+            dock_grow: 0,
         }
     }
 
@@ -241,10 +268,22 @@ impl App {
             egui::MenuBar::new().ui(ui, |ui| self.menu_bar_ui(ui, &mut commands));
         });
         egui::Panel::bottom("status_bar").show(ui, |ui| self.status_bar_ui(ui, &pal));
+        // The Results tab needs room for its cards and a chart: when it is
+        // chosen or a run brings results, the dock grows (once) to at least
+        // 45 % of the window; the user can shrink it again.
+        let room = (ui.max_rect().height() * 0.45).max(60.0);
+        // Held for a few frames: a frame pass can be discarded and re-run.
+        let dock_min = if self.dock_grow > 0 {
+            self.dock_grow -= 1;
+            ui.ctx().request_repaint();
+            room
+        } else {
+            60.0
+        };
         self.help.rects.dock = egui::Panel::bottom("dock")
             .resizable(true)
             .default_size(130.0)
-            .min_size(60.0)
+            .min_size(dock_min)
             .show(ui, |ui| self.dock_ui(ui))
             .response
             .rect;
@@ -505,14 +544,30 @@ impl App {
     }
 
     fn dock_ui(&mut self, ui: &mut egui::Ui) {
+        // A panel is as tall as its content: fill it, or short content
+        // (one problem line) would shrink the dock below the size the user
+        // (or a results run) gave it.
+        ui.set_min_height(ui.available_height());
         ui.horizontal(|ui| {
             let n = self.state.problems.len();
             ui.selectable_value(&mut self.dock_tab, DockTab::Problems, format!("Problems ({n})"))
                 .on_hover_text("Validation problems of the plan");
-            ui.selectable_value(&mut self.dock_tab, DockTab::Results, "Results")
-                .on_hover_text("Simulation results");
-            ui.selectable_value(&mut self.dock_tab, DockTab::Compare, "Compare")
-                .on_hover_text("Compare the current run with a baseline; scaling curve");
+            if ui
+                .selectable_value(&mut self.dock_tab, DockTab::Results, "Results")
+                .on_hover_text("Simulation results")
+                .clicked()
+            {
+                self.dock_grow = DOCK_GROW_FRAMES;
+                ui.ctx().request_repaint();
+            }
+            if ui
+                .selectable_value(&mut self.dock_tab, DockTab::Compare, "Compare")
+                .on_hover_text("Compare the current run with a baseline; scaling curve")
+                .clicked()
+            {
+                self.dock_grow = DOCK_GROW_FRAMES;
+                ui.ctx().request_repaint();
+            }
             ui.selectable_value(&mut self.dock_tab, DockTab::Playback, "Playback")
                 .on_hover_text("Step through the last run: stages, events and the cluster at each moment");
         });
@@ -533,10 +588,20 @@ impl App {
                         catalog: &self.state.catalog,
                         selection: &self.state.selection,
                         focus: None,
+                        export: None,
+                        wants_room: false,
                     };
                     view.results_ui(ui, &mut cx);
-                    if let Some(subject) = cx.focus {
+                    let (focus, export, wants_room) = (cx.focus, cx.export, cx.wants_room);
+                    if let Some(subject) = focus {
                         self.state.focus(&subject);
+                    }
+                    if let Some(kind) = export {
+                        self.start_dialog(ui.ctx(), DialogPurpose::Export(kind));
+                    }
+                    if wants_room {
+                        self.dock_grow = DOCK_GROW_FRAMES;
+                        ui.ctx().request_repaint();
                     }
                 }
                 None => {
@@ -610,6 +675,7 @@ impl App {
                     ui.heading(match purpose {
                         DialogPurpose::Open => "Open plan",
                         DialogPurpose::SaveAs => "Save plan as",
+                        DialogPurpose::Export(kind) => kind.title(),
                     });
                     ui.label("No file dialog is available here: type the path of the file");
                     let l = ui.label("File path");
@@ -623,6 +689,7 @@ impl App {
                             .button(match purpose {
                                 DialogPurpose::Open => "Open",
                                 DialogPurpose::SaveAs => "Save",
+                                DialogPurpose::Export(_) => "Export",
                             })
                             .on_hover_text("Use this path")
                             .clicked();
@@ -632,6 +699,7 @@ impl App {
                             match purpose {
                                 DialogPurpose::Open => self.open_path(path),
                                 DialogPurpose::SaveAs => self.save_to(with_ron_extension(path)),
+                                DialogPurpose::Export(kind) => self.export_to(ctx, *kind, path),
                             }
                         }
                         if ui.button("Cancel").on_hover_text("Do nothing").clicked() {
@@ -776,7 +844,10 @@ impl App {
         if self.dialog_job.is_some() {
             return;
         }
-        let suggested = files::suggested_file_name(&self.state.plan);
+        let suggested = match purpose {
+            DialogPurpose::Export(kind) => kind.suggested_file_name(&self.state.plan),
+            _ => files::suggested_file_name(&self.state.plan),
+        };
         self.dialog_job = Some(DialogJob::spawn(self.dialogs.clone(), purpose, suggested, ctx.clone()));
     }
 
@@ -794,10 +865,18 @@ impl App {
             DialogOutcome::Picked(path) => match purpose {
                 DialogPurpose::Open => self.open_path(path),
                 DialogPurpose::SaveAs => self.save_to(with_ron_extension(path)),
+                DialogPurpose::Export(kind) => self.export_to(ctx, kind, path),
             },
             DialogOutcome::Cancelled => self.after_prompt = None,
             DialogOutcome::NoService => {
                 let text = match (&self.file, purpose) {
+                    (Some(f), DialogPurpose::Export(kind)) => f
+                        .with_file_name(kind.suggested_file_name(&self.state.plan))
+                        .display()
+                        .to_string(),
+                    (None, DialogPurpose::Export(kind)) => std::env::current_dir()
+                        .map(|d| d.join(kind.suggested_file_name(&self.state.plan)).display().to_string())
+                        .unwrap_or_default(),
                     (Some(f), _) => f.display().to_string(),
                     (None, DialogPurpose::SaveAs) => std::env::current_dir()
                         .map(|d| {
@@ -812,6 +891,25 @@ impl App {
             }
         }
         self.dialog_job = None;
+    }
+
+    /// Write an export to `path`: the plan copy here, the rest by the
+    /// results view. Success is said on the canvas; failure in a prompt.
+    pub fn export_to(&mut self, ctx: &egui::Context, kind: ExportKind, path: PathBuf) {
+        let path = kind.with_extension(path);
+        let outcome = match kind {
+            ExportKind::PlanRon => report::save_plan(&path, &self.state.plan)
+                .map(|()| format!("wrote {}", path.display()))
+                .map_err(|e| e.to_string()),
+            _ => match &mut self.results {
+                Some(view) => view.export(kind, &path, &self.state.plan, &self.state.catalog),
+                None => Err(format!("{}: no simulator is installed in this window", kind.title())),
+            },
+        };
+        match outcome {
+            Ok(msg) => self.canvas.say(ctx, msg),
+            Err(e) => self.prompt = Some(Prompt::Error(format!("{} failed: {e}", kind.title()))),
+        }
     }
 
     fn autosave(&mut self, ctx: &egui::Context) {
@@ -867,6 +965,7 @@ impl App {
             },
             UiCommand::SaveAs => self.start_dialog(ctx, DialogPurpose::SaveAs),
             UiCommand::Presets => self.prompt = Some(Prompt::Presets),
+            UiCommand::Export(kind) => self.start_dialog(ctx, DialogPurpose::Export(kind)),
             UiCommand::Quit => ctx.send_viewport_cmd(egui::ViewportCommand::Close),
             UiCommand::Undo => {
                 state.undo();

@@ -5,6 +5,7 @@
 use super::state::{GRID, NODE_SIZE, Sel, snap};
 use crate::model::validate::medium_can_join;
 use crate::model::*;
+use crate::ui::files::ExportKind;
 use egui::{Key, KeyboardShortcut, Modifiers};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet, HashSet};
@@ -769,6 +770,8 @@ pub enum UiCommand {
     Save,
     SaveAs,
     Presets,
+    /// File > Export: a file dialog, then the report, plan copy or results.
+    Export(ExportKind),
     Quit,
     Undo,
     Redo,
@@ -797,6 +800,10 @@ impl UiCommand {
         UiCommand::Presets,
         UiCommand::Save,
         UiCommand::SaveAs,
+        UiCommand::Export(ExportKind::ReportPng),
+        UiCommand::Export(ExportKind::PlanRon),
+        UiCommand::Export(ExportKind::ResultsJson),
+        UiCommand::Export(ExportKind::ResultsCsv),
     ];
     pub const EDIT: &[UiCommand] = &[
         UiCommand::Undo,
@@ -863,6 +870,13 @@ impl UiCommand {
             UiCommand::Save => "Save",
             UiCommand::SaveAs => "Save as…",
             UiCommand::Presets => "Presets…",
+            UiCommand::Export(kind) => match kind {
+                ExportKind::ReportPng => "Export report (PNG)…",
+                ExportKind::PlanRon => "Export plan (RON)…",
+                ExportKind::ResultsJson => "Export results (JSON)…",
+                ExportKind::ResultsCsv => "Export results (CSV)…",
+                ExportKind::UtilizationCsv => "Export utilization (CSV)…",
+            },
             UiCommand::Quit => "Quit",
             UiCommand::Undo => "Undo",
             UiCommand::Redo => "Redo",
@@ -901,6 +915,17 @@ impl UiCommand {
             UiCommand::Save => "Save the plan to its file",
             UiCommand::SaveAs => "Save the plan to a new file",
             UiCommand::Presets => "Start from one of the shipped example plans",
+            UiCommand::Export(kind) => match kind {
+                ExportKind::ReportPng => {
+                    "Write a PNG report of the plan and its current results (the plan is embedded)"
+                }
+                ExportKind::PlanRon => "Write a copy of the plan as a RON file (the open file stays the same)",
+                ExportKind::ResultsJson => {
+                    "Write the last run's results as JSON (as clusterforge simulate --json does)"
+                }
+                ExportKind::ResultsCsv => "Write the last run's metrics as CSV, one row per stage and metric",
+                ExportKind::UtilizationCsv => "Write the utilization table of the last run as CSV",
+            },
             UiCommand::Quit => "Close ClusterForge",
             UiCommand::Undo => "Undo the last edit",
             UiCommand::Redo => "Redo the last undone edit",

@@ -25,8 +25,6 @@ use std::time::{Duration, Instant};
 /// How long the plan must stay unchanged before the Compare tab simulates
 /// the current plan itself (when the Results tab has no fresh run).
 const DEBOUNCE: Duration = Duration::from_millis(700);
-/// Height the Compare tab asks of the dock, points.
-const COMPARE_MIN_HEIGHT: f32 = 360.0;
 /// Width of one table group (totals, a stage, plan changes), points.
 const GROUP_WIDTH: f32 = 470.0;
 /// Room kept right of the sweep plots for the efficiency table, points.
@@ -384,8 +382,6 @@ pub struct CompareCx<'a> {
 pub fn compare_ui(ui: &mut egui::Ui, view: &mut CompareView, cx: &CompareCx<'_>) {
     let fresh_elsewhere = cx.last_run.is_some_and(|(p, _)| p == cx.plan);
     view.poll(ui.ctx(), cx.plan, cx.catalog, fresh_elsewhere);
-    // Tables and plots need room: the dock grows to this while the tab is open.
-    ui.set_min_height(COMPARE_MIN_HEIGHT);
     ui.horizontal(|ui| {
         ui.selectable_value(&mut view.tab, CompareTab::SideBySide, "Side by side")
             .on_hover_text("The current run beside the baseline, with deltas");

@@ -20,6 +20,72 @@ pub const MAX_RECENT: usize = 10;
 pub trait FileDialogs: Send + Sync {
     fn pick_open(&self) -> Option<PathBuf>;
     fn pick_save(&self, suggested_name: &str) -> Option<PathBuf>;
+    /// A save dialog for an export (report, results): its own title and
+    /// file type. Defaults to [`FileDialogs::pick_save`].
+    fn pick_export(&self, kind: ExportKind, suggested_name: &str) -> Option<PathBuf> {
+        let _ = kind;
+        self.pick_save(suggested_name)
+    }
+}
+
+/// What File > Export (and the results tables) write.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ExportKind {
+    /// The PNG report (plan drawing, figures, charts; the plan in a text chunk).
+    ReportPng,
+    /// A copy of the plan as RON (the file stays the same).
+    PlanRon,
+    /// The last run's results, as `clusterforge simulate --json` writes them.
+    ResultsJson,
+    /// The last run's metrics, one row per (stage, metric).
+    ResultsCsv,
+    /// The utilization table of the Results tab.
+    UtilizationCsv,
+}
+
+impl ExportKind {
+    /// File extension without the dot.
+    pub fn extension(self) -> &'static str {
+        match self {
+            ExportKind::ReportPng => "png",
+            ExportKind::PlanRon => "ron",
+            ExportKind::ResultsJson => "json",
+            ExportKind::ResultsCsv | ExportKind::UtilizationCsv => "csv",
+        }
+    }
+
+    /// What the dialog and messages call the file.
+    pub fn title(self) -> &'static str {
+        match self {
+            ExportKind::ReportPng => "Export report (PNG)",
+            ExportKind::PlanRon => "Export plan (RON)",
+            ExportKind::ResultsJson => "Export results (JSON)",
+            ExportKind::ResultsCsv => "Export results (CSV)",
+            ExportKind::UtilizationCsv => "Export utilization (CSV)",
+        }
+    }
+
+    /// `<plan-slug>-report.png`, `<plan-slug>.ron`, …
+    pub fn suggested_file_name(self, plan: &Plan) -> String {
+        let s = crate::ui::commands::slug(&plan.name);
+        let stem = if s.is_empty() { "plan".to_owned() } else { s };
+        match self {
+            ExportKind::ReportPng => format!("{stem}-report.png"),
+            ExportKind::PlanRon => format!("{stem}.ron"),
+            ExportKind::ResultsJson => format!("{stem}-results.json"),
+            ExportKind::ResultsCsv => format!("{stem}-results.csv"),
+            ExportKind::UtilizationCsv => format!("{stem}-utilization.csv"),
+        }
+    }
+
+    /// `path` with this kind's extension when it has none.
+    pub fn with_extension(self, path: PathBuf) -> PathBuf {
+        if path.extension().is_some() {
+            path
+        } else {
+            path.with_extension(self.extension())
+        }
+    }
 }
 
 /// Native dialogs via rfd (xdg portal / zenity on Linux).
@@ -37,6 +103,19 @@ impl FileDialogs for RfdDialogs {
         rfd::FileDialog::new()
             .set_title("Save plan")
             .add_filter("ClusterForge plan", &["ron"])
+            .set_file_name(suggested_name)
+            .save_file()
+    }
+    fn pick_export(&self, kind: ExportKind, suggested_name: &str) -> Option<PathBuf> {
+        let (name, ext) = match kind {
+            ExportKind::ReportPng => ("PNG image", "png"),
+            ExportKind::PlanRon => ("ClusterForge plan", "ron"),
+            ExportKind::ResultsJson => ("JSON", "json"),
+            ExportKind::ResultsCsv | ExportKind::UtilizationCsv => ("CSV", "csv"),
+        };
+        rfd::FileDialog::new()
+            .set_title(kind.title())
+            .add_filter(name, &[ext])
             .set_file_name(suggested_name)
             .save_file()
     }
@@ -58,6 +137,7 @@ impl FileDialogs for NoDialogs {
 pub enum DialogPurpose {
     Open,
     SaveAs,
+    Export(ExportKind),
 }
 
 /// A dialog running on a worker thread.
@@ -87,6 +167,7 @@ impl DialogJob {
             let answer = match purpose {
                 DialogPurpose::Open => dialogs.pick_open(),
                 DialogPurpose::SaveAs => dialogs.pick_save(&suggested),
+                DialogPurpose::Export(kind) => dialogs.pick_export(kind, &suggested),
             };
             let _ = tx.send(answer);
             ctx.request_repaint();

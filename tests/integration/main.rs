@@ -12,6 +12,8 @@ mod ui;
 #[cfg(feature = "gui")]
 mod ui_compare;
 #[cfg(feature = "gui")]
+mod ui_results;
+#[cfg(feature = "gui")]
 mod ui_welcome;
 mod validation_inference;
 mod validation_training;

@@ -688,7 +688,11 @@ fn running_a_preset_shows_results_and_an_edit_marks_them_stale() {
     );
     assert!(!has_label(&h, "Simulation failed"), "the preset simulates");
     assert!(has_label(&h, "Iteration time by cause"), "training breakdown shown");
+    h.get_by_label("Tables").click();
+    h.run_steps(2);
     assert!(has_label(&h, "Mean busy %"), "utilization table shown");
+    h.get_by_label("Overview").click();
+    h.run_steps(2);
     assert!(!has_label(&h, "Stale"), "fresh results are not stale");
 
     // An edit marks the results stale at once; the automatic re-run clears it.

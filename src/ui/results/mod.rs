@@ -1,19 +1,35 @@
 //! The Results tab of the bottom dock: runs the simulator on a worker thread
 //! (Run button, or automatically ~0.7 s after the plan last changed), shows a
-//! progress bar with Cancel, summary cards per workload, the training
-//! iteration-time breakdown (stacked bar), a sortable utilization table, and
-//! exports the PNG report.
+//! progress bar with Cancel, and the last run in sub-tabs:
+//!
+//! - Overview ([`cards`]): a plan total card, summary cards per stage, the
+//!   diagnosis and the training iteration-time breakdown;
+//! - Over time ([`time`]): utilization lines and a heat strip per device
+//!   group and link, queue, replicas and TTFT for serving;
+//! - Cost ([`cost`]): total, energy, bars by site, stage and site × stage;
+//! - Timeline ([`timeline`]): the lifecycle Gantt;
+//! - Tables ([`tables`]): sortable metrics and utilization tables with
+//!   "Copy as CSV" and "Export CSV…".
 //!
 //! Results are "stale" (greyed, with a note) while the plan differs from the
 //! plan that was simulated. Simulation errors are shown in red, never a crash.
+//! Exports (report PNG, results JSON/CSV, tables) are in [`export`].
+
+pub mod cards;
+pub mod cost;
+pub mod export;
+pub mod subjects;
+pub mod tables;
+pub mod time;
+pub mod timeline;
 
 use crate::model::{Catalog, Plan, Severity};
-use crate::report::png_report::{ReportInput, ReportResults, fmt_metric, metric_label, render_png};
+use crate::report::png_report::ReportResults;
 use crate::sim::{Progress, Results, SimError};
 use crate::ui::app::{ResultsCx, ResultsView};
 use crate::ui::canvas::overlay::{Bottleneck, BottleneckAt, Overlay};
-use egui_plot::{Bar, BarChart, Legend, Plot};
-use std::path::PathBuf;
+use crate::ui::files::ExportKind;
+use std::path::{Path, PathBuf};
 use std::sync::mpsc::{self, Receiver, TryRecvError};
 use std::time::{Duration, Instant};
 
@@ -25,6 +41,8 @@ struct Job {
     plan: Plan,
     progress: Progress,
     rx: Receiver<Result<Results, String>>,
+    /// Started by the user (Run): the dock makes room when it finishes.
+    reveal: bool,
 }
 
 /// The outcome of the last finished run and the plan it was run on.
@@ -33,20 +51,62 @@ struct Finished {
     outcome: Result<Results, String>,
     /// Utilization of the run painted on the canvas.
     overlay: Option<Overlay>,
+    /// The report's figures of the run (cost lines, lifecycle timeline),
+    /// derived once.
+    report: Option<ReportResults>,
 }
 
 impl Finished {
     fn new(plan: Plan, outcome: Result<Results, String>) -> Self {
         let overlay = outcome.as_ref().ok().and_then(|r| overlay_of(r, &plan));
-        Self { plan, outcome, overlay }
+        let report = outcome.as_ref().ok().map(|r| ReportResults::from_sim(&plan, r));
+        Self {
+            plan,
+            outcome,
+            overlay,
+            report,
+        }
     }
 }
 
-/// Column the utilization table is sorted by.
+/// The sub-tabs of the Results tab.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum UtilSort {
-    Subject,
-    Mean,
+pub enum ResultsTab {
+    Overview,
+    OverTime,
+    Cost,
+    Timeline,
+    Tables,
+}
+
+impl ResultsTab {
+    pub const ALL: [ResultsTab; 5] = [
+        ResultsTab::Overview,
+        ResultsTab::OverTime,
+        ResultsTab::Cost,
+        ResultsTab::Timeline,
+        ResultsTab::Tables,
+    ];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            ResultsTab::Overview => "Overview",
+            ResultsTab::OverTime => "Over time",
+            ResultsTab::Cost => "Cost",
+            ResultsTab::Timeline => "Timeline",
+            ResultsTab::Tables => "Tables",
+        }
+    }
+
+    fn tooltip(self) -> &'static str {
+        match self {
+            ResultsTab::Overview => "Summary cards per stage, the diagnosis and where the iteration time goes",
+            ResultsTab::OverTime => "Utilization, queue and replicas over time; a heat strip per device group and link",
+            ResultsTab::Cost => "Cost by site and stage, energy and cost per million tokens",
+            ResultsTab::Timeline => "When each stage of the lifecycle runs, and how much contention slowed it",
+            ResultsTab::Tables => "Every metric and the utilization as sortable tables, exportable as CSV",
+        }
+    }
 }
 
 /// The simulator-backed [`ResultsView`]. Install with
@@ -56,6 +116,8 @@ pub struct SimResultsView {
     pub auto_run: bool,
     /// Where "Export report…" writes the PNG.
     pub export_path: String,
+    /// The sub-tab shown.
+    pub tab: ResultsTab,
     /// The plan seen on the previous frame (to detect edits).
     last_seen: Option<Plan>,
     /// When the plan last changed, while an automatic run is pending.
@@ -65,8 +127,7 @@ pub struct SimResultsView {
     /// Last run was cancelled by the user.
     cancelled: bool,
     export_status: Option<Result<String, String>>,
-    util_sort: UtilSort,
-    util_ascending: bool,
+    tables: tables::TableState,
 }
 
 impl Default for SimResultsView {
@@ -80,19 +141,19 @@ impl SimResultsView {
         Self {
             auto_run: true,
             export_path: "report.png".into(),
+            tab: ResultsTab::Overview,
             last_seen: None,
             changed_at: None,
             job: None,
             finished: None,
             cancelled: false,
             export_status: None,
-            util_sort: UtilSort::Mean,
-            util_ascending: false,
+            tables: tables::TableState::default(),
         }
     }
 
     /// A view whose report is written next to `plan_file` (as `<stem>-report.png`).
-    pub fn with_plan_file(plan_file: Option<&std::path::Path>) -> Self {
+    pub fn with_plan_file(plan_file: Option<&Path>) -> Self {
         let mut v = Self::new();
         if let Some(p) = plan_file {
             let stem = p.file_stem().and_then(|s| s.to_str()).unwrap_or("plan");
@@ -117,8 +178,20 @@ impl SimResultsView {
         self.finished.as_ref().is_some_and(|f| &f.plan != plan)
     }
 
+    /// Show `results` as the outcome of a run of `plan` (tests, fixtures).
+    pub fn set_results(&mut self, plan: &Plan, results: Results) {
+        self.cancel();
+        self.finished = Some(Finished::new(plan.clone(), Ok(results)));
+        self.last_seen = Some(plan.clone());
+        self.changed_at = None;
+    }
+
     /// Start a run of `plan` on a worker thread (cancelling any run in progress).
     pub fn start(&mut self, plan: &Plan, catalog: &Catalog) {
+        self.start_run(plan, catalog, true);
+    }
+
+    fn start_run(&mut self, plan: &Plan, catalog: &Catalog, reveal: bool) {
         self.cancel();
         self.cancelled = false;
         self.changed_at = None;
@@ -140,6 +213,7 @@ impl SimResultsView {
                     plan: plan.clone(),
                     progress,
                     rx,
+                    reveal,
                 })
             }
             Err(e) => {
@@ -160,11 +234,15 @@ impl SimResultsView {
     }
 
     /// Collect a finished run and schedule automatic runs after edits.
-    fn poll(&mut self, ctx: &egui::Context, plan: &Plan, catalog: &Catalog) {
+    /// True when a run the user asked for (or the first one) just finished.
+    fn poll(&mut self, ctx: &egui::Context, plan: &Plan, catalog: &Catalog) -> bool {
+        let mut reveal = false;
         if let Some(job) = &self.job {
+            let first = self.finished.is_none();
             match job.rx.try_recv() {
                 Ok(outcome) => {
                     let plan = job.plan.clone();
+                    reveal = job.reveal || first;
                     self.job = None;
                     self.finished = Some(Finished::new(plan, outcome));
                 }
@@ -199,44 +277,49 @@ impl SimResultsView {
             } else {
                 let waited = at.elapsed();
                 if waited >= DEBOUNCE {
-                    self.start(plan, catalog);
+                    self.start_run(plan, catalog, false);
                 } else {
                     ctx.request_repaint_after(DEBOUNCE - waited);
                 }
             }
         }
+        reveal
     }
 
-    fn export(&mut self, plan: &Plan, catalog: &Catalog) {
+    /// The results of the last run, with a note when they are stale.
+    fn results_for_export(&self, plan: &Plan) -> Result<(&Results, &'static str), String> {
+        let Some(f) = &self.finished else {
+            return Err("nothing was simulated yet: press Run in the Results tab first".into());
+        };
+        let results = f
+            .outcome
+            .as_ref()
+            .map_err(|e| format!("the last simulation failed: {e}"))?;
+        let note = if &f.plan == plan {
+            ""
+        } else {
+            " (stale: simulated before the latest edits)"
+        };
+        Ok((results, note))
+    }
+
+    /// The dock's "Export report…" button: the PNG to the typed path.
+    fn export_report_here(&mut self, plan: &Plan, catalog: &Catalog) {
         let path = PathBuf::from(self.export_path.trim());
         if path.as_os_str().is_empty() {
             self.export_status = Some(Err("type a file name for the report first".into()));
             return;
         }
-        let fresh = self.finished.as_ref().filter(|f| &f.plan == plan);
-        let report_results = fresh
-            .and_then(|f| f.outcome.as_ref().ok())
-            .map(|r| ReportResults::from_sim(plan, r));
-        let generated = crate::cli::report_cmd::now_utc();
-        let input = ReportInput {
-            plan,
-            catalog,
-            results: report_results.as_ref(),
-            generated: &generated,
-        };
-        self.export_status = Some(
-            render_png(&input)
-                .map_err(|e| e.to_string())
-                .and_then(|bytes| crate::report::write_atomic(&path, &bytes).map_err(|e| e.to_string()))
-                .map(|()| {
-                    let what = if report_results.is_some() {
-                        "with results"
-                    } else {
-                        "plan only (no current results)"
-                    };
-                    format!("wrote {} ({what})", path.display())
-                }),
-        );
+        self.export_status = Some(self.export_report(&path, plan, catalog));
+    }
+
+    fn export_report(&self, path: &Path, plan: &Plan, catalog: &Catalog) -> Result<String, String> {
+        let fresh = self
+            .finished
+            .as_ref()
+            .filter(|f| &f.plan == plan)
+            .and_then(|f| f.report.as_ref());
+        export::write_report(path, plan, catalog, fresh)
     }
 
     fn toolbar_ui(&mut self, ui: &mut egui::Ui, plan: &Plan, catalog: &Catalog) {
@@ -279,7 +362,7 @@ impl SimResultsView {
                 .on_hover_text("Write a PNG report of the plan and its current results")
                 .clicked()
             {
-                self.export(plan, catalog);
+                self.export_report_here(plan, catalog);
             }
         });
         match &self.export_status {
@@ -292,6 +375,15 @@ impl SimResultsView {
             None => {}
         }
     }
+}
+
+fn tabs_ui(ui: &mut egui::Ui, current: &mut ResultsTab) {
+    ui.horizontal(|ui| {
+        for tab in ResultsTab::ALL {
+            ui.selectable_value(current, tab, tab.label())
+                .on_hover_text(tab.tooltip());
+        }
+    });
 }
 
 /// Validate, then simulate; errors as sentences.
@@ -351,6 +443,16 @@ pub fn overlay_of(results: &Results, plan: &Plan) -> Option<Overlay> {
     (!o.nodes.is_empty() || !o.links.is_empty() || o.bottleneck.is_some()).then_some(o)
 }
 
+/// What the sub-tabs draw from: the run, the plan it ran on (names, sites,
+/// stages), the report's figures, and the canvas selection.
+pub struct RunView<'a> {
+    pub results: &'a Results,
+    /// The plan that was simulated (may differ from the edited plan).
+    pub plan: &'a Plan,
+    pub report: Option<&'a ReportResults>,
+    pub selection: &'a std::collections::BTreeSet<crate::ui::state::Sel>,
+}
+
 impl ResultsView for SimResultsView {
     fn overlay(&self) -> Option<&Overlay> {
         self.finished.as_ref().and_then(|f| f.overlay.as_ref())
@@ -361,9 +463,35 @@ impl ResultsView for SimResultsView {
         Some((&f.plan, f.outcome.as_ref().ok()?))
     }
 
+    fn export(&mut self, kind: ExportKind, path: &Path, plan: &Plan, catalog: &Catalog) -> Result<String, String> {
+        match kind {
+            ExportKind::ReportPng => self.export_report(path, plan, catalog),
+            ExportKind::PlanRon => crate::report::save_plan(path, plan)
+                .map(|()| format!("wrote {}", path.display()))
+                .map_err(|e| e.to_string()),
+            ExportKind::ResultsJson => {
+                let (results, note) = self.results_for_export(plan)?;
+                export::write_results_json(path, results).map(|m| format!("{m}{note}"))
+            }
+            ExportKind::ResultsCsv => {
+                let (results, note) = self.results_for_export(plan)?;
+                let csv = export::metrics_csv(results);
+                export::write_text(path, &csv).map(|m| format!("{m}{note}"))
+            }
+            ExportKind::UtilizationCsv => {
+                let (results, note) = self.results_for_export(plan)?;
+                let simulated = self.finished.as_ref().map(|f| &f.plan).unwrap_or(plan);
+                let csv = export::utilization_csv(results, simulated);
+                export::write_text(path, &csv).map(|m| format!("{m}{note}"))
+            }
+        }
+    }
+
     fn results_ui(&mut self, ui: &mut egui::Ui, cx: &mut ResultsCx<'_>) {
         let (plan, catalog) = (cx.plan, cx.catalog);
-        self.poll(ui.ctx(), plan, catalog);
+        if self.poll(ui.ctx(), plan, catalog) {
+            cx.wants_room = true;
+        }
         self.toolbar_ui(ui, plan, catalog);
         ui.separator();
         let stale = self.is_stale(plan);
@@ -385,185 +513,36 @@ impl ResultsView for SimResultsView {
                 return;
             }
         };
-        let mut sort = (self.util_sort, self.util_ascending);
-        egui::ScrollArea::vertical().auto_shrink([false, false]).show(ui, |ui| {
-            if stale {
-                ui.set_opacity(0.45);
-            }
-            if results.workloads.is_empty() {
-                ui.weak("The plan has no stages to simulate");
-            }
-            for w in &results.workloads {
-                workload_ui(ui, w, &mut sort);
-                ui.add_space(6.0);
-            }
-        });
-        (self.util_sort, self.util_ascending) = sort;
-    }
-}
-
-/// Summary keys shown per workload kind, in display order.
-fn card_keys(kind: &str) -> &'static [&'static str] {
-    match kind {
-        "train" => &[
-            "time_to_train_s",
-            "tokens_per_second",
-            "mfu",
-            "gpu_hours",
-            "energy_kwh",
-            "cost_usd",
-        ],
-        "serve" => &[
-            "tokens_per_second",
-            "requests_per_second",
-            "ttft_p50_s",
-            "ttft_p99_s",
-            "tpot_p50_s",
-            "tpot_p99_s",
-            "slo_attainment",
-            "cost_per_million_tokens_usd",
-        ],
-        _ => &["duration_s", "bytes_read", "bytes_written", "cost_usd"],
-    }
-}
-
-/// A value with its unit: byte counts without the `_bytes` suffix get one too.
-fn fmt_value(key: &str, v: f64) -> String {
-    if key.starts_with("bytes_") {
-        fmt_metric(&format!("{key}_bytes"), v)
-    } else if key.ends_with("_hours") {
-        format!("{} h", fmt_metric(key, v))
-    } else if key == "cost_per_million_tokens_usd" {
-        format!("{} / M tokens", fmt_metric(key, v))
-    } else {
-        fmt_metric(key, v)
-    }
-}
-
-fn label_of(key: &str) -> String {
-    match key {
-        "ttft_p50_s" => "TTFT p50".into(),
-        "tpot_p50_s" => "TPOT p50".into(),
-        "cost_per_million_tokens_usd" => "Cost per M tokens".into(),
-        "duration_s" => "Duration".into(),
-        "bytes_read" => "Read".into(),
-        "bytes_written" => "Written".into(),
-        k => metric_label(k),
-    }
-}
-
-fn workload_ui(ui: &mut egui::Ui, w: &crate::sim::WorkloadResult, sort: &mut (UtilSort, bool)) {
-    ui.heading(format!("{} ({})", w.name, w.kind));
-    ui.horizontal_wrapped(|ui| {
-        for key in card_keys(&w.kind) {
-            let Some(v) = w.metric(key) else { continue };
-            let label = label_of(key);
-            let value = fmt_value(key, v);
-            egui::Frame::group(ui.style()).show(ui, |ui| {
-                ui.vertical(|ui| {
-                    ui.weak(&label);
-                    ui.strong(&value)
-                        .on_hover_text(format!("{label}: {value} ({key} = {v})"));
-                });
+        let run = RunView {
+            results,
+            plan: &finished.plan,
+            report: finished.report.as_ref(),
+            selection: cx.selection,
+        };
+        let mut tab = self.tab;
+        tabs_ui(ui, &mut tab);
+        self.tab = tab;
+        ui.separator();
+        let tables = &mut self.tables;
+        egui::ScrollArea::vertical()
+            .id_salt(("results_scroll", tab.label()))
+            .auto_shrink([false, false])
+            .show(ui, |ui| {
+                if stale {
+                    ui.set_opacity(0.45);
+                }
+                if results.workloads.is_empty() {
+                    ui.weak("The plan has no stages to simulate");
+                }
+                match tab {
+                    ResultsTab::Overview => cards::overview_ui(ui, &run),
+                    ResultsTab::OverTime => time::over_time_ui(ui, &run, &mut cx.focus),
+                    ResultsTab::Cost => cost::cost_ui(ui, &run),
+                    ResultsTab::Timeline => timeline::timeline_ui(ui, &run),
+                    ResultsTab::Tables => tables::tables_ui(ui, &run, tables, cx),
+                }
             });
-        }
-    });
-    if !w.diagnosis.is_empty() {
-        ui.label(egui::RichText::new(&w.diagnosis).italics())
-            .on_hover_text("Diagnosis: the bottleneck and what would help");
     }
-    for note in &w.notes {
-        ui.weak(format!("Note: {note}"));
-    }
-    if w.kind == "train" && !w.breakdown.is_empty() {
-        breakdown_ui(ui, w);
-    }
-    if !w.utilization.is_empty() {
-        utilization_ui(ui, w, sort);
-    }
-}
-
-/// The iteration time by cause, one horizontal stacked bar.
-fn breakdown_ui(ui: &mut egui::Ui, w: &crate::sim::WorkloadResult) {
-    ui.label("Iteration time by cause")
-        .on_hover_text("Seconds per iteration spent on each cause; hover a segment for its value");
-    let total: f64 = w.breakdown.values().sum();
-    let mut charts: Vec<BarChart> = Vec::new();
-    for (i, (cause, secs)) in w.breakdown.iter().enumerate() {
-        let hue = (i as f32 * 0.13) % 1.0;
-        let fill: egui::Color32 = egui::ecolor::Hsva::new(hue, 0.6, 0.85, 1.0).into();
-        let share = if total > 0.0 { secs / total * 100.0 } else { 0.0 };
-        let bar = Bar::new(0.0, *secs)
-            .name(format!("{cause}: {} ({share:.1} %)", fmt_metric("x_s", *secs)))
-            .fill(fill)
-            .width(0.6);
-        let chart = BarChart::new(cause.clone(), vec![bar])
-            .horizontal()
-            .color(fill)
-            .element_formatter(Box::new(|b: &Bar, _| b.name.clone()));
-        let refs: Vec<&BarChart> = charts.iter().collect();
-        let chart = chart.stack_on(&refs);
-        charts.push(chart);
-    }
-    Plot::new(("breakdown", w.id.as_str()))
-        .height(110.0)
-        .legend(Legend::default())
-        .allow_zoom(false)
-        .allow_drag(false)
-        .allow_scroll(false)
-        .show_y(false)
-        .x_axis_label("seconds per iteration")
-        .show(ui, |plot_ui| {
-            for c in charts {
-                plot_ui.bar_chart(c);
-            }
-        });
-    ui.weak(format!("Total: {} per iteration", fmt_metric("x_s", total)));
-}
-
-fn utilization_ui(ui: &mut egui::Ui, w: &crate::sim::WorkloadResult, sort: &mut (UtilSort, bool)) {
-    let mut rows: Vec<(&String, f64)> = w.utilization.iter().map(|(k, v)| (k, *v)).collect();
-    match sort.0 {
-        UtilSort::Subject => rows.sort_by(|a, b| a.0.cmp(b.0)),
-        UtilSort::Mean => rows.sort_by(|a, b| a.1.total_cmp(&b.1).then_with(|| a.0.cmp(b.0))),
-    }
-    if !sort.1 {
-        rows.reverse();
-    }
-    egui::CollapsingHeader::new(format!("Utilization ({} subjects)", rows.len()))
-        .id_salt(("util", w.id.as_str()))
-        .default_open(true)
-        .show(ui, |ui| {
-            egui::Grid::new(("util_grid", w.id.as_str()))
-                .striped(true)
-                .num_columns(2)
-                .show(ui, |ui| {
-                    for (col, title) in [(UtilSort::Subject, "Subject"), (UtilSort::Mean, "Mean busy %")] {
-                        let arrow = match (sort.0 == col, sort.1) {
-                            (true, true) => " ⏶",
-                            (true, false) => " ⏷",
-                            _ => "",
-                        };
-                        if ui
-                            .button(format!("{title}{arrow}"))
-                            .on_hover_text(format!("Sort by {}", title.to_lowercase()))
-                            .clicked()
-                        {
-                            if sort.0 == col {
-                                sort.1 = !sort.1;
-                            } else {
-                                *sort = (col, col == UtilSort::Subject);
-                            }
-                        }
-                    }
-                    ui.end_row();
-                    for (subject, v) in rows {
-                        ui.label(subject.as_str());
-                        ui.label(format!("{:.1} %", v * 100.0));
-                        ui.end_row();
-                    }
-                });
-        });
 }
 
 #[cfg(test)]
@@ -571,25 +550,43 @@ mod tests {
     use super::*;
 
     #[test]
-    fn every_card_value_carries_a_unit() {
-        assert_eq!(fmt_value("bytes_read", 2.5e12), "2.50 TB");
-        assert_eq!(fmt_value("gpu_hours", 1500.0), "1.50k h");
-        assert_eq!(fmt_value("cost_per_million_tokens_usd", 0.5), "$0.50 / M tokens");
-        assert_eq!(fmt_value("ttft_p99_s", 0.25), "250 ms");
-        assert_eq!(fmt_value("slo_attainment", 0.991), "99.1 %");
-        assert_eq!(label_of("ttft_p50_s"), "TTFT p50");
-    }
-
-    #[test]
     fn stale_follows_the_simulated_plan() {
         let mut v = SimResultsView::new();
         let plan = Plan::default();
         assert!(!v.is_stale(&plan), "nothing simulated yet");
-        v.finished = Some(Finished::new(plan.clone(), Ok(Results::default())));
+        v.set_results(&plan, Results::default());
         assert!(!v.is_stale(&plan));
         let mut edited = plan.clone();
         edited.name.push('x');
         assert!(v.is_stale(&edited));
+    }
+
+    #[test]
+    fn exports_need_a_run_and_say_when_stale() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let mut v = SimResultsView::new();
+        let plan = Plan::default();
+        let catalog = Catalog::builtin();
+        let out = dir.path().join("r.json");
+        assert!(v.export(ExportKind::ResultsJson, &out, &plan, &catalog).is_err());
+        let results = Results {
+            plan: "P".into(),
+            ..Default::default()
+        };
+        v.set_results(&plan, results);
+        let msg = v
+            .export(ExportKind::ResultsJson, &out, &plan, &catalog)
+            .expect("written");
+        assert!(!msg.contains("stale"), "{msg}");
+        let mut edited = plan.clone();
+        edited.name.push('x');
+        let msg = v
+            .export(ExportKind::ResultsJson, &out, &edited, &catalog)
+            .expect("written");
+        assert!(msg.contains("stale"), "{msg}");
+        let back: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&out).expect("read")).expect("json");
+        assert_eq!(back["plan"], "P");
     }
 
     #[test]

@@ -1,0 +1,374 @@
+//! The Results tab driven through its real UI (egui_kittest): sub-tabs with
+//! cards and charts, table rows selecting canvas nodes, Copy as CSV, and
+//! every File > Export writing a file with the right content.
+
+use clusterforge::model::*;
+use clusterforge::report::presets;
+use clusterforge::sim::{Progress, Results, StageSpan, WorkloadResult};
+use clusterforge::ui::app::{App, AppConfig};
+use clusterforge::ui::files::{ExportKind, FileDialogs};
+use clusterforge::ui::results::SimResultsView;
+use clusterforge::ui::state::Sel;
+use egui::Vec2;
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+const SIZE: Vec2 = Vec2::new(1600.0, 1000.0);
+
+/// A save dialog that answers with the path a test put in it.
+#[derive(Default)]
+struct ScriptedDialogs {
+    answer: Mutex<Option<PathBuf>>,
+}
+
+impl ScriptedDialogs {
+    fn answer_with(&self, path: PathBuf) {
+        if let Ok(mut a) = self.answer.lock() {
+            *a = Some(path);
+        }
+    }
+    fn take(&self) -> Option<PathBuf> {
+        self.answer.lock().ok().and_then(|mut a| a.take())
+    }
+}
+
+impl FileDialogs for ScriptedDialogs {
+    fn pick_open(&self) -> Option<PathBuf> {
+        self.take()
+    }
+    fn pick_save(&self, _suggested_name: &str) -> Option<PathBuf> {
+        self.take()
+    }
+}
+
+fn preset_plan(id: &str) -> Plan {
+    let Some(p) = presets::preset(id) else {
+        panic!("preset {id} exists")
+    };
+    p.plan().expect("preset parses")
+}
+
+fn harness(plan: Plan, view: SimResultsView, dialogs: Arc<ScriptedDialogs>) -> Harness<'static, App> {
+    let mut config = AppConfig::headless(plan, Catalog::builtin());
+    config.dialogs = dialogs;
+    let mut app = App::new(config);
+    app.set_results_view(Box::new(view));
+    let mut h = Harness::builder()
+        .with_size(SIZE)
+        .build_ui_state(|ui, app: &mut App| app.frame_ui(ui), app);
+    h.run_steps(3);
+    h
+}
+
+fn has_label(h: &Harness<'_, App>, text: &str) -> bool {
+    h.query_all_by_label_contains(text).next().is_some()
+}
+
+/// Steps (real time passes for the worker) until `done`; false after ~120 s.
+fn wait_until(h: &mut Harness<'_, App>, done: impl Fn(&Harness<'_, App>) -> bool) -> bool {
+    for _ in 0..2400 {
+        h.run_steps(1);
+        if done(h) {
+            return true;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    false
+}
+
+/// Click the widget labelled `label`, then move the pointer to empty canvas
+/// so its tooltip does not cover the next widget to click.
+fn click(h: &mut Harness<'_, App>, label: &str) {
+    h.get_by_label(label).click();
+    h.run_steps(2);
+    rest_pointer(h);
+}
+
+fn rest_pointer(h: &mut Harness<'_, App>) {
+    h.hover_at(egui::pos2(760.0, 60.0));
+    h.run_steps(2);
+}
+
+/// Open the Results tab, press Run and wait for the cards.
+fn run_to_results(h: &mut Harness<'_, App>, card: &str) {
+    click(h, "Results");
+    let run = h.get_by_label("▶ Run").rect();
+    assert!(
+        run.min.y < SIZE.y * 0.6,
+        "choosing Results makes room for the results (Run at y = {})",
+        run.min.y
+    );
+    click(h, "▶ Run");
+    assert!(
+        wait_until(h, |h| has_label(h, card) || has_label(h, "Simulation failed")),
+        "the run finished in time"
+    );
+    assert!(!has_label(h, "Simulation failed"), "the preset simulates");
+}
+
+#[test]
+fn every_sub_tab_shows_its_cards_and_charts() {
+    let mut h = harness(
+        preset_plan("onprem-finance"),
+        SimResultsView::new(),
+        Arc::new(ScriptedDialogs::default()),
+    );
+    run_to_results(&mut h, "Time to train");
+    for label in [
+        "Plan total",
+        "Total cost",
+        "Energy",
+        "MFU",
+        "GPU-hours",
+        "Iteration time by cause",
+    ] {
+        assert!(has_label(&h, label), "overview shows {label}");
+    }
+    click(&mut h, "Over time");
+    assert!(has_label(&h, "Utilization over time"), "utilization lines");
+    assert!(has_label(&h, "Heat strip"), "heat strip");
+    click(&mut h, "Cost");
+    assert!(has_label(&h, "Cost by site"), "cost bars by site");
+    assert!(has_label(&h, "Cost by stage"), "cost bars by stage");
+    click(&mut h, "Timeline");
+    assert!(has_label(&h, "Lifecycle makespan"), "Gantt");
+    click(&mut h, "Tables");
+    assert!(has_label(&h, "Mean busy %"), "utilization table");
+    assert!(has_label(&h, "Metrics ("), "metrics table");
+}
+
+#[test]
+fn a_serving_preset_shows_latency_cards_and_queue_over_time() {
+    let mut h = harness(
+        preset_plan("serverless-inference"),
+        SimResultsView::new(),
+        Arc::new(ScriptedDialogs::default()),
+    );
+    run_to_results(&mut h, "TTFT p99");
+    for label in ["TTFT p50", "TPOT p99", "SLO attainment", "Cost per M tokens"] {
+        assert!(has_label(&h, label), "overview shows {label}");
+    }
+    click(&mut h, "Over time");
+    assert!(has_label(&h, "Queued requests"), "queue over time");
+    assert!(has_label(&h, "Replicas up"), "replicas over time");
+    assert!(has_label(&h, "Time to first token, distribution"), "TTFT CDF");
+}
+
+/// A hand-built run: two stages on a small plan, with per-node use, a
+/// lifecycle timeline with contention and utilization named by display name.
+fn fixture() -> (Plan, Results) {
+    let mut plan = preset_plan("onprem-finance");
+    plan.stages.truncate(1);
+    let stage = plan.stages[0].id.to_string();
+    let node = plan
+        .nodes
+        .iter()
+        .find(|n| n.kind == NodeKind::GpuServer)
+        .expect("a GPU node");
+    let mut w = WorkloadResult {
+        id: stage.clone(),
+        name: "Fixture training".into(),
+        kind: "train".into(),
+        diagnosis: "compute bound".into(),
+        ..Default::default()
+    };
+    w.metrics.insert("time_to_train_s".into(), 7200.0);
+    w.metrics.insert("cost_usd".into(), 1234.5);
+    w.utilization.insert(format!("{} compute", node.name), 0.9);
+    w.series.insert(
+        format!("{} stage 0 compute", node.name),
+        (0..20)
+            .map(|i| (i as f64 * 0.1, if i < 15 { 1.0 } else { 0.2 }))
+            .collect(),
+    );
+    w.node_use.insert(node.id.to_string(), 0.9);
+    let results = Results {
+        plan: plan.name.clone(),
+        seed: 1,
+        cost: clusterforge::sim::results::CostTotals::from_workloads(&plan, std::slice::from_ref(&w)),
+        timeline: vec![StageSpan {
+            stage: stage.clone(),
+            kind: "train".into(),
+            start_s: 0.0,
+            end_s: 7200.0,
+            slowdown: 1.25,
+            shared_with: Vec::new(),
+        }],
+        workloads: vec![w],
+        events: Vec::new(),
+    };
+    (plan, results)
+}
+
+#[test]
+fn clicking_a_utilization_row_selects_its_node_on_the_canvas() {
+    let (plan, results) = fixture();
+    let node = plan
+        .nodes
+        .iter()
+        .find(|n| n.kind == NodeKind::GpuServer)
+        .expect("a GPU node");
+    let (node_id, row) = (node.id.clone(), format!("{} compute", node.name));
+    let mut view = SimResultsView::new();
+    view.set_results(&plan, results);
+    view.auto_run = false;
+    let mut h = harness(plan, view, Arc::new(ScriptedDialogs::default()));
+    click(&mut h, "Results");
+    click(&mut h, "Timeline");
+    assert!(has_label(&h, "Lifecycle makespan"), "the simulated timeline is drawn");
+    assert!(
+        !has_label(&h, "contention between stages not simulated"),
+        "the simulator's timeline is used, not the derived one"
+    );
+    click(&mut h, "Tables");
+    assert!(h.state().state.selection.is_empty());
+    h.get_by_label(&row).click();
+    h.run_steps(2);
+    rest_pointer(&mut h);
+    assert!(
+        h.state().state.selection.contains(&Sel::Node(node_id.clone())),
+        "the row's node is selected on the canvas"
+    );
+}
+
+#[test]
+fn copy_as_csv_puts_the_table_on_the_clipboard() {
+    let (plan, results) = fixture();
+    let mut view = SimResultsView::new();
+    view.set_results(&plan, results);
+    view.auto_run = false;
+    let mut h = harness(plan, view, Arc::new(ScriptedDialogs::default()));
+    click(&mut h, "Results");
+    click(&mut h, "Tables");
+    let copied = |h: &Harness<'_, App>| {
+        h.output().platform_output.commands.iter().find_map(|c| match c {
+            egui::OutputCommand::CopyText(t) => Some(t.clone()),
+            _ => None,
+        })
+    };
+    let mut buttons = h.query_all_by_label("Copy as CSV");
+    buttons.next().expect("utilization table button").click();
+    drop(buttons);
+    let mut text = None;
+    for _ in 0..3 {
+        h.step();
+        text = text.or_else(|| copied(&h));
+    }
+    let text = text.expect("text copied");
+    let mut lines = text.lines();
+    assert_eq!(lines.next(), Some("stage,subject,plan_id,mean_busy,peak_busy,unit"));
+    let row = lines.next().expect("one row");
+    assert!(row.starts_with("Fixture training,"), "{row}");
+    assert!(row.contains(",0.9,1,fraction"), "mean and peak from the series: {row}");
+    assert!(has_label(&h, "Copied 1 utilization rows as CSV"));
+}
+
+/// Choose `menu_item` in the File menu; the scripted dialog answers `path`.
+fn export_via_menu(h: &mut Harness<'_, App>, dialogs: &ScriptedDialogs, menu_item: &str, path: &std::path::Path) {
+    dialogs.answer_with(path.to_path_buf());
+    click(h, "File");
+    click(h, menu_item);
+    assert!(wait_until(h, |_| path.exists()), "{menu_item} wrote {}", path.display());
+}
+
+#[test]
+fn file_menu_exports_write_report_plan_json_and_csv() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let dir = tmp.path();
+    let plan = preset_plan("onprem-finance");
+    let dialogs = Arc::new(ScriptedDialogs::default());
+    let mut h = harness(plan.clone(), SimResultsView::new(), dialogs.clone());
+    run_to_results(&mut h, "Time to train");
+
+    let json = dir.join("results.json");
+    export_via_menu(&mut h, &dialogs, "Export results (JSON)…", &json);
+    let text = std::fs::read_to_string(&json).expect("json read");
+    let back: serde_json::Value = serde_json::from_str(&text).expect("valid JSON");
+    assert_eq!(back["plan"], plan.name.as_str());
+    // The same document `clusterforge simulate --json` writes.
+    let expected = clusterforge::sim::simulate(&plan, &Catalog::builtin(), plan.settings.seed, &Progress::new())
+        .expect("simulates");
+    assert_eq!(
+        text,
+        clusterforge::cli::simulate::to_json(&expected),
+        "same as simulate --json"
+    );
+
+    let csv = dir.join("results.csv");
+    export_via_menu(&mut h, &dialogs, "Export results (CSV)…", &csv);
+    let text = std::fs::read_to_string(&csv).expect("csv read");
+    assert!(
+        text.starts_with("stage,stage_name,kind,metric,value,unit\r\n"),
+        "CSV header"
+    );
+    let metrics: usize = expected.workloads.iter().map(|w| w.metrics.len()).sum();
+    assert_eq!(
+        text.lines().count(),
+        1 + metrics + 2,
+        "one row per stage and metric, plus plan totals"
+    );
+    assert!(text.contains(",time_to_train_s,"), "training metric row");
+
+    // No extension typed: the kind's extension is added.
+    let ron = dir.join("copy");
+    dialogs.answer_with(ron.clone());
+    click(&mut h, "File");
+    click(&mut h, "Export plan (RON)…");
+    let ron = dir.join("copy.ron");
+    assert!(wait_until(&mut h, |_| ron.exists()), "plan exported");
+    assert_eq!(clusterforge::report::load_plan(&ron).expect("plan loads"), plan);
+    assert_eq!(h.state().file, None, "exporting does not change the open file");
+
+    let png = dir.join("report.png");
+    export_via_menu(&mut h, &dialogs, "Export report (PNG)…", &png);
+    let bytes = std::fs::read(&png).expect("png read");
+    assert!(bytes.starts_with(b"\x89PNG\r\n\x1a\n"), "a PNG");
+    assert_eq!(
+        clusterforge::report::load_plan(&png).expect("the report carries the plan"),
+        plan
+    );
+
+    // The table's own Export CSV… goes through the same dialog.
+    click(&mut h, "Tables");
+    let util = dir.join("util.csv");
+    dialogs.answer_with(util.clone());
+    let mut buttons = h.query_all_by_label("Export CSV…");
+    buttons.next().expect("utilization export button").click();
+    drop(buttons);
+    rest_pointer(&mut h);
+    assert!(wait_until(&mut h, |_| util.exists()), "utilization CSV exported");
+    let text = std::fs::read_to_string(&util).expect("read");
+    assert!(text.starts_with("stage,subject,plan_id,mean_busy,peak_busy,unit\r\n"));
+}
+
+#[test]
+fn exporting_results_before_a_run_explains_instead_of_writing() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let dialogs = Arc::new(ScriptedDialogs::default());
+    let mut h = harness(preset_plan("onprem-finance"), SimResultsView::new(), dialogs.clone());
+    let json = tmp.path().join("r.json");
+    dialogs.answer_with(json.clone());
+    click(&mut h, "File");
+    click(&mut h, "Export results (JSON)…");
+    assert!(
+        wait_until(&mut h, |h| has_label(h, "press Run")),
+        "the prompt says to run first"
+    );
+    assert!(!json.exists());
+    let _ = ExportKind::ResultsJson;
+}
+
+#[cfg(feature = "snapshots")]
+#[test]
+fn snapshot_results_view_after_a_run() {
+    let mut h = harness(
+        preset_plan("onprem-finance"),
+        SimResultsView::new(),
+        Arc::new(ScriptedDialogs::default()),
+    );
+    run_to_results(&mut h, "Time to train");
+    h.run_steps(4);
+    h.snapshot("ui_results_overview");
+}
