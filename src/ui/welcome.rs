@@ -22,13 +22,19 @@ pub const INTRO: &str = "ClusterForge lets you design AI infrastructure on a can
 storage and fabrics, on-prem, in the cloud or both. It simulates training, serving, data pipelines and cost on \
 that design, so you can compare options before you buy or rent anything.";
 
-const GALLERY_COLUMNS: usize = 3;
+/// Width of the left column and of one preset card with its spacing.
+const START_COLUMN_WIDTH: f32 = 300.0;
+const CARD_STEP: f32 = 244.0;
 
 /// The welcome window. Returns what the user chose, if anything.
 pub fn welcome_ui(ctx: &egui::Context, persisted: &mut Persisted) -> Option<WelcomeAction> {
     let mut action = None;
+    // Three preset columns in a normal window, fewer in a small one (900 px minimum).
+    let screen_width = ctx.content_rect().width();
+    let columns = ((screen_width - 80.0 - START_COLUMN_WIDTH - 16.0) / CARD_STEP).floor() as usize;
+    let columns = columns.clamp(1, 3);
     let modal = egui::Modal::new(egui::Id::unique("welcome")).show(ctx, |ui| {
-        ui.set_max_width(1060.0);
+        ui.set_max_width(START_COLUMN_WIDTH + 16.0 + columns as f32 * CARD_STEP);
         ui.horizontal(|ui| {
             ui.heading("Welcome to ClusterForge");
             ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
@@ -45,7 +51,7 @@ pub fn welcome_ui(ctx: &egui::Context, persisted: &mut Persisted) -> Option<Welc
         ui.add_space(8.0);
         ui.horizontal_top(|ui| {
             ui.vertical(|ui| {
-                ui.set_width(300.0);
+                ui.set_width(START_COLUMN_WIDTH);
                 if let Some(a) = start_ui(ui, &persisted.recent) {
                     action = Some(a);
                 }
@@ -61,7 +67,7 @@ pub fn welcome_ui(ctx: &egui::Context, persisted: &mut Persisted) -> Option<Welc
                     .max_height(height)
                     .min_scrolled_height(height)
                     .show(ui, |ui| {
-                        if let Some(chosen) = presets_gallery_ui(ui, false, GALLERY_COLUMNS) {
+                        if let Some(chosen) = presets_gallery_ui(ui, false, columns) {
                             action = Some(WelcomeAction::Open(match chosen {
                                 Some(id) => AfterDiscard::OpenPreset(id),
                                 None => AfterDiscard::New,
@@ -86,7 +92,7 @@ pub fn welcome_ui(ctx: &egui::Context, persisted: &mut Persisted) -> Option<Welc
 /// The left column: start empty, open, recent files, tour.
 fn start_ui(ui: &mut egui::Ui, recent: &[PathBuf]) -> Option<WelcomeAction> {
     let mut action = None;
-    let wide = |text: &str| egui::Button::new(text).min_size(egui::vec2(300.0, 32.0));
+    let wide = |text: &str| egui::Button::new(text).min_size(egui::vec2(START_COLUMN_WIDTH, 32.0));
     ui.strong("Start");
     if ui
         .add(wide("📄 Start empty"))

@@ -71,6 +71,24 @@ fn a_first_run_shows_the_welcome_over_the_default_plan_and_close_keeps_it() {
     h.run_steps(3);
     assert!(!h.state().help.welcome_open, "Esc closes the welcome");
     assert!(h.state().state.plan == default_plan());
+
+    // So does a click outside it (on the dimmed window).
+    let mut h = start(Persisted::default());
+    let outside = egui::Pos2::new(40.0, SIZE.y - 40.0);
+    h.hover_at(outside);
+    h.step();
+    for pressed in [true, false] {
+        h.event(egui::Event::PointerButton {
+            pos: outside,
+            button: egui::PointerButton::Primary,
+            pressed,
+            modifiers: egui::Modifiers::NONE,
+        });
+        h.step();
+    }
+    h.run_steps(2);
+    assert!(!h.state().help.welcome_open, "a click outside closes the welcome");
+    assert!(h.state().state.plan == default_plan(), "and changes nothing");
 }
 
 #[test]
@@ -83,6 +101,27 @@ fn the_headless_config_and_a_plan_on_the_command_line_start_without_the_welcome(
     assert!(
         !App::new(config).help.welcome_open,
         "a file named at start opens without the welcome"
+    );
+}
+
+#[test]
+fn the_welcome_fits_the_smallest_window() {
+    let mut config = AppConfig::headless(default_plan(), Catalog::builtin());
+    config.persisted = Persisted::default();
+    let mut h = Harness::builder()
+        .with_size(Vec2::new(900.0, 560.0))
+        .build_ui_state(|ui, app: &mut App| app.frame_ui(ui), App::new(config));
+    h.run_steps(3);
+    let screen = egui::Rect::from_min_size(egui::Pos2::ZERO, Vec2::new(900.0, 560.0));
+    for label in ["Close", "📄 Start empty", "Show this screen at start"] {
+        let r = h.get_by_label(label).rect();
+        assert!(screen.contains_rect(r), "'{label}' at {r:?} is inside the window");
+    }
+    let first = presets::PRESETS.first().expect("presets");
+    let r = h.get_by_label(first.title).rect();
+    assert!(
+        screen.contains_rect(r),
+        "first preset card at {r:?} is inside the window"
     );
 }
 
