@@ -78,8 +78,9 @@ pub enum Command {
         /// Seed of the random number generator (default: the plan's).
         #[arg(long)]
         seed: Option<u64>,
-        /// Also write the results as JSON to this file.
-        #[arg(long, value_name = "FILE")]
+        /// Write the results as JSON: to FILE, or to stdout with no value or
+        /// `-` (the summary then goes to stderr so stdout stays valid JSON).
+        #[arg(long, value_name = "FILE", num_args = 0..=1, default_missing_value = "-")]
         json: Option<PathBuf>,
     },
     /// Simulate two plans and print baseline, current, delta and delta % of

@@ -1,6 +1,7 @@
-//! `clusterforge simulate PLAN [--seed N] [--json FILE]`: run the simulator
+//! `clusterforge simulate PLAN [--seed N] [--json [FILE|-]]`: run the simulator
 //! headless, print a summary table (with a progress bar on a terminal) and
-//! optionally write the results as JSON.
+//! optionally write the results as JSON (to stdout with `--json` or `--json -`;
+//! the summary then goes to stderr).
 
 use super::{EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, load_or_report};
 use crate::model::Catalog;
@@ -48,13 +49,21 @@ pub fn run(path: &Path, seed: Option<u64>, json: Option<&Path>, catalog: &Catalo
             return EXIT_PROBLEMS;
         }
     };
-    print!("{}", summary(&results));
-    if let Some(out) = json {
-        let text = to_json(&results);
-        if let Err(e) = report::write_atomic(out, text.as_bytes()) {
-            eprintln!("error: {e}");
-            return EXIT_USAGE;
+    match json {
+        // JSON on stdout: the human summary moves to stderr.
+        Some(out) if out.as_os_str() == "-" => {
+            eprint!("{}", summary(&results));
+            println!("{}", to_json(&results));
         }
+        Some(out) => {
+            print!("{}", summary(&results));
+            let text = to_json(&results);
+            if let Err(e) = report::write_atomic(out, text.as_bytes()) {
+                eprintln!("error: {e}");
+                return EXIT_USAGE;
+            }
+        }
+        None => print!("{}", summary(&results)),
     }
     EXIT_OK
 }

@@ -152,66 +152,20 @@ impl ReportResults {
                 }
             }
         }
-        out.timeline = derived_timeline(plan, &out.workloads);
+        out.timeline = results
+            .timeline
+            .iter()
+            .map(|s| TimelineSpan {
+                stage: StageId::new(s.stage.clone()),
+                start_s: s.start_s,
+                end_s: s.end_s,
+            })
+            .collect();
         if let Some(end) = out.timeline.iter().map(|s| s.end_s).reduce(f64::max) {
             out.summary.insert(metric::MAKESPAN_S.to_owned(), end);
         }
         out
     }
-}
-
-/// Seconds a simulated stage takes, from its metrics.
-fn stage_duration(w: &WorkloadFigures) -> Option<f64> {
-    [metric::TIME_TO_TRAIN_S, "duration_s", "wall_s"]
-        .iter()
-        .find_map(|k| w.metrics.get(*k).copied())
-        .filter(|v| v.is_finite() && *v >= 0.0)
-}
-
-/// Start and end of every simulated stage: after the latest end of the
-/// stages it depends on (stages without a simulated duration take no time).
-fn derived_timeline(plan: &Plan, workloads: &[WorkloadFigures]) -> Vec<TimelineSpan> {
-    let mut end: BTreeMap<&str, f64> = BTreeMap::new();
-    let mut spans = Vec::new();
-    // Plan order is not necessarily dependency order: relax until stable
-    // (validation rules out cycles; the bound guards against them anyway).
-    for _ in 0..plan.stages.len().max(1) {
-        let mut changed = false;
-        for stage in &plan.stages {
-            let start = stage
-                .after
-                .iter()
-                .filter_map(|a| end.get(a.as_str()).copied())
-                .fold(0.0, f64::max);
-            let dur = workloads
-                .iter()
-                .find(|w| w.stage == stage.id)
-                .and_then(stage_duration)
-                .unwrap_or(0.0);
-            let e = start + dur;
-            if end.get(stage.id.as_str()) != Some(&e) {
-                end.insert(stage.id.as_str(), e);
-                changed = true;
-            }
-        }
-        if !changed {
-            break;
-        }
-    }
-    for stage in &plan.stages {
-        let Some(w) = workloads.iter().find(|w| w.stage == stage.id) else {
-            continue;
-        };
-        let (Some(dur), Some(e)) = (stage_duration(w), end.get(stage.id.as_str())) else {
-            continue;
-        };
-        spans.push(TimelineSpan {
-            stage: stage.id.clone(),
-            start_s: e - dur,
-            end_s: *e,
-        });
-    }
-    spans
 }
 
 /// Figures of one stage.

@@ -13,6 +13,7 @@ pub mod engine;
 pub mod error;
 pub mod fixtures;
 pub mod flows;
+pub mod lifecycle;
 pub mod progress;
 pub mod records;
 pub mod results;

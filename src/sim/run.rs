@@ -1,5 +1,8 @@
 //! The plan-level entry point: simulate every stage the simulator models.
 
+use super::lifecycle::schedule::{LocalEvent, StageOutcome};
+use super::lifecycle::{self, stages, usage};
+use super::results::EventKind;
 use super::results::Results;
 use super::{Progress, SimError};
 use super::{data, serving, training};
@@ -27,6 +30,9 @@ pub fn simulate(plan: &Plan, catalog: &Catalog, seed: u64, progress: &Progress) 
         events: Vec::new(),
     };
     let total = plan.stages.len().max(1) as f64;
+    let mut outcomes: Vec<StageOutcome> = Vec::new();
+    // Data stages' results, to tell whether they can feed a training stage.
+    let mut data_results: Vec<(&crate::model::DataStage, data::DataResult)> = Vec::new();
     for (i, stage) in plan.stages.iter().enumerate() {
         if progress.is_cancelled() {
             return Err(SimError::Cancelled);
@@ -36,27 +42,90 @@ pub fn simulate(plan: &Plan, catalog: &Catalog, seed: u64, progress: &Progress) 
             SimError::Invalid(message) => SimError::Invalid(format!("stage '{}': {message}", stage.id)),
             other => other,
         };
-        match &stage.kind {
-            StageKind::Train(_) => {
-                let w = training::simulate_stage(plan, catalog, stage, stage_seed)
+        let outcome = match &stage.kind {
+            StageKind::Train(t) => {
+                let (w, run, history) = training::simulate_stage_history(plan, catalog, stage, stage_seed)
                     .map_err(|message| SimError::Invalid(format!("stage '{}': {message}", stage.id)))?;
-                results.workloads.push(w);
+                let mut events = stages::training_events(t, &run, &history, &w);
+                // A data stage writing the training data: can it keep up?
+                let demand = w.metric("data_demand_bytes_per_s").unwrap_or(0.0);
+                for (d, r) in &data_results {
+                    if t.data_source.as_ref() == Some(&d.destination) {
+                        let ratio = data::feed_ratio(r, r.output_stored_bytes, demand);
+                        if ratio < 1.0 {
+                            events.push(LocalEvent::new(
+                                0.0,
+                                EventKind::Starved,
+                                Some(d.destination.to_string()),
+                                format!(
+                                    "'{}' can be read back at {:.0} % of the rate training consumes",
+                                    d.destination,
+                                    ratio * 100.0
+                                ),
+                            ));
+                        }
+                    }
+                }
+                StageOutcome {
+                    workload: w,
+                    events,
+                    fixed_span: false,
+                }
             }
             StageKind::Serve(s) => {
                 let r =
                     serving::simulate_serve_stage(plan, stage, s, catalog, stage_seed, progress).map_err(in_stage)?;
-                results.workloads.push(r.to_workload(stage));
+                let mut w = r.to_workload(stage);
+                usage::serving(plan, catalog, s, &r, &mut w);
+                StageOutcome {
+                    workload: w,
+                    events: stages::serving_events(plan, stage, s, &r, stage_seed),
+                    fixed_span: true,
+                }
             }
             StageKind::Ingest(d) | StageKind::Preprocess(d) => {
                 let r = data::simulate_data_stage(plan, stage, d, catalog).map_err(in_stage)?;
-                results.workloads.push(r.to_workload(stage));
+                let mut w = r.to_workload(stage);
+                usage::data(plan, catalog, stage, d, &r, &mut w);
+                let events = stages::data_events(d, &r);
+                data_results.push((d, r));
+                StageOutcome {
+                    workload: w,
+                    events,
+                    fixed_span: false,
+                }
             }
-            // Evaluation and checkpoint exports are not simulated yet; the
-            // report and the GUI list them as "not simulated".
-            StageKind::Validate(_) | StageKind::Checkpoint(_) => {}
-        }
+            StageKind::Validate(v) => StageOutcome {
+                workload: stages::simulate_validate(plan, catalog, stage, v)?,
+                events: Vec::new(),
+                fixed_span: false,
+            },
+            StageKind::Checkpoint(c) => {
+                let w = stages::simulate_checkpoint(plan, catalog, stage, c)?;
+                let events = vec![LocalEvent::new(
+                    0.0,
+                    EventKind::Transfer,
+                    Some(c.target.to_string()),
+                    format!(
+                        "writing {:.1} GB to '{}'",
+                        w.metric("bytes_written").unwrap_or(0.0) / 1e9,
+                        c.target
+                    ),
+                )];
+                StageOutcome {
+                    workload: w,
+                    events,
+                    fixed_span: false,
+                }
+            }
+        };
+        outcomes.push(outcome);
         progress.set_fraction((i + 1) as f64 / total);
     }
+    let (timeline, events) = lifecycle::schedule(plan, &mut outcomes);
+    results.workloads = outcomes.into_iter().map(|o| o.workload).collect();
+    results.timeline = timeline;
+    results.events = events;
     results.cost = super::results::CostTotals::from_workloads(plan, &results.workloads);
     progress.set_fraction(1.0);
     Ok(results)

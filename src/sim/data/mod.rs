@@ -99,6 +99,24 @@ fn cores_of(dev: &crate::model::Device) -> f64 {
     })
 }
 
+/// CPU cores of a worker group: CPU servers' own sockets, or the host CPUs
+/// of accelerated servers (0 when the catalog does not know them).
+pub fn cores_of_node(plan: &Plan, catalog: &Catalog, id: &crate::model::NodeId) -> f64 {
+    let Some(n) = plan.node(id) else { return 0.0 };
+    let Some(sys) = catalog.system(&n.model) else {
+        return 0.0;
+    };
+    let (dev_id, per) = if sys.kind == NodeKind::CpuServer {
+        (Some(sys.device.as_str()), sys.devices)
+    } else {
+        (sys.host_cpu.as_deref(), sys.host_cpus)
+    };
+    dev_id
+        .and_then(|i| catalog.device(i))
+        .map(|dev| cores_of(dev) * per as f64 * n.count as f64)
+        .unwrap_or(0.0)
+}
+
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct DataResult {
     pub stage: String,

@@ -392,3 +392,97 @@ fn cancel_stops_the_run() {
     let r = simulate_serving(&p, &"serve".into(), &Catalog::builtin(), 1, &prog);
     assert_eq!(r, Err(SimError::Cancelled));
 }
+
+/// The multi-step fast path changes only how many events the run takes:
+/// every metric is bit-identical with it off (same steps, same step times,
+/// same completion times; the fast path only merges step ends at which
+/// nothing could happen). Light load (decode-only stretches between
+/// arrivals), bursts with autoscaling, and a loaded cluster.
+#[test]
+fn multi_step_fast_path_changes_nothing_but_the_event_count() {
+    let cases: Vec<(Plan, &str)> = vec![
+        (
+            plan_with("dgx-h100", 1, NodeKind::GpuServer, |s| {
+                s.rate_rps = 0.5;
+                s.prompt_tokens = LengthDist { mean: 300.0, cv: 1.0 };
+                s.output_tokens = LengthDist { mean: 400.0, cv: 1.2 };
+                s.duration_s = 600.0;
+            }),
+            "light",
+        ),
+        (
+            plan_with("dgx-h100", 1, NodeKind::GpuServer, |s| {
+                s.rate_rps = 20.0;
+                s.arrival = Arrival::Bursty {
+                    factor: 4.0,
+                    on_fraction: 0.2,
+                };
+                s.output_tokens = LengthDist { mean: 200.0, cv: 1.0 };
+                s.autoscaling = Some(Autoscaling {
+                    min_replicas: 1,
+                    max_replicas: 8,
+                    target_queue_per_replica: 4.0,
+                    cold_start_s: 20.0,
+                });
+                s.duration_s = 300.0;
+            }),
+            "bursty",
+        ),
+        (
+            crate::sim::serving::bench::serving_cluster_plan(2_000.0, 20.0),
+            "loaded",
+        ),
+    ];
+    for (plan, name) in cases {
+        let stage = &plan.stages[0];
+        let StageKind::Serve(s) = &stage.kind else {
+            panic!("not serve")
+        };
+        let cat = Catalog::builtin();
+        let fast = run_serve_stage(&plan, stage, s, &cat, 11, &Progress::new(), true).unwrap();
+        let slow = run_serve_stage(&plan, stage, s, &cat, 11, &Progress::new(), false).unwrap();
+        assert!(slow.requests_completed > 10, "{name}: {}", slow.requests_completed);
+        assert!(fast.events <= slow.events, "{name}");
+        // The utilization and queue series integrate the same intervals,
+        // split at other event times and added in another order across
+        // replicas (merged steps are added when their event starts): equal
+        // up to float rounding. Everything else is exact.
+        let close = |a: &[(f64, f64)], b: &[(f64, f64)], what: &str| {
+            assert_eq!(a.len(), b.len());
+            for (x, y) in a.iter().zip(b) {
+                assert_eq!(x.0, y.0);
+                assert!(
+                    (x.1 - y.1).abs() <= 1e-9 * (1.0 + y.1.abs()),
+                    "{name} {what}: {x:?} vs {y:?}"
+                );
+            }
+        };
+        close(&fast.utilization_series, &slow.utilization_series, "utilization");
+        close(&fast.queue_len, &slow.queue_len, "queue");
+        let mut f2 = fast.clone();
+        f2.events = slow.events;
+        f2.utilization_series = slow.utilization_series.clone();
+        f2.queue_len = slow.queue_len.clone();
+        if f2 != slow {
+            let (a, b) = (serde_json::to_value(&f2).unwrap(), serde_json::to_value(&slow).unwrap());
+            let (a, b) = (a.as_object().unwrap(), b.as_object().unwrap());
+            let diff: Vec<String> = a
+                .iter()
+                .filter(|(k, v)| b.get(*k) != Some(v))
+                .map(|(k, v)| {
+                    let (x, y) = (v.to_string(), b[k].to_string());
+                    format!("{k}: {} vs {}", &x[..x.len().min(300)], &y[..y.len().min(300)])
+                })
+                .collect();
+            panic!("{name}: results differ with the fast path: {diff:#?}");
+        }
+        if name == "light" {
+            assert!(
+                (fast.events as f64) < 0.2 * slow.events as f64,
+                "light load should merge most steps: {} vs {}",
+                fast.events,
+                slow.events
+            );
+        }
+    }
+}

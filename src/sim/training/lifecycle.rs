@@ -226,7 +226,14 @@ pub struct RunHistory {
     pub checkpoints: u64,
     /// The history was cut short (failures faster than progress).
     pub truncated: bool,
+    /// Wall-clock times (s from the start) of the first checkpoints and
+    /// failures, at most [`MAX_RECORDED`] of each (the event log).
+    pub checkpoint_at: Vec<f64>,
+    pub failure_at: Vec<f64>,
 }
+
+/// Event times kept per kind in a [`RunHistory`].
+pub const MAX_RECORDED: usize = 200;
 
 /// Upper bound on simulated checkpoint + failure events of one run.
 const MAX_RUN_EVENTS: u64 = 5_000_000;
@@ -261,6 +268,9 @@ pub fn sample_run(useful_s: f64, r: &Resilience, asynchronous: bool, seed: u64) 
             if !final_segment {
                 durable = done;
                 h.checkpoints += 1;
+                if h.checkpoint_at.len() < MAX_RECORDED {
+                    h.checkpoint_at.push(h.wall_s - stall);
+                }
             }
         } else {
             // Work since the last durable checkpoint is lost; an async
@@ -270,6 +280,9 @@ pub fn sample_run(useful_s: f64, r: &Resilience, asynchronous: bool, seed: u64) 
             let lost = (done + progressed - durable) + pending.min(durable);
             durable = (durable - pending).max(0.0).min(durable);
             done = durable;
+            if h.failure_at.len() < MAX_RECORDED {
+                h.failure_at.push(h.wall_s + next_failure);
+            }
             h.wall_s += next_failure + r.restart_s;
             h.failure_s += lost + r.restart_s;
             h.failures += 1;

@@ -48,7 +48,30 @@ pub fn simulate_stage(plan: &Plan, catalog: &Catalog, stage: &Stage, seed: u64) 
         return Err("not a training stage".into());
     };
     let run = run_stage(plan, catalog, stage, t)?;
-    Ok(to_result(plan, stage, t, &run, seed))
+    let mut w = to_result(plan, stage, t, &run, seed);
+    crate::sim::lifecycle::usage::training(plan, catalog, stage, t, &run, &mut w);
+    Ok(w)
+}
+
+/// A training stage's result and its run history (checkpoint and failure
+/// times for the lifecycle event log).
+pub fn simulate_stage_history(
+    plan: &Plan,
+    catalog: &Catalog,
+    stage: &Stage,
+    seed: u64,
+) -> Result<(WorkloadResult, TrainingRun, lifecycle::RunHistory), String> {
+    let StageKind::Train(t) = &stage.kind else {
+        return Err("not a training stage".into());
+    };
+    let run = run_stage(plan, catalog, stage, t)?;
+    let mut w = to_result(plan, stage, t, &run, seed);
+    crate::sim::lifecycle::usage::training(plan, catalog, stage, t, &run, &mut w);
+    let step = run.iteration.seconds + run.data.stall_per_iteration;
+    let asynchronous = t.checkpoint.as_ref().is_some_and(|c| c.asynchronous);
+    // The same sampled history `to_result` used (same seed).
+    let history = lifecycle::sample_run(step * run.iterations, &run.resilience, asynchronous, seed);
+    Ok((w, run, history))
 }
 
 /// The detailed run of a training stage.
