@@ -226,6 +226,11 @@ impl App {
         &self.compare
     }
 
+    /// What the canvas paints over the plan this frame, if anything.
+    pub fn canvas_overlay(&self) -> Option<&Overlay> {
+        overlay_for(self.dock_tab, &self.playback, self.results.as_deref()).filter(|_| self.canvas.show_overlay)
+    }
+
     pub fn set_results_view(&mut self, view: Box<dyn ResultsView>) {
         self.results = Some(view);
     }
@@ -317,11 +322,7 @@ impl App {
             .show(ui, |ui| inspector::inspector_ui(ui, &self.state, &mut edits))
             .response
             .rect;
-        // While Playback is open the canvas shows the run at its cursor.
-        let overlay = match self.dock_tab {
-            DockTab::Playback => self.playback.overlay(),
-            _ => self.results.as_ref().and_then(|r| r.overlay()),
-        };
+        let overlay = overlay_for(self.dock_tab, &self.playback, self.results.as_deref());
         egui::CentralPanel::no_frame().show(ui, |ui| {
             canvas::canvas_ui(
                 ui,
@@ -392,28 +393,17 @@ impl App {
 
     fn menu_bar_ui(&mut self, ui: &mut egui::Ui, commands: &mut Vec<UiCommand>) {
         ui.menu_button("File", |ui| {
+            let mut exports_begun = false;
             for c in UiCommand::FILE {
+                if matches!(c, UiCommand::Export(_)) && !exports_begun {
+                    ui.separator();
+                    exports_begun = true;
+                }
                 command_button(ui, *c, true, commands);
+                if *c == UiCommand::Open {
+                    self.open_recent_ui(ui);
+                }
             }
-            ui.menu_button("Open recent", |ui| {
-                if self.persisted.recent.is_empty() {
-                    ui.weak("No recent files");
-                }
-                let mut open = None;
-                for p in &self.persisted.recent {
-                    if ui
-                        .button(p.display().to_string())
-                        .on_hover_text("Open this plan")
-                        .clicked()
-                    {
-                        open = Some(p.clone());
-                        ui.close();
-                    }
-                }
-                if let Some(p) = open {
-                    self.guard_discard(ui.ctx(), AfterDiscard::OpenPath(p));
-                }
-            });
             ui.separator();
             command_button(ui, UiCommand::Quit, true, commands);
         });
@@ -498,6 +488,28 @@ impl App {
         if self.help.shortcuts_open {
             help::shortcuts_ui(ctx, &mut self.help.shortcuts_open);
         }
+    }
+
+    fn open_recent_ui(&mut self, ui: &mut egui::Ui) {
+        ui.menu_button("Open recent", |ui| {
+            if self.persisted.recent.is_empty() {
+                ui.weak("No recent files");
+            }
+            let mut open = None;
+            for p in &self.persisted.recent {
+                if ui
+                    .button(p.display().to_string())
+                    .on_hover_text("Open this plan")
+                    .clicked()
+                {
+                    open = Some(p.clone());
+                    ui.close();
+                }
+            }
+            if let Some(p) = open {
+                self.guard_discard(ui.ctx(), AfterDiscard::OpenPath(p));
+            }
+        });
     }
 
     fn status_bar_ui(&mut self, ui: &mut egui::Ui, pal: &Palette) {
@@ -1029,6 +1041,19 @@ impl App {
             }
             UiCommand::KeyboardShortcuts => self.help.shortcuts_open = !self.help.shortcuts_open,
         }
+    }
+}
+
+/// The canvas overlay: while Playback is open, the run at its cursor;
+/// otherwise the utilization of the last run.
+fn overlay_for<'a>(
+    tab: DockTab,
+    playback: &'a PlaybackState,
+    results: Option<&'a dyn ResultsView>,
+) -> Option<&'a Overlay> {
+    match tab {
+        DockTab::Playback => playback.overlay(),
+        _ => results.and_then(|r| r.overlay()),
     }
 }
 

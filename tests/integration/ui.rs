@@ -688,6 +688,37 @@ fn running_a_preset_shows_results_and_an_edit_marks_them_stale() {
     );
     assert!(!has_label(&h, "Simulation failed"), "the preset simulates");
     assert!(has_label(&h, "Iteration time by cause"), "training breakdown shown");
+
+    // The canvas shows the run: every coloured node and link is one of the
+    // plan's, the training servers are busy, and the bottleneck is ringed.
+    {
+        let app = h.state();
+        let o = app.canvas_overlay().expect("a finished run colours the canvas");
+        assert!(!o.nodes.is_empty() && !o.links.is_empty(), "nodes and links coloured");
+        for id in o.nodes.keys() {
+            assert!(app.state.plan.node(id).is_some(), "overlay node {id} is in the plan");
+        }
+        for id in o.links.keys() {
+            assert!(app.state.plan.link(id).is_some(), "overlay link {id} is in the plan");
+        }
+        assert!(
+            o.nodes.values().all(|u| (0.0..=1.0).contains(u)),
+            "busy fractions in 0..1"
+        );
+        assert!(o.bottleneck.is_some(), "the bottleneck is marked");
+    }
+    // View > Results on canvas turns the colours off.
+    h.get_by_label("View").click();
+    h.run_steps(2);
+    h.get_by_label("Results on canvas").click();
+    h.run_steps(2);
+    assert!(
+        h.state().canvas_overlay().is_none(),
+        "overlay hidden from the View menu"
+    );
+    h.state_mut().canvas.show_overlay = true;
+    h.run_steps(1);
+
     h.get_by_label("Tables").click();
     h.run_steps(2);
     assert!(has_label(&h, "Mean busy %"), "utilization table shown");

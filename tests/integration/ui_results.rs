@@ -128,12 +128,14 @@ fn every_sub_tab_shows_its_cards_and_charts() {
     }
     click(&mut h, "Over time");
     assert!(has_label(&h, "Utilization over time"), "utilization lines");
-    assert!(has_label(&h, "Heat strip"), "heat strip");
+    assert!(has_label(&h, "Heat strip of "), "heat strip drawn");
     click(&mut h, "Cost");
+    assert!(has_label(&h, "Bar chart: cost by site"), "site bars drawn");
     assert!(has_label(&h, "Cost by site"), "cost bars by site");
     assert!(has_label(&h, "Cost by stage"), "cost bars by stage");
     click(&mut h, "Timeline");
     assert!(has_label(&h, "Lifecycle makespan"), "Gantt");
+    assert!(has_label(&h, "Lifecycle timeline (Gantt)"), "Gantt drawn");
     click(&mut h, "Tables");
     assert!(has_label(&h, "Mean busy %"), "utilization table");
     assert!(has_label(&h, "Metrics ("), "metrics table");
@@ -371,4 +373,37 @@ fn snapshot_results_view_after_a_run() {
     run_to_results(&mut h, "Time to train");
     h.run_steps(4);
     h.snapshot("ui_results_overview");
+}
+
+#[test]
+fn without_a_dialog_service_an_export_asks_for_the_path_in_the_app() {
+    use clusterforge::ui::app::Prompt;
+    use egui::{Key, Modifiers};
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let plan = preset_plan("onprem-finance");
+    let mut app = App::new(AppConfig::headless(plan.clone(), Catalog::builtin()));
+    app.set_results_view(Box::new(SimResultsView::new()));
+    let mut h = Harness::builder()
+        .with_size(SIZE)
+        .build_ui_state(|ui, app: &mut App| app.frame_ui(ui), app);
+    h.run_steps(3);
+    click(&mut h, "File");
+    click(&mut h, "Export plan (RON)…");
+    assert!(
+        wait_until(&mut h, |h| matches!(h.state().prompt, Some(Prompt::Path { .. }))),
+        "the path prompt opens"
+    );
+    h.run_steps(2);
+    assert!(has_label(&h, "Export plan (RON)"), "the prompt says what it exports");
+    let path = tmp.path().join("typed.ron");
+    let field = || (egui::accesskit::Role::TextInput, "File path");
+    h.get_by_role_and_label(field().0, field().1).focus();
+    h.run_steps(1);
+    h.key_press_modifiers(Modifiers::COMMAND, Key::A);
+    h.run_steps(1);
+    h.get_by_role_and_label(field().0, field().1)
+        .type_text(&path.display().to_string());
+    h.run_steps(2);
+    click(&mut h, "Export");
+    assert_eq!(clusterforge::report::load_plan(&path).expect("plan written"), plan);
 }

@@ -128,7 +128,11 @@ pub fn canvas_ui(
         _ => (Vec::new(), Vec2::ZERO),
     };
     let layout = hit::Layout::new(&state.plan, &moved, delta);
-    let minimap_rect = Rect::from_min_size(rect.max - Vec2::new(212.0, 142.0), Vec2::new(200.0, 130.0));
+    // The minimap keeps to about a fifth of a short canvas (a tall results
+    // dock) so it does not hide the plan.
+    let minimap_scale = (rect.height() / 5.0 / 130.0).clamp(0.5, 1.0);
+    let minimap_size = Vec2::new(200.0, 130.0) * minimap_scale;
+    let minimap_rect = Rect::from_min_size(rect.max - minimap_size - Vec2::splat(12.0), minimap_size);
     let over_minimap = canvas.show_minimap
         && ui
             .input(|i| i.pointer.hover_pos())

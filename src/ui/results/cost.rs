@@ -122,10 +122,10 @@ pub fn cost_ui(ui: &mut egui::Ui, run: &RunView<'_>) {
     }
     ui.label("Cost by site")
         .on_hover_text("Where the money goes: each stage is charged to the site of its first placement node");
-    bars_ui(ui, "cost_site", &sites, c.total_usd);
+    bars_ui(ui, "cost by site", &sites, c.total_usd);
     ui.add_space(6.0);
     ui.label("Cost by stage");
-    bars_ui(ui, "cost_stage", &stages, c.total_usd);
+    bars_ui(ui, "cost by stage", &stages, c.total_usd);
 }
 
 /// Horizontal bars: label column, bar with segments, value and share.
@@ -136,6 +136,7 @@ pub fn bars_ui(ui: &mut egui::Ui, id: &str, rows: &[BarRow], total: f64) {
     // Long bars are hard to compare with the value text far away: cap the width.
     let width = ui.available_width().clamp(label_w + value_w + 100.0, 1100.0);
     let (rect, response) = ui.allocate_exact_size(egui::vec2(width, row_h * rows.len() as f32), egui::Sense::hover());
+    response.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Figure, true, format!("Bar chart: {id}")));
     let painter = ui.painter_at(rect);
     let visuals = ui.visuals();
     let max = rows.iter().map(BarRow::total).fold(0.0, f64::max);
@@ -207,7 +208,6 @@ pub fn bars_ui(ui: &mut egui::Ui, id: &str, rows: &[BarRow], total: f64) {
             }
         });
     }
-    let _ = id;
 }
 
 #[cfg(test)]

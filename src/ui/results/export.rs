@@ -132,12 +132,21 @@ pub fn utilization_rows(results: &Results, plan: &Plan) -> Vec<UtilRow> {
     for w in &results.workloads {
         let mut covered = Vec::new();
         for (name, mean) in &w.utilization {
-            let target = subject_of(plan, name);
+            // A serving stage names its replicas by role ("endpoints"):
+            // they run on the stage's placement.
+            let target = subject_of(plan, name).or_else(|| {
+                (w.kind == "serve")
+                    .then(|| super::subjects::stage_node(plan, &w.id))
+                    .flatten()
+            });
             let peak = w
                 .series
                 .iter()
                 .filter(|(k, _)| {
-                    *k == name || target.is_some() && subject_of(plan, k) == target && last_word(k) == last_word(name)
+                    *k == name
+                        || target.is_some() && subject_of(plan, k) == target && last_word(k) == last_word(name)
+                        // A serving stage's one utilization entry is its "utilization" series.
+                        || w.kind == "serve" && w.utilization.len() == 1 && k.as_str() == "utilization"
                 })
                 .flat_map(|(_, pts)| pts.iter().map(|p| p.1))
                 .filter(|v| v.is_finite())
@@ -275,6 +284,34 @@ mod tests {
         assert_eq!(unit_of("gpu_hours"), "h");
         assert_eq!(unit_of("achieved_tflops_per_gpu"), "TFLOP/s");
         assert_eq!(unit_of("energy_kwh"), "kWh");
+    }
+
+    #[test]
+    fn serving_replicas_map_to_the_stage_placement_with_their_peak() {
+        let plan = crate::report::presets::preset("serverless-inference")
+            .and_then(|p| p.plan().ok())
+            .expect("preset parses");
+        let stage = &plan.stages[0];
+        let mut w = crate::sim::WorkloadResult {
+            id: stage.id.to_string(),
+            name: "Chat".into(),
+            kind: "serve".into(),
+            ..Default::default()
+        };
+        w.utilization.insert("endpoints".into(), 0.9);
+        w.series.insert("utilization".into(), vec![(0.0, 0.5), (1.0, 0.95)]);
+        w.series.insert("queue_length".into(), vec![(0.0, 7.0)]);
+        let r = Results {
+            workloads: vec![w],
+            ..Default::default()
+        };
+        let rows = utilization_rows(&r, &plan);
+        assert_eq!(rows.len(), 1);
+        assert_eq!(
+            rows[0].target,
+            stage.placement.first().map(|n| crate::model::Subject::Node(n.clone()))
+        );
+        assert_eq!(rows[0].peak, Some(0.95), "the queue length is not a busy fraction");
     }
 
     #[test]

@@ -222,10 +222,7 @@ fn utilization_plot_ui(
     focus: &mut Option<Subject>,
 ) {
     let sym = unit.symbol;
-    let ids: Vec<ItemId> = series
-        .iter()
-        .map(|s| ItemId::new(("util", w.id.as_str(), s.key)))
-        .collect();
+    let ids: Vec<ItemId> = series.iter().map(|s| ItemId::new(line_id(w, s.key))).collect();
     let response = Plot::new(("util_time", w.id.as_str()))
         .height(160.0)
         .legend(Legend::default())
@@ -245,7 +242,7 @@ fn utilization_plot_ui(
             HoverPosition::Elsewhere { position } => Some(format!("{} {sym}", fmt_tick(position.x))),
         })
         .show(ui, |plot_ui| {
-            for (i, (s, id)) in series.iter().zip(&ids).enumerate() {
+            for (i, s) in series.iter().enumerate() {
                 let selected = s.subject.as_ref().is_some_and(|t| is_selected(run.selection, t));
                 let pts: PlotPoints<'_> = step_points(s.points, unit, 100.0).into();
                 plot_ui.line(
@@ -253,7 +250,8 @@ fn utilization_plot_ui(
                         // Band aggregation fills the area under steep
                         // steps: draw the real line.
                         .allow_band(false)
-                        .id(*id)
+                        // Hashed again by `id`: the same source as `ids`.
+                        .id(line_id(w, s.key))
                         .color(series_color(i))
                         .width(if selected { 3.0 } else { 1.5 })
                         .highlight(selected),
@@ -267,6 +265,11 @@ fn utilization_plot_ui(
     {
         *focus = Some(subject.clone());
     }
+}
+
+/// The plot item id source of a utilization line (clicks are matched on it).
+fn line_id<'a>(w: &'a WorkloadResult, key: &'a str) -> (&'static str, &'a str, &'a str) {
+    ("util", w.id.as_str(), key)
 }
 
 /// Above this many points a series is drawn through bucket midpoints: steps
@@ -339,6 +342,7 @@ fn heat_strip_ui(
         egui::vec2(width, row_h * series.len() as f32 + 16.0),
         egui::Sense::click(),
     );
+    response.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Figure, true, format!("Heat strip of {}", w.name)));
     let painter = ui.painter_at(rect);
     let visuals = ui.visuals();
     let cells_x = rect.min.x + label_w;
@@ -416,7 +420,6 @@ fn heat_strip_ui(
     if let Some(subject) = clicked_row.and_then(|r| series[r].subject.clone()) {
         *focus = Some(subject);
     }
-    let _ = w;
 }
 
 fn value_plot_ui(ui: &mut egui::Ui, w: &WorkloadResult, s: &Named<'_>, unit: TimeUnit, x_label: &str) {
@@ -508,6 +511,16 @@ mod tests {
         // Unsorted and NaN points are cleaned first.
         let messy = [(1.0, 0.2), (f64::NAN, 9.0), (0.0, 0.6)];
         assert_eq!(heat_buckets(&messy, 0.0, 2.0, 2), vec![Some(0.6), Some(0.2)]);
+    }
+
+    #[test]
+    fn a_clicked_line_is_found_by_its_item_id() {
+        let w = WorkloadResult {
+            id: "s".into(),
+            ..Default::default()
+        };
+        let line = Line::new("x", PlotPoints::new(vec![[0.0, 0.0]])).id(line_id(&w, "gpu compute"));
+        assert_eq!(egui_plot::PlotItem::id(&line), ItemId::new(line_id(&w, "gpu compute")));
     }
 
     #[test]

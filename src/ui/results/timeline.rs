@@ -85,6 +85,7 @@ fn gantt_ui(ui: &mut egui::Ui, run: &RunView<'_>, spans: &[StageSpan], makespan:
         egui::vec2(width, row_h * spans.len() as f32 + axis_h),
         egui::Sense::hover(),
     );
+    response.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Figure, true, "Lifecycle timeline (Gantt)"));
     let painter = ui.painter_at(rect);
     let visuals = ui.visuals();
     let x0 = rect.min.x + label_w;
