@@ -572,8 +572,14 @@ impl App {
                 self.dock_grow = DOCK_GROW_FRAMES;
                 ui.ctx().request_repaint();
             }
-            ui.selectable_value(&mut self.dock_tab, DockTab::Compare, "Compare")
-                .on_hover_text("Compare the current run with a baseline; scaling curve");
+            if ui
+                .selectable_value(&mut self.dock_tab, DockTab::Compare, "Compare")
+                .on_hover_text("Compare the current run with a baseline; scaling curve")
+                .clicked()
+            {
+                self.dock_grow = DOCK_GROW_FRAMES;
+                ui.ctx().request_repaint();
+            }
             ui.selectable_value(&mut self.dock_tab, DockTab::Playback, "Playback")
                 .on_hover_text("Step through the last run: stages, events and the cluster at each moment");
         });

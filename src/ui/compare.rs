@@ -25,10 +25,10 @@ use std::time::{Duration, Instant};
 /// How long the plan must stay unchanged before the Compare tab simulates
 /// the current plan itself (when the Results tab has no fresh run).
 const DEBOUNCE: Duration = Duration::from_millis(700);
-/// Height the Compare tab asks of the dock, points.
-const COMPARE_MIN_HEIGHT: f32 = 360.0;
 /// Width of one table group (totals, a stage, plan changes), points.
 const GROUP_WIDTH: f32 = 470.0;
+/// Plan changes listed before the rest fold away.
+const MAX_CHANGES_SHOWN: usize = 12;
 /// Room kept right of the sweep plots for the efficiency table, points.
 const SWEEP_TABLE_WIDTH: f32 = 600.0;
 
@@ -384,8 +384,6 @@ pub struct CompareCx<'a> {
 pub fn compare_ui(ui: &mut egui::Ui, view: &mut CompareView, cx: &CompareCx<'_>) {
     let fresh_elsewhere = cx.last_run.is_some_and(|(p, _)| p == cx.plan);
     view.poll(ui.ctx(), cx.plan, cx.catalog, fresh_elsewhere);
-    // Tables and plots need room: the dock grows to this while the tab is open.
-    ui.set_min_height(COMPARE_MIN_HEIGHT);
     ui.horizontal(|ui| {
         ui.selectable_value(&mut view.tab, CompareTab::SideBySide, "Side by side")
             .on_hover_text("The current run beside the baseline, with deltas");
@@ -603,8 +601,20 @@ fn side_by_side_ui(ui: &mut egui::Ui, view: &mut CompareView, cx: &CompareCx<'_>
                         if comparison.plan_changes.is_empty() {
                             ui.weak("The two plans are the same");
                         }
-                        for d in &comparison.plan_changes {
+                        let (first, rest) = comparison
+                            .plan_changes
+                            .split_at(comparison.plan_changes.len().min(MAX_CHANGES_SHOWN));
+                        for d in first {
                             ui.add(egui::Label::new(d.to_string()).wrap());
+                        }
+                        if !rest.is_empty() {
+                            egui::CollapsingHeader::new(format!("{} more changes", rest.len()))
+                                .id_salt("compare_more_changes")
+                                .show(ui, |ui| {
+                                    for d in rest {
+                                        ui.add(egui::Label::new(d.to_string()).wrap());
+                                    }
+                                });
                         }
                     });
                     for (i, st) in comparison.stages.iter().enumerate() {

@@ -241,6 +241,8 @@ pub fn fmt_value(key: &str, v: f64) -> String {
         "gpu_hours" => format!("{} h", fmt_metric(key, v)),
         "cost_per_million_tokens_usd" => format!("{} / M tokens", fmt_metric(key, v)),
         "fabric_contention_factor" => format!("{v:.2}x"),
+        // Small stages use little energy: keep a decimal below 10 kWh.
+        k if k.ends_with("_kwh") && v.abs() < 10.0 => format!("{v:.1} kWh"),
         _ => fmt_metric(key, v),
     }
 }
@@ -698,6 +700,11 @@ mod tests {
         assert_eq!(m.baseline_text(), "—");
         let m = MetricDelta::new("mfu", Some(0.40), Some(0.35));
         assert_eq!((m.verdict, m.delta_text()), (Verdict::Worse, "-5.0 pp".to_owned()));
+        let m = MetricDelta::new("energy_kwh", Some(1.4), Some(0.7));
+        assert_eq!(
+            (m.baseline_text(), m.delta_text()),
+            ("1.4 kWh".to_owned(), "-0.7 kWh".to_owned())
+        );
         let m = MetricDelta::new("cost_usd", Some(f64::NAN), Some(5.0));
         assert_eq!(m.verdict, Verdict::Missing, "non-finite values are not compared");
     }
