@@ -1,5 +1,6 @@
 //! One integration-test binary (keeps link time down); each module is an area.
 
+mod lifecycle;
 mod plan_files;
 mod report_png;
 mod scaling_training;
