@@ -275,3 +275,24 @@ fn every_preset_simulates_with_a_timeline_and_plan_id_keys() {
         }
     }
 }
+
+#[test]
+fn simulate_json_without_a_file_prints_json_on_stdout() {
+    let plan = concat!(env!("CARGO_MANIFEST_DIR"), "/presets/cloud-startup.ron");
+    for args in [vec!["simulate", plan, "--json"], vec!["simulate", plan, "--json", "-"]] {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_clusterforge"))
+            .args(&args)
+            .output()
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let v: serde_json::Value =
+            serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("stdout is not JSON: {e}"));
+        for key in ["cost", "timeline", "events", "workloads"] {
+            assert!(v.get(key).is_some(), "{key} missing");
+        }
+        assert!(v["cost"].get("per_stage_usd").is_some());
+        assert!(!v["timeline"].as_array().map(|a| a.is_empty()).unwrap_or(true));
+        // The human summary went to stderr.
+        assert!(!out.stderr.is_empty());
+    }
+}
