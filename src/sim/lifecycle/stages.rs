@@ -338,7 +338,7 @@ pub fn training_events(
             kind: EventKind::Checkpoint,
             subject: target.clone(),
             text: format!(
-                "checkpoint {} of {}: {:.0} GB, {:.0} s stall",
+                "checkpoint {} of {}: {:.0} GB, {:.1} s stall",
                 i + 1,
                 h.checkpoints,
                 run.resilience.checkpoint_bytes / 1e9,
