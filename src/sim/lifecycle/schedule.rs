@@ -72,7 +72,7 @@ const RATE_METRICS: [&str; 4] = [
     "tokens_per_second",
     "tokens_per_second_per_gpu",
     "throughput_raw_bytes_per_s",
-    "goodput",
+    "write_bytes_per_s",
 ];
 
 /// Place every outcome (plan order of its stage) on the lifecycle clock,

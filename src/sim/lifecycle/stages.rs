@@ -215,9 +215,10 @@ pub fn simulate_validate(
     Ok(w)
 }
 
-/// Bytes of a checkpoint stage: its `size_gb` when given, else the full
-/// training state (weights + optimizer, the training memory model's
-/// checkpoint size) of the training stage it comes after.
+/// Bytes of a checkpoint stage: its `size_gb` (validation requires it; the
+/// training stage's `checkpoint_bytes` metric is the full state, weights +
+/// optimizer, to copy into it), else the full training state of the
+/// training stage it comes after.
 pub fn checkpoint_bytes(plan: &Plan, stage: &Stage, c: &CheckpointStage) -> Option<(f64, &'static str)> {
     if c.size_gb > 0.0 && c.size_gb.is_finite() {
         return Some((c.size_gb * 1e9, "the stage's size"));
@@ -337,7 +338,7 @@ pub fn training_events(
             kind: EventKind::Checkpoint,
             subject: target.clone(),
             text: format!(
-                "checkpoint {} of {}: {:.0} GB, {:.0} s stall",
+                "checkpoint {} of {}: {:.0} GB, {:.1} s stall",
                 i + 1,
                 h.checkpoints,
                 run.resilience.checkpoint_bytes / 1e9,

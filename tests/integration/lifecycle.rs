@@ -1,0 +1,298 @@
+//! The lifecycle clock: dependencies, contention between overlapping stages,
+//! validate and checkpoint stages, the event log and plan-id keyed usage.
+
+use clusterforge::model::{Catalog, CheckpointStage, Plan, Stage, StageKind, ValidateStage};
+use clusterforge::report::presets;
+use clusterforge::sim::{EventKind, Progress, Results, simulate};
+
+fn preset(id: &str) -> Plan {
+    match presets::preset(id).map(|p| p.plan()) {
+        Some(Ok(p)) => p,
+        other => panic!("preset {id}: {other:?}"),
+    }
+}
+
+fn run(plan: &Plan, seed: u64) -> Results {
+    match simulate(plan, &Catalog::builtin(), seed, &Progress::new()) {
+        Ok(r) => r,
+        Err(e) => panic!("{}: {e}", plan.name),
+    }
+}
+
+fn checkpoint(id: &str, after: &[&str], from: &str, target: &str, size_gb: f64) -> Stage {
+    Stage {
+        id: id.into(),
+        name: id.into(),
+        after: after.iter().map(|a| (*a).into()).collect(),
+        placement: vec![from.into()],
+        kind: StageKind::Checkpoint(CheckpointStage {
+            size_gb,
+            target: target.into(),
+        }),
+    }
+}
+
+/// On-prem finance with only its first stages (no long training run).
+fn finance_base() -> Plan {
+    let mut p = preset("onprem-finance");
+    p.stages
+        .retain(|s| matches!(s.kind, StageKind::Ingest(_) | StageKind::Preprocess(_)));
+    p
+}
+
+fn span<'a>(r: &'a Results, id: &str) -> &'a clusterforge::sim::StageSpan {
+    r.timeline
+        .iter()
+        .find(|s| s.stage == id)
+        .unwrap_or_else(|| panic!("no span for {id}"))
+}
+
+#[test]
+fn dependencies_order_the_stages() {
+    let plan = preset("onprem-finance");
+    let r = run(&plan, 1);
+    assert_eq!(r.timeline.len(), plan.stages.len());
+    for s in &plan.stages {
+        let me = span(&r, s.id.as_str());
+        assert!(me.end_s >= me.start_s);
+        for a in &s.after {
+            let dep = span(&r, a.as_str());
+            assert!(
+                me.start_s >= dep.end_s - 1e-6,
+                "{} starts at {} before {} ends at {}",
+                s.id,
+                me.start_s,
+                a,
+                dep.end_s
+            );
+        }
+    }
+    // The chain has no idle gap: every stage with dependencies starts when
+    // the last of them ends.
+    let train = span(&r, "train");
+    assert!((train.start_s - span(&r, "preprocess").end_s).abs() < 1e-6);
+}
+
+#[test]
+fn stages_sharing_storage_slow_each_other_and_say_so() {
+    let mut alone = finance_base();
+    alone.stages = vec![checkpoint("a", &[], "dgx-train", "lustre", 20_000.0)];
+    let r_alone = run(&alone, 1);
+    let t_alone = span(&r_alone, "a").end_s - span(&r_alone, "a").start_s;
+    assert!((span(&r_alone, "a").slowdown - 1.0).abs() < 1e-9);
+
+    let mut both = alone.clone();
+    both.stages.push(checkpoint("b", &[], "dgx-serve", "lustre", 20_000.0));
+    let r = run(&both, 1);
+    let a = span(&r, "a");
+    let b = span(&r, "b");
+    assert!(a.slowdown > 1.2, "slowdown {}", a.slowdown);
+    assert!(b.slowdown > 1.2, "slowdown {}", b.slowdown);
+    assert_eq!(a.shared_with, vec!["b".to_string()]);
+    assert_eq!(b.shared_with, vec!["a".to_string()]);
+    assert!(
+        a.end_s - a.start_s > 1.2 * t_alone,
+        "{} vs {t_alone}",
+        a.end_s - a.start_s
+    );
+    let w = r.workload("a").unwrap_or_else(|| panic!("no workload a"));
+    assert!(
+        w.notes.iter().any(|n| n.contains("longer") && n.contains("'b'")),
+        "{:?}",
+        w.notes
+    );
+    assert!(w.diagnosis.contains("longer"), "{}", w.diagnosis);
+    // Duration and cost metrics follow the stretched span.
+    let d = w.metric("duration_s").unwrap_or(0.0);
+    assert!((d - (a.end_s - a.start_s)).abs() < 1e-6 * d, "{d}");
+    let cost_alone = r_alone.workload("a").and_then(|w| w.metric("cost_usd")).unwrap_or(0.0);
+    assert!(w.metric("cost_usd").unwrap_or(0.0) > cost_alone);
+}
+
+#[test]
+fn disjoint_stages_do_not_slow_each_other() {
+    let mut plan = finance_base();
+    // A checkpoint from the training servers to Lustre and an evaluation on
+    // the serving servers with no data source share nothing.
+    let mut eval = preset("onprem-finance")
+        .stages
+        .into_iter()
+        .find(|s| matches!(s.kind, StageKind::Validate(_)))
+        .unwrap_or_else(|| panic!("no validate stage"));
+    eval.after.clear();
+    eval.placement = vec!["dgx-serve".into()];
+    if let StageKind::Validate(v) = &mut eval.kind {
+        v.data_source = None;
+        v.of_stage = None;
+    }
+    plan.stages = vec![checkpoint("ckpt", &[], "dgx-train", "lustre", 5_000.0), eval];
+    let r = run(&plan, 1);
+    for s in &r.timeline {
+        assert!((s.slowdown - 1.0).abs() < 1e-9, "{}: {}", s.stage, s.slowdown);
+        assert!(s.shared_with.is_empty(), "{}: {:?}", s.stage, s.shared_with);
+        assert_eq!(s.start_s, 0.0);
+    }
+}
+
+#[test]
+fn checkpoint_of_a_70b_model_takes_bytes_over_the_storage_write_rate() {
+    let mut plan = preset("onprem-finance");
+    // One Lustre appliance: 65 GB/s write (catalog, DDN AI400X2) is the
+    // narrowest part of the path from 32 DGX servers.
+    if let Some(n) = plan.nodes.iter_mut().find(|n| n.id.as_str() == "lustre") {
+        n.count = 1;
+    }
+    // The training state as the training memory model sizes it.
+    let first = run(&plan, 1);
+    let train = first.workload("train").unwrap_or_else(|| panic!("no train"));
+    let params = train.metric("parameters").unwrap_or(0.0);
+    let state = train.metric("checkpoint_bytes").unwrap_or(0.0);
+    assert!((65e9..75e9).contains(&params), "{params}");
+    // Weights (BF16, 2 B) + FP32 master, momentum, variance (12 B).
+    assert!((state / params - 14.0).abs() < 1e-9, "{}", state / params);
+    plan.stages
+        .push(checkpoint("ckpt", &["train"], "dgx-train", "lustre", state / 1e9));
+    let r = run(&plan, 1);
+    let w = r.workload("ckpt").unwrap_or_else(|| panic!("no ckpt"));
+    let bytes = w.metric("bytes_written").unwrap_or(0.0);
+    assert!((bytes / state - 1.0).abs() < 1e-12);
+    let expected = bytes / 65e9;
+    let d = w.metric("duration_s").unwrap_or(0.0);
+    assert!((d / expected - 1.0).abs() < 0.03, "{d} s vs {expected} s");
+    assert_eq!(w.bottleneck.as_deref(), Some("lustre"));
+    assert!(w.metric("cost_usd").unwrap_or(0.0) > 0.0);
+    assert!(w.metric("energy_kwh").unwrap_or(0.0) > 0.0);
+    // It starts when training ends.
+    assert!((span(&r, "ckpt").start_s - span(&r, "train").end_s).abs() < 1e-6);
+}
+
+#[test]
+fn validation_costs_two_flops_per_parameter_per_token() {
+    let mut plan = finance_base();
+    let mut eval = preset("onprem-finance")
+        .stages
+        .into_iter()
+        .find(|s| matches!(s.kind, StageKind::Validate(_)))
+        .unwrap_or_else(|| panic!("no validate stage"));
+    eval.after.clear();
+    let tokens = match &mut eval.kind {
+        StageKind::Validate(ValidateStage {
+            tokens,
+            data_source,
+            of_stage,
+            ..
+        }) => {
+            *data_source = None;
+            *of_stage = None;
+            *tokens
+        }
+        _ => unreachable!(),
+    };
+    plan.stages = vec![eval.clone()];
+    let r = run(&plan, 1);
+    let w = r.workload(eval.id.as_str()).unwrap_or_else(|| panic!("no eval"));
+    let params = w.metric("parameters").unwrap_or(0.0);
+    assert!((w.metric("flops").unwrap_or(0.0) - 2.0 * params * tokens).abs() < 1e-6 * params * tokens);
+    // Twice the tokens, twice the time.
+    if let StageKind::Validate(v) = &mut plan.stages[0].kind {
+        v.tokens *= 2.0;
+    }
+    let r2 = run(&plan, 1);
+    let d1 = w.metric("duration_s").unwrap_or(0.0);
+    let d2 = r2
+        .workload(eval.id.as_str())
+        .and_then(|w| w.metric("duration_s"))
+        .unwrap_or(0.0);
+    assert!(d1 > 0.0 && (d2 / d1 - 2.0).abs() < 1e-6, "{d1} {d2}");
+}
+
+#[test]
+fn events_are_sorted_deterministic_and_capped() {
+    let plan = preset("onprem-finance");
+    let a = run(&plan, 7);
+    let b = run(&plan, 7);
+    assert_eq!(a.events, b.events);
+    assert!(a.events.windows(2).all(|w| w[0].t_s <= w[1].t_s));
+    assert!(a.events.len() <= clusterforge::sim::lifecycle::MAX_EVENTS);
+    for s in &plan.stages {
+        let n = |k: EventKind| {
+            a.events
+                .iter()
+                .filter(|e| e.stage == s.id.as_str() && e.kind == k)
+                .count()
+        };
+        assert_eq!(n(EventKind::StageStart), 1, "{}", s.id);
+        assert_eq!(n(EventKind::StageEnd), 1, "{}", s.id);
+    }
+    // Training a 70B model for days checkpoints and fails along the way.
+    let kinds: Vec<EventKind> = a.events.iter().filter(|e| e.stage == "train").map(|e| e.kind).collect();
+    assert!(kinds.contains(&EventKind::Checkpoint));
+    assert!(kinds.contains(&EventKind::Failure));
+    assert!(kinds.contains(&EventKind::Restart));
+    let c = run(&plan, 8);
+    assert_ne!(a.events, c.events);
+}
+
+#[test]
+fn every_preset_simulates_with_a_timeline_and_plan_id_keys() {
+    for p in presets::PRESETS {
+        let plan = preset(p.id);
+        let r = run(&plan, 1);
+        assert_eq!(r.timeline.len(), plan.stages.len(), "{}", p.id);
+        assert!(!r.events.is_empty(), "{}", p.id);
+        for w in &r.workloads {
+            assert!(!w.node_use.is_empty(), "{}/{}: no node use", p.id, w.id);
+            for (k, v) in &w.node_use {
+                assert!(
+                    plan.nodes.iter().any(|n| n.id.as_str() == k),
+                    "{}/{}: node {k}",
+                    p.id,
+                    w.id
+                );
+                assert!((0.0..=1.0).contains(v), "{}/{}: {k} = {v}", p.id, w.id);
+            }
+            for (k, v) in &w.link_use {
+                assert!(
+                    plan.links.iter().any(|l| l.id.as_str() == k),
+                    "{}/{}: link {k}",
+                    p.id,
+                    w.id
+                );
+                assert!((0.0..=1.0).contains(v), "{}/{}: {k} = {v}", p.id, w.id);
+            }
+            if let Some(b) = &w.bottleneck {
+                assert!(
+                    plan.nodes.iter().any(|n| n.id.as_str() == b) || plan.links.iter().any(|l| l.id.as_str() == b),
+                    "{}/{}: bottleneck {b}",
+                    p.id,
+                    w.id
+                );
+            }
+        }
+        let json = serde_json::to_value(&r).unwrap_or_default();
+        for key in ["cost", "timeline", "events", "workloads"] {
+            assert!(json.get(key).is_some(), "{}: {key}", p.id);
+        }
+    }
+}
+
+#[test]
+fn simulate_json_without_a_file_prints_json_on_stdout() {
+    let plan = concat!(env!("CARGO_MANIFEST_DIR"), "/presets/cloud-startup.ron");
+    for args in [vec!["simulate", plan, "--json"], vec!["simulate", plan, "--json", "-"]] {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_clusterforge"))
+            .args(&args)
+            .output()
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let v: serde_json::Value =
+            serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("stdout is not JSON: {e}"));
+        for key in ["cost", "timeline", "events", "workloads"] {
+            assert!(v.get(key).is_some(), "{key} missing");
+        }
+        assert!(v["cost"].get("per_stage_usd").is_some());
+        assert!(!v["timeline"].as_array().map(|a| a.is_empty()).unwrap_or(true));
+        // The human summary went to stderr.
+        assert!(!out.stderr.is_empty());
+    }
+}
