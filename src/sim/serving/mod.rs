@@ -96,6 +96,9 @@ pub struct ServingResult {
     /// replicas up.
     pub queue_len: Vec<(f64, f64)>,
     pub utilization_series: Vec<(f64, f64)>,
+    /// Output tokens per second (samples per second for classic models)
+    /// over the period, per bucket.
+    pub tokens_series: Vec<(f64, f64)>,
     pub replicas_series: Vec<(f64, f64)>,
     pub ttft_cdf: Vec<(f64, f64)>,
     pub pools: Vec<PoolInfo>,
@@ -152,6 +155,10 @@ struct Replica {
     completing: usize,
     /// Generated tokens in the current step.
     step_tokens: u64,
+    /// End time and tokens of the first step of the event in flight; the
+    /// merged steps after it put their tokens in the series themselves.
+    first_end_ns: u64,
+    first_tokens: u64,
     /// Per-sample models: arrivals of the batch in flight.
     batch: Vec<u64>,
     idle_since: u64,
@@ -166,9 +173,20 @@ struct Series {
     queue: Vec<f64>,
     busy: Vec<f64>,
     up: Vec<f64>,
+    /// Output tokens (LLM) or samples (classic models) finished per bucket.
+    tokens: Vec<f64>,
 }
 
 impl Series {
+    /// Count `tokens` finished at `t_ns` in its bucket.
+    fn add_tokens(&mut self, t_ns: u64, tokens: u64) {
+        if tokens == 0 || self.tokens.is_empty() || !(self.width > 0.0) {
+            return;
+        }
+        let i = ((t_ns as f64 * 1e-9 / self.width) as usize).min(self.tokens.len() - 1);
+        self.tokens[i] += tokens as f64;
+    }
+
     /// Add `value × dt` over [a, b) into `which`.
     fn integrate(v: &mut [f64], width: f64, a: f64, b: f64, value: f64) {
         if value == 0.0 || b <= a || v.is_empty() {
@@ -351,6 +369,8 @@ fn run_serve_stage(
                 prefilling: VecDeque::new(),
                 completing: 0,
                 step_tokens: 0,
+                first_end_ns: 0,
+                first_tokens: 0,
                 batch: Vec::new(),
                 idle_since: 0,
                 up_since: 0,
@@ -402,6 +422,7 @@ fn run_serve_stage(
         queue: vec![0.0; nb],
         busy: vec![0.0; nb],
         up: vec![0.0; nb],
+        tokens: vec![0.0; nb],
     };
     let mut t_last = 0u64;
     let mut t_up = 0u64;
@@ -589,6 +610,7 @@ fn run_serve_stage(
                     // A step ended.
                     let r = &mut reps[id as usize];
                     tokens += r.step_tokens;
+                    series.add_tokens(r.first_end_ns, r.first_tokens);
                     r.step_tokens = 0;
                     match &pools[r.pool].cost {
                         StepCost::Llm(_) => {
@@ -671,6 +693,8 @@ fn run_serve_stage(
             match started {
                 Some((dt, compute_bound)) => {
                     let mut dt_ns = ((dt * 1e9).ceil() as u64).max(1);
+                    r.first_end_ns = now + dt_ns;
+                    r.first_tokens = r.step_tokens;
                     r.state = State::Busy;
                     r.busy_ns += dt_ns;
                     let a = now as f64 * 1e-9;
@@ -709,6 +733,7 @@ fn run_serve_stage(
                             r.step_tokens += r.b as u64;
                             r.pending_steps += 1;
                             step_end += d_ns;
+                            series.add_tokens(step_end, r.b as u64);
                             dt_ns += d_ns;
                             k += 1;
                         }
@@ -800,6 +825,7 @@ fn run_serve_stage(
         let t0 = i as f64 * w;
         res.queue_len.push((t0, series.queue[i] / w));
         res.replicas_series.push((t0, series.up[i] / w));
+        res.tokens_series.push((t0, series.tokens[i] / w));
         let up = series.up[i];
         res.utilization_series
             .push((t0, if up > 0.0 { (series.busy[i] / up).min(1.0) } else { 0.0 }));
@@ -912,6 +938,7 @@ impl ServingResult {
         series.insert("queue_length".to_owned(), self.queue_len.clone());
         series.insert("utilization".to_owned(), self.utilization_series.clone());
         series.insert("replicas_up".to_owned(), self.replicas_series.clone());
+        series.insert("tokens_per_second".to_owned(), self.tokens_series.clone());
         series.insert("ttft_cdf".to_owned(), self.ttft_cdf.clone());
         let utilization = self.pools.iter().map(|p| (p.node.clone(), p.utilization)).collect();
         let mut notes = vec![

@@ -173,6 +173,18 @@ fn heavy_load_saturates_and_queues() {
     // The queue grows over time.
     let q = &r.queue_len;
     assert!(q[q.len() - 1].1 > q[q.len() / 4].1);
+    // Throughput over time averages to the run's throughput, and a saturated
+    // cluster keeps producing in the second half.
+    let ts = &r.tokens_series;
+    assert_eq!(ts.len(), q.len());
+    let mean = ts.iter().map(|p| p.1).sum::<f64>() / ts.len() as f64;
+    assert!(
+        (mean - r.tokens_per_second).abs() <= 1e-6 * r.tokens_per_second,
+        "{mean} vs {}",
+        r.tokens_per_second
+    );
+    let late = ts[ts.len() / 2..].iter().map(|p| p.1).sum::<f64>() / (ts.len() - ts.len() / 2) as f64;
+    assert!(late > 0.5 * r.tokens_per_second, "{late} vs {}", r.tokens_per_second);
 }
 
 #[test]

@@ -426,6 +426,7 @@ fn value_plot_ui(ui: &mut egui::Ui, w: &WorkloadResult, s: &Named<'_>, unit: Tim
     let (title, y_label) = match s.key {
         "queue_length" => ("Queued requests".to_owned(), "requests waiting".to_owned()),
         "replicas_up" => ("Replicas up".to_owned(), "replicas".to_owned()),
+        "tokens_per_second" => ("Throughput".to_owned(), "tokens/s (samples/s)".to_owned()),
         k => (metric_label(k), metric_label(k)),
     };
     ui.label(&title);
