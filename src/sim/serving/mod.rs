@@ -180,7 +180,7 @@ struct Series {
 impl Series {
     /// Count `tokens` finished at `t_ns` in its bucket.
     fn add_tokens(&mut self, t_ns: u64, tokens: u64) {
-        if tokens == 0 || self.tokens.is_empty() || !(self.width > 0.0) {
+        if tokens == 0 || self.tokens.is_empty() || self.width.is_nan() || self.width <= 0.0 {
             return;
         }
         let i = ((t_ns as f64 * 1e-9 / self.width) as usize).min(self.tokens.len() - 1);
