@@ -88,7 +88,7 @@ pub fn to_json(results: &Results) -> String {
 }
 
 fn human(name: &str, v: f64) -> String {
-    if name.ends_with("_bytes") || name.ends_with("bytes_per_s") {
+    if name.ends_with("_bytes") || name.starts_with("bytes_") || name.ends_with("bytes_per_s") {
         let (unit, scale) = if v >= 1e12 { ("TB", 1e12) } else { ("GB", 1e9) };
         let rate = if name.ends_with("_per_s") { "/s" } else { "" };
         return format!("{:.2} {unit}{rate}", v / scale);
@@ -117,24 +117,56 @@ pub fn summary(results: &Results) -> String {
         for (k, v) in &w.metrics {
             let _ = writeln!(s, "  {k:<34} {}", human(k, *v));
         }
-        let total: f64 = w.breakdown.values().sum();
-        let _ = writeln!(s, "  time per iteration by cause:");
-        for (k, v) in &w.breakdown {
-            let pct = if total > 0.0 { 100.0 * v / total } else { 0.0 };
-            let _ = writeln!(s, "    {k:<16} {v:>12.4} s  {pct:>5.1} %");
+        if !w.breakdown.is_empty() {
+            let total: f64 = w.breakdown.values().sum();
+            let what = if w.kind == "train" {
+                "time per iteration by cause"
+            } else {
+                "time by cause"
+            };
+            let _ = writeln!(s, "  {what}:");
+            for (k, v) in &w.breakdown {
+                let pct = if total > 0.0 { 100.0 * v / total } else { 0.0 };
+                let _ = writeln!(s, "    {k:<16} {v:>12.4} s  {pct:>5.1} %");
+            }
         }
-        let _ = writeln!(s, "  utilization:");
-        for (k, v) in &w.utilization {
-            let _ = writeln!(s, "    {k:<30} {:>5.1} %", v * 100.0);
+        if !w.utilization.is_empty() {
+            let _ = writeln!(s, "  utilization:");
+            for (k, v) in &w.utilization {
+                let _ = writeln!(s, "    {k:<30} {:>5.1} %", v * 100.0);
+            }
         }
-        let _ = writeln!(s, "  memory per device (GB):");
-        for (k, v) in &w.memory {
-            let _ = writeln!(s, "    {k:<16} {:>8.1}", v / 1.073741824e9);
+        if !w.memory.is_empty() {
+            let _ = writeln!(s, "  memory per device (GB):");
+            for (k, v) in &w.memory {
+                let _ = writeln!(s, "    {k:<16} {:>8.1}", v / 1.073741824e9);
+            }
         }
         for n in &w.notes {
             let _ = writeln!(s, "  note: {n}");
         }
         let _ = writeln!(s, "  diagnosis: {}", w.diagnosis);
+    }
+    if !results.timeline.is_empty() {
+        let _ = writeln!(s, "\nlifecycle timeline (hours from the start):");
+        for span in &results.timeline {
+            let slow = if span.slowdown > 1.0 + 1e-9 {
+                format!(
+                    "  ({:.2}x longer: shared with {})",
+                    span.slowdown,
+                    span.shared_with.join(", ")
+                )
+            } else {
+                String::new()
+            };
+            let _ = writeln!(
+                s,
+                "  {:<16} {:>10.3} h to {:>10.3} h{slow}",
+                span.stage,
+                span.start_s / 3600.0,
+                span.end_s / 3600.0
+            );
+        }
     }
     let c = &results.cost;
     let _ = writeln!(

@@ -996,7 +996,9 @@ fn chart_grid(c: &mut Canvas, input: &ReportInput<'_>, y: i32) -> (Vec<Rect>, i3
         .map(|r| {
             r.workloads
                 .iter()
-                .filter(|w| !w.breakdown.is_empty())
+                // Per-iteration causes exist for training; other stages'
+                // causes cover their whole run and would not compare.
+                .filter(|w| w.kind == "train" && !w.breakdown.is_empty())
                 .map(|w| StackedBar {
                     label: stage_name(input.plan, &w.stage),
                     segments: {

@@ -299,6 +299,16 @@ pub fn simulate_data_stage(
     })
 }
 
+/// A metric-name fragment: lowercase words joined by `_`.
+fn slug(label: &str) -> String {
+    label
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(|w| w.to_ascii_lowercase())
+        .collect::<Vec<_>>()
+        .join("_")
+}
+
 impl DataResult {
     /// The run as a plan-level workload entry (`kind` "ingest"/"preprocess").
     pub fn to_workload(&self, stage: &Stage) -> crate::sim::results::WorkloadResult {
@@ -317,17 +327,16 @@ impl DataResult {
         ] {
             m.insert(k.to_owned(), v);
         }
-        let breakdown = self
-            .limits
-            .iter()
-            .map(|(k, v)| (format!("limit: {k} (raw B/s)"), *v))
-            .collect();
+        // Each limit is a rate (raw-equivalent bytes/s), not a share of the
+        // stage's time, so it goes with the metrics; the slowest sets the pace.
+        for (k, v) in &self.limits {
+            m.insert(format!("limit_{}_bytes_per_s", slug(k)), *v);
+        }
         crate::sim::results::WorkloadResult {
             id: stage.id.to_string(),
             name: stage.name.clone(),
             kind: stage.kind.key().to_owned(),
             metrics: m,
-            breakdown,
             diagnosis: format!("limited by {}", self.bottleneck),
             ..Default::default()
         }
