@@ -15,6 +15,8 @@ mod ui_compare;
 #[cfg(feature = "gui")]
 mod ui_results;
 #[cfg(feature = "gui")]
+mod ui_support;
+#[cfg(feature = "gui")]
 mod ui_welcome;
 mod validation_inference;
 mod validation_training;

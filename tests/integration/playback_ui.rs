@@ -3,6 +3,7 @@
 //! selects the event's link on the canvas. A hand-built run is injected
 //! through the `ResultsView` trait, so the test knows every event.
 
+use crate::ui_support::{SIZE, harness_for, has_label, small_plan};
 use clusterforge::model::*;
 use clusterforge::report::presets;
 use clusterforge::sim::{EventKind, Results, SimEvent, StageSpan, WorkloadResult};
@@ -13,7 +14,6 @@ use egui::Vec2;
 use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT, Queryable};
 
-const SIZE: Vec2 = Vec2::new(1600.0, 1000.0);
 const HOUR: f64 = 3600.0;
 const DAY: f64 = 86_400.0;
 
@@ -33,56 +33,11 @@ impl ResultsView for FixedRun {
     }
 }
 
+/// The small test plan; the site's name is the one in the snapshot.
 fn plan() -> Plan {
-    let catalog = Catalog::builtin();
-    let gpu_model = catalog
-        .systems_of(NodeKind::GpuServer)
-        .next()
-        .map(|s| s.id.clone())
-        .unwrap_or_default();
-    let switch_model = catalog.switches.first().map(|s| s.id.clone()).unwrap_or_default();
-    let node = |id: &str, kind: NodeKind, model: &str, pos: (f32, f32)| Node {
-        id: id.into(),
-        name: id.to_uppercase(),
-        kind,
-        model: model.into(),
-        count: 4,
-        site: "dc".into(),
-        pos,
-        capacity_tb: None,
-        cache_hit_ratio: None,
-    };
-    Plan {
-        name: "Playback".into(),
-        sites: vec![Site {
-            id: "dc".into(),
-            name: "DC".into(),
-            kind: SiteKind::OnPrem(OnPremSite {
-                amortization_years: 4.0,
-                power_usd_per_kwh: 0.08,
-                pue: 1.3,
-                operations_usd_per_year: 0.0,
-                facility_capex_usd: 0.0,
-            }),
-            carbon_kg_per_kwh: 0.37,
-        }],
-        nodes: vec![
-            node("gpu", NodeKind::GpuServer, &gpu_model, (0.0, 0.0)),
-            node("sw", NodeKind::Switch, &switch_model, (400.0, 0.0)),
-            node("cpu", NodeKind::CpuServer, "", (0.0, 240.0)),
-        ],
-        links: vec![Link {
-            id: "gpu--sw".into(),
-            from: "gpu".into(),
-            to: "sw".into(),
-            medium: Medium::InfinibandNdr,
-            pattern: WiringPattern::Spread,
-            lanes: 1,
-            lane_gbps: 400.0,
-            latency_us: 1.0,
-        }],
-        ..Plan::default()
-    }
+    let mut plan = small_plan("Playback");
+    plan.sites[0].name = "DC".into();
+    plan
 }
 
 fn ev(t_s: f64, stage: &str, kind: EventKind, subject: Option<&str>, text: &str) -> SimEvent {
@@ -170,15 +125,7 @@ fn harness() -> Harness<'static, App> {
         plan: plan(),
         results: results(),
     }));
-    let mut h = Harness::builder()
-        .with_size(SIZE)
-        .build_ui_state(|ui, app: &mut App| app.frame_ui(ui), app);
-    h.run_steps(3);
-    h
-}
-
-fn has_label(h: &Harness<'_, App>, text: &str) -> bool {
-    h.query_all_by_label_contains(text).next().is_some()
+    harness_for(app)
 }
 
 fn open_playback(h: &mut Harness<'_, App>) {

@@ -2,84 +2,13 @@
 //! drops, wiring, moves, clipboard, undo/redo, inspector edits, files and
 //! prompts. Assertions are on the plan, not on pixels.
 
+use crate::ui_support::{SIZE, harness_with, harness_with_results, has_label, node, site, small_plan, wait_until};
 use clusterforge::model::*;
 use clusterforge::report::presets;
 use clusterforge::ui::app::{App, AppConfig, Prompt};
 use egui::{Key, Modifiers, Pos2, Vec2};
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
-
-const SIZE: Vec2 = Vec2::new(1600.0, 1000.0);
-
-fn harness_with(plan: Plan) -> Harness<'static, App> {
-    let app = App::new(AppConfig::headless(plan, Catalog::builtin()));
-    let mut h = Harness::builder()
-        .with_size(SIZE)
-        .build_ui_state(|ui, app: &mut App| app.frame_ui(ui), app);
-    h.run_steps(3);
-    h
-}
-
-fn site(id: &str) -> Site {
-    Site {
-        id: id.into(),
-        name: format!("Site {id}"),
-        kind: SiteKind::OnPrem(OnPremSite {
-            amortization_years: 4.0,
-            power_usd_per_kwh: 0.08,
-            pue: 1.3,
-            operations_usd_per_year: 0.0,
-            facility_capex_usd: 0.0,
-        }),
-        carbon_kg_per_kwh: 0.37,
-    }
-}
-
-fn node(id: &str, kind: NodeKind, model: &str, pos: (f32, f32)) -> Node {
-    Node {
-        id: id.into(),
-        name: id.to_uppercase(),
-        kind,
-        model: model.into(),
-        count: 4,
-        site: "dc".into(),
-        pos,
-        capacity_tb: None,
-        cache_hit_ratio: None,
-    }
-}
-
-/// A GPU group, a switch and a request source in one site; GPU–switch linked.
-fn small_plan() -> Plan {
-    let catalog = Catalog::builtin();
-    let gpu_model = catalog
-        .systems_of(NodeKind::GpuServer)
-        .next()
-        .map(|s| s.id.clone())
-        .unwrap_or_default();
-    let switch_model = catalog.switches.first().map(|s| s.id.clone()).unwrap_or_default();
-    let mut plan = Plan {
-        name: "Small".into(),
-        sites: vec![site("dc")],
-        nodes: vec![
-            node("gpu", NodeKind::GpuServer, &gpu_model, (0.0, 0.0)),
-            node("sw", NodeKind::Switch, &switch_model, (400.0, 0.0)),
-            node("cpu", NodeKind::CpuServer, "", (0.0, 240.0)),
-        ],
-        ..Plan::default()
-    };
-    plan.links.push(Link {
-        id: "gpu--sw".into(),
-        from: "gpu".into(),
-        to: "sw".into(),
-        medium: Medium::InfinibandNdr,
-        pattern: WiringPattern::Spread,
-        lanes: 1,
-        lane_gbps: 400.0,
-        latency_us: 1.0,
-    });
-    plan
-}
 
 fn node_rect(h: &Harness<'_, App>, id: &str) -> egui::Rect {
     h.state()
@@ -190,7 +119,7 @@ fn clicking_a_palette_item_then_the_canvas_places_it() {
 
 #[test]
 fn connecting_two_ports_creates_a_link_and_an_invalid_one_is_refused() {
-    let mut h = harness_with(small_plan());
+    let mut h = harness_with(small_plan("Small"));
     let before = plan(&h);
     // cpu (right port) to switch: several media fit, a picker appears.
     let from = node_rect(&h, "cpu").right_center();
@@ -223,7 +152,7 @@ fn connecting_two_ports_creates_a_link_and_an_invalid_one_is_refused() {
 
 #[test]
 fn a_wire_dropped_on_empty_canvas_offers_quick_add() {
-    let mut h = harness_with(small_plan());
+    let mut h = harness_with(small_plan("Small"));
     let from = node_rect(&h, "cpu").right_center();
     let to = from + Vec2::new(250.0, 120.0);
     drag(&mut h, from, to);
@@ -239,7 +168,7 @@ fn a_wire_dropped_on_empty_canvas_offers_quick_add() {
 
 #[test]
 fn move_is_one_undo_step_and_snaps_to_the_grid() {
-    let mut h = harness_with(small_plan());
+    let mut h = harness_with(small_plan("Small"));
     let before = plan(&h);
     let r = node_rect(&h, "cpu");
     drag(&mut h, r.center(), r.center() + Vec2::new(150.0, 70.0));
@@ -255,7 +184,7 @@ fn move_is_one_undo_step_and_snaps_to_the_grid() {
 
 #[test]
 fn delete_duplicate_copy_and_paste() {
-    let mut h = harness_with(small_plan());
+    let mut h = harness_with(small_plan("Small"));
     // Select gpu and delete it: its link goes too.
     click_node(&mut h, "gpu");
     assert!(h.state().state.selected_nodes() == vec![NodeId::from("gpu")]);
@@ -306,7 +235,7 @@ fn delete_duplicate_copy_and_paste() {
 
 #[test]
 fn undo_and_redo_restore_exact_plans() {
-    let mut h = harness_with(small_plan());
+    let mut h = harness_with(small_plan("Small"));
     let mut history = vec![plan(&h)];
     let r = node_rect(&h, "sw");
     drag(&mut h, r.center(), r.center() + Vec2::new(60.0, 200.0));
@@ -337,7 +266,7 @@ fn undo_and_redo_restore_exact_plans() {
 
 #[test]
 fn an_inspector_edit_changes_the_plan_and_undoes_in_one_step() {
-    let mut h = harness_with(small_plan());
+    let mut h = harness_with(small_plan("Small"));
     let before = plan(&h);
     click_node(&mut h, "gpu");
     let field = h.get_by_role_and_label(egui::accesskit::Role::TextInput, "Name");
@@ -362,7 +291,7 @@ fn an_inspector_edit_changes_the_plan_and_undoes_in_one_step() {
 fn save_then_open_round_trips_through_the_path_prompt() {
     let dir = tempfile::tempdir().expect("temp dir");
     let path = dir.path().join("saved.ron");
-    let mut h = harness_with(small_plan());
+    let mut h = harness_with(small_plan("Small"));
     // Make the document dirty, then save: no dialog service → path prompt.
     click_node(&mut h, "cpu");
     h.key_press_modifiers(Modifiers::COMMAND, Key::D);
@@ -419,7 +348,7 @@ fn set_path_and_confirm(h: &mut Harness<'_, App>, path: &std::path::Path, button
 
 #[test]
 fn the_unsaved_changes_prompt_appears_before_discarding() {
-    let mut h = harness_with(small_plan());
+    let mut h = harness_with(small_plan("Small"));
     click_node(&mut h, "cpu");
     h.key_press(Key::Delete);
     h.run_steps(2);
@@ -442,7 +371,7 @@ fn the_unsaved_changes_prompt_appears_before_discarding() {
 #[test]
 fn autosave_is_offered_back_after_a_crash() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let mut config = AppConfig::headless(small_plan(), Catalog::builtin());
+    let mut config = AppConfig::headless(small_plan("Small"), Catalog::builtin());
     config.recovery_dir = Some(dir.path().to_path_buf());
     let mut app = App::new(config);
     assert!(app.prompt.is_none());
@@ -470,7 +399,7 @@ fn autosave_is_offered_back_after_a_crash() {
 
 #[test]
 fn clicking_a_problem_focuses_its_node() {
-    let mut p = small_plan();
+    let mut p = small_plan("Small");
     p.nodes[2].count = 0; // error on cpu
     let mut h = harness_with(p);
     h.get_by_label_contains("has a count of 0").click();
@@ -522,7 +451,7 @@ fn snapshot_light_theme_at_2x() {
 
 #[test]
 fn dropping_a_node_on_a_link_inserts_it() {
-    let mut p = small_plan();
+    let mut p = small_plan("Small");
     // A free switch below the gpu--sw link.
     let mut free = node("sw2", NodeKind::Switch, &p.nodes[1].model.clone(), (200.0, 400.0));
     free.count = 4;
@@ -552,7 +481,7 @@ fn dropping_a_node_on_a_link_inserts_it() {
 
 #[test]
 fn dragging_a_node_into_another_site_moves_it_there() {
-    let mut p = small_plan();
+    let mut p = small_plan("Small");
     p.sites.push(site("dc2"));
     let mut far = node("far", NodeKind::CpuServer, "", (900.0, 0.0));
     far.site = "dc2".into();
@@ -569,7 +498,7 @@ fn dragging_a_node_into_another_site_moves_it_there() {
 
 #[test]
 fn shift_drag_selects_with_a_rubber_band_and_nodes_align() {
-    let mut h = harness_with(small_plan());
+    let mut h = harness_with(small_plan("Small"));
     let canvas = h.state().state.canvas_rect;
     let a = node_rect(&h, "gpu");
     let c = node_rect(&h, "cpu");
@@ -598,7 +527,7 @@ fn shift_drag_selects_with_a_rubber_band_and_nodes_align() {
 
 #[test]
 fn a_stage_is_added_and_placed_from_the_workloads_panel() {
-    let mut h = harness_with(small_plan());
+    let mut h = harness_with(small_plan("Small"));
     click_node(&mut h, "gpu");
     h.get_by_label("▶ Workloads").click();
     h.run_steps(2);
@@ -614,7 +543,7 @@ fn a_stage_is_added_and_placed_from_the_workloads_panel() {
 
 #[test]
 fn closing_with_unsaved_changes_asks_first() {
-    let mut h = harness_with(small_plan());
+    let mut h = harness_with(small_plan("Small"));
     click_node(&mut h, "cpu");
     h.key_press(Key::Delete);
     h.run_steps(2);
@@ -636,33 +565,6 @@ fn closing_with_unsaved_changes_asks_first() {
 }
 
 // ───────────────────────────── results tab ─────────────────────────────
-
-fn harness_with_results(plan: Plan) -> Harness<'static, App> {
-    let mut app = App::new(AppConfig::headless(plan, Catalog::builtin()));
-    app.set_results_view(Box::new(clusterforge::ui::results::SimResultsView::new()));
-    let mut h = Harness::builder()
-        .with_size(SIZE)
-        .build_ui_state(|ui, app: &mut App| app.frame_ui(ui), app);
-    h.run_steps(3);
-    h
-}
-
-/// Steps the harness (real time passes for the worker and the debounce)
-/// until `done` holds; false after about 120 s.
-fn wait_until(h: &mut Harness<'_, App>, done: impl Fn(&Harness<'_, App>) -> bool) -> bool {
-    for _ in 0..2400 {
-        h.run_steps(1);
-        if done(h) {
-            return true;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    }
-    false
-}
-
-fn has_label(h: &Harness<'_, App>, text: &str) -> bool {
-    h.query_all_by_label_contains(text).next().is_some()
-}
 
 #[test]
 fn running_a_preset_shows_results_and_an_edit_marks_them_stale() {
@@ -774,7 +676,7 @@ fn export_report_writes_a_png_next_to_the_plan() {
     let tmp = tempfile::tempdir().expect("temp dir");
     let dir = tmp.path();
     let plan_file = dir.join("plan.ron");
-    let mut app = App::new(AppConfig::headless(small_plan(), Catalog::builtin()));
+    let mut app = App::new(AppConfig::headless(small_plan("Small"), Catalog::builtin()));
     app.set_results_view(Box::new(clusterforge::ui::results::SimResultsView::with_plan_file(
         Some(&plan_file),
     )));

@@ -3,29 +3,13 @@
 //! the deltas the tab shows; the scaling sweep; a pixel snapshot behind the
 //! `snapshots` feature.
 
+use crate::ui_support::{harness_with_results, has_label, wait_until};
 use clusterforge::model::*;
 use clusterforge::report::presets;
-use clusterforge::ui::app::{App, AppConfig};
+use clusterforge::ui::app::App;
 use clusterforge::ui::commands::Edit;
-use egui::Vec2;
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
-
-const SIZE: Vec2 = Vec2::new(1600.0, 1000.0);
-
-fn harness(plan: Plan) -> Harness<'static, App> {
-    let mut app = App::new(AppConfig::headless(plan, Catalog::builtin()));
-    app.set_results_view(Box::new(clusterforge::ui::results::SimResultsView::new()));
-    let mut h = Harness::builder()
-        .with_size(SIZE)
-        .build_ui_state(|ui, app: &mut App| app.frame_ui(ui), app);
-    h.run_steps(3);
-    h
-}
-
-fn has_label(h: &Harness<'_, App>, text: &str) -> bool {
-    h.query_all_by_label_contains(text).next().is_some()
-}
 
 fn click_contains(h: &mut Harness<'_, App>, text: &str) {
     match h.query_all_by_label_contains(text).next() {
@@ -33,19 +17,6 @@ fn click_contains(h: &mut Harness<'_, App>, text: &str) {
         None => panic!("no widget labelled '{text}' in {:#?}", h.root()),
     }
     h.run_steps(2);
-}
-
-/// Steps the harness (real time passes for workers and debounces) until
-/// `done` holds; false after about 120 s.
-fn wait_until(h: &mut Harness<'_, App>, done: impl Fn(&Harness<'_, App>) -> bool) -> bool {
-    for _ in 0..2400 {
-        h.run_steps(1);
-        if done(h) {
-            return true;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    }
-    false
 }
 
 fn training_precision(h: &mut Harness<'_, App>, precision: Precision) {
@@ -73,7 +44,7 @@ fn pinned_then_fp8(preset_id: &str) -> Harness<'static, App> {
     let plan = presets::preset(preset_id)
         .and_then(|p| p.plan().ok())
         .expect("preset parses");
-    let mut h = harness(plan);
+    let mut h = harness_with_results(plan);
     h.get_by_label("Results").click();
     h.run_steps(2);
     h.get_by_label("▶ Run").click();
@@ -129,7 +100,7 @@ fn a_preset_baseline_is_simulated_and_the_scaling_sweep_runs() {
     let plan = presets::preset("cloud-startup")
         .and_then(|p| p.plan().ok())
         .expect("preset parses");
-    let mut h = harness(plan);
+    let mut h = harness_with_results(plan);
     h.get_by_label("Compare").click();
     h.run_steps(2);
     click_contains(&mut h, "Simulate a built-in preset as the baseline");
@@ -171,7 +142,7 @@ fn open_baseline_falls_back_to_a_path_field_and_loads_a_plan_file() {
     }
     let file = tmp.path().join("fp8.ron");
     clusterforge::report::save_plan(&file, &fp8).expect("write plan");
-    let mut h = harness(base);
+    let mut h = harness_with_results(base);
     h.get_by_label("Compare").click();
     h.run_steps(2);
     // Headless: no dialog service, so the in-tab path field appears.

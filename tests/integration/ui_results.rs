@@ -2,6 +2,7 @@
 //! cards and charts, table rows selecting canvas nodes, Copy as CSV, and
 //! every File > Export writing a file with the right content.
 
+use crate::ui_support::{SIZE, harness_for, has_label, wait_until};
 use clusterforge::model::*;
 use clusterforge::report::presets;
 use clusterforge::sim::{Progress, Results, StageSpan, WorkloadResult};
@@ -9,13 +10,10 @@ use clusterforge::ui::app::{App, AppConfig};
 use clusterforge::ui::files::{ExportKind, FileDialogs};
 use clusterforge::ui::results::SimResultsView;
 use clusterforge::ui::state::Sel;
-use egui::Vec2;
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
-
-const SIZE: Vec2 = Vec2::new(1600.0, 1000.0);
 
 /// A save dialog that answers with the path a test put in it.
 #[derive(Default)]
@@ -55,27 +53,7 @@ fn harness(plan: Plan, view: SimResultsView, dialogs: Arc<ScriptedDialogs>) -> H
     config.dialogs = dialogs;
     let mut app = App::new(config);
     app.set_results_view(Box::new(view));
-    let mut h = Harness::builder()
-        .with_size(SIZE)
-        .build_ui_state(|ui, app: &mut App| app.frame_ui(ui), app);
-    h.run_steps(3);
-    h
-}
-
-fn has_label(h: &Harness<'_, App>, text: &str) -> bool {
-    h.query_all_by_label_contains(text).next().is_some()
-}
-
-/// Steps (real time passes for the worker) until `done`; false after ~120 s.
-fn wait_until(h: &mut Harness<'_, App>, done: impl Fn(&Harness<'_, App>) -> bool) -> bool {
-    for _ in 0..2400 {
-        h.run_steps(1);
-        if done(h) {
-            return true;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    }
-    false
+    harness_for(app)
 }
 
 /// Click the widget labelled `label`, then move the pointer to empty canvas
