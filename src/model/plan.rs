@@ -340,6 +340,24 @@ pub struct Node {
     pub cache_hit_ratio: Option<f64>,
 }
 
+impl Node {
+    /// A group named after its id at the canvas origin, without storage
+    /// overrides (fixtures and generated plans set the rest as needed).
+    pub fn new(id: &str, kind: NodeKind, model: &str, count: u32, site: &str) -> Node {
+        Node {
+            id: id.into(),
+            name: id.into(),
+            kind,
+            model: model.into(),
+            count,
+            site: site.into(),
+            pos: (0.0, 0.0),
+            capacity_tb: None,
+            cache_hit_ratio: None,
+        }
+    }
+}
+
 /// Physical medium of a link. Decides default lane speed and latency and which
 /// endpoints it can join.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]

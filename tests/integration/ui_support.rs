@@ -63,15 +63,9 @@ pub fn site(id: &str) -> Site {
 /// A group of four in site "dc", named after its id.
 pub fn node(id: &str, kind: NodeKind, model: &str, pos: (f32, f32)) -> Node {
     Node {
-        id: id.into(),
         name: id.to_uppercase(),
-        kind,
-        model: model.into(),
-        count: 4,
-        site: "dc".into(),
         pos,
-        capacity_tb: None,
-        cache_hit_ratio: None,
+        ..Node::new(id, kind, model, 4, "dc")
     }
 }
 

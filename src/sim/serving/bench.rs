@@ -9,17 +9,7 @@ use std::time::Instant;
 
 /// The 64-GPU serving plan used by the benchmark (also a fixture for tests).
 pub fn serving_cluster_plan(rate_rps: f64, duration_s: f64) -> Plan {
-    let node = |id: &str, kind: NodeKind, model: &str, count: u32| Node {
-        id: id.into(),
-        name: id.into(),
-        kind,
-        model: model.into(),
-        count,
-        site: "dc".into(),
-        pos: (0.0, 0.0),
-        capacity_tb: None,
-        cache_hit_ratio: None,
-    };
+    let node = |id: &str, kind: NodeKind, model: &str, count: u32| Node::new(id, kind, model, count, "dc");
     Plan {
         name: "bench: 64-GPU serving cluster".into(),
         sites: vec![Site {

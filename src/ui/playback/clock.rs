@@ -534,17 +534,7 @@ mod tests {
     }
 
     fn plan() -> Plan {
-        let node = |id: &str| Node {
-            id: id.into(),
-            name: id.into(),
-            kind: NodeKind::GpuServer,
-            model: String::new(),
-            count: 1,
-            site: "dc".into(),
-            pos: (0.0, 0.0),
-            capacity_tb: None,
-            cache_hit_ratio: None,
-        };
+        let node = |id: &str| Node::new(id, NodeKind::GpuServer, "", 1, "dc");
         Plan {
             nodes: vec![node("gpu"), node("inf"), node("store")],
             links: vec![Link {

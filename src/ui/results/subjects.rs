@@ -87,15 +87,8 @@ mod tests {
 
     fn plan() -> Plan {
         let node = |id: &str, name: &str| Node {
-            id: id.into(),
             name: name.into(),
-            kind: NodeKind::GpuServer,
-            model: String::new(),
-            count: 1,
-            site: "dc".into(),
-            pos: (0.0, 0.0),
-            capacity_tb: None,
-            cache_hit_ratio: None,
+            ..Node::new(id, NodeKind::GpuServer, "", 1, "dc")
         };
         let mut p = Plan::default();
         p.nodes.push(node("train", "Training DGX H100"));
