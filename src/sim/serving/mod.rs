@@ -178,6 +178,19 @@ struct Series {
 }
 
 impl Series {
+    /// Add `up` replicas over [`*t_up`, `now`) to the replicas-up series and
+    /// move `*t_up` to `now` (called before the number of replicas changes).
+    fn count_up(&mut self, t_up: &mut u64, now: u64, up: u32) {
+        Series::integrate(
+            &mut self.up,
+            self.width,
+            *t_up as f64 * 1e-9,
+            now as f64 * 1e-9,
+            up as f64,
+        );
+        *t_up = now;
+    }
+
     /// Count `tokens` finished at `t_ns` in its bucket.
     fn add_tokens(&mut self, t_ns: u64, tokens: u64) {
         if tokens == 0 || self.tokens.is_empty() || self.width.is_nan() || self.width <= 0.0 {
@@ -573,14 +586,7 @@ fn run_serve_stage(
                             r.state = State::Off;
                             n_idle -= 1;
                             r.up_ns += now - r.up_since;
-                            Series::integrate(
-                                &mut series.up,
-                                series.width,
-                                t_up as f64 * 1e-9,
-                                now as f64 * 1e-9,
-                                up_count as f64,
-                            );
-                            t_up = now;
+                            series.count_up(&mut t_up, now, up_count);
                             up_count -= 1;
                         }
                     }
@@ -594,14 +600,7 @@ fn run_serve_stage(
                     r.idle_since = now;
                     r.up_since = now;
                     starting -= 1;
-                    Series::integrate(
-                        &mut series.up,
-                        series.width,
-                        t_up as f64 * 1e-9,
-                        now as f64 * 1e-9,
-                        up_count as f64,
-                    );
-                    t_up = now;
+                    series.count_up(&mut t_up, now, up_count);
                     up_count += 1;
                     peak_up = peak_up.max(up_count);
                     wake = Some(id);
