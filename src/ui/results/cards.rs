@@ -3,7 +3,7 @@
 //! breakdown as a stacked bar.
 
 use super::RunView;
-use crate::report::png_report::{fmt_metric, metric, metric_label};
+use crate::report::png_report::{fmt_metric, metric};
 use crate::sim::WorkloadResult;
 use egui_plot::{Bar, BarChart, Legend, Plot};
 
@@ -45,15 +45,13 @@ pub fn fmt_value(key: &str, v: f64) -> String {
     }
 }
 
+/// A metric's label: the comparison's labels (one list for the app), with
+/// the shorter byte-count names a card has room for.
 pub fn label_of(key: &str) -> String {
     match key {
-        "ttft_p50_s" => "TTFT p50".into(),
-        "tpot_p50_s" => "TPOT p50".into(),
-        "cost_per_million_tokens_usd" => "Cost per M tokens".into(),
-        "duration_s" => "Duration".into(),
         "bytes_read" => "Read".into(),
         "bytes_written" => "Written".into(),
-        k => metric_label(k),
+        k => crate::report::compare::label_of(k),
     }
 }
 
