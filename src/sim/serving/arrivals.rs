@@ -42,7 +42,9 @@ impl Lengths {
             Some(v) => v,
             None => {
                 let z: f64 = StandardNormal.sample(rng);
-                (self.mu + self.sigma * z).exp().round().clamp(1.0, 1e7) as u32
+                // `x + 0.5` truncated is `x.round()` for x ≥ 0 without the
+                // libm call (this runs twice per request).
+                (((self.mu + self.sigma * z).exp() + 0.5) as u32).clamp(1, 10_000_000)
             }
         }
     }
@@ -123,9 +125,25 @@ pub struct ArrivalGen {
 
 impl ArrivalGen {
     pub fn new(seed: u64, pattern: Arrival, mean_rps: f64, prompt: LengthDist, output: LengthDist, end_s: f64) -> Self {
+        Self::with_stream(seed, 0, pattern, mean_rps, prompt, output, end_s)
+    }
+
+    /// As [`ArrivalGen::new`] on ChaCha stream `stream` of the seed: each
+    /// replica draws its own arrivals, independent of the others.
+    pub fn with_stream(
+        seed: u64,
+        stream: u64,
+        pattern: Arrival,
+        mean_rps: f64,
+        prompt: LengthDist,
+        output: LengthDist,
+        end_s: f64,
+    ) -> Self {
         let mean = if mean_rps.is_finite() { mean_rps.max(0.0) } else { 0.0 };
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        rng.set_stream(stream);
         let mut g = ArrivalGen {
-            rng: ChaCha8Rng::seed_from_u64(seed),
+            rng,
             pattern,
             mean,
             peak: peak_rate(pattern, mean),
@@ -137,6 +155,17 @@ impl ArrivalGen {
         };
         g.advance();
         g
+    }
+
+    /// From time `t_s` on, draw arrivals at mean rate `mean_rps` (the
+    /// pattern's shape is kept). The pending arrival is dropped and drawn
+    /// again from `t_s`: arrivals are Poisson (memoryless), so the stream
+    /// keeps its distribution.
+    pub fn restart(&mut self, t_s: f64, mean_rps: f64) {
+        self.mean = if mean_rps.is_finite() { mean_rps.max(0.0) } else { 0.0 };
+        self.peak = peak_rate(self.pattern, self.mean);
+        self.t = t_s;
+        self.advance();
     }
 
     /// Draw the next request into `self.next` (None after the end).

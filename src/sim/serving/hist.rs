@@ -59,6 +59,15 @@ impl Hist {
         self.sum += v;
         self.max = self.max.max(v);
     }
+    /// Add another histogram's samples to this one.
+    pub fn merge(&mut self, o: &Hist) {
+        for (a, b) in self.bins.iter_mut().zip(&o.bins) {
+            *a += b;
+        }
+        self.n += o.n;
+        self.sum += o.sum;
+        self.max = self.max.max(o.max);
+    }
     pub fn count(&self) -> u64 {
         self.n
     }

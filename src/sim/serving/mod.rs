@@ -6,10 +6,17 @@
 //! Method: a discrete-event simulation with integer-ns time whose events are
 //! whole batch steps of a replica (not tokens): a step of a continuous batch
 //! advances every running sequence by one token, so cost per event is
-//! O(log batch) and one hour of 10,000 req/s runs in seconds. Requests wait
-//! in one queue in front of all replicas (a least-loaded balancer); a replica
-//! admits from it at each step boundary while its KV cache and sequence
-//! limit allow. Latencies go into log-bucketed histograms (bounded memory).
+//! O(log batch) and one hour of 10,000 req/s runs in seconds.
+//!
+//! Routing: the load balancer sends each request, when it arrives, to one of
+//! the replicas that are up, chosen at random (a Kubernetes Service in
+//! iptables mode; per-replica engines such as vLLM or TGI each keep their own
+//! waiting queue). Random splitting of a Poisson stream gives each replica an
+//! independent Poisson stream of the rate over the replicas up, so every
+//! replica draws its own arrivals and runs alone between autoscaler ticks —
+//! replicas are simulated in parallel ([`replica`]). A replica admits from
+//! its queue at each step boundary while its KV cache and sequence limit
+//! allow. Latencies go into log-bucketed histograms (bounded memory).
 //!
 //! Entry points: [`simulate_serving`] and [`max_rate_within_slo`].
 
@@ -17,24 +24,35 @@ pub mod arrivals;
 pub mod bench;
 pub mod hist;
 pub mod perf;
+mod replica;
+mod tally;
 
 use crate::model::{Catalog, NodeId, NodeKind, NodeRole, Plan, ServeStage, Stage, StageKind};
 use crate::sim::cost;
 use crate::sim::{Progress, SimError};
-use arrivals::{ArrivalGen, Request};
-use hist::{Hist, Percentiles};
-use perf::{LlmCost, SampleCost, StepCost};
+use arrivals::ArrivalGen;
+use hist::Percentiles;
+use perf::StepCost;
+use rayon::prelude::*;
+use replica::{Cx, Replica, State};
 use serde::{Deserialize, Serialize};
-use std::cmp::Reverse;
-use std::collections::{BTreeMap, BinaryHeap, VecDeque};
+use std::collections::BTreeMap;
+use std::sync::atomic::AtomicU64;
+use tally::{Tally, Targets};
 
 /// Autoscaler evaluation period (Knative autoscaler `tick-interval` 2 s).
 pub const AUTOSCALE_TICK_S: f64 = 2.0;
 /// Idle time before a replica is scaled in / to zero (Knative stable window
 /// 60 s; Modal's default container idle timeout 60 s).
 pub const SCALE_IN_IDLE_S: f64 = 60.0;
-/// Requests kept waiting before new ones are refused (bounded memory).
+/// Requests kept waiting in all replicas' queues before new ones are
+/// refused (bounded memory), shared out over the replicas…
 pub const MAX_QUEUE: usize = 20_000_000;
+/// …but never fewer than this per replica.
+pub const MIN_QUEUE_PER_REPLICA: usize = 10_000;
+/// Replicas are simulated in this many groups (each on one thread, with its
+/// own tally). Fixed, so results do not depend on the machine.
+const GROUPS: usize = 16;
 /// Buckets of the time series.
 pub const SERIES_BUCKETS: usize = 240;
 
@@ -106,118 +124,27 @@ pub struct ServingResult {
     pub bottleneck: String,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum State {
-    Off,
-    Starting,
-    Idle,
-    Busy,
+/// Replicas simulated together on one thread, and what they counted.
+struct Group {
+    reps: Vec<Replica>,
+    tally: Tally,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-struct Dec {
-    arrival_ns: u64,
-    first_ns: u64,
-    prompt: u32,
-    output: u32,
-    k_enter: u64,
-}
-
-#[derive(Clone, Copy, Debug)]
-struct Pre {
-    arrival_ns: u64,
-    prompt: u32,
-    output: u32,
-    done: u32,
-}
-
-struct Replica {
-    pool: usize,
-    state: State,
-    k: u64,
-    b: u32,
-    /// Σ(prompt + 1 − k_enter) over decoding sequences: Σctx = s + b·k.
-    s: i64,
-    kv_reserved: u64,
-    /// Decoding sequences by finishing step → slot in `slots` (small heap
-    /// entries keep the sift cheap and the heap in cache; a timing wheel
-    /// was tried and was 3× slower from cache misses).
-    /// Entries pack `finish_step << 32 | slot` into one u64 (steps of a
-    /// replica stay far below 2^32: one hour at 1 ms per step is 3.6 M).
-    decoding: BinaryHeap<Reverse<u64>>,
-    slots: Vec<Dec>,
-    free: Vec<u32>,
-    /// Steps the event in flight stands for (> 1 when decode-only steps
-    /// with nothing to change the batch were advanced in one event).
-    pending_steps: u64,
-    prefilling: VecDeque<Pre>,
-    /// Prefill requests that finish at the end of the current step.
-    completing: usize,
-    /// Generated tokens in the current step.
-    step_tokens: u64,
-    /// End time and tokens of the first step of the event in flight; the
-    /// merged steps after it put their tokens in the series themselves.
-    first_end_ns: u64,
-    first_tokens: u64,
-    /// Per-sample models: arrivals of the batch in flight.
-    batch: Vec<u64>,
-    idle_since: u64,
-    up_since: u64,
-    up_ns: u64,
-    busy_ns: u64,
-}
-
-#[derive(Default)]
-struct Series {
-    width: f64,
-    queue: Vec<f64>,
-    busy: Vec<f64>,
-    up: Vec<f64>,
-    /// Output tokens (LLM) or samples (classic models) finished per bucket.
-    tokens: Vec<f64>,
-}
-
-impl Series {
-    /// Add `up` replicas over [`*t_up`, `now`) to the replicas-up series and
-    /// move `*t_up` to `now` (called before the number of replicas changes).
-    fn count_up(&mut self, t_up: &mut u64, now: u64, up: u32) {
-        Series::integrate(
-            &mut self.up,
-            self.width,
-            *t_up as f64 * 1e-9,
-            now as f64 * 1e-9,
-            up as f64,
-        );
-        *t_up = now;
-    }
-
-    /// Count `tokens` finished at `t_ns` in its bucket.
-    fn add_tokens(&mut self, t_ns: u64, tokens: u64) {
-        if tokens == 0 || self.tokens.is_empty() || self.width.is_nan() || self.width <= 0.0 {
-            return;
-        }
-        let i = ((t_ns as f64 * 1e-9 / self.width) as usize).min(self.tokens.len() - 1);
-        self.tokens[i] += tokens as f64;
-    }
-
-    /// Add `value × dt` over [a, b) into `which`.
-    fn integrate(v: &mut [f64], width: f64, a: f64, b: f64, value: f64) {
-        if value == 0.0 || b <= a || v.is_empty() {
-            return;
-        }
-        let last = v.len() - 1;
-        let i0 = ((a / width) as usize).min(last);
-        let i1 = ((b / width) as usize).min(last);
-        if i0 == i1 {
-            v[i0] += value * (b - a);
-            return;
-        }
-        for (i, slot) in v.iter_mut().enumerate().take(i1 + 1).skip(i0) {
-            let lo = a.max(i as f64 * width);
-            let hi = if i == last { b } else { b.min((i + 1) as f64 * width) };
-            if hi > lo {
-                *slot += value * (hi - lo);
-            }
+/// Share the traffic `rate` out over the replicas that are up (or, with none
+/// up, over those starting: their requests wait for the cold start); a
+/// replica whose share changes draws its arrivals afresh from `t_ns`.
+fn route(groups: &mut [Group], rates: &mut [f64], rate: f64, t_ns: u64) {
+    let reps = || groups.iter().flat_map(|g| g.reps.iter());
+    let up = reps().filter(|r| r.is_up()).count();
+    let starting = reps().filter(|r| r.state == State::Starting).count();
+    let (routed, n) = if up > 0 { (true, up) } else { (false, starting) };
+    let reps = groups.iter_mut().flat_map(|g| g.reps.iter_mut());
+    for (r, current) in reps.zip(rates.iter_mut()) {
+        let takes = if routed { r.is_up() } else { r.state == State::Starting };
+        let share = if takes && n > 0 { rate / n as f64 } else { 0.0 };
+        if share != *current {
+            r.arrivals.restart(t_ns as f64 * 1e-9, share);
+            *current = share;
         }
     }
 }
@@ -350,7 +277,6 @@ fn run_serve_stage(
     }
     let pools = pools(plan, catalog, stage, s)?;
     let rtt = network_rtt(plan, &s.source, &stage.placement);
-    let rtt_ns = (rtt * 1e9) as u64;
     let end_ns = (s.duration_s * 1e9) as u64;
     let serverless = pools.iter().any(|p| p.node.kind == NodeKind::ServerlessEndpoint);
     let total: u32 = pools.iter().map(|p| p.replicas).sum();
@@ -364,463 +290,178 @@ fn run_serve_stage(
         None => (total, total, 0, f64::INFINITY),
     };
     let autoscale = s.autoscaling.is_some();
+    let rate = if s.rate_rps.is_finite() {
+        s.rate_rps.max(0.0)
+    } else {
+        0.0
+    };
 
-    let mut reps: Vec<Replica> = Vec::with_capacity(total as usize);
+    let costs: Vec<StepCost> = pools.iter().map(|p| p.cost.clone()).collect();
+    let advanced_ns = AtomicU64::new(0);
+    let cx = Cx {
+        costs: &costs,
+        targets: Targets {
+            rtt_ns: (rtt * 1e9) as u64,
+            ttft_slo_s: s.ttft_slo_s,
+            tpot_slo_s: s.tpot_slo_s,
+        },
+        end_ns,
+        max_queue: (MAX_QUEUE / total.max(1) as usize).max(MIN_QUEUE_PER_REPLICA),
+        multi_step,
+        progress,
+        advanced_ns: &advanced_ns,
+        total_ns: (end_ns as f64 * total as f64).max(1.0),
+    };
+
+    // Replicas in groups of consecutive ones; each group runs on one thread
+    // and keeps its own tally. Stream 0 is the serverless activator's,
+    // replica i draws its traffic from stream i + 1.
+    let new_gen = |stream: u64| {
+        ArrivalGen::with_stream(
+            seed,
+            stream,
+            s.arrival,
+            0.0,
+            s.prompt_tokens,
+            s.output_tokens,
+            s.duration_s,
+        )
+    };
+    let size = (total as usize).div_ceil(GROUPS).max(1);
+    let mut groups: Vec<Group> = Vec::new();
+    let mut index = 0usize;
     for (pi, p) in pools.iter().enumerate() {
         for _ in 0..p.replicas {
-            reps.push(Replica {
-                pool: pi,
-                state: State::Off,
-                k: 0,
-                b: 0,
-                s: 0,
-                kv_reserved: 0,
-                decoding: BinaryHeap::new(),
-                slots: Vec::new(),
-                free: Vec::new(),
-                pending_steps: 1,
-                prefilling: VecDeque::new(),
-                completing: 0,
-                step_tokens: 0,
-                first_end_ns: 0,
-                first_tokens: 0,
-                batch: Vec::new(),
-                idle_since: 0,
-                up_since: 0,
-                up_ns: 0,
-                busy_ns: 0,
-            });
+            let mut r = Replica::new(pi, new_gen(index as u64 + 1));
+            if index < min_up as usize {
+                r.warm(0);
+            }
+            match groups.last_mut() {
+                Some(g) if !index.is_multiple_of(size) => g.reps.push(r),
+                _ => groups.push(Group {
+                    reps: vec![r],
+                    tally: Tally::new(s.duration_s, SERIES_BUCKETS),
+                }),
+            }
+            index += 1;
         }
     }
-    // Replicas up at the start (warm).
-    let mut idle: Vec<u32> = Vec::new();
-    for (i, r) in reps.iter_mut().enumerate().take(min_up as usize) {
-        r.state = State::Idle;
-        idle.push(i as u32);
-    }
-    idle.reverse();
-    // Replicas idle and waiting on the stack (the stack may hold stale ids).
-    let mut n_idle = idle.len();
-    let mut up_count = min_up;
-    let mut starting = 0u32;
+    let mut activator = new_gen(0);
+    let mut rates = vec![0.0f64; total as usize];
+    let mut peak_up = min_up;
+    let tick_ns = ((AUTOSCALE_TICK_S * 1e9) as u64).max(1);
+    let idle_ns = (SCALE_IN_IDLE_S * 1e9) as u64;
 
-    const EV_STEP: u8 = 0;
-    const EV_READY: u8 = 1;
-    const EV_TICK: u8 = 2;
-    let mut heap: BinaryHeap<Reverse<(u64, u8, u32)>> = BinaryHeap::new();
-    let tick_ns = (AUTOSCALE_TICK_S * 1e9) as u64;
-    if autoscale {
-        heap.push(Reverse((tick_ns, EV_TICK, 0)));
-    }
-
-    let mut arrivals = ArrivalGen::new(
-        seed,
-        s.arrival,
-        s.rate_rps,
-        s.prompt_tokens,
-        s.output_tokens,
-        s.duration_s,
-    );
-    let mut queue: VecDeque<Request> = VecDeque::new();
-    let (mut ttft, mut tpot, mut e2e) = (Hist::default(), Hist::default(), Hist::default());
-    let (mut arrived, mut completed, mut rejected, mut slo_ok) = (0u64, 0u64, 0u64, 0u64);
-    let mut tokens: u64 = 0;
-    let (mut steps, mut compute_steps) = (0u64, 0u64);
-    let mut peak_up = up_count;
-    let mut events = 0u64;
-
-    let nb = SERIES_BUCKETS;
-    let mut series = Series {
-        width: s.duration_s / nb as f64,
-        queue: vec![0.0; nb],
-        busy: vec![0.0; nb],
-        up: vec![0.0; nb],
-        tokens: vec![0.0; nb],
-    };
-    let mut t_last = 0u64;
-    let mut t_up = 0u64;
-    let ttft_slo = s.ttft_slo_s;
-    let tpot_slo = s.tpot_slo_s;
-
-    // Record a finished request.
-    let finish =
-        |arrival: u64, first: u64, done: u64, output: u32, ttft: &mut Hist, tpot: &mut Hist, e2e: &mut Hist| {
-            let a = (first - arrival + rtt_ns) as f64 * 1e-9;
-            let e = (done - arrival + rtt_ns) as f64 * 1e-9;
-            let p = if output > 1 {
-                (done - first) as f64 * 1e-9 / (output - 1) as f64
-            } else {
-                0.0
-            };
-            ttft.add(a);
-            e2e.add(e);
-            if output > 1 {
-                tpot.add(p);
-            }
-            (a <= ttft_slo && p <= tpot_slo) as u64
-        };
-
+    let mut t0 = 0u64;
     loop {
-        events += 1;
-        if events.is_multiple_of(4096) {
-            if progress.is_cancelled() {
-                return Err(SimError::Cancelled);
-            }
-            progress.set_fraction(t_last as f64 / end_ns as f64);
-        }
-        let next_ev = heap.peek().map(|Reverse((t, _, _))| *t);
-        // With every replica busy, arrivals only join the queue: take all of
-        // them up to the next replica event in one tight loop.
-        if n_idle == 0 && !(autoscale && up_count + starting == 0) {
-            let limit = next_ev.unwrap_or(end_ns).min(end_ns);
-            while let Some(r) = arrivals.next {
-                if r.arrival_ns > limit {
-                    break;
-                }
-                // The queue integral runs to each arrival (exact, whatever
-                // the events in between).
-                if r.arrival_ns > t_last {
-                    if !queue.is_empty() {
-                        let (a, b) = (t_last as f64 * 1e-9, r.arrival_ns as f64 * 1e-9);
-                        Series::integrate(&mut series.queue, series.width, a, b, queue.len() as f64);
+        // Without autoscaling nothing outside a replica changes: one window.
+        let until = if autoscale { (t0 + tick_ns).min(end_ns) } else { end_ns };
+        route(&mut groups, &mut rates, rate, t0);
+        // Serverless activator: with nothing up or starting, the next
+        // request starts a replica and waits for it.
+        if autoscale && rates.iter().all(|&r| r == 0.0) && limit_up > 0 {
+            activator.restart(t0 as f64 * 1e-9, rate);
+            if let Some(first) = activator.next.filter(|r| r.arrival_ns <= until) {
+                'find: for g in groups.iter_mut() {
+                    for r in g.reps.iter_mut() {
+                        if r.state == State::Off {
+                            r.start(first.arrival_ns, cold_ns);
+                            r.accept(first, &cx, &mut g.tally);
+                            break 'find;
+                        }
                     }
-                    t_last = r.arrival_ns;
                 }
-                arrived += 1;
-                if queue.len() >= MAX_QUEUE {
-                    rejected += 1;
-                } else {
-                    queue.push_back(r);
-                }
-                arrivals.advance();
+                route(&mut groups, &mut rates, rate, first.arrival_ns);
             }
         }
-        let next_arr = arrivals.next.map(|r| r.arrival_ns);
-        let take_arrival = match (next_arr, next_ev) {
-            (Some(a), Some(e)) => a <= e,
-            (Some(_), None) => true,
-            (None, _) => false,
-        };
-        let now = if take_arrival {
-            next_arr.unwrap_or(end_ns)
-        } else {
-            match next_ev {
-                Some(t) => t,
-                None => break,
-            }
-        };
-        if now > end_ns {
+        groups.par_iter_mut().try_for_each(|g| {
+            g.reps
+                .iter_mut()
+                .try_for_each(|r| r.run_until(until, &cx, &mut g.tally))
+        })?;
+        if until >= end_ns {
             break;
         }
-        // Time series integration over [t_last, now).
-        if now > t_last {
-            let (a, b) = (t_last as f64 * 1e-9, now as f64 * 1e-9);
-            if !queue.is_empty() {
-                Series::integrate(&mut series.queue, series.width, a, b, queue.len() as f64);
-            }
-            t_last = now;
-        }
 
-        let mut wake: Option<u32> = None;
-        let mut top_is_step = false;
-        if take_arrival {
-            if let Some(r) = arrivals.next {
-                arrived += 1;
-                if queue.len() >= MAX_QUEUE {
-                    rejected += 1;
-                } else {
-                    queue.push_back(r);
-                }
-            }
-            arrivals.advance();
-            // Serverless activator: a request with nothing up starts a replica.
-            if autoscale
-                && up_count + starting == 0
-                && limit_up > 0
-                && let Some(i) = reps.iter().position(|r| r.state == State::Off)
-            {
-                reps[i].state = State::Starting;
-                starting += 1;
-                heap.push(Reverse((now + cold_ns, EV_READY, i as u32)));
-            }
-            while let Some(i) = idle.pop() {
-                if reps[i as usize].state == State::Idle {
-                    n_idle -= 1;
-                    wake = Some(i);
-                    break;
-                }
-            }
-        } else if let Some(&Reverse((_, kind, id))) = heap.peek() {
-            // A step end keeps its heap slot: the replica's next step (if
-            // any) replaces it in place, one sift instead of pop + push.
-            if kind == EV_STEP {
-                top_is_step = true;
-            } else {
-                heap.pop();
-            }
-            match kind {
-                EV_TICK => {
-                    let up = up_count + starting;
-                    let want = ((queue.len() as f64 / target_q).ceil() as u32).min(limit_up);
-                    if want > up {
-                        let mut need = want - up;
-                        for (i, r) in reps.iter_mut().enumerate() {
-                            if need == 0 {
-                                break;
-                            }
-                            if r.state == State::Off {
-                                r.state = State::Starting;
-                                starting += 1;
-                                need -= 1;
-                                heap.push(Reverse((now + cold_ns, EV_READY, i as u32)));
-                            }
-                        }
-                    }
-                    // Scale in replicas idle for long enough, down to the minimum.
-                    let idle_ns = (SCALE_IN_IDLE_S * 1e9) as u64;
-                    for r in reps.iter_mut() {
-                        if up_count <= min_up {
-                            break;
-                        }
-                        if r.state == State::Idle && now.saturating_sub(r.idle_since) >= idle_ns && queue.is_empty() {
-                            r.state = State::Off;
-                            n_idle -= 1;
-                            r.up_ns += now - r.up_since;
-                            series.count_up(&mut t_up, now, up_count);
-                            up_count -= 1;
-                        }
-                    }
-                    if now + tick_ns <= end_ns {
-                        heap.push(Reverse((now + tick_ns, EV_TICK, 0)));
-                    }
-                }
-                EV_READY => {
-                    let r = &mut reps[id as usize];
-                    r.state = State::Idle;
-                    r.idle_since = now;
-                    r.up_since = now;
-                    starting -= 1;
-                    series.count_up(&mut t_up, now, up_count);
-                    up_count += 1;
-                    peak_up = peak_up.max(up_count);
-                    wake = Some(id);
-                }
-                _ => {
-                    // A step ended.
-                    let r = &mut reps[id as usize];
-                    tokens += r.step_tokens;
-                    series.add_tokens(r.first_end_ns, r.first_tokens);
-                    r.step_tokens = 0;
-                    match &pools[r.pool].cost {
-                        StepCost::Llm(_) => {
-                            // Steps this event stood for (> 1 after a
-                            // multi-step advance; nobody finished before the last).
-                            let advanced = std::mem::replace(&mut r.pending_steps, 1);
-                            if r.b > 0 {
-                                r.k += advanced;
-                            }
-                            while let Some(&Reverse(packed)) = r.decoding.peek() {
-                                let (finish_k, slot) = (packed >> 32, packed as u32);
-                                if finish_k > r.k {
-                                    break;
-                                }
-                                r.decoding.pop();
-                                r.free.push(slot);
-                                let d = r.slots[slot as usize];
-                                r.s -= (d.prompt as i64 + 1) - d.k_enter as i64;
-                                r.b -= 1;
-                                r.kv_reserved -= (d.prompt + d.output) as u64;
-                                completed += 1;
-                                slo_ok +=
-                                    finish(d.arrival_ns, d.first_ns, now, d.output, &mut ttft, &mut tpot, &mut e2e);
-                            }
-                            for _ in 0..r.completing {
-                                let Some(p) = r.prefilling.pop_front() else { break };
-                                if p.output <= 1 {
-                                    r.kv_reserved -= (p.prompt + p.output) as u64;
-                                    completed += 1;
-                                    slo_ok += finish(p.arrival_ns, now, now, p.output, &mut ttft, &mut tpot, &mut e2e);
-                                } else {
-                                    let d = Dec {
-                                        arrival_ns: p.arrival_ns,
-                                        first_ns: now,
-                                        prompt: p.prompt,
-                                        output: p.output,
-                                        k_enter: r.k,
-                                    };
-                                    let slot = match r.free.pop() {
-                                        Some(i) => {
-                                            r.slots[i as usize] = d;
-                                            i
-                                        }
-                                        None => {
-                                            r.slots.push(d);
-                                            (r.slots.len() - 1) as u32
-                                        }
-                                    };
-                                    r.decoding
-                                        .push(Reverse(((r.k + p.output as u64 - 1) << 32) | slot as u64));
-                                    r.s += (p.prompt as i64 + 1) - r.k as i64;
-                                    r.b += 1;
-                                }
-                            }
-                            r.completing = 0;
-                        }
-                        StepCost::PerSample(_) => {
-                            for &a in &r.batch {
-                                completed += 1;
-                                slo_ok += finish(a, now, now, 1, &mut ttft, &mut tpot, &mut e2e);
-                            }
-                            r.batch.clear();
-                        }
-                    }
-                    r.state = State::Idle;
-                    r.idle_since = now;
-                    wake = Some(id);
+        // Autoscaler tick at `until`: scale out on the requests waiting,
+        // scale in replicas idle for long enough, down to the minimum.
+        let now = until;
+        let reps = || groups.iter().flat_map(|g| g.reps.iter());
+        let mut up = reps().filter(|r| r.is_up()).count() as u32;
+        let starting = reps().filter(|r| r.state == State::Starting).count() as u32;
+        let waiting: usize = reps().map(|r| r.queue.len()).sum();
+        peak_up = peak_up.max(up);
+        let want = ((waiting as f64 / target_q).ceil() as u32).min(limit_up);
+        let mut need = want.saturating_sub(up + starting);
+        for g in groups.iter_mut() {
+            for r in g.reps.iter_mut() {
+                if need > 0 && r.state == State::Off {
+                    r.start(now, cold_ns);
+                    need -= 1;
+                } else if up > min_up
+                    && waiting == 0
+                    && r.state == State::Idle
+                    && now.saturating_sub(r.idle_since) >= idle_ns
+                {
+                    r.stop(now, &mut g.tally);
+                    up -= 1;
                 }
             }
         }
-
-        // Start a step on the woken replica (and, after a ready/step event,
-        // on idle replicas while work is queued).
-        if let Some(id) = wake {
-            let r = &mut reps[id as usize];
-            let started = match &pools[r.pool].cost {
-                StepCost::Llm(c) => start_llm_step(r, c, &mut queue, &mut rejected),
-                StepCost::PerSample(c) => start_sample_step(r, c, &mut queue),
-            };
-            match started {
-                Some((dt, compute_bound)) => {
-                    let mut dt_ns = ((dt * 1e9).ceil() as u64).max(1);
-                    r.first_end_ns = now + dt_ns;
-                    r.first_tokens = r.step_tokens;
-                    r.state = State::Busy;
-                    r.busy_ns += dt_ns;
-                    let a = now as f64 * 1e-9;
-                    Series::integrate(&mut series.busy, series.width, a, a + dt, 1.0);
-                    steps += 1;
-                    compute_steps += compute_bound as u64;
-                    // Decode-only steps that nothing can change: advance
-                    // them in this event (see `run_serve_stage`).
-                    if multi_step
-                        && r.prefilling.is_empty()
-                        && queue.is_empty()
-                        && r.b > 0
-                        && let StepCost::Llm(c) = &pools[r.pool].cost
-                    {
-                        let next_arrival = arrivals.next.map(|q| q.arrival_ns).unwrap_or(u64::MAX);
-                        let mut step_end = now + dt_ns;
-                        let mut k = r.k + 1;
-                        loop {
-                            // The step ending at `k` completes someone, or
-                            // an arrival could be queued by then: stop.
-                            let completes = r.decoding.peek().is_some_and(|&Reverse(f)| f >> 32 <= k);
-                            if completes || step_end >= next_arrival {
-                                break;
-                            }
-                            let ctx = (r.s + r.b as i64 * k as i64).max(0) as f64;
-                            let st = c.step(r.b, ctx, 0, 0.0);
-                            let d_ns = ((st.seconds * 1e9).ceil() as u64).max(1);
-                            if step_end + d_ns > end_ns {
-                                break;
-                            }
-                            let a = step_end as f64 * 1e-9;
-                            Series::integrate(&mut series.busy, series.width, a, a + st.seconds, 1.0);
-                            r.busy_ns += d_ns;
-                            steps += 1;
-                            compute_steps += (st.compute_s >= st.memory_s) as u64;
-                            r.step_tokens += r.b as u64;
-                            r.pending_steps += 1;
-                            step_end += d_ns;
-                            series.add_tokens(step_end, r.b as u64);
-                            dt_ns += d_ns;
-                            k += 1;
-                        }
-                    }
-                    let ev = Reverse((now + dt_ns, EV_STEP, id));
-                    if top_is_step {
-                        if let Some(mut top) = heap.peek_mut() {
-                            *top = ev;
-                        }
-                    } else {
-                        heap.push(ev);
-                    }
-                    top_is_step = false;
-                }
-                None => {
-                    r.state = State::Idle;
-                    n_idle += 1;
-                    idle.push(id);
-                }
-            }
-        }
-        if top_is_step {
-            heap.pop();
-        }
-        if events > 2_000_000_000 {
-            return Err(SimError::EventLimit {
-                events,
-                limit: 2_000_000_000,
-            });
+        t0 = until;
+    }
+    for g in groups.iter_mut() {
+        for r in g.reps.iter_mut() {
+            r.close(end_ns, &mut g.tally);
         }
     }
-    // Close the books at the end of the period.
-    if end_ns > t_last {
-        let (a, b) = (t_last as f64 * 1e-9, s.duration_s);
-        Series::integrate(&mut series.queue, series.width, a, b, queue.len() as f64);
-    }
-    // Replicas up: integrated only where their number changes.
-    Series::integrate(
-        &mut series.up,
-        series.width,
-        t_up as f64 * 1e-9,
-        s.duration_s,
-        up_count as f64,
-    );
-    let mut unfinished = queue.len() as u64;
-    for r in reps.iter_mut() {
-        if matches!(r.state, State::Idle | State::Busy) {
-            r.up_ns += end_ns.saturating_sub(r.up_since);
-        }
-        unfinished += r.b as u64 + r.prefilling.len() as u64 + r.batch.len() as u64;
+    let reps = || groups.iter().flat_map(|g| g.reps.iter());
+    peak_up = peak_up.max(reps().filter(|r| r.is_up()).count() as u32);
+    let unfinished: u64 = reps().map(|r| r.unfinished()).sum();
+    // Merged in group order: the same sums whatever the thread count.
+    let mut t = Tally::new(s.duration_s, SERIES_BUCKETS);
+    for g in &groups {
+        t.merge(&g.tally);
     }
     // Generated tokens of steps still running at the end are not counted.
 
     let dur = s.duration_s;
+    let completed = t.completed;
     let mut res = ServingResult {
         stage: stage.id.to_string(),
         duration_s: dur,
-        requests_arrived: arrived,
+        requests_arrived: t.arrived,
         requests_completed: completed,
         requests_unfinished: unfinished,
-        requests_rejected: rejected,
-        tokens_per_second: tokens as f64 / dur,
+        requests_rejected: t.rejected,
+        tokens_per_second: t.tokens as f64 / dur,
         requests_per_second: completed as f64 / dur,
-        ttft_s: ttft.percentiles(),
-        tpot_s: tpot.percentiles(),
-        e2e_s: e2e.percentiles(),
+        ttft_s: t.ttft.percentiles(),
+        tpot_s: t.tpot.percentiles(),
+        e2e_s: t.e2e.percentiles(),
         slo_attainment: if completed > 0 {
-            slo_ok as f64 / completed as f64
+            t.slo_ok as f64 / completed as f64
         } else {
             0.0
         },
         max_replicas_up: peak_up,
         network_rtt_s: rtt,
-        compute_bound_fraction: if steps > 0 {
-            compute_steps as f64 / steps as f64
+        compute_bound_fraction: if t.steps > 0 {
+            t.compute_steps as f64 / t.steps as f64
         } else {
             0.0
         },
-        ttft_cdf: ttft.cdf(50),
-        events,
+        ttft_cdf: t.ttft.cdf(50),
+        events: t.events,
         ..Default::default()
     };
     res.ttft_p50_s = res.ttft_s.p50;
     res.ttft_p99_s = res.ttft_s.p99;
     res.tpot_p50_s = res.tpot_s.p50;
     res.tpot_p99_s = res.tpot_s.p99;
+    let series = &t.series;
     let w = series.width;
-    for i in 0..nb {
+    for i in 0..SERIES_BUCKETS {
         let t0 = i as f64 * w;
         res.queue_len.push((t0, series.queue[i] / w));
         res.replicas_series.push((t0, series.up[i] / w));
@@ -829,13 +470,11 @@ fn run_serve_stage(
         res.utilization_series
             .push((t0, if up > 0.0 { (series.busy[i] / up).min(1.0) } else { 0.0 }));
     }
-
     // Cost and energy per pool, through the cost module.
     let (mut busy_all, mut up_all) = (0u64, 0u64);
     let mut model_bytes = 0.0;
     for (pi, p) in pools.iter().enumerate() {
-        let (busy, up): (u64, u64) = reps
-            .iter()
+        let (busy, up): (u64, u64) = reps()
             .filter(|r| r.pool == pi)
             .fold((0, 0), |(b, u), r| (b + r.busy_ns, u + r.up_ns));
         busy_all += busy;
@@ -892,8 +531,8 @@ fn run_serve_stage(
     } else {
         0.0
     };
-    if tokens > 0 {
-        res.cost_per_million_tokens_usd = res.cost_usd / (tokens as f64 / 1e6);
+    if t.tokens > 0 {
+        res.cost_per_million_tokens_usd = res.cost_usd / (t.tokens as f64 / 1e6);
     }
     if completed > 0 {
         res.cost_per_million_requests_usd = res.cost_usd / (completed as f64 / 1e6);
@@ -941,7 +580,8 @@ impl ServingResult {
         series.insert("ttft_cdf".to_owned(), self.ttft_cdf.clone());
         let utilization = self.pools.iter().map(|p| (p.node.clone(), p.utilization)).collect();
         let mut notes = vec![
-            "continuous batching with chunked prefill; one queue in front of all replicas".to_owned(),
+            "continuous batching with chunked prefill; each request goes to a random replica that is up, which queues it"
+                .to_owned(),
             format!(
                 "network round trip {:.3} ms added to TTFT and end-to-end latency",
                 self.network_rtt_s * 1e3
@@ -1008,74 +648,6 @@ fn diagnose(r: &ServingResult, s: &ServeStage) -> String {
             r.utilization * 100.0
         )
     }
-}
-
-/// Start an LLM step: admit, plan decode + chunked prefill, return its time.
-fn start_llm_step(
-    r: &mut Replica,
-    c: &LlmCost,
-    queue: &mut VecDeque<Request>,
-    rejected: &mut u64,
-) -> Option<(f64, bool)> {
-    let cap = c.kv_capacity_tokens as u64;
-    while let Some(q) = queue.front().copied() {
-        let need = (q.prompt + q.output) as u64;
-        if need > cap {
-            queue.pop_front();
-            *rejected += 1;
-            continue;
-        }
-        if r.b as usize + r.prefilling.len() >= c.max_seqs as usize || r.kv_reserved + need > cap {
-            break;
-        }
-        queue.pop_front();
-        r.kv_reserved += need;
-        r.prefilling.push_back(Pre {
-            arrival_ns: q.arrival_ns,
-            prompt: q.prompt,
-            output: q.output,
-            done: 0,
-        });
-    }
-    let mut budget = c.max_tokens_per_step.saturating_sub(r.b).max(1);
-    let (mut pf, mut ctx_sum) = (0u64, 0.0);
-    r.completing = 0;
-    let mut prefix = true;
-    for p in r.prefilling.iter_mut() {
-        if budget == 0 {
-            break;
-        }
-        let take = (p.prompt - p.done).min(budget);
-        ctx_sum += take as f64 * (p.done as f64 + take as f64 / 2.0);
-        p.done += take;
-        pf += take as u64;
-        budget -= take;
-        if p.done == p.prompt && prefix {
-            r.completing += 1;
-        } else {
-            prefix = false;
-        }
-    }
-    if r.b == 0 && pf == 0 {
-        return None;
-    }
-    let decode_ctx = (r.s + r.b as i64 * r.k as i64).max(0) as f64;
-    let avg_ctx = if pf > 0 { ctx_sum / pf as f64 } else { 0.0 };
-    let st = c.step(r.b, decode_ctx, pf as u32, avg_ctx);
-    r.step_tokens = r.b as u64 + r.completing as u64;
-    Some((st.seconds, st.compute_s >= st.memory_s))
-}
-
-fn start_sample_step(r: &mut Replica, c: &SampleCost, queue: &mut VecDeque<Request>) -> Option<(f64, bool)> {
-    while r.batch.len() < c.max_batch as usize {
-        let Some(q) = queue.pop_front() else { break };
-        r.batch.push(q.arrival_ns);
-    }
-    if r.batch.is_empty() {
-        return None;
-    }
-    let dt = c.batch_time(r.batch.len() as u32);
-    Some((dt, true))
 }
 
 /// The highest request rate whose run keeps TTFT p99 and TPOT p99 within the

@@ -205,7 +205,7 @@ impl LlmCost {
         // (QKᵀ and AV: 4 × q_width per context token per layer).
         let gemm = 2.0 * f.active_params * tokens;
         let attn = 4.0 * f.layers * f.q_width * (decode_ctx + prefill as f64 * prefill_ctx);
-        let compute_s = gemm / (self.hw.flops * self.sparsity_speedup) + attn / self.hw.flops;
+        let compute_s = (gemm / self.sparsity_speedup + attn) / self.hw.flops;
         // Bytes: weights once per step (MoE: the experts the batch touches),
         // the KV cache of every decoding sequence, the new KV written.
         let weights = if f.expert_params > 0.0 {

@@ -1,5 +1,6 @@
 use super::*;
 use crate::model::*;
+use crate::sim::serving::perf::LlmCost;
 
 /// A plan with one request source, one compute group in a cloud site and a
 /// serving stage; `f` edits the stage.
@@ -497,4 +498,44 @@ fn multi_step_fast_path_changes_nothing_but_the_event_count() {
             );
         }
     }
+}
+
+/// Replicas run in parallel groups, each with its own tally merged in a
+/// fixed order: the result must not depend on how many threads ran them.
+#[test]
+fn results_do_not_depend_on_the_thread_count() {
+    let plan = crate::sim::serving::bench::serving_cluster_plan(2_000.0, 10.0);
+    let with_threads = |n: usize| {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(n)
+            .build()
+            .unwrap()
+            .install(|| run(&plan))
+    };
+    let one = with_threads(1);
+    assert!(one.requests_completed > 10_000, "{}", one.requests_completed);
+    assert_eq!(one, with_threads(3));
+}
+
+/// Random routing shares the traffic out evenly over the replicas up: two
+/// pools of the same servers get the same load and the same utilization.
+#[test]
+fn traffic_is_shared_over_the_replicas() {
+    let mut plan = crate::sim::serving::bench::serving_cluster_plan(1_500.0, 20.0);
+    let mut second = plan.nodes[1].clone();
+    second.id = "gpus2".into();
+    second.count = 1;
+    plan.nodes[1].count = 1;
+    plan.nodes.push(second);
+    plan.links.push(Link {
+        id: "l2".into(),
+        to: "gpus2".into(),
+        ..plan.links[0].clone()
+    });
+    plan.stages[0].placement.push("gpus2".into());
+    let r = run(&plan);
+    assert_eq!(r.pools.len(), 2);
+    let (a, b) = (r.pools[0].utilization, r.pools[1].utilization);
+    assert!(a > 0.3 && (a - b).abs() < 0.05 * a, "{a} vs {b}");
+    assert!(r.requests_unfinished < r.requests_arrived / 50);
 }
