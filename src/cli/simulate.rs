@@ -177,5 +177,8 @@ pub fn summary(results: &Results) -> String {
     for (site, usd) in &c.per_site_usd {
         let _ = writeln!(s, "  site {site:<24} {usd:>14.0} USD");
     }
+    if let Some(tco) = &results.tco {
+        let _ = write!(s, "\n{}", crate::report::tco::text(tco));
+    }
     s
 }

@@ -81,6 +81,9 @@ pub struct SimSettings {
     pub detailed_iterations: u32,
     /// Horizon for cost comparisons (on-prem vs cloud), in years.
     pub tco_horizon_years: f64,
+    /// Fraction of the horizon's hours the compute is needed, 0..=1: rented
+    /// capacity is paid for those hours only, owned capacity all the time.
+    pub tco_utilization: f64,
 }
 
 impl Default for SimSettings {
@@ -89,6 +92,7 @@ impl Default for SimSettings {
             seed: 42,
             detailed_iterations: 3,
             tco_horizon_years: 3.0,
+            tco_utilization: 0.7,
         }
     }
 }

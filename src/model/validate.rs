@@ -100,6 +100,7 @@ impl Plan {
         check_stages(self, catalog, &mut r);
         check_stage_cycles(self, &mut r);
         check_reachability(self, &mut r);
+        check_settings(self, &mut r);
         r.problems.sort_by_key(|p| std::cmp::Reverse(p.severity));
         r.problems
     }
@@ -122,6 +123,25 @@ fn positive(x: f64) -> bool {
 /// Finite and zero or more.
 fn non_negative(x: f64) -> bool {
     x >= 0.0 && x.is_finite()
+}
+
+/// The cost comparison's horizon and utilization.
+fn check_settings(plan: &Plan, r: &mut Report) {
+    let s = &plan.settings;
+    if !(positive(s.tco_horizon_years) && s.tco_horizon_years <= 50.0) {
+        r.error(
+            Subject::Plan,
+            format!("cost horizon {} years is not between 0 and 50", s.tco_horizon_years),
+            "set the cost horizon in the plan settings, e.g. 3 years",
+        );
+    }
+    if !(non_negative(s.tco_utilization) && s.tco_utilization <= 1.0) {
+        r.error(
+            Subject::Plan,
+            format!("cost utilization {} is not between 0 and 1", s.tco_utilization),
+            "set the share of hours the compute is needed, e.g. 0.7",
+        );
+    }
 }
 
 pub fn has_errors(problems: &[Problem]) -> bool {

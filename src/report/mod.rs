@@ -7,6 +7,7 @@ pub mod plan_file;
 pub mod png;
 pub mod png_report;
 pub mod presets;
+pub mod tco;
 
 pub use plan_file::{PlanFileError, load_plan, parse_plan, plan_to_json, plan_to_ron, save_plan, write_atomic};
 pub use png_report::{ReportError, ReportInput, ReportResults, render, render_png};

@@ -19,6 +19,11 @@ pub struct Results {
     /// ends, checkpoints, failures and restarts, preemptions, autoscaling,
     /// cold starts, starvation. Playback steps through these.
     pub events: Vec<SimEvent>,
+    /// Owning vs renting the plan's compute over the plan's cost horizon at
+    /// its utilization, with the break-even (None when the plan has no
+    /// compute the catalog can price both ways).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tco: Option<crate::sim::cost::DeploymentComparison>,
 }
 
 /// One stage on the lifecycle clock.

@@ -28,6 +28,7 @@ pub fn simulate(plan: &Plan, catalog: &Catalog, seed: u64, progress: &Progress) 
         cost: Default::default(),
         timeline: Vec::new(),
         events: Vec::new(),
+        tco: None,
     };
     let total = plan.stages.len().max(1) as f64;
     let mut outcomes: Vec<StageOutcome> = Vec::new();
@@ -127,6 +128,21 @@ pub fn simulate(plan: &Plan, catalog: &Catalog, seed: u64, progress: &Progress) 
     results.timeline = timeline;
     results.events = events;
     results.cost = super::results::CostTotals::from_workloads(plan, &results.workloads);
+    results.tco = tco(plan, catalog)?;
     progress.set_fraction(1.0);
     Ok(results)
+}
+
+/// On-prem vs cloud vs as drawn over the plan's horizon and utilization;
+/// None when no compute group can be priced both ways.
+fn tco(plan: &Plan, catalog: &Catalog) -> Result<Option<super::cost::DeploymentComparison>, SimError> {
+    let s = &plan.settings;
+    let months = (s.tco_horizon_years * 12.0).round().clamp(1.0, 600.0) as u32;
+    let c = super::cost::compare_deployments(plan, catalog, s.tco_utilization, months)?;
+    let priced = plan
+        .nodes
+        .iter()
+        .filter(|n| n.kind.role() == crate::model::NodeRole::Compute)
+        .any(|n| !c.unmatched.contains(&n.id.to_string()));
+    Ok(priced.then_some(c))
 }

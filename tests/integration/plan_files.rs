@@ -508,6 +508,7 @@ fn plan() -> impl Strategy<Value = Plan> {
                     seed,
                     detailed_iterations: it,
                     tco_horizon_years: years,
+                    tco_utilization: years / 20.0,
                 },
             },
         )

@@ -178,6 +178,7 @@ fn fixture() -> (Plan, Results) {
         }],
         workloads: vec![w],
         events: Vec::new(),
+        tco: None,
     };
     (plan, results)
 }

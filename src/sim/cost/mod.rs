@@ -494,7 +494,7 @@ pub fn compare_deployments(
         }
     }
     cmp.as_drawn = Deployment {
-        label: "As drawn (hybrid)".into(),
+        label: "As drawn (owned nodes bought, rented ones by the hour)".into(),
         capex_usd: drawn_capex,
         monthly_usd: drawn_monthly.max(0.0),
         cumulative_usd: curve(drawn_capex, drawn_monthly.max(0.0)),
