@@ -1112,6 +1112,19 @@ mod tests {
     }
 
     #[test]
+    fn cost_horizon_and_utilization_must_be_in_range() {
+        let mut p = good();
+        p.settings.tco_horizon_years = 0.0;
+        p.settings.tco_utilization = 1.5;
+        assert!(has(&p, Severity::Error, Subject::Plan, "cost horizon"));
+        assert!(has(&p, Severity::Error, Subject::Plan, "cost utilization"));
+        p.settings.tco_horizon_years = f64::NAN;
+        p.settings.tco_utilization = 0.0;
+        assert!(has(&p, Severity::Error, Subject::Plan, "cost horizon"));
+        assert!(!has(&p, Severity::Error, Subject::Plan, "cost utilization"));
+    }
+
+    #[test]
     fn duplicate_ids() {
         let mut p = good();
         p.nodes.push(node("fs", NodeKind::ParallelFs, "fs", 1));

@@ -15,7 +15,7 @@
 //! still renders: the simulated sections say "not simulated" and the
 //! validation problems are listed.
 
-use super::draw::charts::{self, GanttSpan, StackedBar, UtilBar};
+use super::draw::charts::{self, GanttSpan, LineSeries, StackedBar, UtilBar};
 use super::draw::table::{self, Column, Row};
 use super::draw::{Align, Canvas, DrawError, Rect, Rgb, TextStyle, graph, palette};
 use crate::model::catalog::Entry;
@@ -94,6 +94,8 @@ pub struct ReportResults {
     pub timeline: Vec<TimelineSpan>,
     /// Assumptions the simulator made, one sentence each.
     pub assumptions: Vec<String>,
+    /// Owning vs renting the plan's compute over the plan's cost horizon.
+    pub tco: Option<crate::sim::cost::DeploymentComparison>,
 }
 
 impl ReportResults {
@@ -107,6 +109,7 @@ impl ReportResults {
         let mut out = ReportResults {
             seed: results.seed,
             detailed_iterations: plan.settings.detailed_iterations,
+            tco: results.tco.clone(),
             ..ReportResults::default()
         };
         for w in &results.workloads {
@@ -225,6 +228,8 @@ pub struct Regions {
     pub graph: Rect,
     /// Breakdown, utilization, cost, timeline.
     pub charts: Vec<Rect>,
+    /// The own-vs-rent chart (empty when the section is absent).
+    pub own_vs_rent: Rect,
     pub sources: Rect,
 }
 
@@ -293,6 +298,7 @@ pub fn render(input: &ReportInput<'_>) -> Result<RenderedReport, ReportError> {
     y = bottom;
 
     y = tables(&mut c, input, y + GAP);
+    y = own_vs_rent_section(&mut c, input, y + GAP, &mut regions);
     y = stages_section(&mut c, input, y + GAP);
     y = diagnosis_section(&mut c, input, y + GAP);
     y = assumptions_section(&mut c, input, y + GAP);
@@ -1276,6 +1282,91 @@ fn tables(c: &mut Canvas, input: &ReportInput<'_>, y: i32) -> i32 {
     ];
     let right_h = sub_h + table::draw(c, Rect::new(rx, y0 + sub_h, col_w, 0), &cols, &rows);
     y0 + left_h.max(right_h)
+}
+
+/// Own vs rent over the plan's cost horizon: cumulative cost of buying,
+/// renting and the plan as drawn, with the break-even month, the verdict
+/// and the figures. Absent when there is nothing to compare.
+fn own_vs_rent_section(c: &mut Canvas, input: &ReportInput<'_>, y: i32, regions: &mut Regions) -> i32 {
+    let Some(t) = input.results.and_then(|r| r.tco.as_ref()) else {
+        return y - GAP;
+    };
+    let y0 = section_title(
+        c,
+        y,
+        &format!("Own vs rent over {} months", t.horizon_months),
+        &format!(
+            "The plan's compute bought, rented on demand for {:.0} % of the hours, or paid as drawn",
+            t.utilization * 100.0
+        ),
+    );
+    let w = PAGE_WIDTH as i32 - 2 * MARGIN;
+    let col_w = (w - GAP) / 2;
+    let h = 460;
+    regions.own_vs_rent = Rect::new(MARGIN, y0, col_w, h);
+    let inner = charts::panel(
+        c,
+        regions.own_vs_rent,
+        "Cumulative cost",
+        "USD at the end of each month",
+    );
+    let series: Vec<LineSeries> = crate::report::tco::deployments(t)
+        .iter()
+        .enumerate()
+        .map(|(i, d)| LineSeries {
+            label: crate::report::tco::short_label(d).to_owned(),
+            color: palette::SERIES[i % palette::SERIES.len()],
+            points: std::iter::once((0.0, d.capex_usd))
+                .chain(d.cumulative_usd.iter().enumerate().map(|(m, v)| ((m + 1) as f64, *v)))
+                .collect(),
+        })
+        .collect();
+    let marker = t.break_even_months.map(|m| (m, format!("break-even {m:.1} months")));
+    charts::lines(
+        c,
+        inner,
+        &series,
+        marker.as_ref().map(|(m, l)| (*m, l.as_str())),
+        &|m| format!("{m:.0} mo"),
+        &fmt_usd,
+    );
+    // Right: the verdict and the figures.
+    let rx = MARGIN + col_w + GAP;
+    let body = TextStyle::new(20.0, palette::INK);
+    let mut ry = y0 + 8;
+    ry += c.paragraph(rx, ry, &crate::report::tco::verdict(t), &body, col_w as f32) + 16;
+    let mut rows: Vec<Row> = crate::report::tco::deployments(t)
+        .iter()
+        .map(|d| {
+            Row::new(vec![
+                d.label.clone(),
+                fmt_usd(d.capex_usd),
+                fmt_usd(d.monthly_usd),
+                fmt_usd(d.total_usd),
+            ])
+        })
+        .collect();
+    if !t.unmatched.is_empty() {
+        rows.push(Row::new(vec![format!("Not compared: {}", t.unmatched.join(", "))]));
+    }
+    let cols = [
+        Column::left("Deployment", 4.6),
+        Column::right("Up front", 1.4),
+        Column::right("Per month", 1.4),
+        Column::right("Total", 1.4),
+    ];
+    ry += table::draw(c, Rect::new(rx, ry, col_w, 0), &cols, &rows) + 16;
+    let note = TextStyle::new(17.0, palette::MUTED);
+    ry += c.paragraph(
+        rx,
+        ry,
+        "Buying: catalog list price of the compute up front (no resale value), power at TDP × (idle share + \
+         utilization) × PUE × the site's price, and the site's operations. Renting: the cloud on-demand price \
+         of the same systems for the hours used. As drawn: each node priced the way the plan places it.",
+        &note,
+        col_w as f32,
+    );
+    (y0 + h).max(ry)
 }
 
 fn bom_row(input: &ReportInput<'_>, n: &crate::model::Node) -> Row {

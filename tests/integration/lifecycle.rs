@@ -291,6 +291,16 @@ fn simulate_json_without_a_file_prints_json_on_stdout() {
             assert!(v.get(key).is_some(), "{key} missing");
         }
         assert!(v["cost"].get("per_stage_usd").is_some());
+        // Own vs rent over the plan's horizon, with a break-even month.
+        assert_eq!(v["tco"]["horizon_months"], 36);
+        assert!(
+            v["tco"]["break_even_months"].as_f64().is_some_and(|m| m > 0.0),
+            "{}",
+            v["tco"]
+        );
+        let summary = String::from_utf8_lossy(&out.stderr);
+        assert!(summary.contains("own vs rent over 36 months"), "{summary}");
+        assert!(summary.contains("pays off after"), "{summary}");
         assert!(!v["timeline"].as_array().map(|a| a.is_empty()).unwrap_or(true));
         // The human summary went to stderr.
         assert!(!out.stderr.is_empty());

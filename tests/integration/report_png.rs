@@ -102,6 +102,7 @@ fn fixture_results() -> ReportResults {
             TimelineSpan { stage: StageId::new("serve"), start_s: 9.1 * 86400.0 + 1900.0, end_s: 12.0 * 86400.0 },
         ],
         assumptions: vec!["Failures follow an exponential distribution with the per-GPU MTBF from the catalog.".into()],
+        tco: None,
     }
 }
 
@@ -314,6 +315,27 @@ fn fixture_with_results_draws_the_charts() {
             "chart {i}: {a:.3} with results vs {b:.3} without"
         );
     }
+}
+
+#[test]
+fn own_vs_rent_section_shows_the_break_even() {
+    let plan = fixture();
+    let mut results = fixture_results();
+    let without = render_and_check("fixture-no-tco", &plan, Some(&results));
+    let tco = clusterforge::sim::cost::compare_deployments(&plan, &Catalog::builtin(), 0.7, 36)
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(tco.break_even_months.is_some(), "{tco:?}");
+    results.tco = Some(tco);
+    let with = render_and_check("fixture-tco", &plan, Some(&results));
+    assert!(
+        with.height >= without.height + 400,
+        "{} vs {}",
+        with.height,
+        without.height
+    );
+    assert!(without.regions.own_vs_rent.h == 0);
+    let r = with.regions.own_vs_rent;
+    assert!(r.h > 300 && colourful(&with, r) > 0.005, "{:.4}", colourful(&with, r));
 }
 
 #[test]

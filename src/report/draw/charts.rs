@@ -369,3 +369,94 @@ mod tests {
         assert_eq!(time_step(10.0, 5.0), 2.0);
     }
 }
+
+/// One line of a line chart.
+#[derive(Clone, Debug)]
+pub struct LineSeries {
+    pub label: String,
+    pub color: Rgb,
+    pub points: Vec<(f64, f64)>,
+}
+
+/// Lines over `0..max x` and `0..max y` with a legend on top, value grid
+/// lines and labels on the left, x ticks below, and an optional labelled
+/// dashed vertical marker (e.g. a break-even point).
+pub fn lines(
+    canvas: &mut Canvas,
+    area: Rect,
+    series: &[LineSeries],
+    marker: Option<(f64, &str)>,
+    fmt_x: &dyn Fn(f64) -> String,
+    fmt_y: &dyn Fn(f64) -> String,
+) {
+    let items: Vec<(String, Rgb)> = series.iter().map(|s| (s.label.clone(), s.color)).collect();
+    let legend_h = legend(canvas, area, &items);
+    let finite = |v: f64| if v.is_finite() { v } else { 0.0 };
+    let pts = || series.iter().flat_map(|s| s.points.iter());
+    let max_x = pts().map(|p| finite(p.0)).fold(0.0, f64::max);
+    let max_y = pts().map(|p| finite(p.1)).fold(0.0, f64::max);
+    if max_x <= 0.0 || max_y <= 0.0 {
+        empty(
+            canvas,
+            Rect::new(area.x, area.y + legend_h + 10, area.w, area.h - legend_h - 10),
+            "All values are zero",
+        );
+        return;
+    }
+    let step_y = nice_step(max_y, 5.0);
+    let top_y = (max_y / step_y).ceil() * step_y;
+    let label_w = (0..=((top_y / step_y).round() as i32))
+        .map(|i| canvas.text_width(&fmt_y(i as f64 * step_y), &TICK_STYLE))
+        .fold(0.0f32, f32::max)
+        .ceil() as i32
+        + 14;
+    let tick_h = canvas.line_height(&TICK_STYLE) as i32 + 10;
+    let plot = Rect::new(
+        area.x + label_w,
+        area.y + legend_h + 20,
+        area.w - label_w - 10,
+        area.h - legend_h - 20 - tick_h,
+    );
+    let sx = |x: f64| plot.x + (finite(x) / max_x * plot.w as f64).round() as i32;
+    let sy = |y: f64| plot.bottom() - (finite(y) / top_y * plot.h as f64).round() as i32;
+    let lh = canvas.line_height(&TICK_STYLE) as i32;
+    let mut v = 0.0;
+    while v <= top_y * 1.0001 {
+        let y = sy(v);
+        canvas.line((plot.x, y), (plot.right(), y), palette::RULE, 1);
+        let label = if v == 0.0 { "0".to_owned() } else { fmt_y(v) };
+        canvas.text(plot.x - 8, y - lh / 2, &label, &TICK_STYLE, Align::Right);
+        v += step_y;
+    }
+    let step_x = nice_step(max_x, 6.0);
+    let mut x = 0.0;
+    while x <= max_x * 1.0001 {
+        let px = sx(x);
+        canvas.line((px, plot.bottom()), (px, plot.bottom() + 5), palette::MUTED, 1);
+        canvas.text(px, plot.bottom() + 6, &fmt_x(x), &TICK_STYLE, Align::Center);
+        x += step_x;
+    }
+    canvas.line(
+        (plot.x, plot.bottom()),
+        (plot.right(), plot.bottom()),
+        palette::MUTED,
+        1,
+    );
+    canvas.line((plot.x, plot.y), (plot.x, plot.bottom()), palette::MUTED, 1);
+    if let Some((mx, label)) = marker.filter(|(mx, _)| mx.is_finite() && *mx >= 0.0 && *mx <= max_x) {
+        let px = sx(mx);
+        canvas.dashed_line((px, plot.y), (px, plot.bottom()), palette::INK, 2, 8);
+        let w = canvas.text_width(label, &LABEL_STYLE) as i32;
+        let (tx, align) = if px + 8 + w <= plot.right() {
+            (px + 8, Align::Left)
+        } else {
+            (px - 8, Align::Right)
+        };
+        canvas.text(tx, plot.y + 4, label, &LABEL_STYLE.bold(), align);
+    }
+    for s in series {
+        for w in s.points.windows(2) {
+            canvas.line((sx(w[0].0), sy(w[0].1)), (sx(w[1].0), sy(w[1].1)), s.color, 3);
+        }
+    }
+}
