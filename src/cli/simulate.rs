@@ -171,11 +171,16 @@ pub fn summary(results: &Results) -> String {
     let c = &results.cost;
     let _ = writeln!(
         s,
-        "\nplan total: cost {:.0} USD, energy {:.0} kWh",
-        c.total_usd, c.energy_kwh
+        "\nplan total: cost {:.0} USD, energy {:.0} kWh, emissions {:.0} kg CO2e",
+        c.total_usd, c.energy_kwh, c.carbon_kg
     );
     for (site, usd) in &c.per_site_usd {
-        let _ = writeln!(s, "  site {site:<24} {usd:>14.0} USD");
+        let kwh = c.per_site_energy_kwh.get(site).copied().unwrap_or(0.0);
+        let co2 = c.per_site_carbon_kg.get(site).copied().unwrap_or(0.0);
+        let _ = writeln!(
+            s,
+            "  site {site:<24} {usd:>14.0} USD {kwh:>12.0} kWh {co2:>12.0} kg CO2e"
+        );
     }
     if let Some(tco) = &results.tco {
         let _ = write!(s, "\n{}", crate::report::tco::text(tco));

@@ -78,34 +78,46 @@ pub struct SimEvent {
     pub text: String,
 }
 
-/// Cost and energy of the simulated lifecycle, in total, per site (the site
-/// of a stage's first placement node) and per stage.
+/// Cost, energy and emissions of the simulated lifecycle, in total, per site
+/// (the site of a stage's first placement node) and per stage.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct CostTotals {
     pub total_usd: f64,
     pub energy_kwh: f64,
+    /// kg CO2e: each stage's energy at its site's grid intensity.
+    pub carbon_kg: f64,
     pub per_site_usd: BTreeMap<String, f64>,
     pub per_stage_usd: BTreeMap<String, f64>,
+    pub per_site_energy_kwh: BTreeMap<String, f64>,
+    pub per_site_carbon_kg: BTreeMap<String, f64>,
+}
+
+/// The site of a stage's first placement node ("unplaced" without one).
+pub fn stage_site(plan: &crate::model::Plan, stage_id: &str) -> String {
+    plan.stages
+        .iter()
+        .find(|s| s.id.as_str() == stage_id)
+        .and_then(|s| s.placement.first())
+        .and_then(|n| plan.node(n))
+        .map(|n| n.site.to_string())
+        .unwrap_or_else(|| "unplaced".to_owned())
 }
 
 impl CostTotals {
-    /// Add up `cost_usd` and `energy_kwh` of every workload.
+    /// Add up `cost_usd`, `energy_kwh` and `carbon_kg` of every workload.
     pub fn from_workloads(plan: &crate::model::Plan, workloads: &[WorkloadResult]) -> CostTotals {
         let mut t = CostTotals::default();
+        let finite = |w: &WorkloadResult, k: &str| w.metric(k).filter(|v| v.is_finite()).unwrap_or(0.0);
         for w in workloads {
-            let usd = w.metric("cost_usd").filter(|v| v.is_finite()).unwrap_or(0.0);
+            let (usd, kwh, co2) = (finite(w, "cost_usd"), finite(w, "energy_kwh"), finite(w, "carbon_kg"));
             t.total_usd += usd;
-            t.energy_kwh += w.metric("energy_kwh").filter(|v| v.is_finite()).unwrap_or(0.0);
+            t.energy_kwh += kwh;
+            t.carbon_kg += co2;
             *t.per_stage_usd.entry(w.id.clone()).or_insert(0.0) += usd;
-            let site = plan
-                .stages
-                .iter()
-                .find(|s| s.id.as_str() == w.id)
-                .and_then(|s| s.placement.first())
-                .and_then(|n| plan.node(n))
-                .map(|n| n.site.to_string())
-                .unwrap_or_else(|| "unplaced".to_owned());
-            *t.per_site_usd.entry(site).or_insert(0.0) += usd;
+            let site = stage_site(plan, &w.id);
+            *t.per_site_usd.entry(site.clone()).or_insert(0.0) += usd;
+            *t.per_site_energy_kwh.entry(site.clone()).or_insert(0.0) += kwh;
+            *t.per_site_carbon_kg.entry(site).or_insert(0.0) += co2;
         }
         t
     }

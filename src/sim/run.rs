@@ -125,6 +125,9 @@ pub fn simulate(plan: &Plan, catalog: &Catalog, seed: u64, progress: &Progress) 
     }
     let (timeline, events) = lifecycle::schedule(plan, &mut outcomes);
     results.workloads = outcomes.into_iter().map(|o| o.workload).collect();
+    for w in &mut results.workloads {
+        add_carbon(plan, w);
+    }
     results.timeline = timeline;
     results.events = events;
     results.cost = super::results::CostTotals::from_workloads(plan, &results.workloads);
@@ -145,4 +148,24 @@ fn tco(plan: &Plan, catalog: &Catalog) -> Result<Option<super::cost::DeploymentC
         .filter(|n| n.kind.role() == crate::model::NodeRole::Compute)
         .any(|n| !c.unmatched.contains(&n.id.to_string()));
     Ok(priced.then_some(c))
+}
+
+/// Emissions of a stage that reports energy but not carbon: its energy at
+/// the grid intensity of its site (`Site::carbon_kg_per_kwh`).
+fn add_carbon(plan: &Plan, w: &mut super::results::WorkloadResult) {
+    if w.metrics.contains_key("carbon_kg") {
+        return;
+    }
+    let Some(kwh) = w.metric("energy_kwh").filter(|v| v.is_finite()) else {
+        return;
+    };
+    let site = super::results::stage_site(plan, &w.id);
+    let intensity = plan
+        .sites
+        .iter()
+        .find(|s| s.id.as_str() == site)
+        .map(|s| s.carbon_kg_per_kwh)
+        .filter(|v| v.is_finite() && *v >= 0.0)
+        .unwrap_or(0.0);
+    w.metrics.insert("carbon_kg".to_owned(), kwh * intensity);
 }

@@ -306,3 +306,36 @@ fn simulate_json_without_a_file_prints_json_on_stdout() {
         assert!(!out.stderr.is_empty());
     }
 }
+
+/// Every stage that uses energy reports its emissions at its site's grid
+/// intensity, and the plan totals per site add up to the totals.
+#[test]
+fn emissions_per_stage_and_per_site() {
+    let plan = preset("hybrid-enterprise");
+    let r = run(&plan, 1);
+    let intensity = |site: &str| {
+        plan.sites
+            .iter()
+            .find(|s| s.id.as_str() == site)
+            .map(|s| s.carbon_kg_per_kwh)
+            .unwrap_or_else(|| panic!("{site}"))
+    };
+    for w in &r.workloads {
+        let (Some(kwh), Some(co2)) = (w.metric("energy_kwh"), w.metric("carbon_kg")) else {
+            panic!("{}: energy or carbon missing", w.id)
+        };
+        let site = clusterforge::sim::results::stage_site(&plan, &w.id);
+        assert!(
+            (co2 - kwh * intensity(&site)).abs() <= 1e-6 * co2.max(1.0),
+            "{}: {co2} kg vs {kwh} kWh at {site}",
+            w.id
+        );
+    }
+    let c = &r.cost;
+    let sum = |m: &std::collections::BTreeMap<String, f64>| m.values().sum::<f64>();
+    assert!(c.carbon_kg > 0.0);
+    assert!((sum(&c.per_site_carbon_kg) - c.carbon_kg).abs() < 1e-6 * c.carbon_kg);
+    assert!((sum(&c.per_site_energy_kwh) - c.energy_kwh).abs() < 1e-6 * c.energy_kwh);
+    // The cloud site (serving) has its own share.
+    assert!(c.per_site_carbon_kg.get("aws").is_some_and(|v| *v > 0.0), "{c:?}");
+}

@@ -124,6 +124,9 @@ pub struct DataResult {
     pub bytes_read: f64,
     pub bytes_written: f64,
     pub cost_usd: f64,
+    /// Facility energy of the workers for the duration, kWh.
+    #[serde(default)]
+    pub energy_kwh: f64,
     /// Stored size of the input and output datasets, bytes.
     pub input_stored_bytes: f64,
     pub output_stored_bytes: f64,
@@ -262,13 +265,15 @@ pub fn simulate_data_stage(
     let cpu_core_seconds = raw * per_byte;
 
     // Cost: the workers for the duration, request fees, egress between sites.
-    let mut cost_usd = 0.0;
+    let (mut cost_usd, mut energy_kwh) = (0.0, 0.0);
     for id in &stage.placement {
         if let Some(n) = plan.node(id)
             && n.kind.role() == NodeRole::Compute
         {
             let util = (cpu_core_seconds / (cores * duration)).min(1.0);
-            cost_usd += cost::hourly_cost_usd(plan, catalog, id, util)?.total_usd() * duration / 3600.0;
+            let h = cost::hourly_cost_usd(plan, catalog, id, util)?;
+            cost_usd += h.total_usd() * duration / 3600.0;
+            energy_kwh += h.energy_kwh * duration / 3600.0;
         }
     }
     let gets = (input / OBJECT_GET_BYTES).ceil().max(parts);
@@ -288,6 +293,7 @@ pub fn simulate_data_stage(
         bytes_read: input,
         bytes_written: output,
         cost_usd,
+        energy_kwh,
         input_stored_bytes: input,
         output_stored_bytes: output,
         output_scanned_bytes: scanned_bytes(raw, d.output_format, d.output_codec, d.columns_read),
@@ -318,6 +324,7 @@ impl DataResult {
             ("bytes_read", self.bytes_read),
             ("bytes_written", self.bytes_written),
             ("cost_usd", self.cost_usd),
+            ("energy_kwh", self.energy_kwh),
             ("input_stored_bytes", self.input_stored_bytes),
             ("output_stored_bytes", self.output_stored_bytes),
             ("output_scanned_bytes", self.output_scanned_bytes),
