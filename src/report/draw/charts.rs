@@ -197,12 +197,17 @@ fn x_axis(canvas: &mut Canvas, plot: Rect, max: f64, step: f64, fmt: &dyn Fn(f64
     canvas.line((plot.x, plot.y), (plot.x, plot.bottom()), palette::MUTED, 1);
 }
 
+/// Width of the widest of `texts` in `style`, whole pixels.
+fn widest(canvas: &Canvas, texts: impl Iterator<Item = String>, style: &TextStyle) -> i32 {
+    texts
+        .map(|t| canvas.text_width(&t, style))
+        .fold(0.0f32, f32::max)
+        .ceil() as i32
+}
+
 /// Width of the label column for `labels`, capped at a third of `area`.
 fn label_column(canvas: &Canvas, area: Rect, labels: impl Iterator<Item = String>) -> i32 {
-    let widest = labels
-        .map(|l| canvas.text_width(&l, &LABEL_STYLE))
-        .fold(0.0f32, f32::max);
-    (widest.ceil() as i32 + 16).clamp(90, area.w / 3)
+    (widest(canvas, labels, &LABEL_STYLE) + 16).clamp(90, area.w / 3)
 }
 
 /// Horizontal stacked bars with a legend on top, a value axis below and the
@@ -229,12 +234,10 @@ pub fn stacked_bars(
         return;
     }
     let label_w = label_column(canvas, area, bars.iter().map(|b| b.label.clone()));
-    let total_w = bars
+    let totals = bars
         .iter()
-        .map(|b| canvas.text_width(&fmt(b.segments.iter().map(|(_, v)| v.max(0.0)).sum()), &LABEL_STYLE))
-        .fold(0.0f32, f32::max)
-        .ceil() as i32
-        + 16;
+        .map(|b| fmt(b.segments.iter().map(|(_, v)| v.max(0.0)).sum()));
+    let total_w = widest(canvas, totals, &LABEL_STYLE) + 16;
     let tick_h = canvas.line_height(&TICK_STYLE) as i32 + 10;
     let plot = Rect::new(
         area.x + label_w,
@@ -405,11 +408,8 @@ pub fn lines(
     }
     let step_y = nice_step(max_y, 5.0);
     let top_y = (max_y / step_y).ceil() * step_y;
-    let label_w = (0..=((top_y / step_y).round() as i32))
-        .map(|i| canvas.text_width(&fmt_y(i as f64 * step_y), &TICK_STYLE))
-        .fold(0.0f32, f32::max)
-        .ceil() as i32
-        + 14;
+    let ticks = (0..=((top_y / step_y).round() as i32)).map(|i| fmt_y(i as f64 * step_y));
+    let label_w = widest(canvas, ticks, &TICK_STYLE) + 14;
     let tick_h = canvas.line_height(&TICK_STYLE) as i32 + 10;
     let plot = Rect::new(
         area.x + label_w,
