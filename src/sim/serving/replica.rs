@@ -469,7 +469,8 @@ impl Replica {
 /// A step time in whole ns, rounded up, at least 1 (`f64::ceil` is a libm
 /// call on baseline x86-64; this runs once per step).
 fn ceil_ns(seconds: f64) -> u64 {
+    // Through i64 (one instruction each way); negative or NaN times give 1.
     let x = seconds * 1e9;
-    let i = x as u64;
-    (if (i as f64) < x { i + 1 } else { i }).max(1)
+    let i = x as i64;
+    (if (i as f64) < x { i + 1 } else { i }).max(1) as u64
 }
