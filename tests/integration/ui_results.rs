@@ -174,6 +174,8 @@ fn the_cost_tab_compares_owning_and_renting_over_the_horizon() {
         );
         assert!(h.query_all_by_label(name).count() >= 2, "legend and table show {name}");
     }
+    let months_text = format!("{:.1} months", c.break_even_months.expect("owning pays off"));
+    assert!(has_label(&h, &months_text), "the break-even card says {months_text}");
     for head in ["up front", "per month", "total"] {
         assert!(h.query_by_label(head).is_some(), "table column {head}");
     }

@@ -107,6 +107,11 @@ pub fn cost_ui(ui: &mut egui::Ui, run: &RunView<'_>) {
                 &format!("{co2} kg"),
             );
         }
+        // The own-vs-rent answer up here too: its chart is below the bars,
+        // out of sight in a short dock.
+        if let Some(t) = &run.results.tco {
+            card_ui(ui, "Own vs rent: break-even", &break_even_text(t), &tco::verdict(t));
+        }
         for w in &run.results.workloads {
             if let Some(v) = w.metric("cost_per_million_tokens_usd") {
                 card_ui(
@@ -205,6 +210,34 @@ pub fn month_grid_steps(horizon_months: u32) -> [f64; 3] {
     }
 }
 
+/// The break-even month for a card: "9.4 months", "after 120 months"
+/// (beyond the horizon) or "never".
+pub fn break_even_text(c: &DeploymentComparison) -> String {
+    match c.break_even_months.filter(|m| m.is_finite()) {
+        Some(m) if m <= c.horizon_months as f64 => format!("{m:.1} months"),
+        Some(m) => format!("after {m:.0} months"),
+        None => "never".into(),
+    }
+}
+
+/// Grid steps of the dollar axis for a visible span: about six labelled
+/// steps of 1, 2 or 5 × 10^k (the default powers of ten leave one or two
+/// labels on a short chart), a finer grid and a coarser one.
+pub fn usd_grid_steps(span: f64) -> [f64; 3] {
+    let want = if span.is_finite() && span > 0.0 {
+        span / 6.0
+    } else {
+        1.0
+    };
+    let pow = 10f64.powf(want.log10().floor());
+    let step = [1.0, 2.0, 5.0, 10.0]
+        .into_iter()
+        .map(|m| m * pow)
+        .find(|s| *s >= want)
+        .unwrap_or(10.0 * pow);
+    [step / 5.0, step, step * 5.0]
+}
+
 /// A compact dollar amount for an axis tick: "$0", "$250k", "$1.5M".
 pub fn usd_tick(v: f64) -> String {
     let a = v.abs();
@@ -290,6 +323,9 @@ fn tco_chart_ui(ui: &mut egui::Ui, c: &DeploymentComparison, width: f32) {
         .x_axis_label("months from purchase")
         .y_axis_label("cumulative cost (USD)")
         .x_grid_spacer(egui_plot::uniform_grid_spacer(move |_| steps))
+        .y_grid_spacer(egui_plot::uniform_grid_spacer(|input| {
+            usd_grid_steps(input.bounds.1 - input.bounds.0)
+        }))
         .y_axis_formatter(|mark, _| usd_tick(mark.value))
         .y_axis_min_width(44.0)
         .allow_scroll(false)
@@ -528,6 +564,9 @@ mod tests {
         assert_eq!(break_even_in_horizon(&c), Some(2.56));
         assert_eq!(break_even_in_horizon(&comparison(Some(3.5))), None);
         assert_eq!(break_even_in_horizon(&comparison(None)), None);
+        assert_eq!(break_even_text(&c), "2.6 months");
+        assert_eq!(break_even_text(&comparison(Some(40.2))), "after 40 months");
+        assert_eq!(break_even_text(&comparison(None)), "never");
     }
 
     #[test]
@@ -547,6 +586,16 @@ mod tests {
         assert_eq!(month_grid_steps(36), [1.0, 6.0, 12.0]);
         assert_eq!(month_grid_steps(120), [6.0, 12.0, 60.0]);
         assert_eq!(month_grid_steps(600), [12.0, 60.0, 120.0]);
+    }
+
+    #[test]
+    fn dollar_grid_steps_are_one_two_or_five() {
+        assert_eq!(usd_grid_steps(13.5e6)[1], 5e6);
+        assert_eq!(usd_grid_steps(33e6)[1], 1e7);
+        assert_eq!(usd_grid_steps(6e5)[1], 1e5);
+        assert_eq!(usd_grid_steps(1.1e5)[1], 2e4);
+        assert_eq!(usd_grid_steps(0.0)[1], 1.0);
+        assert_eq!(usd_grid_steps(f64::NAN)[1], 1.0);
     }
 
     #[test]
