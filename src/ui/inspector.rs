@@ -151,6 +151,22 @@ fn plan_ui(ui: &mut Ui, state: &EditorState, out: &mut Vec<KeyedEdit>) {
             0.1..=20.0,
             "Period over which on-prem and cloud costs are compared",
         );
+        // Stored as a fraction, edited as a percentage; only a changed
+        // percentage is written back (x * 100 / 100 need not round-trip).
+        let percent = settings.tco_utilization * 100.0;
+        let mut edited = percent;
+        num(
+            ui,
+            "Cost utilization",
+            &mut edited,
+            "%",
+            0.0..=100.0,
+            "Share of the hours the compute is needed, for the own-vs-rent comparison: \
+             rented capacity is paid only for the hours needed, owned capacity all the time",
+        );
+        if edited != percent {
+            settings.tco_utilization = (edited / 100.0).clamp(0.0, 1.0);
+        }
     });
     if name != state.plan.name || description != state.plan.description || settings != state.plan.settings {
         out.push((

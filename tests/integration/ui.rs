@@ -288,6 +288,41 @@ fn an_inspector_edit_changes_the_plan_and_undoes_in_one_step() {
 }
 
 #[test]
+fn cost_utilization_is_edited_as_a_percentage_and_undoes() {
+    use egui::accesskit::Role;
+    let mut h = harness_with(small_plan("Small"));
+    let before = plan(&h);
+    assert_eq!(before.settings.tco_utilization, 0.7, "the default");
+    // Nothing selected: the inspector shows the plan settings.
+    h.get_by_role_and_label(Role::SpinButton, "Cost utilization").click();
+    h.run_steps(2);
+    // Clicking enters the value as text, all selected: typing replaces it
+    // (the text field keeps the spin button's role).
+    h.get_by_role_and_label(Role::SpinButton, "Cost utilization")
+        .type_text("40");
+    h.run_steps(1);
+    h.key_press(Key::Enter);
+    h.run_steps(3);
+    let after = plan(&h);
+    assert!(
+        (after.settings.tco_utilization - 0.4).abs() < 1e-12,
+        "40 % is stored as 0.4, got {}",
+        after.settings.tco_utilization
+    );
+    assert_eq!(
+        Plan {
+            settings: before.settings.clone(),
+            ..after
+        },
+        before,
+        "only the utilization changed"
+    );
+    h.state_mut().state.undo();
+    h.run_steps(2);
+    assert_eq!(plan(&h), before, "one undo restores 70 %");
+}
+
+#[test]
 fn save_then_open_round_trips_through_the_path_prompt() {
     let dir = tempfile::tempdir().expect("temp dir");
     let path = dir.path().join("saved.ron");

@@ -134,6 +134,51 @@ fn a_serving_preset_shows_latency_cards_and_queue_over_time() {
     assert!(has_label(&h, "Queued requests"), "queue over time");
     assert!(has_label(&h, "Replicas up"), "replicas over time");
     assert!(has_label(&h, "Time to first token, distribution"), "TTFT CDF");
+    // Serverless endpoints can be rented but not bought: nothing to compare.
+    click(&mut h, "Cost");
+    assert!(has_label(&h, clusterforge::ui::results::cost::NO_TCO_NOTE), "the note");
+    assert!(!has_label(&h, "Own vs rent over"), "no chart without a comparison");
+}
+
+#[test]
+fn the_cost_tab_compares_owning_and_renting_over_the_horizon() {
+    use egui::accesskit::Role;
+    let mut h = harness(
+        preset_plan("hybrid-enterprise"),
+        SimResultsView::new(),
+        Arc::new(ScriptedDialogs::default()),
+    );
+    run_to_results(&mut h, "Plan total");
+    // The training card is called "Cost" too: the sub-tab is the button.
+    h.get_by_role_and_label(Role::Button, "Cost").click();
+    h.run_steps(2);
+    rest_pointer(&mut h);
+    // The words the simulator's comparison gives, computed here directly.
+    let plan = preset_plan("hybrid-enterprise");
+    let months = (plan.settings.tco_horizon_years * 12.0).round() as u32;
+    let c =
+        clusterforge::sim::cost::compare_deployments(&plan, &Catalog::builtin(), plan.settings.tco_utilization, months)
+            .expect("the preset prices");
+    let verdict = clusterforge::report::tco::verdict(&c);
+    assert!(
+        has_label(&h, &format!("Own vs rent over {months} months")),
+        "section heading"
+    );
+    assert!(verdict.contains("pays off after"), "{verdict}");
+    assert!(has_label(&h, &verdict), "the verdict is shown: {verdict}");
+    for name in ["On-prem", "Cloud", "As drawn"] {
+        // The chart's legend (a checkbox per line) and the table's row.
+        assert!(
+            h.query_by_role_and_label(Role::CheckBox, name).is_some(),
+            "legend entry {name}"
+        );
+        assert!(h.query_all_by_label(name).count() >= 2, "legend and table show {name}");
+    }
+    let months_text = format!("{:.1} months", c.break_even_months.expect("owning pays off"));
+    assert!(has_label(&h, &months_text), "the break-even card says {months_text}");
+    for head in ["up front", "per month", "total"] {
+        assert!(h.query_by_label(head).is_some(), "table column {head}");
+    }
 }
 
 /// A hand-built run: two stages on a small plan, with per-node use, a

@@ -6,7 +6,8 @@
 //!   diagnosis and the training iteration-time breakdown;
 //! - Over time ([`time`]): utilization lines and a heat strip per device
 //!   group and link, queue, replicas and TTFT for serving;
-//! - Cost ([`cost`]): total, energy, bars by site, stage and site × stage;
+//! - Cost ([`cost`]): total, energy, bars by site, stage and site × stage,
+//!   own vs rent over the cost horizon;
 //! - Timeline ([`timeline`]): the lifecycle Gantt;
 //! - Tables ([`tables`]): sortable metrics and utilization tables with
 //!   "Copy as CSV" and "Export CSV…".
@@ -102,7 +103,9 @@ impl ResultsTab {
         match self {
             ResultsTab::Overview => "Summary cards per stage, the diagnosis and where the iteration time goes",
             ResultsTab::OverTime => "Utilization, queue and replicas over time; a heat strip per device group and link",
-            ResultsTab::Cost => "Cost by site and stage, energy and cost per million tokens",
+            ResultsTab::Cost => {
+                "Cost by site and stage, energy, cost per million tokens, and owning vs renting the compute"
+            }
             ResultsTab::Timeline => "When each stage of the lifecycle runs, and how much contention slowed it",
             ResultsTab::Tables => "Every metric and the utilization as sortable tables, exportable as CSV",
         }
