@@ -394,12 +394,15 @@ impl Replica {
             }
         }
         self.step_end_ns = now + dt_ns;
-        self.busy_ns += dt_ns;
+        // Busy time counts up to the end of the period (a step still
+        // running then is cut there, as the replica's up time is).
+        let busy_end = self.step_end_ns.min(cx.end_ns);
+        self.busy_ns += busy_end.saturating_sub(now);
         if now != self.busy_to {
             t.series.integrate(Which::Busy, self.busy_from, self.busy_to, 1.0);
             self.busy_from = now;
         }
-        self.busy_to = now + dt_ns;
+        self.busy_to = busy_end.max(now);
     }
 
     /// Admit from the queue, plan decode + chunked prefill, return the

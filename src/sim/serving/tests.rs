@@ -539,3 +539,59 @@ fn traffic_is_shared_over_the_replicas() {
     assert!(a > 0.3 && (a - b).abs() < 0.05 * a, "{a} vs {b}");
     assert!(r.requests_unfinished < r.requests_arrived / 50);
 }
+
+mod conservation {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(24))]
+
+        /// Every request that arrives is completed, still waiting or running
+        /// at the end, or refused — whatever the load, the arrival pattern,
+        /// the autoscaler and the request lengths (some longer than an L4's
+        /// KV cache); nothing is lost or counted twice, and the series stay
+        /// finite and non-negative.
+        #[test]
+        fn requests_are_conserved(
+            rate in 0.0f64..400.0,
+            servers in 1u32..4,
+            pattern in 0u8..3,
+            auto in proptest::option::of((0u32..3, 1u32..6, 0.0f64..30.0)),
+            prompt in 16.0f64..20_000.0,
+            cv in 0.0f64..2.0,
+            seed in 0u64..1000,
+        ) {
+            let p = plan_with("gcp-g2-standard-8", servers, NodeKind::GpuServer, |s| {
+                s.rate_rps = rate;
+                s.duration_s = 40.0;
+                s.prompt_tokens = LengthDist { mean: prompt, cv };
+                s.output_tokens = LengthDist { mean: 64.0, cv };
+                s.arrival = match pattern {
+                    0 => Arrival::Poisson,
+                    1 => Arrival::Bursty { factor: 3.0, on_fraction: 0.25 },
+                    _ => Arrival::Diurnal { peak_to_trough: 4.0 },
+                };
+                s.autoscaling = auto.map(|(min, max, cold)| Autoscaling {
+                    min_replicas: min,
+                    max_replicas: max,
+                    target_queue_per_replica: 2.0,
+                    cold_start_s: cold,
+                });
+            });
+            let r = simulate_serving(&p, &"serve".into(), &Catalog::builtin(), seed, &Progress::new())
+                .map_err(|e| TestCaseError::fail(e.to_string()))?;
+            prop_assert_eq!(
+                r.requests_arrived,
+                r.requests_completed + r.requests_unfinished + r.requests_rejected,
+                "{:?}", (r.requests_arrived, r.requests_completed, r.requests_unfinished, r.requests_rejected)
+            );
+            prop_assert!(r.max_replicas_up <= servers);
+            for (name, s) in [("queue", &r.queue_len), ("util", &r.utilization_series), ("up", &r.replicas_series)] {
+                prop_assert!(s.iter().all(|p| p.1.is_finite() && p.1 >= -1e-9), "{} {:?}", name, s);
+            }
+            prop_assert!(r.replicas_series.iter().all(|p| p.1 <= servers as f64 + 1e-9));
+            prop_assert!((0.0..=1.0).contains(&r.utilization));
+        }
+    }
+}
