@@ -1316,9 +1316,7 @@ fn own_vs_rent_section(c: &mut Canvas, input: &ReportInput<'_>, y: i32, regions:
         .map(|(i, d)| LineSeries {
             label: crate::report::tco::short_label(d).to_owned(),
             color: palette::SERIES[i % palette::SERIES.len()],
-            points: std::iter::once((0.0, d.capex_usd))
-                .chain(d.cumulative_usd.iter().enumerate().map(|(m, v)| ((m + 1) as f64, *v)))
-                .collect(),
+            points: crate::report::tco::curve(d),
         })
         .collect();
     let marker = t.break_even_months.map(|m| (m, format!("break-even {m:.1} months")));

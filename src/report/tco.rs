@@ -16,6 +16,14 @@ pub fn short_label(d: &Deployment) -> &str {
     d.label.split(" (").next().unwrap_or(&d.label)
 }
 
+/// Cumulative cost as (month, USD) points from month 0 (the up-front
+/// purchase) to the end of the horizon.
+pub fn curve(d: &Deployment) -> Vec<(f64, f64)> {
+    std::iter::once((0.0, d.capex_usd))
+        .chain(d.cumulative_usd.iter().enumerate().map(|(i, v)| ((i + 1) as f64, *v)))
+        .collect()
+}
+
 /// Two sentences: when owning pays off, and above which utilization.
 pub fn verdict(c: &DeploymentComparison) -> String {
     let h = c.horizon_months;

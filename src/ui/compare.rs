@@ -851,13 +851,7 @@ fn sweep_plots_ui(ui: &mut egui::Ui, sw: &Sweep) {
 /// a short plot still gets a few labelled lines.
 fn nice_steps(input: egui_plot::GridInput) -> [f64; 3] {
     let span = (input.bounds.1 - input.bounds.0).abs().max(1e-9);
-    let raw = span / 4.0;
-    let magnitude = 10f64.powf(raw.log10().floor());
-    let step = [1.0, 2.0, 5.0, 10.0]
-        .iter()
-        .map(|m| m * magnitude)
-        .find(|s| *s >= raw)
-        .unwrap_or(10.0 * magnitude);
+    let step = crate::report::draw::charts::nice_step(span, 4.0);
     [step / 5.0, step, step * 5.0]
 }
 

@@ -163,9 +163,10 @@ pub fn tco_lines(c: &DeploymentComparison) -> Vec<TcoLine> {
         .into_iter()
         .map(|d| TcoLine {
             name: tco::short_label(d).to_owned(),
-            points: std::iter::once([0.0, d.capex_usd])
-                .chain(d.cumulative_usd.iter().enumerate().map(|(i, v)| [(i + 1) as f64, *v]))
-                .filter(|p| p[1].is_finite())
+            points: tco::curve(d)
+                .into_iter()
+                .filter(|p| p.1.is_finite())
+                .map(|(month, usd)| [month, usd])
                 .collect(),
         })
         .collect()
@@ -224,17 +225,7 @@ pub fn break_even_text(c: &DeploymentComparison) -> String {
 /// steps of 1, 2 or 5 × 10^k (the default powers of ten leave one or two
 /// labels on a short chart), a finer grid and a coarser one.
 pub fn usd_grid_steps(span: f64) -> [f64; 3] {
-    let want = if span.is_finite() && span > 0.0 {
-        span / 6.0
-    } else {
-        1.0
-    };
-    let pow = 10f64.powf(want.log10().floor());
-    let step = [1.0, 2.0, 5.0, 10.0]
-        .into_iter()
-        .map(|m| m * pow)
-        .find(|s| *s >= want)
-        .unwrap_or(10.0 * pow);
+    let step = crate::report::draw::charts::nice_step(span, 6.0);
     [step / 5.0, step, step * 5.0]
 }
 
