@@ -3,7 +3,7 @@
 
 use super::{EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, load_or_report};
 use crate::model::{Catalog, Plan, Severity};
-use crate::report::{self, ReportInput, ReportResults};
+use crate::report::{self, ReportInput, Figures};
 use crate::sim::{self, Progress, SimError};
 use std::io::IsTerminal;
 use std::path::Path;
@@ -78,7 +78,7 @@ pub fn run(plan_path: &Path, output: &Path, date: Option<&str>, catalog: &Catalo
 /// Simulate a valid plan for the report, with progress on stderr. A plan the
 /// simulator refuses (e.g. a model that does not fit in memory) is reported
 /// and drawn without results.
-fn simulate(plan: &Plan, catalog: &Catalog) -> Result<ReportResults, String> {
+fn simulate(plan: &Plan, catalog: &Catalog) -> Result<Figures, String> {
     let seed = plan.settings.seed;
     eprintln!("simulating '{}' (seed {seed})…", plan.name);
     let progress = Progress::new();
@@ -113,7 +113,7 @@ fn simulate(plan: &Plan, catalog: &Catalog) -> Result<ReportResults, String> {
                 if r.workloads.len() == 1 { "" } else { "s" },
                 started.elapsed().as_secs_f64()
             );
-            Ok(ReportResults::from_sim(plan, &r))
+            Ok(Figures::from_sim(plan, &r))
         }
         Err(e) => Err(e.to_string()),
     }

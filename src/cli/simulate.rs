@@ -4,7 +4,8 @@
 //! the summary then goes to stderr).
 
 use super::{EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, load_or_report};
-use crate::model::Catalog;
+use crate::format as fmt;
+use crate::model::{Catalog, Plan};
 use crate::report;
 use crate::sim::{Progress, Results, SimError, simulate};
 use std::fmt::Write as _;
@@ -52,18 +53,18 @@ pub fn run(path: &Path, seed: Option<u64>, json: Option<&Path>, catalog: &Catalo
     match json {
         // JSON on stdout: the human summary moves to stderr.
         Some(out) if out.as_os_str() == "-" => {
-            eprint!("{}", summary(&results));
+            eprint!("{}", summary(&plan, &results));
             println!("{}", to_json(&results));
         }
         Some(out) => {
-            print!("{}", summary(&results));
+            print!("{}", summary(&plan, &results));
             let text = to_json(&results);
             if let Err(e) = report::write_atomic(out, text.as_bytes()) {
                 eprintln!("error: {e}");
                 return EXIT_USAGE;
             }
         }
-        None => print!("{}", summary(&results)),
+        None => print!("{}", summary(&plan, &results)),
     }
     EXIT_OK
 }
@@ -87,59 +88,47 @@ pub fn to_json(results: &Results) -> String {
     serde_json::to_string_pretty(results).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
 }
 
-fn human(name: &str, v: f64) -> String {
-    if name.ends_with("_bytes") || name.starts_with("bytes_") || name.ends_with("bytes_per_s") {
-        let (unit, scale) = if v >= 1e12 { ("TB", 1e12) } else { ("GB", 1e9) };
-        let rate = if name.ends_with("_per_s") { "/s" } else { "" };
-        return format!("{:.2} {unit}{rate}", v / scale);
-    }
-    if name == "mfu" || name == "hfu" || name == "goodput" {
-        return format!("{:.1} %", v * 100.0);
-    }
-    if name.ends_with("_s") && v > 86_400.0 {
-        return format!("{:.2} days ({v:.0} s)", v / 86_400.0);
-    }
-    if v.abs() >= 1e6 {
-        format!("{v:.4e}")
-    } else if v.abs() >= 100.0 {
-        format!("{v:.0}")
-    } else {
-        format!("{v:.3}")
-    }
-}
-
-/// A readable summary: headline metrics, breakdown, utilization, diagnosis.
-pub fn summary(results: &Results) -> String {
+/// A readable summary: headline metrics, breakdown, utilization, diagnosis
+/// — the labels, units and figures of `report::figures`, as every view
+/// shows them.
+pub fn summary(plan: &Plan, results: &Results) -> String {
+    use crate::report::figures;
     let mut s = String::new();
     let _ = writeln!(s, "plan: {}  (seed {})", results.plan, results.seed);
     for w in &results.workloads {
         let _ = writeln!(s, "\n== {} '{}' ({}) ==", w.kind, w.name, w.id);
         for (k, v) in &w.metrics {
-            let _ = writeln!(s, "  {k:<34} {}", human(k, *v));
+            let _ = writeln!(s, "  {:<44} {}", k.label(), k.format(*v));
         }
-        if !w.breakdown.is_empty() {
-            let total: f64 = w.breakdown.values().sum();
+        let causes = figures::breakdown(w);
+        if !causes.is_empty() {
             let what = if w.kind == "train" {
                 "time per iteration by cause"
             } else {
                 "time by cause"
             };
             let _ = writeln!(s, "  {what}:");
-            for (k, v) in &w.breakdown {
-                let pct = if total > 0.0 { 100.0 * v / total } else { 0.0 };
-                let _ = writeln!(s, "    {k:<16} {v:>12.4} s  {pct:>5.1} %");
+            for c in &causes {
+                let _ = writeln!(
+                    s,
+                    "    {:<26} {:>10}  {:>7}",
+                    c.label(),
+                    fmt::duration(c.seconds),
+                    fmt::percent(c.share)
+                );
             }
         }
-        if !w.utilization.is_empty() {
-            let _ = writeln!(s, "  utilization:");
-            for (k, v) in &w.utilization {
-                let _ = writeln!(s, "    {k:<30} {:>5.1} %", v * 100.0);
+        let uses = figures::utilization(plan, w);
+        if !uses.is_empty() {
+            let _ = writeln!(s, "  utilization (mean busy fraction):");
+            for u in &uses {
+                let _ = writeln!(s, "    {:<44} {:>7}", u.label, fmt::percent(u.mean));
             }
         }
         if !w.memory.is_empty() {
-            let _ = writeln!(s, "  memory per device (GB):");
+            let _ = writeln!(s, "  memory per device:");
             for (k, v) in &w.memory {
-                let _ = writeln!(s, "    {k:<16} {:>8.1}", v / 1.073741824e9);
+                let _ = writeln!(s, "    {:<16} {:>10}", k.label(), fmt::bytes(*v));
             }
         }
         for n in &w.notes {
@@ -171,15 +160,20 @@ pub fn summary(results: &Results) -> String {
     let c = &results.cost;
     let _ = writeln!(
         s,
-        "\nplan total: cost {:.0} USD, energy {:.0} kWh, emissions {:.0} kg CO2e",
-        c.total_usd, c.energy_kwh, c.carbon_kg
+        "\nplan total: cost {}, energy {}, emissions {}",
+        fmt::usd(c.total_usd),
+        fmt::energy(c.energy_kwh),
+        fmt::mass(c.carbon_kg)
     );
     for (site, usd) in &c.per_site_usd {
         let kwh = c.per_site_energy_kwh.get(site).copied().unwrap_or(0.0);
         let co2 = c.per_site_carbon_kg.get(site).copied().unwrap_or(0.0);
         let _ = writeln!(
             s,
-            "  site {site:<24} {usd:>14.0} USD {kwh:>12.0} kWh {co2:>12.0} kg CO2e"
+            "  site {site:<24} {:>10} {:>12} {:>12}",
+            fmt::usd(*usd),
+            fmt::energy(kwh),
+            fmt::mass(co2)
         );
     }
     if let Some(tco) = &results.tco {

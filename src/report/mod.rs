@@ -3,6 +3,7 @@
 
 pub mod compare;
 pub mod draw;
+pub mod figures;
 pub mod plan_file;
 pub mod png;
 pub mod png_report;
@@ -10,4 +11,5 @@ pub mod presets;
 pub mod tco;
 
 pub use plan_file::{PlanFileError, load_plan, parse_plan, plan_to_json, plan_to_ron, save_plan, write_atomic};
-pub use png_report::{ReportError, ReportInput, ReportResults, render, render_png};
+pub use figures::Figures;
+pub use png_report::{ReportError, ReportInput, render, render_png};

@@ -20,7 +20,11 @@ use super::draw::table::{self, Column, Row};
 use super::draw::{Align, Canvas, DrawError, Rect, Rgb, TextStyle, graph, palette};
 use crate::model::catalog::Entry;
 use crate::model::{Catalog, ModelSpec, Plan, PricingModel, Severity, SiteKind, StageId, StageKind};
+use crate::format as fmt;
 use std::collections::BTreeMap;
+use crate::sim::metrics::{Cause, MetricKey};
+
+pub use super::figures::{CostLine, Figures, StageFigures, TimelineSpan, UseFigure};
 
 /// Width of the page in pixels.
 pub const PAGE_WIDTH: u32 = 2000;
@@ -31,38 +35,6 @@ const GAP: i32 = 28;
 /// The plan drawing is at most this tall.
 const MAX_GRAPH_H: i32 = 1500;
 
-/// Keys of the metrics the report shows as key figures. The simulator's
-/// results use the same keys; other keys are listed in the metrics table.
-pub mod metric {
-    /// Wall-clock time of a training stage, seconds.
-    pub const TIME_TO_TRAIN_S: &str = "time_to_train_s";
-    /// Training throughput, tokens per second.
-    pub const TOKENS_PER_S: &str = "tokens_per_second";
-    /// Model FLOPs utilization, 0..1.
-    pub const MFU: &str = "mfu";
-    /// Accelerator-hours.
-    pub const GPU_HOURS: &str = "gpu_hours";
-    /// Energy at the facility meter, kWh.
-    pub const ENERGY_KWH: &str = "energy_kwh";
-    /// Cost, USD.
-    pub const COST_USD: &str = "cost_usd";
-    /// Seconds per training iteration.
-    pub const ITERATION_S: &str = "seconds_per_iteration";
-    /// Serving: output tokens per second.
-    pub const SERVE_TOKENS_PER_S: &str = "tokens_per_second";
-    /// Serving: completed requests per second.
-    pub const REQUESTS_PER_S: &str = "requests_per_second";
-    /// Serving: p99 time to first token, seconds.
-    pub const TTFT_P99_S: &str = "ttft_p99_s";
-    /// Serving: p99 time per output token, seconds.
-    pub const TPOT_P99_S: &str = "tpot_p99_s";
-    /// Serving: fraction of requests within both SLOs, 0..1.
-    pub const SLO_ATTAINMENT: &str = "slo_attainment";
-    /// Whole lifecycle: time from the first stage's start to the last's end, seconds.
-    pub const MAKESPAN_S: &str = "makespan_s";
-    /// Whole lifecycle: emissions, kg CO2e.
-    pub const CO2_KG: &str = "carbon_kg";
-}
 
 /// What a report is drawn from. `results` is `None` for a plan that has not
 /// been simulated; `generated` is the date/time printed on the page (passed
@@ -71,144 +43,8 @@ pub mod metric {
 pub struct ReportInput<'a> {
     pub plan: &'a Plan,
     pub catalog: &'a Catalog,
-    pub results: Option<&'a ReportResults>,
+    pub results: Option<&'a Figures>,
     pub generated: &'a str,
-}
-
-/// The simulated figures a report shows: the simulator's results, reduced to
-/// what the page draws (the simulator converts its `Results` into this).
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct ReportResults {
-    /// Seed and detailed iterations the run used.
-    pub seed: u64,
-    pub detailed_iterations: u32,
-    /// Whole-lifecycle figures (keys in [`metric`]: cost, energy, makespan, CO2).
-    pub summary: BTreeMap<String, f64>,
-    /// One entry per simulated stage, in plan order.
-    pub workloads: Vec<WorkloadFigures>,
-    /// Mean (and peak) busy fraction of node groups and links.
-    pub utilization: Vec<UtilizationFigure>,
-    /// Cost lines by site and component (compute, storage, network, power, …), USD.
-    pub cost: Vec<CostLine>,
-    /// When each stage ran, seconds from the start of the lifecycle.
-    pub timeline: Vec<TimelineSpan>,
-    /// Assumptions the simulator made, one sentence each.
-    pub assumptions: Vec<String>,
-    /// Owning vs renting the plan's compute over the plan's cost horizon.
-    pub tco: Option<crate::sim::cost::DeploymentComparison>,
-}
-
-impl ReportResults {
-    /// The report's view of the simulator's results for `plan`.
-    ///
-    /// Lifecycle figures (cost, energy, carbon, GPU-hours) are the sums over
-    /// the simulated stages; cost is shown by the site of each stage's first
-    /// placement, split by stage; the timeline places each simulated stage
-    /// after the stages it depends on, for its simulated duration.
-    pub fn from_sim(plan: &Plan, results: &crate::sim::Results) -> ReportResults {
-        let mut out = ReportResults {
-            seed: results.seed,
-            detailed_iterations: plan.settings.detailed_iterations,
-            tco: results.tco.clone(),
-            ..ReportResults::default()
-        };
-        for w in &results.workloads {
-            let stage = StageId::new(w.id.clone());
-            out.workloads.push(WorkloadFigures {
-                stage: stage.clone(),
-                kind: w.kind.clone(),
-                metrics: w.metrics.clone(),
-                breakdown: w.breakdown.clone(),
-                diagnosis: w.diagnosis.clone(),
-            });
-            for key in [metric::COST_USD, metric::ENERGY_KWH, metric::CO2_KG, metric::GPU_HOURS] {
-                if let Some(v) = w.metrics.get(key).filter(|v| v.is_finite()) {
-                    *out.summary.entry(key.to_owned()).or_insert(0.0) += v;
-                }
-            }
-            for (subject, busy) in &w.utilization {
-                out.utilization.push(UtilizationFigure {
-                    subject: subject.strip_prefix("link ").unwrap_or(subject).to_owned(),
-                    is_link: subject.starts_with("link "),
-                    mean: *busy,
-                    peak: None,
-                });
-            }
-            if let Some(usd) = w.metrics.get(metric::COST_USD).filter(|v| v.is_finite()) {
-                let site = plan
-                    .stage(&stage)
-                    .and_then(|s| s.placement.first())
-                    .and_then(|n| plan.node(n))
-                    .and_then(|n| plan.site(&n.site))
-                    .map(|s| s.name.clone())
-                    .unwrap_or_else(|| "unplaced".to_owned());
-                out.cost.push(CostLine {
-                    site,
-                    component: w.name.clone(),
-                    usd: *usd,
-                });
-            }
-            for note in &w.notes {
-                let line = format!("{}: {note}", w.name);
-                if !out.assumptions.contains(&line) {
-                    out.assumptions.push(line);
-                }
-            }
-        }
-        out.timeline = results
-            .timeline
-            .iter()
-            .map(|s| TimelineSpan {
-                stage: StageId::new(s.stage.clone()),
-                start_s: s.start_s,
-                end_s: s.end_s,
-            })
-            .collect();
-        if let Some(end) = out.timeline.iter().map(|s| s.end_s).reduce(f64::max) {
-            out.summary.insert(metric::MAKESPAN_S.to_owned(), end);
-        }
-        out
-    }
-}
-
-/// Figures of one stage.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct WorkloadFigures {
-    pub stage: StageId,
-    /// `StageKind::key()`: "train", "serve", "ingest", …
-    pub kind: String,
-    pub metrics: BTreeMap<String, f64>,
-    /// Seconds per iteration by cause (compute, exposed communication,
-    /// pipeline bubble, data stall, checkpoint, failure), training only.
-    pub breakdown: BTreeMap<String, f64>,
-    /// The bottleneck, in one sentence.
-    pub diagnosis: String,
-}
-
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct UtilizationFigure {
-    /// Node group or link name.
-    pub subject: String,
-    pub is_link: bool,
-    /// Mean busy fraction over the run, 0..1.
-    pub mean: f64,
-    pub peak: Option<f64>,
-}
-
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct CostLine {
-    /// Site name.
-    pub site: String,
-    /// Component: "compute", "storage", "network", "power", "operations", "egress", …
-    pub component: String,
-    pub usd: f64,
-}
-
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct TimelineSpan {
-    pub stage: StageId,
-    pub start_s: f64,
-    pub end_s: f64,
 }
 
 /// Why a report could not be produced.
@@ -317,231 +153,12 @@ pub fn render(input: &ReportInput<'_>) -> Result<RenderedReport, ReportError> {
 
 // ───────────────────────────── formatting ─────────────────────────────
 
-/// A duration in the unit a reader expects (s, min, h, days).
-pub fn fmt_duration(s: f64) -> String {
-    if !s.is_finite() {
-        return "—".into();
-    }
-    if s < 1e-3 {
-        format!("{:.0} µs", s * 1e6)
-    } else if s < 1.0 {
-        format!("{:.0} ms", s * 1e3)
-    } else if s < 120.0 {
-        format!("{s:.1} s")
-    } else if s < 7200.0 {
-        format!("{:.0} min", s / 60.0)
-    } else if s < 72.0 * 3600.0 {
-        format!("{:.1} h", s / 3600.0)
-    } else {
-        format!("{:.1} days", s / 86400.0)
-    }
-}
-
-/// US dollars with k/M/B suffixes.
-pub fn fmt_usd(v: f64) -> String {
-    if !v.is_finite() {
-        return "—".into();
-    }
-    let a = v.abs();
-    let sign = if v < 0.0 { "-" } else { "" };
-    if a == 0.0 {
-        "$0".into()
-    } else if a >= 1e9 {
-        format!("{sign}${:.2}B", a / 1e9)
-    } else if a >= 1e6 {
-        format!("{sign}${:.2}M", a / 1e6)
-    } else if a >= 1e4 {
-        format!("{sign}${:.0}k", a / 1e3)
-    } else if a >= 1e3 {
-        format!("{sign}${:.1}k", a / 1e3)
-    } else if a >= 10.0 {
-        format!("{sign}${a:.0}")
-    } else {
-        format!("{sign}${a:.2}")
-    }
-}
-
-/// A count with k/M/B/T suffixes.
-pub fn fmt_si(v: f64) -> String {
-    if !v.is_finite() {
-        return "—".into();
-    }
-    let a = v.abs();
-    let (d, s) = if a >= 1e12 {
-        (1e12, "T")
-    } else if a >= 1e9 {
-        (1e9, "B")
-    } else if a >= 1e6 {
-        (1e6, "M")
-    } else if a >= 1e3 {
-        (1e3, "k")
-    } else {
-        (1.0, "")
-    };
-    let x = v / d;
-    if x.abs() >= 100.0 || s.is_empty() && x.fract() == 0.0 {
-        format!("{x:.0}{s}")
-    } else if x.abs() >= 10.0 {
-        format!("{x:.1}{s}")
-    } else {
-        format!("{x:.2}{s}")
-    }
-}
-
-fn fmt_energy(kwh: f64) -> String {
-    if kwh >= 1e6 {
-        format!("{:.2} GWh", kwh / 1e6)
-    } else if kwh >= 1e3 {
-        format!("{:.1} MWh", kwh / 1e3)
-    } else {
-        format!("{kwh:.0} kWh")
-    }
-}
-
-fn fmt_pct(v: f64) -> String {
-    format!("{:.1} %", v * 100.0)
-}
-
-fn fmt_bytes(v: f64) -> String {
-    let a = v.abs();
-    if a >= 1e12 {
-        format!("{:.2} TB", v / 1e12)
-    } else if a >= 1e9 {
-        format!("{:.1} GB", v / 1e9)
-    } else if a >= 1e6 {
-        format!("{:.1} MB", v / 1e6)
-    } else {
-        format!("{v:.0} B")
-    }
-}
-
-/// A metric value formatted by the unit its key names.
-pub fn fmt_metric(key: &str, v: f64) -> String {
-    const PERCENT: [&str; 6] = ["mfu", "hfu", "goodput", "slo_attainment", "utilization", "hit_ratio"];
-    if !v.is_finite() {
-        "—".into()
-    } else if key.ends_with("_bytes_per_s") || key.ends_with("_bytes_per_second") {
-        format!("{}/s", fmt_bytes(v))
-    } else if key.ends_with("_bytes") {
-        fmt_bytes(v)
-    } else if key.contains("tflops") {
-        format!("{v:.0} TFLOP/s")
-    } else if key.ends_with("_per_s") || key.contains("_per_second") {
-        format!("{}/s", fmt_si(v))
-    } else if key.ends_with("_s") || key.starts_with("seconds") {
-        fmt_duration(v)
-    } else if key.ends_with("_usd") {
-        fmt_usd(v)
-    } else if key.ends_with("_kwh") {
-        fmt_energy(v)
-    } else if PERCENT.iter().any(|p| key == *p || key.ends_with(&format!("_{p}"))) || key.ends_with("_fraction") {
-        fmt_pct(v)
-    } else if key.ends_with("_kg") {
-        if v >= 1e4 {
-            format!("{} t", fmt_si(v / 1000.0))
-        } else {
-            format!("{} kg", fmt_si(v))
-        }
-    } else {
-        fmt_si(v)
-    }
-}
-
-/// "time_to_train_s" → "Time to train"; unknown keys are made readable.
-pub fn metric_label(key: &str) -> String {
-    let known = [
-        (metric::TIME_TO_TRAIN_S, "Time to train"),
-        (metric::TOKENS_PER_S, "Tokens/s"),
-        (metric::MFU, "MFU"),
-        ("hfu", "HFU (hardware FLOPs utilization)"),
-        (metric::GPU_HOURS, "GPU-hours"),
-        (metric::ENERGY_KWH, "Energy"),
-        (metric::COST_USD, "Cost"),
-        (metric::ITERATION_S, "Iteration time"),
-        (
-            "effective_seconds_per_iteration",
-            "Iteration time incl. checkpoints, failures",
-        ),
-        (metric::SERVE_TOKENS_PER_S, "Output tokens/s"),
-        (metric::REQUESTS_PER_S, "Requests/s"),
-        (metric::TTFT_P99_S, "TTFT p99"),
-        (metric::TPOT_P99_S, "TPOT p99"),
-        (metric::SLO_ATTAINMENT, "SLO attainment"),
-        (metric::MAKESPAN_S, "Lifecycle makespan"),
-        (metric::CO2_KG, "Emissions (CO2e)"),
-        ("pue", "PUE"),
-        ("gpus", "GPUs"),
-        ("mtbf_s", "MTBF (whole job)"),
-    ];
-    if let Some((_, l)) = known.iter().find(|(k, _)| *k == key) {
-        return (*l).to_owned();
-    }
-    let trimmed = ["_bytes_per_s", "_bytes", "_s", "_usd", "_kwh", "_kg"]
-        .iter()
-        .find_map(|suf| key.strip_suffix(suf))
-        .unwrap_or(key);
-    let words: Vec<String> = trimmed
-        .split('_')
-        .filter(|w| !w.is_empty())
-        .map(|w| match w {
-            "gpu" => "GPU".to_owned(),
-            "tflops" => "TFLOP/s".to_owned(),
-            "tp" | "pp" | "dp" | "ep" | "moe" | "kv" | "slo" | "ttft" | "tpot" => w.to_uppercase(),
-            "per" => "per".to_owned(),
-            "second" => "s".to_owned(),
-            other => other.to_owned(),
-        })
-        .collect();
-    let mut s = words.join(" ").replace(" per s", "/s");
-    if let Some(first) = s.get(0..1) {
-        s = first.to_uppercase() + &s[1..];
-    }
-    s
-}
-
-/// Breakdown keys ("tp_comm", "bubble", …) as readable causes.
-fn cause_label(key: &str) -> String {
-    match key {
-        "compute" => "Compute".into(),
-        "exposed_comm" | "communication" => "Exposed communication".into(),
-        "tp_comm" => "Tensor-parallel comm.".into(),
-        "pp_comm" => "Pipeline-parallel comm.".into(),
-        "dp_comm" => "Data-parallel comm.".into(),
-        "moe_comm" => "Expert all-to-all".into(),
-        "pipeline_bubble" | "bubble" => "Pipeline bubble".into(),
-        "optimizer" => "Optimizer step".into(),
-        "data_stall" => "Data stall".into(),
-        "checkpoint" => "Checkpoint".into(),
-        "failure" | "failures" => "Failures / restarts".into(),
-        other => metric_label(other),
-    }
-}
-
-/// Causes in the order a reader expects: useful work first, losses after.
-const CAUSES: [(&str, u32); 11] = [
-    ("Compute", 0x2f6fd0),
-    ("Optimizer step", 0x7fa7e0),
-    ("Exposed communication", 0x7b3fa0),
-    ("Tensor-parallel comm.", 0x7b3fa0),
-    ("Pipeline-parallel comm.", 0xb07cc6),
-    ("Data-parallel comm.", 0x4a1f66),
-    ("Expert all-to-all", 0xd35490),
-    ("Pipeline bubble", 0x9aa3b2),
-    ("Data stall", 0xe07b24),
-    ("Checkpoint", 0x16a2b8),
-    ("Failures / restarts", 0xc0392b),
-];
-
-fn cause_rank(label: &str) -> usize {
-    CAUSES.iter().position(|(o, _)| *o == label).unwrap_or(CAUSES.len())
-}
-
 fn cause_color(label: &str, i: usize) -> Rgb {
     let label = label.split(VALUE_SEP).next().unwrap_or(label);
-    CAUSES
+    Cause::ALL
         .iter()
-        .find(|(o, _)| *o == label)
-        .map(|(_, c)| Rgb::hex(*c))
+        .find(|c| c.label() == label)
+        .map(|c| palette::cause(*c))
         .unwrap_or(palette::SERIES[i % palette::SERIES.len()])
 }
 
@@ -809,7 +426,7 @@ fn glance_cards(c: &mut Canvas, input: &ReportInput<'_>, y: i32) -> i32 {
         ),
         (
             "Accelerators".to_owned(),
-            fmt_si(inv.accelerators as f64),
+            fmt::si(inv.accelerators as f64),
             if inv.accelerator_name.is_empty() {
                 "none".to_owned()
             } else {
@@ -828,19 +445,19 @@ fn glance_cards(c: &mut Canvas, input: &ReportInput<'_>, y: i32) -> i32 {
         ),
         (
             "Owned hardware".to_owned(),
-            fmt_usd(inv.purchase_usd),
+            fmt::usd(inv.purchase_usd),
             "purchase price, catalog".to_owned(),
         ),
         (
             "Rented capacity".to_owned(),
-            format!("{}/h", fmt_usd(inv.cloud_usd_per_hour)),
+            format!("{}/h", fmt::usd(inv.cloud_usd_per_hour)),
             "per each site's pricing model".to_owned(),
         ),
     ];
     cards(c, y, &figs, palette::ACCENT)
 }
 
-fn first_of<'r>(results: &'r ReportResults, kind: &str) -> Option<&'r WorkloadFigures> {
+fn first_of<'r>(results: &'r Figures, kind: &str) -> Option<&'r StageFigures> {
     results.workloads.iter().find(|w| w.kind == kind)
 }
 
@@ -864,60 +481,43 @@ fn key_figures(c: &mut Canvas, input: &ReportInput<'_>, y: i32) -> i32 {
         }
         return y + 90;
     };
-    let get = |w: Option<&WorkloadFigures>, key: &str| w.and_then(|w| w.metrics.get(key).copied());
+    let get = |w: Option<&StageFigures>, key: MetricKey| w.and_then(|w| w.metrics.get(&key).copied());
     let train = first_of(results, "train");
-    let total_cost: f64 = results.cost.iter().map(|l| l.usd).sum();
-    let summary = |key: &str| results.summary.get(key).copied();
+    let summary = |key: MetricKey| results.summary.get(&key).copied();
     let train_name = train
         .and_then(|t| input.plan.stage(&t.stage))
         .map(|s| s.name.clone())
         .unwrap_or_else(|| "no training stage".to_owned());
-    let dash = || "—".to_owned();
+    // A card: the registry's label over the registry's formatting.
+    let card = |key: MetricKey, v: Option<f64>, note: String| {
+        (
+            key.label().to_owned(),
+            v.map(|v| key.format(v)).unwrap_or_else(|| "—".to_owned()),
+            note,
+        )
+    };
     let mut y = y;
     let figs = vec![
-        (
-            "Time to train".to_owned(),
-            get(train, metric::TIME_TO_TRAIN_S)
-                .map(fmt_duration)
-                .unwrap_or_else(dash),
-            train_name.clone(),
-        ),
-        (
-            "Tokens/s".to_owned(),
-            get(train, metric::TOKENS_PER_S).map(fmt_si).unwrap_or_else(dash),
+        card(MetricKey::TimeToTrain, get(train, MetricKey::TimeToTrain), train_name.clone()),
+        card(
+            MetricKey::TokensPerSecond,
+            get(train, MetricKey::TokensPerSecond),
             "training throughput".to_owned(),
         ),
-        (
-            "MFU".to_owned(),
-            get(train, metric::MFU).map(fmt_pct).unwrap_or_else(dash),
-            "model FLOPs utilization".to_owned(),
-        ),
-        (
-            "GPU-hours".to_owned(),
-            get(train, metric::GPU_HOURS)
-                .or(summary(metric::GPU_HOURS))
-                .map(fmt_si)
-                .unwrap_or_else(dash),
+        card(MetricKey::Mfu, get(train, MetricKey::Mfu), "model FLOPs utilization".to_owned()),
+        card(
+            MetricKey::GpuHours,
+            get(train, MetricKey::GpuHours).or(summary(MetricKey::GpuHours)),
             "accelerator-hours".to_owned(),
         ),
-        (
-            "Energy".to_owned(),
-            summary(metric::ENERGY_KWH)
-                .or(get(train, metric::ENERGY_KWH))
-                .map(fmt_energy)
-                .unwrap_or_else(dash),
-            summary(metric::CO2_KG)
-                .map(|kg| format!("{} t CO2e", fmt_si(kg / 1000.0)))
+        card(
+            MetricKey::PlanEnergy,
+            summary(MetricKey::PlanEnergy),
+            summary(MetricKey::PlanCarbon)
+                .map(|kg| MetricKey::PlanCarbon.format(kg))
                 .unwrap_or_else(|| "facility meter".to_owned()),
         ),
-        (
-            "Cost".to_owned(),
-            summary(metric::COST_USD)
-                .or((total_cost > 0.0).then_some(total_cost))
-                .map(fmt_usd)
-                .unwrap_or_else(dash),
-            "whole lifecycle".to_owned(),
-        ),
+        card(MetricKey::PlanCost, summary(MetricKey::PlanCost), "whole lifecycle".to_owned()),
     ];
     y = cards(c, y, &figs, palette::ONPREM);
     for serve in results.workloads.iter().filter(|w| w.kind == "serve") {
@@ -927,33 +527,34 @@ fn key_figures(c: &mut Canvas, input: &ReportInput<'_>, y: i32) -> i32 {
             .map(|s| s.name.clone())
             .unwrap_or_else(|| serve.stage.to_string());
         let s = Some(serve);
-        let figs = vec![
-            (
-                format!("{name}: output tokens/s"),
-                get(s, metric::SERVE_TOKENS_PER_S).map(fmt_si).unwrap_or_else(dash),
-                "serving throughput".to_owned(),
-            ),
-            (
-                "Requests/s".to_owned(),
-                get(s, metric::REQUESTS_PER_S).map(fmt_si).unwrap_or_else(dash),
+        let mut figs = vec![card(
+            MetricKey::TokensPerSecond,
+            get(s, MetricKey::TokensPerSecond),
+            "serving throughput".to_owned(),
+        )];
+        figs[0].0 = format!("{name}: {}", figs[0].0);
+        figs.extend([
+            card(
+                MetricKey::RequestsPerSecond,
+                get(s, MetricKey::RequestsPerSecond),
                 "completed".to_owned(),
             ),
-            (
-                "TTFT p99".to_owned(),
-                get(s, metric::TTFT_P99_S).map(fmt_duration).unwrap_or_else(dash),
+            card(
+                MetricKey::TtftP99,
+                get(s, MetricKey::TtftP99),
                 slo_note(input.plan, &serve.stage, true),
             ),
-            (
-                "TPOT p99".to_owned(),
-                get(s, metric::TPOT_P99_S).map(fmt_duration).unwrap_or_else(dash),
+            card(
+                MetricKey::TpotP99,
+                get(s, MetricKey::TpotP99),
                 slo_note(input.plan, &serve.stage, false),
             ),
-            (
-                "SLO attainment".to_owned(),
-                get(s, metric::SLO_ATTAINMENT).map(fmt_pct).unwrap_or_else(dash),
+            card(
+                MetricKey::SloAttainment,
+                get(s, MetricKey::SloAttainment),
                 "requests within both SLOs".to_owned(),
             ),
-        ];
+        ]);
         y = cards(c, y + 20, &figs, palette::EDGE);
     }
     y
@@ -963,7 +564,7 @@ fn slo_note(plan: &Plan, stage: &StageId, ttft: bool) -> String {
     match plan.stage(stage).map(|s| &s.kind) {
         Some(StageKind::Serve(s)) => {
             let v = if ttft { s.ttft_slo_s } else { s.tpot_slo_s };
-            format!("target {}", fmt_duration(v))
+            format!("target {}", fmt::duration(v))
         }
         _ => String::new(),
     }
@@ -1007,23 +608,12 @@ fn chart_grid(c: &mut Canvas, input: &ReportInput<'_>, y: i32) -> (Vec<Rect>, i3
                 .filter(|w| w.kind == "train" && !w.breakdown.is_empty())
                 .map(|w| StackedBar {
                     label: stage_name(input.plan, &w.stage),
-                    segments: {
-                        let total: f64 = w.breakdown.values().filter(|v| v.is_finite()).sum();
-                        // Causes under 0.1 % of the iteration would be invisible slivers.
-                        let mut segs: Vec<(String, f64)> = w
-                            .breakdown
-                            .iter()
-                            .filter(|(_, v)| v.is_finite() && **v > total * 1e-3)
-                            .map(|(k, v)| (cause_label(k), *v))
-                            .collect();
-                        segs.sort_by_key(|(label, _)| cause_rank(label));
-                        segs
-                    },
+                    segments: w.breakdown.iter().map(|c| (c.label().to_owned(), c.seconds)).collect(),
                 })
                 .collect()
         })
         .unwrap_or_default();
-    let bars = with_values_in_legend(bars, &fmt_duration);
+    let bars = with_values_in_legend(bars, &fmt::duration);
     if bars.is_empty() {
         charts::empty(
             c,
@@ -1035,7 +625,7 @@ fn chart_grid(c: &mut Canvas, input: &ReportInput<'_>, y: i32) -> (Vec<Rect>, i3
             },
         );
     } else {
-        charts::stacked_bars(c, inner, &bars, &cause_color, &fmt_duration);
+        charts::stacked_bars(c, inner, &bars, &cause_color, &fmt::duration);
     }
 
     // Utilization.
@@ -1051,11 +641,7 @@ fn chart_grid(c: &mut Canvas, input: &ReportInput<'_>, y: i32) -> (Vec<Rect>, i3
             r.utilization
                 .iter()
                 .map(|u| UtilBar {
-                    label: if u.is_link {
-                        format!("{} (link)", u.subject)
-                    } else {
-                        u.subject.clone()
-                    },
+                    label: u.label.clone(),
                     mean: u.mean,
                     peak: u.peak,
                 })
@@ -1101,7 +687,7 @@ fn chart_grid(c: &mut Canvas, input: &ReportInput<'_>, y: i32) -> (Vec<Rect>, i3
             }
         }
     }
-    let by_site = with_values_in_legend(by_site, &fmt_usd);
+    let by_site = with_values_in_legend(by_site, &fmt::usd);
     if by_site.is_empty() {
         charts::empty(c, inner, if r.is_some() { "No costs recorded" } else { not_sim });
     } else {
@@ -1110,7 +696,7 @@ fn chart_grid(c: &mut Canvas, input: &ReportInput<'_>, y: i32) -> (Vec<Rect>, i3
             inner,
             &by_site,
             &|_, i| palette::SERIES[i % palette::SERIES.len()],
-            &fmt_usd,
+            &fmt::usd,
         );
     }
 
@@ -1140,7 +726,7 @@ fn chart_grid(c: &mut Canvas, input: &ReportInput<'_>, y: i32) -> (Vec<Rect>, i3
     if spans.is_empty() {
         charts::empty(c, inner, if r.is_some() { "No stages ran" } else { not_sim });
     } else {
-        charts::gantt(c, inner, &spans, &fmt_duration);
+        charts::gantt(c, inner, &spans, &fmt::duration);
     }
     (rects.to_vec(), y + 2 * ch + GAP)
 }
@@ -1217,7 +803,7 @@ fn tables(c: &mut Canvas, input: &ReportInput<'_>, y: i32) -> i32 {
                     Row::new(vec![
                         l.site.clone(),
                         component_label(&l.component),
-                        fmt_usd(l.usd),
+                        fmt::usd(l.usd),
                         if total > 0.0 {
                             format!("{:.1} %", l.usd / total * 100.0)
                         } else {
@@ -1231,14 +817,14 @@ fn tables(c: &mut Canvas, input: &ReportInput<'_>, y: i32) -> i32 {
                 rows.push(Row::new(vec![
                     format!("… {} more lines", lines.len() - 16),
                     String::new(),
-                    fmt_usd(rest),
+                    fmt::usd(rest),
                     String::new(),
                 ]));
             }
             rows.push(Row::total(vec![
                 "Total".into(),
                 String::new(),
-                fmt_usd(total),
+                fmt::usd(total),
                 "100 %".into(),
             ]));
             let cols = [
@@ -1326,7 +912,7 @@ fn own_vs_rent_section(c: &mut Canvas, input: &ReportInput<'_>, y: i32, regions:
         &series,
         marker.as_ref().map(|(m, l)| (*m, l.as_str())),
         &|m| format!("{m:.0} mo"),
-        &fmt_usd,
+        &fmt::usd,
     );
     // Right: the verdict and the figures.
     let rx = MARGIN + col_w + GAP;
@@ -1338,9 +924,9 @@ fn own_vs_rent_section(c: &mut Canvas, input: &ReportInput<'_>, y: i32, regions:
         .map(|d| {
             Row::new(vec![
                 d.label.clone(),
-                fmt_usd(d.capex_usd),
-                fmt_usd(d.monthly_usd),
-                fmt_usd(d.total_usd),
+                fmt::usd(d.capex_usd),
+                fmt::usd(d.monthly_usd),
+                fmt::usd(d.total_usd),
             ])
         })
         .collect();
@@ -1382,9 +968,9 @@ fn bom_row(input: &ReportInput<'_>, n: &crate::model::Node) -> Row {
                         PricingModel::Reserved => p.reserved_usd_per_hour.unwrap_or(od * (1.0 - cl.reserved_discount)),
                         PricingModel::Spot => p.spot_usd_per_hour.unwrap_or(od * (1.0 - cl.spot_discount)),
                     };
-                    format!("{}/h", fmt_usd(h))
+                    format!("{}/h", fmt::usd(h))
                 }
-                _ => fmt_usd(s.price_usd),
+                _ => fmt::usd(s.price_usd),
             };
             (s.name.clone(), price, s.power_w)
         }
@@ -1392,12 +978,12 @@ fn bom_row(input: &ReportInput<'_>, n: &crate::model::Node) -> Row {
             let price = if s.usd_per_gb_month > 0.0 {
                 format!("${:.3}/GB-mo", s.usd_per_gb_month)
             } else {
-                fmt_usd(s.price_usd)
+                fmt::usd(s.price_usd)
             };
             (s.name.clone(), price, s.power_w)
         }
-        Some(Entry::Switch(s)) => (s.name.clone(), fmt_usd(s.price_usd), s.power_w),
-        Some(Entry::Device(d)) => (d.name.clone(), fmt_usd(d.price_usd), d.tdp_w),
+        Some(Entry::Switch(s)) => (s.name.clone(), fmt::usd(s.price_usd), s.power_w),
+        Some(Entry::Device(d)) => (d.name.clone(), fmt::usd(d.price_usd), d.tdp_w),
         None if n.model.is_empty() => (n.kind.label().to_owned(), "—".into(), 0.0),
         None => (format!("{} (unknown)", n.model), "—".into(), 0.0),
     };
@@ -1487,7 +1073,7 @@ fn stage_details(kind: &StageKind) -> String {
             format!(
                 "{} · {} tokens · {} · TP{} PP{} DP{} · batch {}",
                 model_summary(&t.model),
-                fmt_si(t.tokens),
+                fmt::si(t.tokens),
                 t.precision.label(),
                 p.tp,
                 p.pp,
@@ -1498,7 +1084,7 @@ fn stage_details(kind: &StageKind) -> String {
         StageKind::Validate(v) => format!(
             "{} · {} tokens · {}",
             model_summary(&v.model),
-            fmt_si(v.tokens),
+            fmt::si(v.tokens),
             v.precision.label()
         ),
         StageKind::Checkpoint(cp) => format!("{} GB to {}", cp.size_gb, cp.target),
@@ -1507,8 +1093,8 @@ fn stage_details(kind: &StageKind) -> String {
             model_summary(&s.model),
             s.rate_rps,
             s.quantization.label(),
-            fmt_duration(s.ttft_slo_s),
-            fmt_duration(s.tpot_slo_s)
+            fmt::duration(s.ttft_slo_s),
+            fmt::duration(s.tpot_slo_s)
         ),
     }
 }
@@ -1536,7 +1122,7 @@ fn diagnosis_section(c: &mut Canvas, input: &ReportInput<'_>, y: i32) -> i32 {
                     let rows = w
                         .metrics
                         .iter()
-                        .map(|(k, v)| Row::new(vec![metric_label(k), fmt_metric(k, *v)]))
+                        .map(|(k, v)| Row::new(vec![k.label().to_owned(), k.format(*v)]))
                         .collect();
                     (stage_name(input.plan, &w.stage), rows)
                 })
@@ -1625,8 +1211,8 @@ fn assumptions_section(c: &mut Canvas, input: &ReportInput<'_>, y: i32) -> i32 {
                 o.amortization_years,
                 o.power_usd_per_kwh,
                 o.pue,
-                fmt_usd(o.operations_usd_per_year),
-                fmt_usd(o.facility_capex_usd),
+                fmt::usd(o.operations_usd_per_year),
+                fmt::usd(o.facility_capex_usd),
                 s.carbon_kg_per_kwh
             ),
             SiteKind::Cloud(cl) => {
@@ -1839,36 +1425,36 @@ mod tests {
 
     #[test]
     fn durations_pick_readable_units() {
-        assert_eq!(fmt_duration(0.0004), "400 µs");
-        assert_eq!(fmt_duration(0.25), "250 ms");
-        assert_eq!(fmt_duration(42.0), "42.0 s");
-        assert_eq!(fmt_duration(900.0), "15 min");
-        assert_eq!(fmt_duration(5.0 * 3600.0), "5.0 h");
-        assert_eq!(fmt_duration(10.0 * 86400.0), "10.0 days");
-        assert_eq!(fmt_duration(f64::NAN), "—");
+        assert_eq!(fmt::duration(0.0004), "400 µs");
+        assert_eq!(fmt::duration(0.25), "250 ms");
+        assert_eq!(fmt::duration(42.0), "42.0 s");
+        assert_eq!(fmt::duration(900.0), "15 min");
+        assert_eq!(fmt::duration(5.0 * 3600.0), "5.0 h");
+        assert_eq!(fmt::duration(10.0 * 86400.0), "10.0 days");
+        assert_eq!(fmt::duration(f64::NAN), "—");
     }
 
     #[test]
     fn money_and_counts() {
-        assert_eq!(fmt_usd(1_234_567.0), "$1.23M");
-        assert_eq!(fmt_usd(45_600.0), "$46k");
-        assert_eq!(fmt_usd(1_500.0), "$1.5k");
-        assert_eq!(fmt_usd(3.5), "$3.50");
-        assert_eq!(fmt_si(1.0e12), "1.00T");
-        assert_eq!(fmt_si(256.0), "256");
-        assert_eq!(fmt_si(12_345.0), "12.3k");
-        assert_eq!(fmt_metric("mfu", 0.412), "41.2 %");
-        assert_eq!(fmt_metric("time_to_train_s", 7200.0), "2.0 h");
-        assert_eq!(fmt_metric("tokens_per_second", 1.27e6), "1.27M/s");
-        assert_eq!(fmt_metric("seconds_per_iteration", 1.5), "1.5 s");
-        assert_eq!(fmt_metric("memory_per_gpu_bytes", 61.2e9), "61.2 GB");
-        assert_eq!(fmt_metric("data_demand_bytes_per_s", 2.5e9), "2.5 GB/s");
-        assert_eq!(fmt_metric("goodput", 0.93), "93.0 %");
-        assert_eq!(fmt_metric("model_tflops_per_gpu", 412.3), "412 TFLOP/s");
-        assert_eq!(metric_label("tokens_per_second_per_gpu"), "Tokens/s per GPU");
-        assert_eq!(metric_label("data_demand_bytes_per_s"), "Data demand");
-        assert_eq!(fmt_usd(0.0), "$0");
-        assert_eq!(metric_label("queue_len_p99"), "Queue len p99");
+        assert_eq!(fmt::usd(1_234_567.0), "$1.23M");
+        assert_eq!(fmt::usd(45_600.0), "$46k");
+        assert_eq!(fmt::usd(1_500.0), "$1.5k");
+        assert_eq!(fmt::usd(3.5), "$3.50");
+        assert_eq!(fmt::si(1.0e12), "1.00T");
+        assert_eq!(fmt::si(256.0), "256");
+        assert_eq!(fmt::si(12_345.0), "12.3k");
+        use crate::sim::metrics::MetricKey as K;
+        assert_eq!(K::Mfu.format(0.412), "41.2 %");
+        assert_eq!(K::TimeToTrain.format(7200.0), "2.0 h");
+        assert_eq!(K::TokensPerSecond.format(1.27e6), "1.27M tokens/s");
+        assert_eq!(K::SecondsPerIteration.format(1.5), "1.5 s");
+        assert_eq!(K::MemoryPerGpu.format(61.2e9), "61.2 GB");
+        assert_eq!(K::DataDemand.format(2.5e9), "2.5 GB/s");
+        assert_eq!(K::Goodput.format(0.93), "93.0 %");
+        assert_eq!(K::ModelTflopsPerGpu.format(412.3), "412 TFLOP/s");
+        assert_eq!(K::TokensPerSecondPerGpu.label(), "Tokens/s per GPU");
+        assert_eq!(K::DataDemand.label(), "Data demand");
+        assert_eq!(fmt::usd(0.0), "$0");
     }
 
     #[test]

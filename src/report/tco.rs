@@ -2,7 +2,7 @@
 //! ([`DeploymentComparison`]): one place for the CLI summary, the Results
 //! tab and the PNG report.
 
-use crate::report::png_report::fmt_usd;
+use crate::format::usd as fmt_usd;
 use crate::sim::cost::{Deployment, DeploymentComparison};
 use std::fmt::Write;
 

@@ -14,6 +14,7 @@ pub mod error;
 pub mod fixtures;
 pub mod flows;
 pub mod lifecycle;
+pub mod metrics;
 pub mod progress;
 pub mod records;
 pub mod results;

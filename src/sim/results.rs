@@ -2,6 +2,7 @@
 //! serving and data stages add their own kinds), each with named metrics in
 //! SI units, a breakdown by cause, utilization and a one-sentence diagnosis.
 
+use crate::sim::metrics::{Cause, MetricKey, Resource, SeriesKey};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -72,8 +73,8 @@ pub struct SimEvent {
     /// Stage id ("" for plan-level events).
     pub stage: String,
     pub kind: EventKind,
-    /// The plan node or link id the event is about, if any.
-    pub subject: Option<String>,
+    /// The plan node or link the event is about, if any.
+    pub subject: Option<Resource>,
     /// One sentence for the event list.
     pub text: String,
 }
@@ -86,6 +87,8 @@ pub struct CostTotals {
     pub energy_kwh: f64,
     /// kg CO2e: each stage's energy at its site's grid intensity.
     pub carbon_kg: f64,
+    /// Accelerator-hours of every stage that reports them.
+    pub gpu_hours: f64,
     pub per_site_usd: BTreeMap<String, f64>,
     pub per_stage_usd: BTreeMap<String, f64>,
     pub per_site_energy_kwh: BTreeMap<String, f64>,
@@ -107,12 +110,17 @@ impl CostTotals {
     /// Add up `cost_usd`, `energy_kwh` and `carbon_kg` of every workload.
     pub fn from_workloads(plan: &crate::model::Plan, workloads: &[WorkloadResult]) -> CostTotals {
         let mut t = CostTotals::default();
-        let finite = |w: &WorkloadResult, k: &str| w.metric(k).filter(|v| v.is_finite()).unwrap_or(0.0);
+        let finite = |w: &WorkloadResult, k: MetricKey| w.metric(k).filter(|v| v.is_finite()).unwrap_or(0.0);
         for w in workloads {
-            let (usd, kwh, co2) = (finite(w, "cost_usd"), finite(w, "energy_kwh"), finite(w, "carbon_kg"));
+            let (usd, kwh, co2) = (
+                finite(w, MetricKey::Cost),
+                finite(w, MetricKey::Energy),
+                finite(w, MetricKey::Carbon),
+            );
             t.total_usd += usd;
             t.energy_kwh += kwh;
             t.carbon_kg += co2;
+            t.gpu_hours += finite(w, MetricKey::GpuHours);
             *t.per_stage_usd.entry(w.id.clone()).or_insert(0.0) += usd;
             let site = stage_site(plan, &w.id);
             *t.per_site_usd.entry(site.clone()).or_insert(0.0) += usd;
@@ -127,6 +135,12 @@ impl Results {
     pub fn workload(&self, id: &str) -> Option<&WorkloadResult> {
         self.workloads.iter().find(|w| w.id == id)
     }
+    /// From the first stage's start to the last stage's end, seconds.
+    pub fn makespan_s(&self) -> Option<f64> {
+        let start = self.timeline.iter().map(|s| s.start_s).fold(f64::INFINITY, f64::min);
+        let end = self.timeline.iter().map(|s| s.end_s).fold(f64::NEG_INFINITY, f64::max);
+        (start.is_finite() && end.is_finite() && end >= start).then_some(end - start)
+    }
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
@@ -136,27 +150,36 @@ pub struct WorkloadResult {
     pub name: String,
     /// Stage kind key (`"train"`, `"serve"`, …).
     pub kind: String,
-    /// Figures in SI units, snake_case names (`seconds_per_iteration`, …).
-    pub metrics: BTreeMap<String, f64>,
+    /// Figures in SI units; labels, units and directions in
+    /// [`crate::sim::metrics`].
+    pub metrics: BTreeMap<MetricKey, f64>,
     /// Where the time goes, seconds per iteration by cause; sums to the
     /// effective iteration time (steady state plus amortized checkpoint and
     /// failure losses).
-    pub breakdown: BTreeMap<String, f64>,
-    /// Busy fraction (0..1) of named devices, links and storage.
-    pub utilization: BTreeMap<String, f64>,
-    /// Utilization over time, (seconds from the start of an iteration,
-    /// busy fraction of the bucket), per named device or link.
-    pub series: BTreeMap<String, Vec<(f64, f64)>>,
+    pub breakdown: BTreeMap<Cause, f64>,
+    /// Mean busy fraction (0..1) of each resource over the stage's run — the
+    /// one utilization every view shows (canvas, tables, PNG, CLI, JSON):
+    /// compute node groups: share of the group's devices held × the share of
+    /// time they compute; storage: bytes/s over aggregate throughput; links:
+    /// bytes/s over capacity, busier direction; scale-up fabric and NICs:
+    /// share of time busy.
+    pub utilization: BTreeMap<Resource, f64>,
+    /// Over time, (seconds from the start of an iteration or of the stage,
+    /// value of the bucket).
+    pub series: BTreeMap<SeriesKey, Vec<(f64, f64)>>,
     /// Per-device memory, bytes, of the most loaded device.
-    pub memory: BTreeMap<String, f64>,
-    /// Busy fraction (0..1) of each plan node the stage uses, keyed by the
-    /// plan's node id (canvas overlays and contention use these).
-    pub node_use: BTreeMap<String, f64>,
-    /// Busy fraction (0..1) of each plan link the stage uses, keyed by the
-    /// plan's link id (the busier direction).
-    pub link_use: BTreeMap<String, f64>,
-    /// The plan node or link id the diagnosis points at, if any.
-    pub bottleneck: Option<String>,
+    pub memory: BTreeMap<MemoryPart, f64>,
+    /// What the stage claims of each plan node and link for the contention
+    /// model of the lifecycle clock (compute: share of devices held, since a
+    /// device runs one stage at a time; storage and links: busy fraction).
+    /// Not a utilization: views show [`WorkloadResult::utilization`].
+    pub demand: BTreeMap<Resource, f64>,
+    /// Data stages: each limit on the stage's pace as raw-equivalent
+    /// bytes/s; the slowest sets the pace.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub limits: Vec<RateLimit>,
+    /// The plan node or link the diagnosis points at, if any.
+    pub bottleneck: Option<Resource>,
     /// The bottleneck, the node or link it is on, and what would help.
     pub diagnosis: String,
     /// Assumptions and warnings a user should read.
@@ -164,7 +187,72 @@ pub struct WorkloadResult {
 }
 
 impl WorkloadResult {
-    pub fn metric(&self, name: &str) -> Option<f64> {
-        self.metrics.get(name).copied()
+    pub fn metric(&self, key: MetricKey) -> Option<f64> {
+        self.metrics.get(&key).copied()
+    }
+    /// Utilization of a plan node group (see [`WorkloadResult::utilization`]).
+    pub fn node_utilization(&self, id: &crate::model::NodeId) -> Option<f64> {
+        self.utilization.get(&Resource::Node(id.clone())).copied()
+    }
+    /// Utilization of a plan link.
+    pub fn link_utilization(&self, id: &crate::model::LinkId) -> Option<f64> {
+        self.utilization.get(&Resource::Link(id.clone())).copied()
+    }
+}
+
+/// One limit on a data stage's pace.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct RateLimit {
+    /// What limits ("read from Lustre", "worker network").
+    pub what: String,
+    /// Raw-equivalent bytes per second.
+    pub bytes_per_s: f64,
+}
+
+/// A part of the per-device memory of a training stage.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum MemoryPart {
+    Weights,
+    Gradients,
+    Optimizer,
+    Activations,
+    Buffers,
+    /// The device's memory (not a part: the limit the parts must fit in).
+    Capacity,
+}
+
+impl MemoryPart {
+    pub const PARTS: [MemoryPart; 5] = [
+        MemoryPart::Weights,
+        MemoryPart::Gradients,
+        MemoryPart::Optimizer,
+        MemoryPart::Activations,
+        MemoryPart::Buffers,
+    ];
+    pub fn key(self) -> &'static str {
+        match self {
+            MemoryPart::Weights => "weights",
+            MemoryPart::Gradients => "gradients",
+            MemoryPart::Optimizer => "optimizer",
+            MemoryPart::Activations => "activations",
+            MemoryPart::Buffers => "buffers",
+            MemoryPart::Capacity => "capacity",
+        }
+    }
+    pub fn label(self) -> &'static str {
+        match self {
+            MemoryPart::Weights => "Weights",
+            MemoryPart::Gradients => "Gradients",
+            MemoryPart::Optimizer => "Optimizer state",
+            MemoryPart::Activations => "Activations",
+            MemoryPart::Buffers => "Buffers",
+            MemoryPart::Capacity => "Capacity",
+        }
+    }
+}
+
+impl Serialize for MemoryPart {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.key())
     }
 }

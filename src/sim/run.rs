@@ -1,5 +1,7 @@
 //! The plan-level entry point: simulate every stage the simulator models.
 
+#[allow(unused_imports)]
+use crate::sim::metrics::{Cause, MetricKey, Resource, SeriesKey};
 use super::lifecycle::schedule::{LocalEvent, StageOutcome};
 use super::lifecycle::{self, stages, usage};
 use super::results::EventKind;
@@ -49,7 +51,7 @@ pub fn simulate(plan: &Plan, catalog: &Catalog, seed: u64, progress: &Progress) 
                     .map_err(|message| SimError::Invalid(format!("stage '{}': {message}", stage.id)))?;
                 let mut events = stages::training_events(t, &run, &history, &w);
                 // A data stage writing the training data: can it keep up?
-                let demand = w.metric("data_demand_bytes_per_s").unwrap_or(0.0);
+                let demand = w.metric(MetricKey::DataDemand).unwrap_or(0.0);
                 for (d, r) in &data_results {
                     if t.data_source.as_ref() == Some(&d.destination) {
                         let ratio = data::feed_ratio(r, r.output_stored_bytes, demand);
@@ -57,7 +59,7 @@ pub fn simulate(plan: &Plan, catalog: &Catalog, seed: u64, progress: &Progress) 
                             events.push(LocalEvent::new(
                                 0.0,
                                 EventKind::Starved,
-                                Some(d.destination.to_string()),
+                                Some(Resource::Node(d.destination.clone())),
                                 format!(
                                     "'{}' can be read back at {:.0} % of the rate training consumes",
                                     d.destination,
@@ -106,10 +108,10 @@ pub fn simulate(plan: &Plan, catalog: &Catalog, seed: u64, progress: &Progress) 
                 let events = vec![LocalEvent::new(
                     0.0,
                     EventKind::Transfer,
-                    Some(c.target.to_string()),
+                    Some(Resource::Node(c.target.clone())),
                     format!(
                         "writing {:.1} GB to '{}'",
-                        w.metric("bytes_written").unwrap_or(0.0) / 1e9,
+                        w.metric(MetricKey::BytesWritten).unwrap_or(0.0) / 1e9,
                         c.target
                     ),
                 )];
@@ -153,10 +155,10 @@ fn tco(plan: &Plan, catalog: &Catalog) -> Result<Option<super::cost::DeploymentC
 /// Emissions of a stage that reports energy but not carbon: its energy at
 /// the grid intensity of its site (`Site::carbon_kg_per_kwh`).
 fn add_carbon(plan: &Plan, w: &mut super::results::WorkloadResult) {
-    if w.metrics.contains_key("carbon_kg") {
+    if w.metrics.contains_key(&MetricKey::Carbon) {
         return;
     }
-    let Some(kwh) = w.metric("energy_kwh").filter(|v| v.is_finite()) else {
+    let Some(kwh) = w.metric(MetricKey::Energy).filter(|v| v.is_finite()) else {
         return;
     };
     let site = super::results::stage_site(plan, &w.id);
@@ -167,5 +169,5 @@ fn add_carbon(plan: &Plan, w: &mut super::results::WorkloadResult) {
         .map(|s| s.carbon_kg_per_kwh)
         .filter(|v| v.is_finite() && *v >= 0.0)
         .unwrap_or(0.0);
-    w.metrics.insert("carbon_kg".to_owned(), kwh * intensity);
+    w.metrics.insert(MetricKey::Carbon, kwh * intensity);
 }

@@ -11,7 +11,7 @@
 use crate::model::{Catalog, Plan, StageId};
 use crate::report::compare::sweep::{self, Sweep, SweepPoint};
 use crate::report::compare::{self, Comparison, MetricDelta, Verdict};
-use crate::report::png_report::{fmt_duration, fmt_si, fmt_usd};
+use crate::format::{duration as fmt_duration, si as fmt_si, usd as fmt_usd};
 use crate::report::{self, presets};
 use crate::sim::{Progress, Results, SimError};
 use crate::ui::files::{DialogJob, DialogOutcome, DialogPurpose, FileDialogs};
@@ -659,7 +659,7 @@ fn delta_grid_ui(ui: &mut egui::Ui, id: &str, rows: &[MetricDelta], pal: &Palett
                     compare::Direction::HigherIsBetter => "higher is better",
                     compare::Direction::Neutral => "neither better nor worse",
                 };
-                ui.label(&m.label).on_hover_text(format!("{} ({better})", m.key));
+                ui.label(m.label).on_hover_text(format!("{} ({better})", m.key));
                 ui.label(m.baseline_text());
                 ui.label(m.current_text());
                 let verdict = match m.verdict {

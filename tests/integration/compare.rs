@@ -3,6 +3,7 @@
 //! simulating both plans and checking the direction of the deltas; the
 //! scaling sweep on a preset; and `clusterforge compare` on the command line.
 
+use clusterforge::sim::metrics::MetricKey;
 use clusterforge::model::*;
 use clusterforge::report::compare::{self, Comparison, Verdict, sweep};
 use clusterforge::report::presets;
@@ -33,7 +34,7 @@ fn training_only(mut plan: Plan) -> Plan {
     plan
 }
 
-fn train_metric<'a>(c: &'a Comparison, key: &str) -> &'a compare::MetricDelta {
+fn train_metric<'a>(c: &'a Comparison, key: MetricKey) -> &'a compare::MetricDelta {
     c.paired_stage("train")
         .and_then(|s| s.metric(key))
         .unwrap_or_else(|| panic!("training metric {key} compared"))
@@ -54,14 +55,14 @@ fn fp8_trains_faster_and_cheaper_than_fp16_on_h100() {
     let mut fp8 = fp16.clone();
     set_precision(&mut fp8, Precision::Fp8);
     let c = compared(&fp16, &fp8);
-    let time = train_metric(&c, "time_to_train_s");
+    let time = train_metric(&c, MetricKey::TimeToTrain);
     assert_eq!(time.verdict, Verdict::Better, "FP8 trains faster on H100: {time:?}");
     assert!(
         time.delta_pct.is_some_and(|p| p < -5.0),
         "by a visible margin: {time:?}"
     );
-    assert_eq!(train_metric(&c, "tokens_per_second").verdict, Verdict::Better);
-    assert_eq!(c.total("plan_cost_usd").map(|m| m.verdict), Some(Verdict::Better));
+    assert_eq!(train_metric(&c, MetricKey::TokensPerSecond).verdict, Verdict::Better);
+    assert_eq!(c.total(MetricKey::PlanCost).map(|m| m.verdict), Some(Verdict::Better));
     assert!(c.headline.contains("faster to train"), "{}", c.headline);
     assert!(
         c.plan_changes
@@ -96,12 +97,12 @@ fn ethernet_is_not_faster_than_infiniband_at_the_same_bandwidth() {
         .collect();
     assert!(problems.is_empty(), "{problems:#?}");
     let c = compared(&ib, &eth);
-    let time = train_metric(&c, "time_to_train_s");
+    let time = train_metric(&c, MetricKey::TimeToTrain);
     assert!(
         matches!(time.verdict, Verdict::Worse | Verdict::Same),
         "Ethernet is not faster than InfiniBand: {time:?}"
     );
-    let tps = train_metric(&c, "tokens_per_second");
+    let tps = train_metric(&c, MetricKey::TokensPerSecond);
     assert!(tps.delta.is_some_and(|d| d <= 0.0), "{tps:?}");
     assert!(
         c.plan_changes
@@ -138,13 +139,13 @@ fn on_prem_hardware_is_cheaper_than_on_demand_cloud_for_the_same_gpus() {
         .links
         .retain(|l| onprem.nodes.iter().any(|n| n.id == l.from) && onprem.nodes.iter().any(|n| n.id == l.to));
     let c = compared(&cloud, &onprem);
-    let cost = c.total("plan_cost_usd").expect("plan cost compared");
+    let cost = c.total(MetricKey::PlanCost).expect("plan cost compared");
     assert_eq!(
         cost.verdict,
         Verdict::Better,
         "owning is cheaper per run than on-demand: {cost:?}"
     );
-    let time = train_metric(&c, "time_to_train_s");
+    let time = train_metric(&c, MetricKey::TimeToTrain);
     assert!(
         time.delta_pct.is_some_and(|p| p.abs() < 15.0),
         "same GPUs, about the same time: {time:?}"

@@ -1,6 +1,10 @@
 //! The lifecycle clock: dependencies, contention between overlapping stages,
 //! validate and checkpoint stages, the event log and plan-id keyed usage.
 
+#[allow(unused_imports)]
+use clusterforge::sim::metrics::{Cause, MetricKey, Resource, SeriesKey};
+#[allow(unused_imports)]
+use clusterforge::sim::results::MemoryPart;
 use clusterforge::model::{Catalog, CheckpointStage, Plan, Stage, StageKind, ValidateStage};
 use clusterforge::report::presets;
 use clusterforge::sim::{EventKind, Progress, Results, simulate};
@@ -103,10 +107,10 @@ fn stages_sharing_storage_slow_each_other_and_say_so() {
     );
     assert!(w.diagnosis.contains("longer"), "{}", w.diagnosis);
     // Duration and cost metrics follow the stretched span.
-    let d = w.metric("duration_s").unwrap_or(0.0);
+    let d = w.metric(MetricKey::Duration).unwrap_or(0.0);
     assert!((d - (a.end_s - a.start_s)).abs() < 1e-6 * d, "{d}");
-    let cost_alone = r_alone.workload("a").and_then(|w| w.metric("cost_usd")).unwrap_or(0.0);
-    assert!(w.metric("cost_usd").unwrap_or(0.0) > cost_alone);
+    let cost_alone = r_alone.workload("a").and_then(|w| w.metric(MetricKey::Cost)).unwrap_or(0.0);
+    assert!(w.metric(MetricKey::Cost).unwrap_or(0.0) > cost_alone);
 }
 
 #[test]
@@ -145,8 +149,8 @@ fn checkpoint_of_a_70b_model_takes_bytes_over_the_storage_write_rate() {
     // The training state as the training memory model sizes it.
     let first = run(&plan, 1);
     let train = first.workload("train").unwrap_or_else(|| panic!("no train"));
-    let params = train.metric("parameters").unwrap_or(0.0);
-    let state = train.metric("checkpoint_bytes").unwrap_or(0.0);
+    let params = train.metric(MetricKey::Parameters).unwrap_or(0.0);
+    let state = train.metric(MetricKey::CheckpointBytes).unwrap_or(0.0);
     assert!((65e9..75e9).contains(&params), "{params}");
     // Weights (BF16, 2 B) + FP32 master, momentum, variance (12 B).
     assert!((state / params - 14.0).abs() < 1e-9, "{}", state / params);
@@ -154,14 +158,14 @@ fn checkpoint_of_a_70b_model_takes_bytes_over_the_storage_write_rate() {
         .push(checkpoint("ckpt", &["train"], "dgx-train", "lustre", state / 1e9));
     let r = run(&plan, 1);
     let w = r.workload("ckpt").unwrap_or_else(|| panic!("no ckpt"));
-    let bytes = w.metric("bytes_written").unwrap_or(0.0);
+    let bytes = w.metric(MetricKey::BytesWritten).unwrap_or(0.0);
     assert!((bytes / state - 1.0).abs() < 1e-12);
     let expected = bytes / 65e9;
-    let d = w.metric("duration_s").unwrap_or(0.0);
+    let d = w.metric(MetricKey::Duration).unwrap_or(0.0);
     assert!((d / expected - 1.0).abs() < 0.03, "{d} s vs {expected} s");
-    assert_eq!(w.bottleneck.as_deref(), Some("lustre"));
-    assert!(w.metric("cost_usd").unwrap_or(0.0) > 0.0);
-    assert!(w.metric("energy_kwh").unwrap_or(0.0) > 0.0);
+    assert_eq!(w.bottleneck, Some(Resource::Node("lustre".into())));
+    assert!(w.metric(MetricKey::Cost).unwrap_or(0.0) > 0.0);
+    assert!(w.metric(MetricKey::Energy).unwrap_or(0.0) > 0.0);
     // It starts when training ends.
     assert!((span(&r, "ckpt").start_s - span(&r, "train").end_s).abs() < 1e-6);
 }
@@ -191,17 +195,17 @@ fn validation_costs_two_flops_per_parameter_per_token() {
     plan.stages = vec![eval.clone()];
     let r = run(&plan, 1);
     let w = r.workload(eval.id.as_str()).unwrap_or_else(|| panic!("no eval"));
-    let params = w.metric("parameters").unwrap_or(0.0);
-    assert!((w.metric("flops").unwrap_or(0.0) - 2.0 * params * tokens).abs() < 1e-6 * params * tokens);
+    let params = w.metric(MetricKey::Parameters).unwrap_or(0.0);
+    assert!((w.metric(MetricKey::Flops).unwrap_or(0.0) - 2.0 * params * tokens).abs() < 1e-6 * params * tokens);
     // Twice the tokens, twice the time.
     if let StageKind::Validate(v) = &mut plan.stages[0].kind {
         v.tokens *= 2.0;
     }
     let r2 = run(&plan, 1);
-    let d1 = w.metric("duration_s").unwrap_or(0.0);
+    let d1 = w.metric(MetricKey::Duration).unwrap_or(0.0);
     let d2 = r2
         .workload(eval.id.as_str())
-        .and_then(|w| w.metric("duration_s"))
+        .and_then(|w| w.metric(MetricKey::Duration))
         .unwrap_or(0.0);
     assert!(d1 > 0.0 && (d2 / d1 - 2.0).abs() < 1e-6, "{d1} {d2}");
 }
@@ -241,32 +245,25 @@ fn every_preset_simulates_with_a_timeline_and_plan_id_keys() {
         assert_eq!(r.timeline.len(), plan.stages.len(), "{}", p.id);
         assert!(!r.events.is_empty(), "{}", p.id);
         for w in &r.workloads {
-            assert!(!w.node_use.is_empty(), "{}/{}: no node use", p.id, w.id);
-            for (k, v) in &w.node_use {
-                assert!(
-                    plan.nodes.iter().any(|n| n.id.as_str() == k),
-                    "{}/{}: node {k}",
-                    p.id,
-                    w.id
-                );
-                assert!((0.0..=1.0).contains(v), "{}/{}: {k} = {v}", p.id, w.id);
-            }
-            for (k, v) in &w.link_use {
-                assert!(
-                    plan.links.iter().any(|l| l.id.as_str() == k),
-                    "{}/{}: link {k}",
-                    p.id,
-                    w.id
-                );
+            assert!(!w.demand.is_empty(), "{}/{}: no demand", p.id, w.id);
+            assert!(
+                w.utilization.keys().any(|k| matches!(k, Resource::Node(_))),
+                "{}/{}: no node utilization",
+                p.id,
+                w.id
+            );
+            let known = |r: &Resource| match r {
+                Resource::Link(l) => plan.link(l).is_some(),
+                Resource::Node(n) | Resource::ScaleUp(n) | Resource::Nics(n) | Resource::PipelineStage(n, _) => {
+                    plan.node(n).is_some()
+                }
+            };
+            for (k, v) in w.demand.iter().chain(&w.utilization) {
+                assert!(known(k), "{}/{}: {k} is not in the plan", p.id, w.id);
                 assert!((0.0..=1.0).contains(v), "{}/{}: {k} = {v}", p.id, w.id);
             }
             if let Some(b) = &w.bottleneck {
-                assert!(
-                    plan.nodes.iter().any(|n| n.id.as_str() == b) || plan.links.iter().any(|l| l.id.as_str() == b),
-                    "{}/{}: bottleneck {b}",
-                    p.id,
-                    w.id
-                );
+                assert!(known(b), "{}/{}: bottleneck {b}", p.id, w.id);
             }
         }
         let json = serde_json::to_value(&r).unwrap_or_default();
@@ -321,7 +318,7 @@ fn emissions_per_stage_and_per_site() {
             .unwrap_or_else(|| panic!("{site}"))
     };
     for w in &r.workloads {
-        let (Some(kwh), Some(co2)) = (w.metric("energy_kwh"), w.metric("carbon_kg")) else {
+        let (Some(kwh), Some(co2)) = (w.metric(MetricKey::Energy), w.metric(MetricKey::Carbon)) else {
             panic!("{}: energy or carbon missing", w.id)
         };
         let site = clusterforge::sim::results::stage_site(&plan, &w.id);

@@ -3,6 +3,7 @@
 //! selects the event's link on the canvas. A hand-built run is injected
 //! through the `ResultsView` trait, so the test knows every event.
 
+use clusterforge::sim::metrics::Resource;
 use crate::ui_support::{SIZE, harness_for, has_label, small_plan};
 use clusterforge::model::*;
 use clusterforge::report::presets;
@@ -45,7 +46,13 @@ fn ev(t_s: f64, stage: &str, kind: EventKind, subject: Option<&str>, text: &str)
         t_s,
         stage: stage.into(),
         kind,
-        subject: subject.map(Into::into),
+        subject: subject.map(|s| {
+            if s.contains("--") {
+                Resource::Link(s.into())
+            } else {
+                Resource::Node(s.into())
+            }
+        }),
         text: text.into(),
     }
 }
@@ -66,14 +73,18 @@ fn results() -> Results {
             WorkloadResult {
                 id: "pretrain".into(),
                 kind: "train".into(),
-                node_use: [("gpu".to_owned(), 0.92), ("sw".to_owned(), 0.4)].into(),
-                link_use: [("gpu--sw".to_owned(), 0.6)].into(),
+                utilization: [
+                    (Resource::Node("gpu".into()), 0.92),
+                    (Resource::Node("sw".into()), 0.4),
+                    (Resource::Link("gpu--sw".into()), 0.6),
+                ]
+                .into(),
                 ..Default::default()
             },
             WorkloadResult {
                 id: "chat".into(),
                 kind: "serve".into(),
-                node_use: [("cpu".to_owned(), 0.5)].into(),
+                utilization: [(Resource::Node("cpu".into()), 0.5)].into(),
                 ..Default::default()
             },
         ],

@@ -3,10 +3,9 @@
 //! chart panels carry ink, and whose embedded plan reopens as the same plan.
 
 use clusterforge::model::{Catalog, Plan, StageId};
-use clusterforge::report::png_report::{
-    self, CostLine, PAGE_WIDTH, RenderedReport, ReportInput, ReportResults, TimelineSpan, UtilizationFigure,
-    WorkloadFigures, metric,
-};
+use clusterforge::report::figures::{CauseFigure, CostLine, Figures, StageFigures, TimelineSpan, UseFigure};
+use clusterforge::report::png_report::{self, PAGE_WIDTH, RenderedReport, ReportInput};
+use clusterforge::sim::metrics::{Cause, MetricKey as K, Resource};
 use clusterforge::report::{self, draw::Rect, presets};
 use clusterforge::sim::{Progress, simulate};
 use std::collections::BTreeMap;
@@ -24,68 +23,89 @@ fn fixture() -> Plan {
 
 /// Results shaped like the simulator's, for the fixture plan (the numbers
 /// are test input for the renderer, not predictions).
-fn fixture_results() -> ReportResults {
-    let m = |pairs: &[(&str, f64)]| {
+fn fixture_results() -> Figures {
+    let m = |pairs: &[(K, f64)]| pairs.iter().copied().collect::<BTreeMap<_, _>>();
+    let causes = |pairs: &[(Cause, f64)]| {
+        let total: f64 = pairs.iter().map(|p| p.1).sum();
         pairs
             .iter()
-            .map(|(k, v)| (k.to_string(), *v))
-            .collect::<BTreeMap<_, _>>()
+            .map(|&(cause, seconds)| CauseFigure {
+                cause,
+                seconds,
+                share: seconds / total,
+            })
+            .collect::<Vec<_>>()
     };
-    ReportResults {
+    let util = |id: &str, link: bool, label: &str, mean: f64, peak: f64| {
+        let resource = if link {
+            Resource::Link(id.into())
+        } else {
+            Resource::Node(id.into())
+        };
+        UseFigure {
+            stage: "train".into(),
+            subject: resource.plan_subject(),
+            resource,
+            label: label.into(),
+            mean,
+            peak: Some(peak),
+        }
+    };
+    Figures {
         seed: 7,
         detailed_iterations: 3,
         summary: m(&[
-            (metric::COST_USD, 1_912_000.0),
-            (metric::ENERGY_KWH, 512_000.0),
-            (metric::CO2_KG, 189_000.0),
+            (K::PlanCost, 1_912_000.0),
+            (K::PlanEnergy, 512_000.0),
+            (K::PlanCarbon, 189_000.0),
         ]),
         workloads: vec![
-            WorkloadFigures {
+            StageFigures {
                 stage: StageId::new("train"),
                 kind: "train".into(),
                 metrics: m(&[
-                    (metric::TIME_TO_TRAIN_S, 9.1 * 86400.0),
-                    (metric::TOKENS_PER_S, 1.27e6),
-                    (metric::MFU, 0.43),
-                    (metric::GPU_HOURS, 55_900.0),
-                    (metric::ITERATION_S, 1.65),
+                    (K::TimeToTrain, 9.1 * 86400.0),
+                    (K::TokensPerSecond, 1.27e6),
+                    (K::Mfu, 0.43),
+                    (K::GpuHours, 55_900.0),
+                    (K::SecondsPerIteration, 1.65),
                 ]),
-                breakdown: m(&[
-                    ("compute", 1.21),
-                    ("exposed_comm", 0.22),
-                    ("data_stall", 0.05),
-                    ("checkpoint", 0.09),
-                    ("failure", 0.08),
+                breakdown: causes(&[
+                    (Cause::Compute, 1.21),
+                    (Cause::DpComm, 0.22),
+                    (Cause::DataStall, 0.05),
+                    (Cause::Checkpoint, 0.09),
+                    (Cause::Failures, 0.08),
                 ]),
                 diagnosis: "Exposed data-parallel communication over InfiniBand NDR costs 13 % of each iteration; the rail-optimized leaf layer runs at 78 % mean utilization.".into(),
             },
-            WorkloadFigures {
+            StageFigures {
                 stage: StageId::new("export"),
                 kind: "checkpoint".into(),
-                metrics: m(&[("duration_s", 1900.0)]),
-                breakdown: BTreeMap::new(),
+                metrics: m(&[(K::Duration, 1900.0)]),
+                breakdown: Vec::new(),
                 diagnosis: String::new(),
             },
-            WorkloadFigures {
+            StageFigures {
                 stage: StageId::new("serve"),
                 kind: "serve".into(),
                 metrics: m(&[
-                    (metric::SERVE_TOKENS_PER_S, 10_050.0),
-                    (metric::REQUESTS_PER_S, 39.8),
-                    (metric::TTFT_P99_S, 0.41),
-                    (metric::TPOT_P99_S, 0.038),
-                    (metric::SLO_ATTAINMENT, 0.987),
+                    (K::TokensPerSecond, 10_050.0),
+                    (K::RequestsPerSecond, 39.8),
+                    (K::TtftP99, 0.41),
+                    (K::TpotP99, 0.038),
+                    (K::SloAttainment, 0.987),
                 ]),
-                breakdown: BTreeMap::new(),
+                breakdown: Vec::new(),
                 diagnosis: "Decode is memory-bandwidth bound; TTFT p99 stays within its 500 ms target.".into(),
             },
         ],
         utilization: vec![
-            UtilizationFigure { subject: "Training pod".into(), is_link: false, mean: 0.86, peak: Some(0.97) },
-            UtilizationFigure { subject: "IB leaf".into(), is_link: false, mean: 0.78, peak: Some(0.99) },
-            UtilizationFigure { subject: "Lustre".into(), is_link: false, mean: 0.22, peak: Some(0.71) },
-            UtilizationFigure { subject: "l3".into(), is_link: true, mean: 0.04, peak: Some(0.5) },
-            UtilizationFigure { subject: "Inference fleet".into(), is_link: false, mean: 0.61, peak: Some(0.93) },
+            util("train", false, "Training pod", 0.86, 0.97),
+            util("leaf", false, "IB leaf", 0.78, 0.99),
+            util("lustre", false, "Lustre", 0.22, 0.71),
+            util("l3", true, "link l3", 0.04, 0.5),
+            util("inf", false, "Inference fleet", 0.61, 0.93),
         ],
         cost: vec![
             CostLine { site: "Frankfurt DC".into(), component: "compute".into(), usd: 1_100_000.0 },
@@ -168,7 +188,7 @@ fn keep_dir() -> Option<PathBuf> {
     std::env::var_os("CLUSTERFORGE_REPORT_DIR").map(PathBuf::from)
 }
 
-fn render_and_check(name: &str, plan: &Plan, results: Option<&ReportResults>) -> RenderedReport {
+fn render_and_check(name: &str, plan: &Plan, results: Option<&Figures>) -> RenderedReport {
     let catalog = Catalog::builtin();
     let input = ReportInput {
         plan,
@@ -224,7 +244,7 @@ fn every_preset_renders_a_report_with_simulated_results() {
         let plan = p.plan().unwrap_or_else(|e| panic!("{e}"));
         let sim =
             simulate(&plan, &catalog, plan.settings.seed, &Progress::new()).unwrap_or_else(|e| panic!("{}: {e}", p.id));
-        let results = ReportResults::from_sim(&plan, &sim);
+        let results = Figures::from_sim(&plan, &sim);
         assert!(!results.workloads.is_empty(), "{}: nothing simulated", p.id);
         let img = render_and_check(p.id, &plan, Some(&results));
         // Chart 0 is the training iteration breakdown: only plans that
@@ -265,7 +285,7 @@ fn sim_adapter_sums_lifecycle_figures_and_orders_the_timeline() {
     let catalog = Catalog::builtin();
     let plan = fixture();
     let sim = simulate(&plan, &catalog, 7, &Progress::new()).unwrap_or_else(|e| panic!("{e}"));
-    let r = ReportResults::from_sim(&plan, &sim);
+    let r = Figures::from_sim(&plan, &sim);
     let train = sim
         .workloads
         .iter()
@@ -276,10 +296,10 @@ fn sim_adapter_sums_lifecycle_figures_and_orders_the_timeline() {
     let total: f64 = sim
         .workloads
         .iter()
-        .filter_map(|w| w.metrics.get(metric::COST_USD))
+        .filter_map(|w| w.metrics.get(&K::Cost))
         .sum();
     assert!(sim.workloads.len() > 1, "serving is simulated too");
-    let summary = r.summary.get(metric::COST_USD).copied().unwrap_or(f64::NAN);
+    let summary = r.summary.get(&K::PlanCost).copied().unwrap_or(f64::NAN);
     assert!((summary - total).abs() < 1e-6 * total, "{summary} vs {total}");
     let cost: f64 = r.cost.iter().map(|l| l.usd).sum();
     assert!((cost - total).abs() < 1e-6 * total, "{cost} vs {total}");
@@ -290,8 +310,11 @@ fn sim_adapter_sums_lifecycle_figures_and_orders_the_timeline() {
         .find(|s| s.stage.as_str() == "train")
         .unwrap_or_else(|| panic!("no span"));
     assert_eq!(span.start_s, 0.0);
-    assert_eq!(Some(&span.end_s), train.metrics.get(metric::TIME_TO_TRAIN_S));
-    assert!(r.utilization.iter().any(|u| u.is_link), "no link utilization");
+    assert_eq!(Some(&span.end_s), train.metrics.get(&K::TimeToTrain));
+    assert!(
+        r.utilization.iter().any(|u| matches!(u.resource, Resource::Link(_))),
+        "no link utilization"
+    );
 }
 
 #[test]

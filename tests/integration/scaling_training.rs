@@ -6,6 +6,10 @@
 //! sub-linear when the gradient all-reduce crosses one 100 GbE port per
 //! server.
 
+#[allow(unused_imports)]
+use clusterforge::sim::metrics::{Cause, MetricKey, Resource, SeriesKey};
+#[allow(unused_imports)]
+use clusterforge::sim::results::MemoryPart;
 use clusterforge::model::{Catalog, Medium, NodeKind, PipelineSchedule, Recompute, WiringPattern};
 use clusterforge::sim::fixtures::{add_node, empty_plan, link};
 use clusterforge::sim::training::bench::{gpt, par, train_stage};
@@ -62,7 +66,7 @@ fn tokens_per_s(gpus: u32, fabric: Fabric) -> f64 {
         Recompute::Selective,
     ));
     let res = simulate(&plan, &Catalog::builtin(), 1, &Progress::new()).expect("simulates");
-    res.workloads[0].metric("tokens_per_second").expect("metric")
+    res.workloads[0].metric(MetricKey::TokensPerSecond).expect("metric")
 }
 
 #[test]

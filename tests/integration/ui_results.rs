@@ -2,6 +2,7 @@
 //! cards and charts, table rows selecting canvas nodes, Copy as CSV, and
 //! every File > Export writing a file with the right content.
 
+use clusterforge::sim::metrics::{MetricKey, Resource, SeriesKey};
 use crate::ui_support::{SIZE, harness_for, has_label, wait_until};
 use clusterforge::model::*;
 use clusterforge::report::presets;
@@ -199,16 +200,15 @@ fn fixture() -> (Plan, Results) {
         diagnosis: "compute bound".into(),
         ..Default::default()
     };
-    w.metrics.insert("time_to_train_s".into(), 7200.0);
-    w.metrics.insert("cost_usd".into(), 1234.5);
-    w.utilization.insert(format!("{} compute", node.name), 0.9);
+    w.metrics.insert(MetricKey::TimeToTrain, 7200.0);
+    w.metrics.insert(MetricKey::Cost, 1234.5);
+    w.utilization.insert(Resource::Node(node.id.clone()), 0.9);
     w.series.insert(
-        format!("{} stage 0 compute", node.name),
+        SeriesKey::Busy(Resource::PipelineStage(node.id.clone(), 0)),
         (0..20)
             .map(|i| (i as f64 * 0.1, if i < 15 { 1.0 } else { 0.2 }))
             .collect(),
     );
-    w.node_use.insert(node.id.to_string(), 0.9);
     let results = Results {
         plan: plan.name.clone(),
         seed: 1,

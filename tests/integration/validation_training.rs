@@ -3,6 +3,10 @@
 //! each citing its source). Prints a table and fails when the median
 //! absolute error exceeds 10 % or any case exceeds 25 %.
 
+#[allow(unused_imports)]
+use clusterforge::sim::metrics::{Cause, MetricKey, Resource, SeriesKey};
+#[allow(unused_imports)]
+use clusterforge::sim::results::MemoryPart;
 use clusterforge::model::Catalog;
 use clusterforge::report::load_plan;
 use clusterforge::sim::{Progress, simulate};
@@ -70,18 +74,20 @@ fn training_matches_published_runs() {
         let res = simulate(&plan, &cat, 1, &Progress::new()).unwrap_or_else(|e| panic!("{}: {e}", case.id));
         let w = &res.workloads[0];
         assert!(
-            w.memory["weights"]
-                + w.memory["gradients"]
-                + w.memory["optimizer"]
-                + w.memory["activations"]
-                + w.memory["buffers"]
-                <= w.memory["capacity"],
+            w.memory[&MemoryPart::Weights]
+                + w.memory[&MemoryPart::Gradients]
+                + w.memory[&MemoryPart::Optimizer]
+                + w.memory[&MemoryPart::Activations]
+                + w.memory[&MemoryPart::Buffers]
+                <= w.memory[&MemoryPart::Capacity],
             "{}: the published configuration must fit in memory",
             case.id
         );
         let predicted = match case.metric.as_str() {
-            "days_to_train" => w.metric("time_to_train_s").expect("time") / 86_400.0,
-            m => w.metric(m).unwrap_or_else(|| panic!("{}: no metric {m}", case.id)),
+            "days_to_train" => w.metric(MetricKey::TimeToTrain).expect("time") / 86_400.0,
+            m => MetricKey::from_key(m)
+                .and_then(|k| w.metric(k))
+                .unwrap_or_else(|| panic!("{}: no metric {m}", case.id)),
         };
         let err = (predicted / case.published - 1.0) * 100.0;
         errors.push(err.abs());

@@ -12,7 +12,7 @@ pub mod diff;
 pub mod sweep;
 
 use crate::model::Plan;
-use crate::report::png_report::{fmt_metric, metric_label};
+use crate::sim::metrics::MetricKey;
 use crate::sim::{Results, WorkloadResult};
 use serde::Serialize;
 use std::fmt::Write as _;
@@ -22,117 +22,40 @@ pub use diff::{Change, DiffLine, plan_diff};
 /// Changes smaller than this (in percent of the baseline) count as "same".
 pub const SAME_WITHIN_PCT: f64 = 0.5;
 
-/// Which way a metric improves.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Direction {
-    /// Time, latency, cost, energy, emissions, failures.
-    LowerIsBetter,
-    /// Throughput, utilization (MFU), goodput, SLO attainment.
-    HigherIsBetter,
-    /// A size or a count that is neither good nor bad (GPUs, parameters).
-    Neutral,
-}
-
-/// Directions of the metrics the simulator reports, by key. Keys not listed
-/// fall back to [`direction`]'s rules by unit suffix.
-pub const DIRECTIONS: &[(&str, Direction)] = &[
-    // Training.
-    ("time_to_train_s", Direction::LowerIsBetter),
-    ("seconds_per_iteration", Direction::LowerIsBetter),
-    ("effective_seconds_per_iteration", Direction::LowerIsBetter),
-    ("tokens_per_second", Direction::HigherIsBetter),
-    ("tokens_per_second_per_gpu", Direction::HigherIsBetter),
-    ("mfu", Direction::HigherIsBetter),
-    ("hfu", Direction::HigherIsBetter),
-    ("achieved_tflops_per_gpu", Direction::HigherIsBetter),
-    ("model_tflops_per_gpu", Direction::HigherIsBetter),
-    ("goodput", Direction::HigherIsBetter),
-    ("expected_goodput", Direction::HigherIsBetter),
-    ("gpu_hours", Direction::LowerIsBetter),
-    ("failures", Direction::LowerIsBetter),
-    ("gpus", Direction::Neutral),
-    ("iterations", Direction::Neutral),
-    ("parameters", Direction::Neutral),
-    ("memory_per_gpu_bytes", Direction::Neutral),
-    ("fabric_contention_factor", Direction::LowerIsBetter),
-    // Serving.
-    ("requests_per_second", Direction::HigherIsBetter),
-    ("slo_attainment", Direction::HigherIsBetter),
-    ("requests_rejected", Direction::LowerIsBetter),
-    ("requests_unfinished", Direction::LowerIsBetter),
-    ("requests_completed", Direction::HigherIsBetter),
-    ("max_replicas_up", Direction::Neutral),
-    // Data stages.
-    ("duration_s", Direction::LowerIsBetter),
-    ("throughput_raw_bytes_per_s", Direction::HigherIsBetter),
-    ("output_stored_bytes", Direction::LowerIsBetter),
-    ("cpu_core_seconds", Direction::LowerIsBetter),
-    // Cost, energy and plan totals.
-    ("cost_usd", Direction::LowerIsBetter),
-    ("energy_kwh", Direction::LowerIsBetter),
-    ("carbon_kg", Direction::LowerIsBetter),
-    ("makespan_s", Direction::LowerIsBetter),
-];
-
-/// Which way `key` improves: the [`DIRECTIONS`] table, else by unit —
-/// costs (`_usd`, `cost_per_…`), energy (`_kwh`), emissions (`_kg`) and
-/// times (`_s`) lower; rates (`_per_s`, `_per_second`) higher; the rest
-/// neutral.
-pub fn direction(key: &str) -> Direction {
-    if let Some((_, d)) = DIRECTIONS.iter().find(|(k, _)| *k == key) {
-        return *d;
-    }
-    if key.starts_with("cost_") || key.ends_with("_usd") || key.ends_with("_kwh") || key.ends_with("_kg") {
-        Direction::LowerIsBetter
-    } else if key.ends_with("_per_s") || key.ends_with("_per_second") {
-        Direction::HigherIsBetter
-    } else if key.ends_with("_s") {
-        Direction::LowerIsBetter
-    } else if key.ends_with("_attainment") || key.ends_with("_hit_ratio") {
-        Direction::HigherIsBetter
-    } else {
-        Direction::Neutral
-    }
-}
+pub use crate::sim::metrics::Direction;
 
 /// The key metrics compared for a stage kind, in display order.
-pub fn key_metrics(kind: &str) -> &'static [&'static str] {
+pub fn key_metrics(kind: &str) -> &'static [MetricKey] {
+    use MetricKey::*;
     match kind {
         "train" => &[
-            "time_to_train_s",
-            "tokens_per_second",
-            "mfu",
-            "seconds_per_iteration",
-            "gpus",
-            "gpu_hours",
-            "goodput",
-            "memory_per_gpu_bytes",
-            "cost_usd",
-            "energy_kwh",
-            "carbon_kg",
+            TimeToTrain,
+            TokensPerSecond,
+            Mfu,
+            SecondsPerIteration,
+            Gpus,
+            GpuHours,
+            Goodput,
+            MemoryPerGpu,
+            Cost,
+            Energy,
+            Carbon,
         ],
         "serve" => &[
-            "tokens_per_second",
-            "requests_per_second",
-            "ttft_p50_s",
-            "ttft_p99_s",
-            "tpot_p50_s",
-            "tpot_p99_s",
-            "e2e_p99_s",
-            "slo_attainment",
-            "requests_rejected",
-            "cost_per_million_tokens_usd",
-            "cost_usd",
-            "energy_kwh",
+            TokensPerSecond,
+            RequestsPerSecond,
+            TtftP50,
+            TtftP99,
+            TpotP50,
+            TpotP99,
+            E2eP99,
+            SloAttainment,
+            RequestsRejected,
+            CostPerMillionTokens,
+            Cost,
+            Energy,
         ],
-        _ => &[
-            "duration_s",
-            "throughput_raw_bytes_per_s",
-            "output_stored_bytes",
-            "cost_usd",
-            "energy_kwh",
-        ],
+        _ => &[Duration, ThroughputRaw, OutputStored, Cost, Energy],
     }
 }
 
@@ -153,8 +76,8 @@ pub enum Verdict {
 /// One metric of one stage (or of the plan) on both sides.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct MetricDelta {
-    pub key: String,
-    pub label: String,
+    pub key: MetricKey,
+    pub label: &'static str,
     pub baseline: Option<f64>,
     pub current: Option<f64>,
     /// current − baseline.
@@ -166,10 +89,10 @@ pub struct MetricDelta {
 }
 
 impl MetricDelta {
-    pub fn new(key: &str, baseline: Option<f64>, current: Option<f64>) -> Self {
+    pub fn new(key: MetricKey, baseline: Option<f64>, current: Option<f64>) -> Self {
         let baseline = baseline.filter(|v| v.is_finite());
         let current = current.filter(|v| v.is_finite());
-        let direction = direction(key);
+        let direction = key.direction();
         let (delta, delta_pct, verdict) = match (baseline, current) {
             (Some(b), Some(c)) => {
                 let d = c - b;
@@ -194,8 +117,8 @@ impl MetricDelta {
             _ => (None, None, Verdict::Missing),
         };
         Self {
-            key: key.to_owned(),
-            label: label_of(key),
+            key,
+            label: key.label(),
             baseline,
             current,
             delta,
@@ -207,16 +130,16 @@ impl MetricDelta {
 
     /// The baseline value with its unit ("—" when absent).
     pub fn baseline_text(&self) -> String {
-        self.baseline.map_or_else(|| "—".into(), |v| fmt_value(&self.key, v))
+        self.baseline.map_or_else(|| "—".into(), |v| self.key.format(v))
     }
     pub fn current_text(&self) -> String {
-        self.current.map_or_else(|| "—".into(), |v| fmt_value(&self.key, v))
+        self.current.map_or_else(|| "—".into(), |v| self.key.format(v))
     }
     /// The signed delta with its unit: "+2.5 h", "-$1.2k", "+3.1 pp".
     pub fn delta_text(&self) -> String {
         match self.delta {
             None => "—".into(),
-            Some(d) => fmt_delta(&self.key, d),
+            Some(d) => crate::format::delta(self.key.kind(), d),
         }
     }
     /// The signed delta in percent: "+8.0 %"; "—" when not defined.
@@ -225,58 +148,6 @@ impl MetricDelta {
             None => "—".into(),
             Some(p) => format!("{p:+.1} %"),
         }
-    }
-}
-
-fn is_fraction(key: &str) -> bool {
-    ["mfu", "hfu", "goodput", "expected_goodput", "slo_attainment"].contains(&key) || key.ends_with("_hit_ratio")
-}
-
-/// A value with its unit (as on the Results tab).
-pub fn fmt_value(key: &str, v: f64) -> String {
-    match key {
-        "gpus" | "iterations" | "requests_rejected" | "requests_unfinished" | "requests_completed" => {
-            format!("{v:.0}")
-        }
-        "gpu_hours" => format!("{} h", fmt_metric(key, v)),
-        "cost_per_million_tokens_usd" => format!("{} / M tokens", fmt_metric(key, v)),
-        "fabric_contention_factor" => format!("{v:.2}x"),
-        // Small stages use little energy: keep a decimal below 10 kWh.
-        k if k.ends_with("_kwh") && v.abs() < 10.0 => format!("{v:.1} kWh"),
-        _ => fmt_metric(key, v),
-    }
-}
-
-/// A signed difference with its unit; fractions in percentage points.
-pub fn fmt_delta(key: &str, d: f64) -> String {
-    if !d.is_finite() {
-        return "—".into();
-    }
-    if d == 0.0 {
-        return "0".into();
-    }
-    if is_fraction(key) {
-        return format!("{:+.1} pp", d * 100.0);
-    }
-    let sign = if d < 0.0 { "-" } else { "+" };
-    format!("{sign}{}", fmt_value(key, d.abs()))
-}
-
-/// A readable label for a metric key.
-pub fn label_of(key: &str) -> String {
-    match key {
-        "ttft_p50_s" => "TTFT p50".into(),
-        "tpot_p50_s" => "TPOT p50".into(),
-        "e2e_p99_s" => "End-to-end p99".into(),
-        "cost_per_million_tokens_usd" => "Cost per M tokens".into(),
-        "duration_s" => "Duration".into(),
-        "throughput_raw_bytes_per_s" => "Throughput (raw data)".into(),
-        "output_stored_bytes" => "Output stored".into(),
-        "memory_per_gpu_bytes" => "Memory per GPU".into(),
-        "plan_cost_usd" => "Total cost".into(),
-        "plan_energy_kwh" => "Total energy".into(),
-        "requests_rejected" => "Requests rejected".into(),
-        k => metric_label(k),
     }
 }
 
@@ -305,7 +176,7 @@ pub struct StageDelta {
 }
 
 impl StageDelta {
-    pub fn metric(&self, key: &str) -> Option<&MetricDelta> {
+    pub fn metric(&self, key: MetricKey) -> Option<&MetricDelta> {
         self.metrics.iter().find(|m| m.key == key)
     }
     /// "Name (id)", with how it was paired when not by id.
@@ -338,7 +209,7 @@ pub struct Comparison {
 }
 
 impl Comparison {
-    pub fn total(&self, key: &str) -> Option<&MetricDelta> {
+    pub fn total(&self, key: MetricKey) -> Option<&MetricDelta> {
         self.totals.iter().find(|m| m.key == key)
     }
     /// The first stage of a kind present on both sides.
@@ -349,32 +220,10 @@ impl Comparison {
     }
 }
 
-fn metric_sum(results: &Results, key: &str) -> Option<f64> {
-    let mut any = false;
-    let mut sum = 0.0;
-    for w in &results.workloads {
-        if let Some(v) = w.metric(key).filter(|v| v.is_finite()) {
-            any = true;
-            sum += v;
-        }
-    }
-    any.then_some(sum)
-}
-
-fn makespan(results: &Results) -> Option<f64> {
-    let start = results.timeline.iter().map(|s| s.start_s).fold(f64::INFINITY, f64::min);
-    let end = results
-        .timeline
-        .iter()
-        .map(|s| s.end_s)
-        .fold(f64::NEG_INFINITY, f64::max);
-    (start.is_finite() && end.is_finite() && end >= start).then_some(end - start)
-}
-
 fn stage_rows(kind: &str, b: Option<&WorkloadResult>, c: Option<&WorkloadResult>) -> Vec<MetricDelta> {
     key_metrics(kind)
         .iter()
-        .map(|k| MetricDelta::new(k, b.and_then(|w| w.metric(k)), c.and_then(|w| w.metric(k))))
+        .map(|&k| MetricDelta::new(k, b.and_then(|w| w.metric(k)), c.and_then(|w| w.metric(k))))
         .filter(|m| m.baseline.is_some() || m.current.is_some())
         .collect()
 }
@@ -437,10 +286,10 @@ pub fn compare(baseline: (&Plan, &Results), current: (&Plan, &Results)) -> Compa
     let (bp, br) = baseline;
     let (cp, cr) = current;
     let mut totals = vec![
-        MetricDelta::new("plan_cost_usd", Some(br.cost.total_usd), Some(cr.cost.total_usd)),
-        MetricDelta::new("plan_energy_kwh", Some(br.cost.energy_kwh), Some(cr.cost.energy_kwh)),
-        MetricDelta::new("carbon_kg", metric_sum(br, "carbon_kg"), metric_sum(cr, "carbon_kg")),
-        MetricDelta::new("makespan_s", makespan(br), makespan(cr)),
+        MetricDelta::new(MetricKey::PlanCost, Some(br.cost.total_usd), Some(cr.cost.total_usd)),
+        MetricDelta::new(MetricKey::PlanEnergy, Some(br.cost.energy_kwh), Some(cr.cost.energy_kwh)),
+        MetricDelta::new(MetricKey::PlanCarbon, Some(br.cost.carbon_kg), Some(cr.cost.carbon_kg)),
+        MetricDelta::new(MetricKey::Makespan, br.makespan_s(), cr.makespan_s()),
     ];
     totals.retain(|m| m.baseline.is_some() || m.current.is_some());
     let stages = pair_stages(br, cr);
@@ -488,17 +337,17 @@ pub fn headline(c: &Comparison) -> String {
             None => {}
         }
     };
-    consider(c.total("plan_cost_usd"), "cheaper", "more expensive", "cost");
+    consider(c.total(MetricKey::PlanCost), "cheaper", "more expensive", "cost");
     let train = c.paired_stage("train");
     consider(
-        train.and_then(|s| s.metric("time_to_train_s")),
+        train.and_then(|s| s.metric(MetricKey::TimeToTrain)),
         "faster to train",
         "slower to train",
         "time to train",
     );
     let serve = c.paired_stage("serve");
     consider(
-        serve.and_then(|s| s.metric("ttft_p99_s")),
+        serve.and_then(|s| s.metric(MetricKey::TtftP99)),
         "quicker to first token (p99)",
         "slower to first token (p99)",
         "p99 TTFT",
@@ -509,7 +358,7 @@ pub fn headline(c: &Comparison) -> String {
             .iter()
             .find(|s| matches!(s.matched, Matched::ById | Matched::ByKind));
         consider(
-            data.and_then(|s| s.metric("duration_s")),
+            data.and_then(|s| s.metric(MetricKey::Duration)),
             "faster through the data pipeline",
             "slower through the data pipeline",
             "pipeline time",
@@ -612,7 +461,7 @@ pub fn to_csv(c: &Comparison) -> String {
                 s,
                 "{},{},{},{},{},{},{},{verdict}",
                 csv_field(section),
-                csv_field(&m.key),
+                csv_field(m.key.key()),
                 csv_field(&m.label),
                 csv_number(m.baseline),
                 csv_number(m.current),
@@ -634,12 +483,12 @@ mod tests {
     use super::*;
     use crate::sim::results::CostTotals;
 
-    fn workload(id: &str, kind: &str, metrics: &[(&str, f64)]) -> WorkloadResult {
+    fn workload(id: &str, kind: &str, metrics: &[(MetricKey, f64)]) -> WorkloadResult {
         WorkloadResult {
             id: id.into(),
             name: format!("Stage {id}"),
             kind: kind.into(),
-            metrics: metrics.iter().map(|(k, v)| ((*k).to_owned(), *v)).collect(),
+            metrics: metrics.iter().copied().collect(),
             ..Default::default()
         }
     }
@@ -660,52 +509,52 @@ mod tests {
     fn directions_follow_the_metric() {
         use Direction::*;
         for (key, want) in [
-            ("time_to_train_s", LowerIsBetter),
-            ("ttft_p99_s", LowerIsBetter),
-            ("cost_usd", LowerIsBetter),
-            ("cost_per_million_tokens_usd", LowerIsBetter),
-            ("energy_kwh", LowerIsBetter),
-            ("carbon_kg", LowerIsBetter),
-            ("seconds_per_iteration", LowerIsBetter),
-            ("tokens_per_second", HigherIsBetter),
-            ("tokens_per_second_per_gpu", HigherIsBetter),
-            ("output_read_bytes_per_s", HigherIsBetter),
-            ("mfu", HigherIsBetter),
-            ("slo_attainment", HigherIsBetter),
-            ("gpus", Neutral),
-            ("parameters", Neutral),
+            (MetricKey::TimeToTrain, LowerIsBetter),
+            (MetricKey::TtftP99, LowerIsBetter),
+            (MetricKey::Cost, LowerIsBetter),
+            (MetricKey::CostPerMillionTokens, LowerIsBetter),
+            (MetricKey::Energy, LowerIsBetter),
+            (MetricKey::Carbon, LowerIsBetter),
+            (MetricKey::SecondsPerIteration, LowerIsBetter),
+            (MetricKey::TokensPerSecond, HigherIsBetter),
+            (MetricKey::TokensPerSecondPerGpu, HigherIsBetter),
+            (MetricKey::OutputReadRate, HigherIsBetter),
+            (MetricKey::Mfu, HigherIsBetter),
+            (MetricKey::SloAttainment, HigherIsBetter),
+            (MetricKey::Gpus, Neutral),
+            (MetricKey::Parameters, Neutral),
         ] {
-            assert_eq!(direction(key), want, "{key}");
+            assert_eq!(key.direction(), want, "{key}");
         }
     }
 
     #[test]
     fn deltas_and_verdicts() {
-        let m = MetricDelta::new("time_to_train_s", Some(100.0), Some(108.0));
+        let m = MetricDelta::new(MetricKey::TimeToTrain, Some(100.0), Some(108.0));
         assert_eq!(m.delta, Some(8.0));
         assert!((m.delta_pct.unwrap_or(0.0) - 8.0).abs() < 1e-9);
         assert_eq!(m.verdict, Verdict::Worse);
         assert_eq!(m.delta_pct_text(), "+8.0 %");
         assert_eq!(m.delta_text(), "+8.0 s");
-        let m = MetricDelta::new("tokens_per_second", Some(100.0), Some(108.0));
+        let m = MetricDelta::new(MetricKey::TokensPerSecond, Some(100.0), Some(108.0));
         assert_eq!(m.verdict, Verdict::Better);
-        let m = MetricDelta::new("cost_usd", Some(1000.0), Some(1003.0));
+        let m = MetricDelta::new(MetricKey::Cost, Some(1000.0), Some(1003.0));
         assert_eq!(m.verdict, Verdict::Same, "0.3 % is within the noise band");
-        let m = MetricDelta::new("gpus", Some(8.0), Some(16.0));
+        let m = MetricDelta::new(MetricKey::Gpus, Some(8.0), Some(16.0));
         assert_eq!(m.verdict, Verdict::Changed);
-        let m = MetricDelta::new("cost_usd", Some(0.0), Some(5.0));
+        let m = MetricDelta::new(MetricKey::Cost, Some(0.0), Some(5.0));
         assert_eq!((m.delta_pct, m.verdict), (None, Verdict::Worse));
-        let m = MetricDelta::new("cost_usd", None, Some(5.0));
+        let m = MetricDelta::new(MetricKey::Cost, None, Some(5.0));
         assert_eq!((m.delta, m.verdict), (None, Verdict::Missing));
         assert_eq!(m.baseline_text(), "—");
-        let m = MetricDelta::new("mfu", Some(0.40), Some(0.35));
+        let m = MetricDelta::new(MetricKey::Mfu, Some(0.40), Some(0.35));
         assert_eq!((m.verdict, m.delta_text()), (Verdict::Worse, "-5.0 pp".to_owned()));
-        let m = MetricDelta::new("energy_kwh", Some(1.4), Some(0.7));
+        let m = MetricDelta::new(MetricKey::Energy, Some(1.4), Some(0.7));
         assert_eq!(
             (m.baseline_text(), m.delta_text()),
             ("1.4 kWh".to_owned(), "-0.7 kWh".to_owned())
         );
-        let m = MetricDelta::new("cost_usd", Some(f64::NAN), Some(5.0));
+        let m = MetricDelta::new(MetricKey::Cost, Some(f64::NAN), Some(5.0));
         assert_eq!(m.verdict, Verdict::Missing, "non-finite values are not compared");
     }
 
@@ -714,17 +563,17 @@ mod tests {
         let base = results(
             100.0,
             vec![
-                workload("etl", "preprocess", &[("duration_s", 10.0)]),
-                workload("pretrain", "train", &[("time_to_train_s", 100.0)]),
-                workload("old-serve", "serve", &[("ttft_p99_s", 1.0)]),
+                workload("etl", "preprocess", &[(MetricKey::Duration, 10.0)]),
+                workload("pretrain", "train", &[(MetricKey::TimeToTrain, 100.0)]),
+                workload("old-serve", "serve", &[(MetricKey::TtftP99, 1.0)]),
             ],
         );
         let cur = results(
             77.0,
             vec![
-                workload("etl", "preprocess", &[("duration_s", 10.0)]),
-                workload("train", "train", &[("time_to_train_s", 108.0)]),
-                workload("extra", "ingest", &[("duration_s", 3.0)]),
+                workload("etl", "preprocess", &[(MetricKey::Duration, 10.0)]),
+                workload("train", "train", &[(MetricKey::TimeToTrain, 108.0)]),
+                workload("extra", "ingest", &[(MetricKey::Duration, 3.0)]),
             ],
         );
         let plan = Plan::default();
@@ -762,7 +611,7 @@ mod tests {
     #[test]
     fn headline_when_nothing_changed_or_nothing_in_common() {
         let plan = Plan::default();
-        let r = results(50.0, vec![workload("t", "train", &[("time_to_train_s", 10.0)])]);
+        let r = results(50.0, vec![workload("t", "train", &[(MetricKey::TimeToTrain, 10.0)])]);
         let c = compare((&plan, &r), (&plan, &r));
         assert_eq!(
             c.headline,
@@ -781,8 +630,8 @@ mod tests {
     #[test]
     fn serving_headline_mentions_first_token_latency() {
         let plan = Plan::default();
-        let b = results(10.0, vec![workload("s", "serve", &[("ttft_p99_s", 2.0)])]);
-        let c = results(10.0, vec![workload("s", "serve", &[("ttft_p99_s", 1.0)])]);
+        let b = results(10.0, vec![workload("s", "serve", &[(MetricKey::TtftP99, 2.0)])]);
+        let c = results(10.0, vec![workload("s", "serve", &[(MetricKey::TtftP99, 1.0)])]);
         let cmp = compare((&plan, &b), (&plan, &c));
         assert_eq!(
             cmp.headline,

@@ -11,6 +11,7 @@
 //! example a leaf switch runs out of ports, or the model no longer fits in
 //! memory on fewer GPUs): such points are skipped with the reason.
 
+use crate::sim::metrics::MetricKey;
 use crate::model::{Catalog, NodeId, Plan, Severity, StageId, StageKind, WiringPattern};
 use crate::sim::{Progress, SimError, simulate};
 use serde::Serialize;
@@ -225,8 +226,8 @@ pub fn run_point(plan: &Plan, catalog: &Catalog, stage: &StageId, factor: f64, p
             let w = r
                 .workload(stage.as_str())
                 .ok_or_else(|| "the stage produced no results".to_owned())?;
-            let m = |k: &str| w.metric(k).filter(|v| v.is_finite());
-            let (Some(tps), Some(ttt)) = (m("tokens_per_second"), m("time_to_train_s")) else {
+            let m = |k: MetricKey| w.metric(k).filter(|v| v.is_finite());
+            let (Some(tps), Some(ttt)) = (m(MetricKey::TokensPerSecond), m(MetricKey::TimeToTrain)) else {
                 return Err("the stage reported no throughput".to_owned());
             };
             let Some(StageKind::Train(t)) = scaled.stage(stage).map(|s| &s.kind) else {
@@ -235,8 +236,8 @@ pub fn run_point(plan: &Plan, catalog: &Catalog, stage: &StageId, factor: f64, p
             Ok(SweepFigures {
                 tokens_per_second: tps,
                 time_to_train_s: ttt,
-                mfu: m("mfu").unwrap_or(0.0),
-                cost_usd: m("cost_usd").unwrap_or(0.0),
+                mfu: m(MetricKey::Mfu).unwrap_or(0.0),
+                cost_usd: m(MetricKey::Cost).unwrap_or(0.0),
                 dp: t.parallelism.dp,
                 micro_batch: t.micro_batch,
             })
@@ -283,7 +284,7 @@ pub fn run_sweep(
 
 /// The sweep as a plain-text table (the CLI prints this).
 pub fn to_text(sweep: &Sweep) -> String {
-    use crate::report::png_report::{fmt_duration, fmt_si, fmt_usd};
+    use crate::format::{duration as fmt_duration, si as fmt_si, usd as fmt_usd};
     use std::fmt::Write as _;
     let mut s = String::new();
     let _ = writeln!(

@@ -41,6 +41,27 @@ impl Rgb {
 /// The report's colours.
 pub mod palette {
     use super::Rgb;
+    use crate::sim::metrics::Cause;
+
+    /// Colour of a breakdown cause in every view (PNG and GUI): useful work
+    /// blue, communication purple, losses warm.
+    pub const fn cause(c: Cause) -> Rgb {
+        Rgb::hex(match c {
+            Cause::Compute => 0x2f6fd0,
+            Cause::Optimizer => 0x7fa7e0,
+            Cause::TpComm => 0x7b3fa0,
+            Cause::PpComm => 0xb07cc6,
+            Cause::DpComm => 0x4a1f66,
+            Cause::MoeComm => 0xd35490,
+            Cause::Bubble => 0x9aa3b2,
+            Cause::DataStall => 0xe07b24,
+            Cause::DataRead => 0xf0a050,
+            Cause::Write => 0x6c7a89,
+            Cause::Checkpoint => 0x16a2b8,
+            Cause::Failures => 0xc0392b,
+        })
+    }
+
     pub const INK: Rgb = Rgb::hex(0x1f2533);
     pub const MUTED: Rgb = Rgb::hex(0x5b6475);
     pub const FAINT: Rgb = Rgb::hex(0x9aa3b2);

@@ -10,6 +10,8 @@
 //! per-connection streaming), plus a per-file overhead (the small-files
 //! penalty). Every constant names its source.
 
+#[allow(unused_imports)]
+use crate::sim::metrics::{Cause, MetricKey, Resource, SeriesKey};
 use crate::model::{Catalog, Codec, DataFormat, DataStage, NodeKind, NodeRole, Plan, Stage, StageId, StageKind};
 use crate::sim::SimError;
 use crate::sim::cost;
@@ -305,45 +307,41 @@ pub fn simulate_data_stage(
     })
 }
 
-/// A metric-name fragment: lowercase words joined by `_`.
-fn slug(label: &str) -> String {
-    label
-        .split(|c: char| !c.is_ascii_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .map(|w| w.to_ascii_lowercase())
-        .collect::<Vec<_>>()
-        .join("_")
-}
-
 impl DataResult {
     /// The run as a plan-level workload entry (`kind` "ingest"/"preprocess").
     pub fn to_workload(&self, stage: &Stage) -> crate::sim::results::WorkloadResult {
         let mut m = std::collections::BTreeMap::new();
         for (k, v) in [
-            ("duration_s", self.duration_s),
-            ("bytes_read", self.bytes_read),
-            ("bytes_written", self.bytes_written),
-            ("cost_usd", self.cost_usd),
-            ("energy_kwh", self.energy_kwh),
-            ("input_stored_bytes", self.input_stored_bytes),
-            ("output_stored_bytes", self.output_stored_bytes),
-            ("output_scanned_bytes", self.output_scanned_bytes),
-            ("throughput_raw_bytes_per_s", self.throughput_raw_bytes_per_s),
-            ("output_read_bytes_per_s", self.output_read_bytes_per_s),
-            ("cpu_core_seconds", self.cpu_core_seconds),
+            (MetricKey::Duration, self.duration_s),
+            (MetricKey::BytesRead, self.bytes_read),
+            (MetricKey::BytesWritten, self.bytes_written),
+            (MetricKey::Cost, self.cost_usd),
+            (MetricKey::Energy, self.energy_kwh),
+            (MetricKey::InputStored, self.input_stored_bytes),
+            (MetricKey::OutputStored, self.output_stored_bytes),
+            (MetricKey::OutputScanned, self.output_scanned_bytes),
+            (MetricKey::ThroughputRaw, self.throughput_raw_bytes_per_s),
+            (MetricKey::OutputReadRate, self.output_read_bytes_per_s),
+            (MetricKey::CpuCoreSeconds, self.cpu_core_seconds),
         ] {
-            m.insert(k.to_owned(), v);
+            m.insert(k, v);
         }
         // Each limit is a rate (raw-equivalent bytes/s), not a share of the
-        // stage's time, so it goes with the metrics; the slowest sets the pace.
-        for (k, v) in &self.limits {
-            m.insert(format!("limit_{}_bytes_per_s", slug(k)), *v);
-        }
+        // stage's time: the slowest sets the pace.
+        let limits = self
+            .limits
+            .iter()
+            .map(|(what, v)| crate::sim::results::RateLimit {
+                what: what.clone(),
+                bytes_per_s: *v,
+            })
+            .collect();
         crate::sim::results::WorkloadResult {
             id: stage.id.to_string(),
             name: stage.name.clone(),
             kind: stage.kind.key().to_owned(),
             metrics: m,
+            limits,
             diagnosis: format!("limited by {}", self.bottleneck),
             ..Default::default()
         }

@@ -3,6 +3,8 @@
 //! storage stretch each other (see the module docs of `lifecycle`), and the
 //! events of every stage are placed on the shared clock.
 
+#[allow(unused_imports)]
+use crate::sim::metrics::{Cause, MetricKey, Resource, SeriesKey};
 use crate::model::Plan;
 use crate::sim::results::{EventKind, SimEvent, StageSpan, WorkloadResult};
 use std::collections::BTreeMap;
@@ -20,14 +22,14 @@ const MAX_ITERATIONS: usize = 30;
 pub struct LocalEvent {
     pub t_s: f64,
     pub kind: EventKind,
-    pub subject: Option<String>,
+    pub subject: Option<Resource>,
     pub text: String,
     /// A summary of events left out by the model itself: never capped.
     pub summary: bool,
 }
 
 impl LocalEvent {
-    pub fn new(t_s: f64, kind: EventKind, subject: Option<String>, text: String) -> LocalEvent {
+    pub fn new(t_s: f64, kind: EventKind, subject: Option<Resource>, text: String) -> LocalEvent {
         LocalEvent {
             t_s,
             kind,
@@ -50,29 +52,29 @@ pub struct StageOutcome {
 
 /// Standalone duration of a stage, seconds.
 pub fn duration_of(w: &WorkloadResult) -> f64 {
-    ["time_to_train_s", "duration_s"]
+    [MetricKey::TimeToTrain, MetricKey::Duration]
         .iter()
-        .find_map(|k| w.metric(k))
+        .find_map(|k| w.metric(*k))
         .filter(|v| v.is_finite() && *v >= 0.0)
         .unwrap_or(0.0)
 }
 
 /// Metrics that grow with a stage's wall time.
-const TIME_METRICS: [&str; 7] = [
-    "time_to_train_s",
-    "duration_s",
-    "gpu_hours",
-    "cost_usd",
-    "energy_kwh",
-    "carbon_kg",
-    "effective_seconds_per_iteration",
+const TIME_METRICS: [MetricKey; 7] = [
+    MetricKey::TimeToTrain,
+    MetricKey::Duration,
+    MetricKey::GpuHours,
+    MetricKey::Cost,
+    MetricKey::Energy,
+    MetricKey::Carbon,
+    MetricKey::EffectiveSecondsPerIteration,
 ];
 /// Rates that shrink with it.
-const RATE_METRICS: [&str; 4] = [
-    "tokens_per_second",
-    "tokens_per_second_per_gpu",
-    "throughput_raw_bytes_per_s",
-    "write_bytes_per_s",
+const RATE_METRICS: [MetricKey; 4] = [
+    MetricKey::TokensPerSecond,
+    MetricKey::TokensPerSecondPerGpu,
+    MetricKey::ThroughputRaw,
+    MetricKey::WriteRate,
 ];
 
 /// Place every outcome (plan order of its stage) on the lifecycle clock,
@@ -95,16 +97,15 @@ pub fn schedule(plan: &Plan, outcomes: &mut [StageOutcome]) -> (Vec<StageSpan>, 
         })
         .collect();
     let base: Vec<f64> = outcomes.iter().map(|o| duration_of(&o.workload)).collect();
-    // Demand per resource key ("node:<id>" / "link:<id>").
-    let demand: Vec<BTreeMap<String, f64>> = outcomes
+    // Demand per plan node and link.
+    let demand: Vec<BTreeMap<Resource, f64>> = outcomes
         .iter()
         .map(|o| {
-            let w = &o.workload;
-            w.node_use
+            o.workload
+                .demand
                 .iter()
-                .map(|(k, v)| (format!("node:{k}"), *v))
-                .chain(w.link_use.iter().map(|(k, v)| (format!("link:{k}"), *v)))
-                .filter(|(_, v)| *v > 0.0)
+                .filter(|(_, v)| **v > 0.0)
+                .map(|(k, v)| (k.clone(), *v))
                 .collect()
         })
         .collect();
@@ -143,7 +144,7 @@ pub fn schedule(plan: &Plan, outcomes: &mut [StageOutcome]) -> (Vec<StageSpan>, 
             if len_i <= 0.0 {
                 continue;
             }
-            let mut sum: BTreeMap<&str, f64> = demand[i].iter().map(|(k, v)| (k.as_str(), *v)).collect();
+            let mut sum: BTreeMap<&Resource, f64> = demand[i].iter().map(|(k, v)| (k, *v)).collect();
             for j in 0..n {
                 if i == j {
                     continue;
@@ -155,7 +156,7 @@ pub fn schedule(plan: &Plan, outcomes: &mut [StageOutcome]) -> (Vec<StageSpan>, 
                 let f = (overlap / len_i).min(1.0);
                 let mut touches = false;
                 for (k, v) in &demand[j] {
-                    if let Some(s) = sum.get_mut(k.as_str()) {
+                    if let Some(s) = sum.get_mut(k) {
                         *s += v * f;
                         touches = true;
                     }
@@ -218,36 +219,36 @@ fn apply_slowdown(
     stretch: f64,
     names: &[String],
     shared: &[usize],
-    demand: &[BTreeMap<String, f64>],
+    demand: &[BTreeMap<Resource, f64>],
     i: usize,
 ) {
     // The resource the slowdown came from: the most demanded shared one.
-    let mut worst: Option<(&str, f64)> = None;
+    let mut worst: Option<(&Resource, f64)> = None;
     for &j in shared {
         for (k, v) in &demand[i] {
             if let Some(o) = demand[j].get(k) {
                 let s = v + o;
                 if worst.is_none_or(|(_, b)| s > b) {
-                    worst = Some((k.as_str(), s));
+                    worst = Some((k, s));
                 }
             }
         }
     }
     let what = worst
-        .map(|(k, _)| {
-            let (kind, id) = k.split_once(':').unwrap_or(("", k));
-            format!("{kind} '{id}'")
+        .map(|(k, _)| match k {
+            Resource::Link(id) => format!("link '{id}'"),
+            other => format!("node '{}'", other.plan_subject()),
         })
         .unwrap_or_else(|| "resources".to_owned());
     let with = names.iter().map(|s| format!("'{s}'")).collect::<Vec<_>>().join(", ");
     if stretch > 1.0 {
         for k in TIME_METRICS {
-            if let Some(v) = w.metrics.get_mut(k) {
+            if let Some(v) = w.metrics.get_mut(&k) {
                 *v *= stretch;
             }
         }
         for k in RATE_METRICS {
-            if let Some(v) = w.metrics.get_mut(k) {
+            if let Some(v) = w.metrics.get_mut(&k) {
                 *v /= stretch;
             }
         }
@@ -261,11 +262,9 @@ fn apply_slowdown(
         w.notes.push(line.clone());
         w.diagnosis = format!("{line}. {}", w.diagnosis);
     }
-    w.metrics.insert("contention_slowdown".to_owned(), slow);
-    if let Some((k, _)) = worst
-        && let Some((_, id)) = k.split_once(':')
-    {
-        w.bottleneck = Some(id.to_owned());
+    w.metrics.insert(MetricKey::ContentionSlowdown, slow);
+    if let Some((k, _)) = worst {
+        w.bottleneck = Some(k.clone());
     }
 }
 
@@ -283,7 +282,7 @@ fn place_events(plan: &Plan, outcomes: &[StageOutcome], spans: &[(f64, f64)]) ->
             .iter()
             .find(|st| st.id.as_str() == w.id)
             .and_then(|st| st.placement.first())
-            .map(|n| n.to_string());
+            .map(|n| Resource::Node(n.clone()));
         all.push(SimEvent {
             t_s: s,
             stage: w.id.clone(),

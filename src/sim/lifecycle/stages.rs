@@ -1,6 +1,8 @@
 //! Validate (evaluation) and Checkpoint (export) stages, and the events of
 //! training, serving and data stages in their own time.
 
+#[allow(unused_imports)]
+use crate::sim::metrics::{Cause, MetricKey, Resource, SeriesKey};
 use super::schedule::LocalEvent;
 use super::usage::{self, Usage, link_capacity, path, storage_capacity};
 use crate::model::{
@@ -140,23 +142,23 @@ pub fn simulate_validate(
     }
     let mut m = BTreeMap::new();
     for (k, val) in [
-        ("duration_s", duration),
-        ("compute_s", compute_s),
-        ("read_s", read_s),
-        ("eval_tokens", tokens),
-        ("flops", flops),
-        ("parameters", params),
-        ("devices", devices),
-        ("bytes_read", bytes),
+        (MetricKey::Duration, duration),
+        (MetricKey::ComputeTime, compute_s),
+        (MetricKey::ReadTime, read_s),
+        (MetricKey::EvalTokens, tokens),
+        (MetricKey::Flops, flops),
+        (MetricKey::Parameters, params),
+        (MetricKey::Devices, devices),
+        (MetricKey::BytesRead, bytes),
         (
-            "tokens_per_second",
+            MetricKey::TokensPerSecond,
             if duration > 0.0 { tokens / duration } else { 0.0 },
         ),
-        ("cost_usd", usd),
-        ("energy_kwh", kwh),
-        ("carbon_kg", co2),
+        (MetricKey::Cost, usd),
+        (MetricKey::Energy, kwh),
+        (MetricKey::Carbon, co2),
     ] {
-        m.insert(k.to_owned(), val);
+        m.insert(k, val);
     }
     let mut u = Usage::default();
     let mut left = devices;
@@ -165,14 +167,14 @@ pub fn simulate_validate(
             && d > 0.0
         {
             let take = left.min(d);
-            u.node(id, take / d);
+            u.held(id, take / d, if duration > 0.0 { compute_s / duration } else { 0.0 });
             left -= take;
         }
     }
-    let mut bottleneck = first_compute.as_ref().map(|c| c.to_string());
+    let mut bottleneck = first_compute.as_ref().map(|c| Resource::Node(c.clone()));
     let diagnosis = if read_s > compute_s {
         let src = v.data_source.as_ref().map(|s| s.to_string()).unwrap_or_default();
-        bottleneck = Some(src.clone());
+        bottleneck = v.data_source.clone().map(Resource::Node);
         format!(
             "Reading {:.1} GB of eval data from '{src}' at {:.1} GB/s takes longer than the forward passes ({:.0} s vs {:.0} s); a faster tier or a cached copy would help.",
             bytes / 1e9,
@@ -209,8 +211,8 @@ pub fn simulate_validate(
         )],
         ..Default::default()
     };
-    w.breakdown.insert("compute".into(), compute_s);
-    w.breakdown.insert("data_read".into(), read_s);
+    w.breakdown.insert(Cause::Compute, compute_s);
+    w.breakdown.insert(Cause::DataRead, read_s);
     u.apply(&mut w);
     Ok(w)
 }
@@ -268,27 +270,28 @@ pub fn simulate_checkpoint(
     usd += cost::egress_cost_usd(plan, &source, &c.target, bytes / 1e9);
     let mut m = BTreeMap::new();
     for (k, v) in [
-        ("duration_s", duration),
-        ("bytes_written", bytes),
-        ("write_bytes_per_s", bw),
-        ("cost_usd", usd),
-        ("energy_kwh", kwh),
-        ("carbon_kg", co2),
+        (MetricKey::Duration, duration),
+        (MetricKey::BytesWritten, bytes),
+        (MetricKey::WriteRate, bw),
+        (MetricKey::Cost, usd),
+        (MetricKey::Energy, kwh),
+        (MetricKey::Carbon, co2),
     ] {
-        m.insert(k.to_owned(), v);
+        m.insert(k, v);
     }
     let mut u = Usage::default();
     u.storage(plan, catalog, &c.target, bw, true);
     u.flow(plan, catalog, &source, &c.target, bw);
     let limited_by_storage = storage_bw <= bw * 1.0001;
     let bottleneck = if limited_by_storage {
-        c.target.to_string()
+        Resource::Node(c.target.clone())
     } else {
-        u.links
+        u.demand
             .iter()
+            .filter(|(k, _)| matches!(k, Resource::Link(_)))
             .max_by(|a, b| a.1.total_cmp(b.1))
             .map(|(k, _)| k.clone())
-            .unwrap_or_else(|| source.to_string())
+            .unwrap_or_else(|| Resource::Node(source.clone()))
     };
     let mut w = WorkloadResult {
         id: stage.id.to_string(),
@@ -303,7 +306,7 @@ pub fn simulate_checkpoint(
             if limited_by_storage {
                 format!("the storage's write throughput ({} member(s))", target.count)
             } else {
-                format!("link '{bottleneck}' on the way")
+                format!("{} on the way", bottleneck.plan_subject())
             },
             if limited_by_storage {
                 "more storage members or a faster tier would help."
@@ -315,7 +318,7 @@ pub fn simulate_checkpoint(
         notes: vec![format!("checkpoint size: {what}")],
         ..Default::default()
     };
-    w.breakdown.insert("write".into(), bytes / bw);
+    w.breakdown.insert(Cause::Write, bytes / bw);
     u.apply(&mut w);
     Ok(w)
 }
@@ -330,7 +333,7 @@ pub fn training_events(
     w: &WorkloadResult,
 ) -> Vec<LocalEvent> {
     let mut ev = Vec::new();
-    let target = t.checkpoint.as_ref().map(|c| c.target.to_string());
+    let target = t.checkpoint.as_ref().map(|c| Resource::Node(c.target.clone()));
     for (i, &at) in h.checkpoint_at.iter().enumerate() {
         ev.push(LocalEvent {
             summary: false,
@@ -346,7 +349,7 @@ pub fn training_events(
             ),
         });
     }
-    let end = w.metric("time_to_train_s").unwrap_or(0.0);
+    let end = w.metric(MetricKey::TimeToTrain).unwrap_or(0.0);
     if h.checkpoints > h.checkpoint_at.len() as u64 {
         ev.push(LocalEvent {
             summary: true,
@@ -368,7 +371,7 @@ pub fn training_events(
             ..LocalEvent::new(
                 end,
                 EventKind::Failure,
-                Some(run.cluster.node_id.to_string()),
+                Some(Resource::Node(run.cluster.node_id.clone())),
                 format!(
                     "{} more failures and restarts not listed ({} in all)",
                     h.failures - h.failure_at.len() as u64,
@@ -377,7 +380,7 @@ pub fn training_events(
             )
         });
     }
-    let node = run.cluster.node_id.to_string();
+    let node = Resource::Node(run.cluster.node_id.clone());
     for (i, &at) in h.failure_at.iter().enumerate() {
         ev.push(LocalEvent {
             summary: false,
@@ -402,14 +405,14 @@ pub fn training_events(
             ),
         });
     }
-    let stall = w.breakdown.get("data_stall").copied().unwrap_or(0.0);
-    let step = w.metric("effective_seconds_per_iteration").unwrap_or(0.0);
+    let stall = w.breakdown.get(&Cause::DataStall).copied().unwrap_or(0.0);
+    let step = w.metric(MetricKey::EffectiveSecondsPerIteration).unwrap_or(0.0);
     if stall > 0.0 && step > 0.0 && stall / step >= 0.01 {
         ev.push(LocalEvent {
             summary: false,
             t_s: 0.0,
             kind: EventKind::Starved,
-            subject: t.data_source.as_ref().map(|s| s.to_string()),
+            subject: t.data_source.as_ref().map(|s| Resource::Node(s.clone())),
             text: format!(
                 "data loading delivers {:.1} of {:.1} GB/s: {:.0} % of each step waits for data",
                 run.data.supply_bytes_per_s / 1e9,
@@ -432,7 +435,7 @@ pub fn serving_events(
     seed: u64,
 ) -> Vec<LocalEvent> {
     let mut ev = Vec::new();
-    let subject = stage.placement.first().map(|n| n.to_string());
+    let subject = stage.placement.first().map(|n| Resource::Node(n.clone()));
     let cold = s.autoscaling.as_ref().map(|a| a.cold_start_s).unwrap_or(0.0);
     let mut prev: Option<f64> = None;
     for &(t, up) in &r.replicas_series {
@@ -510,7 +513,7 @@ pub fn serving_events(
                 summary: false,
                 t_s: t,
                 kind: EventKind::Preemption,
-                subject: Some(p.node.clone()),
+                subject: Some(Resource::Node(p.node.as_str().into())),
                 text: format!("spot instance of '{}' reclaimed (2-minute notice)", node.name),
             });
         }
@@ -525,14 +528,14 @@ pub fn data_events(d: &crate::model::DataStage, r: &crate::sim::data::DataResult
             summary: false,
             t_s: 0.0,
             kind: EventKind::Transfer,
-            subject: Some(d.source.to_string()),
+            subject: Some(Resource::Node(d.source.clone())),
             text: format!("reading {:.2} TB from '{}'", r.bytes_read / 1e12, d.source),
         },
         LocalEvent {
             summary: false,
             t_s: r.duration_s,
             kind: EventKind::Transfer,
-            subject: Some(d.destination.to_string()),
+            subject: Some(Resource::Node(d.destination.clone())),
             text: format!(
                 "wrote {:.2} TB to '{}' (limited by {})",
                 r.bytes_written / 1e12,

@@ -14,8 +14,11 @@
 //! Values are capped at 1 per stage: a stage alone cannot use more than a
 //! resource has (its own model already slowed it down to fit).
 
+#[allow(unused_imports)]
+use crate::sim::metrics::{Cause, MetricKey, Resource, SeriesKey};
 use crate::model::{Catalog, Link, LinkId, NodeId, NodeKind, NodeRole, Plan, WiringPattern};
 use crate::sim::results::WorkloadResult;
+use crate::sim::training::largest_loss;
 use std::collections::{BTreeMap, VecDeque};
 
 /// Achieved fraction of a link's line rate for bulk transfers (same value
@@ -94,22 +97,34 @@ pub fn path(plan: &Plan, from: &NodeId, to: &NodeId) -> Vec<LinkId> {
     Vec::new()
 }
 
-/// Busy fractions of plan nodes and links, accumulated per stage.
+/// What a stage claims of plan nodes and links (`demand`, for contention)
+/// and how busy it keeps them (`busy`, what every view shows), accumulated
+/// per stage. The two differ only for compute groups: a stage that holds
+/// all devices but computes 1 % of the time demands 1 and is 1 % busy.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Usage {
-    pub nodes: BTreeMap<String, f64>,
-    pub links: BTreeMap<String, f64>,
+    pub demand: BTreeMap<Resource, f64>,
+    pub busy: BTreeMap<Resource, f64>,
 }
 
 impl Usage {
+    /// A storage node, CPU workers or a link busy for `busy` of its capacity.
     pub fn node(&mut self, id: &NodeId, busy: f64) {
-        if busy.is_finite() && busy > 0.0 {
-            *self.nodes.entry(id.to_string()).or_insert(0.0) += busy;
+        self.held(id, busy, 1.0);
+    }
+    /// A compute group: `held` of its devices, each busy `busy` of the time.
+    pub fn held(&mut self, id: &NodeId, held: f64, busy: f64) {
+        if held.is_finite() && held > 0.0 {
+            let r = Resource::Node(id.clone());
+            *self.demand.entry(r.clone()).or_insert(0.0) += held;
+            *self.busy.entry(r).or_insert(0.0) += held * busy.clamp(0.0, 1.0);
         }
     }
     pub fn link(&mut self, id: &LinkId, busy: f64) {
         if busy.is_finite() && busy > 0.0 {
-            *self.links.entry(id.to_string()).or_insert(0.0) += busy;
+            let r = Resource::Link(id.clone());
+            *self.demand.entry(r.clone()).or_insert(0.0) += busy;
+            *self.busy.entry(r).or_insert(0.0) += busy;
         }
     }
     /// `bytes_per_s` flowing between two plan nodes: every link on the path
@@ -135,10 +150,13 @@ impl Usage {
             self.node(id, bytes_per_s / cap);
         }
     }
-    /// Write the capped maps into a workload result.
+    /// Write the capped maps into a workload result; the plan's nodes and
+    /// links join the resources the workload model named itself.
     pub fn apply(self, w: &mut WorkloadResult) {
-        w.node_use = self.nodes.into_iter().map(|(k, v)| (k, v.clamp(0.0, 1.0))).collect();
-        w.link_use = self.links.into_iter().map(|(k, v)| (k, v.clamp(0.0, 1.0))).collect();
+        w.demand = self.demand.into_iter().map(|(k, v)| (k, v.clamp(0.0, 1.0))).collect();
+        for (k, v) in self.busy {
+            w.utilization.insert(k, v.clamp(0.0, 1.0));
+        }
     }
 }
 
@@ -169,21 +187,23 @@ pub fn training(
 ) {
     let mut u = Usage::default();
     let c = &run.cluster;
-    // Devices held, filling the placement groups in order.
+    let step = w
+        .metric(MetricKey::EffectiveSecondsPerIteration)
+        .unwrap_or(run.iteration.seconds)
+        .max(1e-12);
+    // Devices held, filling the placement groups in order; each computes
+    // for the compute share of the effective step.
+    let computing = w.breakdown.get(&Cause::Compute).copied().unwrap_or(0.0) / step;
     let mut left = run.gpus as f64;
     for id in &stage.placement {
         if let Some(d) = devices_of(plan, catalog, id)
             && d > 0.0
         {
             let take = left.min(d);
-            u.node(id, take / d);
+            u.held(id, take / d, computing);
             left -= take;
         }
     }
-    let step = w
-        .metric("effective_seconds_per_iteration")
-        .unwrap_or(run.iteration.seconds)
-        .max(1e-12);
     // Scale-out traffic: bytes per device per iteration over the step, all
     // devices; spread over the server group's links to the fabric.
     let rate = run.iteration.scale_out_bytes_per_device * run.gpus as f64 / step;
@@ -227,8 +247,8 @@ pub fn training(
         u.flow(plan, catalog, src, &c.node_id, demand);
     }
     // Periodic checkpoints: average write rate over the run.
-    let wall = w.metric("time_to_train_s").unwrap_or(0.0);
-    let n = w.metric("checkpoints").unwrap_or(0.0);
+    let wall = w.metric(MetricKey::TimeToTrain).unwrap_or(0.0);
+    let n = w.metric(MetricKey::Checkpoints).unwrap_or(0.0);
     if let Some(ck) = &t.checkpoint
         && wall > 0.0
         && n > 0.0
@@ -238,23 +258,20 @@ pub fn training(
         u.flow(plan, catalog, &c.node_id, &ck.target, rate);
     }
     // The bottleneck subject: where the largest loss of the diagnosis is.
-    let (cause, _) = w
-        .breakdown
-        .iter()
-        .filter(|(k, _)| k.as_str() != "compute")
-        .max_by(|a, b| a.1.total_cmp(b.1))
-        .map(|(k, v)| (k.as_str(), *v))
-        .unwrap_or(("compute", 0.0));
-    let share = w.breakdown.get(cause).copied().unwrap_or(0.0) / step;
+    let (cause, secs) = largest_loss(&w.breakdown);
+    let share = secs / step;
+    let node = Resource::Node(c.node_id.clone());
     w.bottleneck = Some(match cause {
-        "data_stall" if share >= 0.05 => t.data_source.as_ref().unwrap_or(&c.node_id).to_string(),
-        "checkpoint" if share >= 0.05 => t
+        Cause::DataStall if share >= 0.05 => t.data_source.clone().map(Resource::Node).unwrap_or(node),
+        Cause::Checkpoint if share >= 0.05 => t
             .checkpoint
             .as_ref()
-            .map(|ck| ck.target.to_string())
-            .unwrap_or_else(|| c.node_id.to_string()),
-        "dp_comm" | "pp_comm" | "moe_comm" if share >= 0.05 && !c.scale_out_link.is_empty() => c.scale_out_link.clone(),
-        _ => c.node_id.to_string(),
+            .map(|ck| Resource::Node(ck.target.clone()))
+            .unwrap_or(node),
+        Cause::DpComm | Cause::PpComm | Cause::MoeComm if share >= 0.05 && !c.scale_out_link.is_empty() => {
+            Resource::Link(c.scale_out_link.as_str().into())
+        }
+        _ => node,
     });
     u.apply(w);
 }
@@ -284,7 +301,8 @@ pub fn serving(
             && d > 0.0
         {
             let up_fraction = (p.replica_hours * 3600.0 / dur / p.replicas.max(1) as f64).min(1.0);
-            u.node(&id, p.replicas as f64 * p.devices_per_replica as f64 / d * up_fraction);
+            let held = p.replicas as f64 * p.devices_per_replica as f64 / d * up_fraction;
+            u.held(&id, held, p.utilization);
         }
         let share = if total_replicas > 0.0 {
             p.replicas as f64 / total_replicas
@@ -302,7 +320,7 @@ pub fn serving(
             busiest = Some((p.utilization, p.node.clone()));
         }
     }
-    w.bottleneck = busiest.map(|(_, n)| n);
+    w.bottleneck = busiest.map(|(_, n)| Resource::Node(n.as_str().into()));
     u.apply(w);
 }
 
@@ -340,13 +358,13 @@ pub fn data(
             u.flow(plan, catalog, id, &d.destination, write * share);
         }
     }
-    let first = workers.first().map(|n| n.to_string());
+    let first = workers.first().map(|n| Resource::Node((*n).clone()));
     w.bottleneck = if r.bottleneck.starts_with("read from") || r.bottleneck.contains("GET") {
-        Some(d.source.to_string())
+        Some(Resource::Node(d.source.clone()))
     } else if r.bottleneck.starts_with("write to") || r.bottleneck.contains("PUT") {
-        Some(d.destination.to_string())
+        Some(Resource::Node(d.destination.clone()))
     } else if r.bottleneck.contains("connections") {
-        Some(d.source.to_string())
+        Some(Resource::Node(d.source.clone()))
     } else {
         first
     };

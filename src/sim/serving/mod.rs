@@ -27,6 +27,8 @@ pub mod perf;
 mod replica;
 mod tally;
 
+#[allow(unused_imports)]
+use crate::sim::metrics::{Cause, MetricKey, Resource, SeriesKey};
 use crate::model::{Catalog, NodeId, NodeKind, NodeRole, Plan, ServeStage, Stage, StageKind};
 use crate::sim::cost;
 use crate::sim::{Progress, SimError};
@@ -546,39 +548,38 @@ impl ServingResult {
     /// The run as a plan-level workload entry (`kind` "serve", SI metrics).
     pub fn to_workload(&self, stage: &Stage) -> crate::sim::results::WorkloadResult {
         let mut m = BTreeMap::new();
-        let mut put = |k: &str, v: f64| {
-            m.insert(k.to_owned(), v);
+        let mut put = |k: MetricKey, v: f64| {
+            m.insert(k, v);
         };
-        put("tokens_per_second", self.tokens_per_second);
-        put("requests_per_second", self.requests_per_second);
-        put("ttft_p50_s", self.ttft_s.p50);
-        put("ttft_p90_s", self.ttft_s.p90);
-        put("ttft_p99_s", self.ttft_s.p99);
-        put("tpot_p50_s", self.tpot_s.p50);
-        put("tpot_p90_s", self.tpot_s.p90);
-        put("tpot_p99_s", self.tpot_s.p99);
-        put("e2e_p50_s", self.e2e_s.p50);
-        put("e2e_p90_s", self.e2e_s.p90);
-        put("e2e_p99_s", self.e2e_s.p99);
-        put("slo_attainment", self.slo_attainment);
-        put("cost_usd", self.cost_usd);
-        put("cost_per_million_tokens_usd", self.cost_per_million_tokens_usd);
-        put("cost_per_million_requests_usd", self.cost_per_million_requests_usd);
-        put("energy_kwh", self.energy_kwh);
-        put("utilization", self.utilization);
-        put("max_replicas_up", self.max_replicas_up as f64);
-        put("requests_completed", self.requests_completed as f64);
-        put("requests_unfinished", self.requests_unfinished as f64);
-        put("requests_rejected", self.requests_rejected as f64);
-        put("model_bytes", self.model_bytes);
-        put("duration_s", self.duration_s);
+        put(MetricKey::TokensPerSecond, self.tokens_per_second);
+        put(MetricKey::RequestsPerSecond, self.requests_per_second);
+        put(MetricKey::TtftP50, self.ttft_s.p50);
+        put(MetricKey::TtftP90, self.ttft_s.p90);
+        put(MetricKey::TtftP99, self.ttft_s.p99);
+        put(MetricKey::TpotP50, self.tpot_s.p50);
+        put(MetricKey::TpotP90, self.tpot_s.p90);
+        put(MetricKey::TpotP99, self.tpot_s.p99);
+        put(MetricKey::E2eP50, self.e2e_s.p50);
+        put(MetricKey::E2eP90, self.e2e_s.p90);
+        put(MetricKey::E2eP99, self.e2e_s.p99);
+        put(MetricKey::SloAttainment, self.slo_attainment);
+        put(MetricKey::Cost, self.cost_usd);
+        put(MetricKey::CostPerMillionTokens, self.cost_per_million_tokens_usd);
+        put(MetricKey::CostPerMillionRequests, self.cost_per_million_requests_usd);
+        put(MetricKey::Energy, self.energy_kwh);
+        put(MetricKey::ReplicaUtilization, self.utilization);
+        put(MetricKey::MaxReplicasUp, self.max_replicas_up as f64);
+        put(MetricKey::RequestsCompleted, self.requests_completed as f64);
+        put(MetricKey::RequestsUnfinished, self.requests_unfinished as f64);
+        put(MetricKey::RequestsRejected, self.requests_rejected as f64);
+        put(MetricKey::ModelBytes, self.model_bytes);
+        put(MetricKey::Duration, self.duration_s);
         let mut series = BTreeMap::new();
-        series.insert("queue_length".to_owned(), self.queue_len.clone());
-        series.insert("utilization".to_owned(), self.utilization_series.clone());
-        series.insert("replicas_up".to_owned(), self.replicas_series.clone());
-        series.insert("tokens_per_second".to_owned(), self.tokens_series.clone());
-        series.insert("ttft_cdf".to_owned(), self.ttft_cdf.clone());
-        let utilization = self.pools.iter().map(|p| (p.node.clone(), p.utilization)).collect();
+        series.insert(SeriesKey::QueueLength, self.queue_len.clone());
+        series.insert(SeriesKey::ReplicaUtilization, self.utilization_series.clone());
+        series.insert(SeriesKey::ReplicasUp, self.replicas_series.clone());
+        series.insert(SeriesKey::TokensPerSecond, self.tokens_series.clone());
+        series.insert(SeriesKey::TtftCdf, self.ttft_cdf.clone());
         let mut notes = vec![
             "continuous batching with chunked prefill; each request goes to a random replica that is up, which queues it"
                 .to_owned(),
@@ -598,7 +599,6 @@ impl ServingResult {
             name: stage.name.clone(),
             kind: stage.kind.key().to_owned(),
             metrics: m,
-            utilization,
             series,
             diagnosis: self.bottleneck.clone(),
             notes,

@@ -2,6 +2,8 @@
 //! they share with the scaling tests: a training stage on one of the
 //! simulation core's reference fabrics.
 
+#[allow(unused_imports)]
+use crate::sim::metrics::{Cause, MetricKey, Resource, SeriesKey};
 use crate::model::{
     ModelSpec, Parallelism, PipelineSchedule, Plan, Precision, Recompute, Stage, StageKind, TrainStage,
     TransformerShape,
@@ -87,7 +89,7 @@ fn iteration_wall(plan: &Plan) -> Result<f64, SimError> {
         .ok_or_else(|| SimError::Invalid("bench plan has no stage".into()))?;
     let w = super::simulate_stage(plan, &catalog, stage, 1).map_err(SimError::Invalid)?;
     let wall = t.elapsed().as_secs_f64();
-    if w.metric("seconds_per_iteration").is_none_or(|s| s <= 0.0) {
+    if w.metric(MetricKey::SecondsPerIteration).is_none_or(|s| s <= 0.0) {
         return Err(SimError::Invalid("the iteration did not run".into()));
     }
     Ok(wall)

@@ -11,6 +11,8 @@ pub mod memory;
 pub mod pipeline;
 pub mod shape;
 
+#[allow(unused_imports)]
+use crate::sim::metrics::{Cause, MetricKey, Resource, SeriesKey};
 use crate::model::{Catalog, Plan, Stage, StageKind, TrainStage};
 use crate::sim::results::WorkloadResult;
 use hw::{Cluster, Pricing};
@@ -190,85 +192,74 @@ fn to_result(plan: &Plan, stage: &Stage, t: &TrainStage, r: &TrainingRun, seed: 
         .unwrap_or(0.37);
 
     let mut m = BTreeMap::new();
-    let mut put = |k: &str, v: f64| {
-        m.insert(k.to_string(), v);
+    let mut put = |k: MetricKey, v: f64| {
+        m.insert(k, v);
     };
-    put("seconds_per_iteration", it.seconds);
-    put("effective_seconds_per_iteration", effective_step);
-    put("achieved_tflops_per_gpu", hw_flops / gpus / it.seconds / 1e12);
-    put("model_tflops_per_gpu", model_flops / gpus / it.seconds / 1e12);
-    put("mfu", model_flops / gpus / step / peak);
-    put("hfu", hw_flops / gpus / step / peak);
-    put("tokens_per_second", r.tokens_per_iteration / step);
-    put("tokens_per_second_per_gpu", r.tokens_per_iteration / step / gpus);
-    put("time_to_train_s", wall_s);
-    put("gpu_hours", gpus * wall_h);
-    put("energy_kwh", energy_kwh);
-    put("carbon_kg", energy_kwh * carbon);
-    put("cost_usd", cost);
-    put("pue", pue);
-    put("gpus", gpus);
-    put("micro_batches", it.micro_batches as f64);
-    put("iterations", r.iterations);
-    put("parameters", r.shape.params());
-    put("memory_per_gpu_bytes", r.memory.total());
-    put("memory_capacity_bytes", r.memory.capacity);
-    put("checkpoint_bytes", r.resilience.checkpoint_bytes);
-    put("checkpoint_write_s", r.resilience.write_s);
-    put("checkpoint_interval_s", r.resilience.interval_s);
-    put("optimal_checkpoint_interval_s", r.resilience.optimal_interval_s);
-    put("mtbf_s", r.resilience.mtbf_s);
-    put("restart_s", r.resilience.restart_s);
-    put("goodput", useful_s / wall_s);
-    put("failures", history.failures as f64);
-    put("checkpoints", history.checkpoints as f64);
-    put(
-        "expected_goodput",
+    put(MetricKey::SecondsPerIteration, it.seconds);
+    put(MetricKey::EffectiveSecondsPerIteration, effective_step);
+    put(MetricKey::AchievedTflopsPerGpu, hw_flops / gpus / it.seconds / 1e12);
+    put(MetricKey::ModelTflopsPerGpu, model_flops / gpus / it.seconds / 1e12);
+    put(MetricKey::Mfu, model_flops / gpus / step / peak);
+    put(MetricKey::Hfu, hw_flops / gpus / step / peak);
+    put(MetricKey::TokensPerSecond, r.tokens_per_iteration / step);
+    put(MetricKey::TokensPerSecondPerGpu, r.tokens_per_iteration / step / gpus);
+    put(MetricKey::TimeToTrain, wall_s);
+    put(MetricKey::GpuHours, gpus * wall_h);
+    put(MetricKey::Energy, energy_kwh);
+    put(MetricKey::Carbon, energy_kwh * carbon);
+    put(MetricKey::Cost, cost);
+    put(MetricKey::Pue, pue);
+    put(MetricKey::Gpus, gpus);
+    put(MetricKey::MicroBatches, it.micro_batches as f64);
+    put(MetricKey::Iterations, r.iterations);
+    put(MetricKey::Parameters, r.shape.params());
+    put(MetricKey::MemoryPerGpu, r.memory.total());
+    put(MetricKey::MemoryCapacity, r.memory.capacity);
+    put(MetricKey::CheckpointBytes, r.resilience.checkpoint_bytes);
+    put(MetricKey::CheckpointWrite, r.resilience.write_s);
+    put(MetricKey::CheckpointInterval, r.resilience.interval_s);
+    put(MetricKey::OptimalCheckpointInterval, r.resilience.optimal_interval_s);
+    put(MetricKey::Mtbf, r.resilience.mtbf_s);
+    put(MetricKey::Restart, r.resilience.restart_s);
+    put(MetricKey::Goodput, useful_s / wall_s);
+    put(MetricKey::Failures, history.failures as f64);
+    put(MetricKey::Checkpoints, history.checkpoints as f64);
+    put(MetricKey::ExpectedGoodput,
         1.0 / (r.resilience.failure_factor * r.resilience.checkpoint_factor),
     );
-    put("fabric_contention_factor", c.fabric_factor);
-    put("data_demand_bytes_per_s", r.data.demand_bytes_per_s);
+    put(MetricKey::FabricContentionFactor, c.fabric_factor);
+    put(MetricKey::DataDemand, r.data.demand_bytes_per_s);
     if r.data.supply_bytes_per_s.is_finite() {
-        put("data_supply_bytes_per_s", r.data.supply_bytes_per_s);
+        put(MetricKey::DataSupply, r.data.supply_bytes_per_s);
     }
 
     let per_iter = |total: f64| total / r.iterations;
     let mut b = BTreeMap::new();
     for (k, v) in [
-        ("compute", it.compute),
-        ("tp_comm", it.tp_comm),
-        ("pp_comm", it.pp_comm),
-        ("dp_comm", it.dp_comm),
-        ("moe_comm", it.moe_comm),
-        ("bubble", it.bubble),
-        ("optimizer", it.optimizer),
-        ("data_stall", r.data.stall_per_iteration),
-        ("checkpoint", per_iter(ckpt_s)),
-        ("failures", per_iter(fail_s)),
+        (Cause::Compute, it.compute),
+        (Cause::TpComm, it.tp_comm),
+        (Cause::PpComm, it.pp_comm),
+        (Cause::DpComm, it.dp_comm),
+        (Cause::MoeComm, it.moe_comm),
+        (Cause::Bubble, it.bubble),
+        (Cause::Optimizer, it.optimizer),
+        (Cause::DataStall, r.data.stall_per_iteration),
+        (Cause::Checkpoint, per_iter(ckpt_s)),
+        (Cause::Failures, per_iter(fail_s)),
     ] {
-        b.insert(k.to_string(), v.max(0.0));
+        b.insert(k, v.max(0.0));
     }
 
+    // Parts of the server group the plan does not draw; the plan's nodes,
+    // links and storage get theirs from `lifecycle::usage` (one definition
+    // for every view).
     let mut u = BTreeMap::new();
-    u.insert(format!("{} compute", c.node_name), (it.compute / step).min(1.0));
-    u.insert(format!("{} NVLink", c.node_name), (it.scale_up_busy / step).min(1.0));
-    if c.per_device_scale_out_bw() > 0.0 {
-        let link = if c.scale_out_link.is_empty() {
-            format!("{} NICs", c.node_name)
-        } else {
-            format!("link {}", c.scale_out_link)
-        };
+    let node = c.node_id.clone();
+    u.insert(Resource::ScaleUp(node.clone()), (it.scale_up_busy / step).min(1.0));
+    if c.per_device_scale_out_bw() > 0.0 && c.scale_out_link.is_empty() {
         u.insert(
-            link,
+            Resource::Nics(node.clone()),
             (it.scale_out_bytes_per_device / c.per_device_scale_out_bw() / step).min(1.0),
-        );
-    }
-    if let Some(src) = &t.data_source
-        && r.data.supply_bytes_per_s.is_finite()
-    {
-        u.insert(
-            format!("{src} read"),
-            (r.data.demand_bytes_per_s / r.data.supply_bytes_per_s).min(1.0),
         );
     }
 
@@ -281,7 +272,7 @@ fn to_result(plan: &Plan, stage: &Stage, t: &TrainStage, r: &TrainingRun, seed: 
     shown.dedup();
     for d in shown {
         series.insert(
-            format!("{} stage {} compute", c.node_name, d),
+            SeriesKey::Busy(Resource::PipelineStage(node.clone(), d as u32)),
             it.run.utilization_series(d, SERIES_BUCKETS, horizon),
         );
     }
@@ -296,16 +287,22 @@ fn to_result(plan: &Plan, stage: &Stage, t: &TrainStage, r: &TrainingRun, seed: 
                 (lo, busy_frac * overlap / width)
             })
             .collect();
-        series.insert(format!("{} scale-out", c.node_name), link_series);
+        let link = if c.scale_out_link.is_empty() {
+            Resource::Nics(node.clone())
+        } else {
+            Resource::Link(c.scale_out_link.as_str().into())
+        };
+        series.insert(SeriesKey::Busy(link), link_series);
     }
 
     let mut mem = BTreeMap::new();
-    mem.insert("weights".into(), r.memory.weights);
-    mem.insert("gradients".into(), r.memory.gradients);
-    mem.insert("optimizer".into(), r.memory.optimizer);
-    mem.insert("activations".into(), r.memory.activations);
-    mem.insert("buffers".into(), r.memory.buffers);
-    mem.insert("capacity".into(), r.memory.capacity);
+    use crate::sim::results::MemoryPart;
+    mem.insert(MemoryPart::Weights, r.memory.weights);
+    mem.insert(MemoryPart::Gradients, r.memory.gradients);
+    mem.insert(MemoryPart::Optimizer, r.memory.optimizer);
+    mem.insert(MemoryPart::Activations, r.memory.activations);
+    mem.insert(MemoryPart::Buffers, r.memory.buffers);
+    mem.insert(MemoryPart::Capacity, r.memory.capacity);
 
     let mut notes = it.notes.clone();
     if history.truncated {
@@ -319,7 +316,7 @@ fn to_result(plan: &Plan, stage: &Stage, t: &TrainStage, r: &TrainingRun, seed: 
             c.device.memory_gb
         ));
     }
-    let diagnosis = diagnose(t, r, &b, effective_step, m["mfu"]);
+    let diagnosis = diagnose(t, r, &b, effective_step, m[&MetricKey::Mfu]);
     WorkloadResult {
         id: stage.id.to_string(),
         name: stage.name.clone(),
@@ -335,16 +332,21 @@ fn to_result(plan: &Plan, stage: &Stage, t: &TrainStage, r: &TrainingRun, seed: 
     }
 }
 
+/// The cause other than compute that costs the most time (compute with 0
+/// when nothing else does).
+pub fn largest_loss(b: &BTreeMap<Cause, f64>) -> (Cause, f64) {
+    b.iter()
+        .filter(|(k, _)| **k != Cause::Compute)
+        .max_by(|a, b| a.1.total_cmp(b.1))
+        .map(|(k, v)| (*k, *v))
+        .unwrap_or((Cause::Compute, 0.0))
+}
+
 /// One sentence: the largest loss, where it is, what would help.
-fn diagnose(t: &TrainStage, r: &TrainingRun, b: &BTreeMap<String, f64>, step: f64, mfu: f64) -> String {
+fn diagnose(t: &TrainStage, r: &TrainingRun, b: &BTreeMap<Cause, f64>, step: f64, mfu: f64) -> String {
     let c = &r.cluster;
     let par = &t.parallelism;
-    let (cause, secs) = b
-        .iter()
-        .filter(|(k, _)| k.as_str() != "compute")
-        .max_by(|a, b| a.1.total_cmp(b.1))
-        .map(|(k, v)| (k.as_str(), *v))
-        .unwrap_or(("compute", 0.0));
+    let (cause, secs) = largest_loss(b);
     let pct = 100.0 * secs / step.max(1e-12);
     let link = if c.scale_out_link.is_empty() {
         format!("the {} NICs of '{}'", c.scale_out_medium, c.node_name)
@@ -360,15 +362,15 @@ fn diagnose(t: &TrainStage, r: &TrainingRun, b: &BTreeMap<String, f64>, step: f6
         );
     }
     match cause {
-        "bubble" => format!(
+        Cause::Bubble => format!(
             "The pipeline bubble of PP {} on '{}' costs {pct:.0} % of each iteration ({} micro-batches); more micro-batches per iteration, the interleaved 1F1B schedule or fewer pipeline stages would help.",
             par.pp, c.node_name, r.iteration.micro_batches
         ),
-        "tp_comm" => format!(
+        Cause::TpComm => format!(
             "Tensor-parallel traffic (TP {}) on the NVLink of '{}' costs {pct:.0} % of each iteration; a lower TP degree, sequence parallelism or a faster scale-up fabric would help.",
             par.tp, c.node_name
         ),
-        "dp_comm" => format!(
+        Cause::DpComm => format!(
             "The gradient all-reduce over {link} costs {pct:.0} % of each iteration; {}faster NICs, fewer data-parallel replicas or more work per GPU per step (larger batch or gradient accumulation) would help.",
             if t.overlap_grad_reduce {
                 ""
@@ -376,10 +378,10 @@ fn diagnose(t: &TrainStage, r: &TrainingRun, b: &BTreeMap<String, f64>, step: f6
                 "overlapping it with the backward pass, "
             }
         ),
-        "pp_comm" => format!(
+        Cause::PpComm => format!(
             "Pipeline point-to-point transfers over {link} cost {pct:.0} % of each iteration; fewer stages or a faster fabric would help."
         ),
-        "moe_comm" => format!(
+        Cause::MoeComm => format!(
             "Expert-parallel all-to-all (EP {}) {} costs {pct:.0} % of each iteration; keeping expert parallelism inside a server or a faster fabric would help.",
             par.ep,
             if par.zero_stage >= 3 {
@@ -388,25 +390,25 @@ fn diagnose(t: &TrainStage, r: &TrainingRun, b: &BTreeMap<String, f64>, step: f6
                 "traffic"
             }
         ),
-        "data_stall" => format!(
+        Cause::DataStall => format!(
             "Data loading from '{}' delivers {:.1} GB/s of the {:.1} GB/s training consumes ({pct:.0} % stall); a faster or cached storage tier would help.",
             t.data_source.as_ref().map(|n| n.to_string()).unwrap_or_default(),
             r.data.supply_bytes_per_s / 1e9,
             r.data.demand_bytes_per_s / 1e9
         ),
-        "checkpoint" => format!(
+        Cause::Checkpoint => format!(
             "Checkpoints of {:.0} GB take {:.0} s each and cost {pct:.0} % of the run; asynchronous checkpoints or the Young/Daly interval of {:.0} min would help.",
             r.resilience.checkpoint_bytes / 1e9,
             r.resilience.stall_s,
             r.resilience.optimal_interval_s / 60.0
         ),
-        "failures" => format!(
+        Cause::Failures => format!(
             "Failures every {:.1} h across {} devices cost {pct:.0} % of the run; checkpointing every {:.0} min (Young/Daly) and faster restarts would help.",
             r.resilience.mtbf_s / 3600.0,
             r.gpus,
             r.resilience.optimal_interval_s / 60.0
         ),
-        "optimizer" => format!(
+        Cause::Optimizer => format!(
             "The optimizer step costs {pct:.0} % of each iteration on '{}'; ZeRO-1 sharding or a larger batch per step would help.",
             c.node_name
         ),

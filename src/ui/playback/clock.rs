@@ -2,7 +2,8 @@
 //! events are shown, stepping between them, human time, and the canvas
 //! [`Overlay`] of one moment. No egui widgets here; everything is testable.
 
-use crate::model::{LinkId, NodeId, Plan, Subject};
+use crate::sim::metrics::{Resource, SeriesKey};
+use crate::model::{Plan, Subject};
 use crate::sim::{EventKind, Results, SimEvent, StageSpan};
 use crate::ui::canvas::overlay::{Bottleneck, BottleneckAt, Overlay};
 use std::collections::BTreeSet;
@@ -279,7 +280,7 @@ impl EventFilter {
             "{} {} {} {}",
             e.text,
             e.stage,
-            e.subject.as_deref().unwrap_or(""),
+            e.subject.as_ref().map(|r| r.plan_subject().to_string()).unwrap_or_default(),
             kind_label(e.kind)
         )
         .to_lowercase();
@@ -371,13 +372,14 @@ pub fn series_at(series: &[(f64, f64)], x: f64) -> Option<f64> {
 }
 
 /// What an event's subject is in `plan`: a node, a link, or nothing.
-pub fn subject_in(plan: &Plan, subject: &str) -> Option<Subject> {
-    let node = NodeId::from(subject);
-    if plan.node(&node).is_some() {
-        return Some(Subject::Node(node));
-    }
-    let link = LinkId::from(subject);
-    plan.link(&link).is_some().then_some(Subject::Link(link))
+pub fn subject_in(plan: &Plan, subject: &Resource) -> Option<Subject> {
+    let s = subject.plan_subject();
+    let exists = match &s {
+        Subject::Node(n) => plan.node(n).is_some(),
+        Subject::Link(l) => plan.link(l).is_some(),
+        _ => false,
+    };
+    exists.then_some(s)
 }
 
 /// The last event at or before `t_s` whose subject is a node or link of `plan`.
@@ -388,16 +390,10 @@ pub fn latest_subject_event(plan: &Plan, results: &Results, t_s: f64) -> Option<
 /// Events whose subject is a node or link of `plan`, in event order: what
 /// the ring can mark. Build once per run and search it with [`latest_in`].
 pub fn subject_events(plan: &Plan, results: &Results) -> Vec<usize> {
-    let ids: BTreeSet<&str> = plan
-        .nodes
-        .iter()
-        .map(|n| n.id.as_str())
-        .chain(plan.links.iter().map(|l| l.id.as_str()))
-        .collect();
     let mut v: Vec<usize> = (0..results.events.len())
         .filter(|&i| {
             let e = &results.events[i];
-            e.t_s.is_finite() && e.subject.as_deref().is_some_and(|s| ids.contains(s))
+            e.t_s.is_finite() && e.subject.as_ref().is_some_and(|s| subject_in(plan, s).is_some())
         })
         .collect();
     v.sort_by(|&a, &b| results.events[a].t_s.total_cmp(&results.events[b].t_s).then(a.cmp(&b)));
@@ -420,11 +416,11 @@ pub fn overlay_at(plan: &Plan, results: &Results, t_s: f64) -> Overlay {
 /// [`overlay_at`] with the event to ring chosen by the caller (the event
 /// selected in the list, when several happen at once).
 ///
-/// Use of a node or link is the stage's busy fraction (`node_use`,
-/// `link_use`). A stage whose `series` runs over its whole span (every kind
-/// but training, whose series cover one iteration) scales it by the
-/// `utilization` series at `t_s` relative to that series' mean, so load
-/// peaks show; a series keyed by the node or link id itself is used as is.
+/// Use of a node or link is the stage's utilization of it (the figure every
+/// view shows). A stage whose `series` runs over its whole span (every kind
+/// but training, whose series cover one iteration) scales it by the replica
+/// utilization series at `t_s` relative to that series' mean, so load peaks
+/// show; a busy series of the node or link itself is used as is.
 /// A series is laid over the stage's span end to end (a stage slowed by
 /// contention stretches it). Where stages share a node or link, the busiest
 /// use is shown.
@@ -445,34 +441,33 @@ pub fn overlay_marking(plan: &Plan, results: &Results, t_s: f64, marked: Option<
         };
         let over_run = w.kind != "train";
         let (local_t, span_s) = (t_s - span.start_s, span.end_s - span.start_s);
-        let own = |id: &str| {
+        let own = |r: &Resource| {
             over_run
-                .then(|| w.series.get(id))
+                .then(|| w.series.get(&SeriesKey::Busy(r.clone())))
                 .flatten()
                 .and_then(|s| series_at(s, on_series(s, local_t, span_s)))
         };
         let scale = if over_run {
             w.series
-                .get("utilization")
+                .get(&SeriesKey::ReplicaUtilization)
                 .and_then(|s| load_factor(s, on_series(s, local_t, span_s)))
         } else {
             None
         }
         .unwrap_or(1.0);
-        for (id, u) in &w.node_use {
-            let v = own(id).unwrap_or(u * scale);
-            let e = o.nodes.entry(NodeId::from(id.as_str())).or_insert(0.0);
-            *e = e.max(unit(v));
-        }
-        for (id, u) in &w.link_use {
-            let v = own(id).unwrap_or(u * scale);
-            let e = o.links.entry(LinkId::from(id.as_str())).or_insert(0.0);
-            *e = e.max(unit(v));
+        for (r, u) in &w.utilization {
+            let v = unit(own(r).unwrap_or(u * scale));
+            let slot = match r {
+                Resource::Node(id) => o.nodes.entry(id.clone()).or_insert(0.0),
+                Resource::Link(id) => o.links.entry(id.clone()).or_insert(0.0),
+                _ => continue,
+            };
+            *slot = slot.max(v);
         }
     }
     o.bottleneck = marked.and_then(|i| {
         let e = results.events.get(i)?;
-        let subject = match subject_in(plan, e.subject.as_deref()?)? {
+        let subject = match subject_in(plan, e.subject.as_ref()?)? {
             Subject::Node(n) => BottleneckAt::Node(n),
             Subject::Link(l) => BottleneckAt::Link(l),
             _ => return None,
@@ -524,11 +519,19 @@ mod tests {
     use crate::sim::WorkloadResult;
 
     fn ev(t_s: f64, stage: &str, kind: EventKind, subject: Option<&str>, text: &str) -> SimEvent {
+        // Test subjects name a link when they contain "--".
+        let subject = subject.map(|s| {
+            if s.contains("--") {
+                Resource::Link(s.into())
+            } else {
+                Resource::Node(s.into())
+            }
+        });
         SimEvent {
             t_s,
             stage: stage.into(),
             kind,
-            subject: subject.map(Into::into),
+            subject,
             text: text.into(),
         }
     }
@@ -557,17 +560,21 @@ mod tests {
         let train = WorkloadResult {
             id: "train".into(),
             kind: "train".into(),
-            node_use: [("gpu".to_owned(), 0.9), ("store".to_owned(), 0.2)].into(),
-            link_use: [("gpu--store".to_owned(), 0.4)].into(),
+            utilization: [
+                (Resource::Node("gpu".into()), 0.9),
+                (Resource::Node("store".into()), 0.2),
+                (Resource::Link("gpu--store".into()), 0.4),
+            ]
+            .into(),
             // Within one iteration: must not be read on the lifecycle clock.
-            series: [("utilization".to_owned(), vec![(0.0, 0.1), (1.0, 1.0)])].into(),
+            series: [(SeriesKey::ReplicaUtilization, vec![(0.0, 0.1), (1.0, 1.0)])].into(),
             ..Default::default()
         };
         let serve = WorkloadResult {
             id: "serve".into(),
             kind: "serve".into(),
-            node_use: [("inf".to_owned(), 0.5)].into(),
-            series: [("utilization".to_owned(), vec![(0.0, 0.25), (3600.0, 0.75)])].into(),
+            utilization: [(Resource::Node("inf".into()), 0.5)].into(),
+            series: [(SeriesKey::ReplicaUtilization, vec![(0.0, 0.25), (3600.0, 0.75)])].into(),
             ..Default::default()
         };
         let span = |stage: &str, kind: &str, start_s: f64, end_s: f64| StageSpan {
@@ -901,8 +908,8 @@ mod tests {
         assert!(o.nodes.is_empty() && o.links.is_empty() && o.bottleneck.is_none());
         // Bad numbers are clamped.
         let mut r = results();
-        r.workloads[0].node_use.insert("gpu".into(), f64::NAN);
-        r.workloads[0].node_use.insert("store".into(), 7.0);
+        r.workloads[0].utilization.insert(Resource::Node("gpu".into()), f64::NAN);
+        r.workloads[0].utilization.insert(Resource::Node("store".into()), 7.0);
         let o = overlay_at(&plan(), &r, 1.0);
         assert_eq!(o.node(&"gpu".into()), Some(0.0));
         assert_eq!(o.node(&"store".into()), Some(1.0));

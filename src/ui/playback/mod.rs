@@ -274,7 +274,7 @@ pub fn playback_ui(
         state.seek(t);
     }
     let subject_of = |i: usize| {
-        let s = results.events.get(i)?.subject.as_deref()?;
+        let s = results.events.get(i)?.subject.as_ref()?;
         subject_in(plan, s)
     };
     if let Some(i) = clicked {
@@ -312,7 +312,7 @@ pub fn playback_ui(
         .selected
         .filter(|&i| {
             results.events.get(i).is_some_and(|e| {
-                e.t_s == t_s && e.subject.as_deref().is_some_and(|s| subject_in(sim_plan, s).is_some())
+                e.t_s == t_s && e.subject.as_ref().is_some_and(|s| subject_in(sim_plan, s).is_some())
             })
         })
         .or_else(|| clock::latest_in(results, &state.subject_events, t_s));

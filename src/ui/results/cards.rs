@@ -3,56 +3,35 @@
 //! breakdown as a stacked bar.
 
 use super::RunView;
-use crate::report::png_report::{fmt_metric, metric};
+use crate::report::figures;
 use crate::sim::WorkloadResult;
+use crate::sim::metrics::MetricKey;
 use egui_plot::{Bar, BarChart, Legend, Plot};
 
 /// Summary keys shown per workload kind, in display order.
-pub fn card_keys(kind: &str) -> &'static [&'static str] {
+pub fn card_keys(kind: &str) -> &'static [MetricKey] {
+    use MetricKey::*;
     match kind {
-        "train" => &[
-            "time_to_train_s",
-            "tokens_per_second",
-            "mfu",
-            "gpu_hours",
-            "energy_kwh",
-            "cost_usd",
-        ],
+        "train" => &[TimeToTrain, TokensPerSecond, Mfu, GpuHours, Energy, Cost],
         "serve" => &[
-            "tokens_per_second",
-            "requests_per_second",
-            "ttft_p50_s",
-            "ttft_p99_s",
-            "tpot_p50_s",
-            "tpot_p99_s",
-            "slo_attainment",
-            "cost_per_million_tokens_usd",
+            TokensPerSecond,
+            RequestsPerSecond,
+            TtftP50,
+            TtftP99,
+            TpotP50,
+            TpotP99,
+            SloAttainment,
+            CostPerMillionTokens,
         ],
-        _ => &["duration_s", "bytes_read", "bytes_written", "cost_usd"],
+        _ => &[Duration, BytesRead, BytesWritten, Cost],
     }
 }
 
-/// A value with its unit: byte counts without the `_bytes` suffix get one too.
-pub fn fmt_value(key: &str, v: f64) -> String {
-    if key.starts_with("bytes_") {
-        fmt_metric(&format!("{key}_bytes"), v)
-    } else if key.ends_with("_hours") {
-        format!("{} h", fmt_metric(key, v))
-    } else if key == "cost_per_million_tokens_usd" {
-        format!("{} / M tokens", fmt_metric(key, v))
-    } else {
-        fmt_metric(key, v)
-    }
-}
-
-/// A metric's label: the comparison's labels (one list for the app), with
-/// the shorter byte-count names a card has room for.
-pub fn label_of(key: &str) -> String {
-    match key {
-        "bytes_read" => "Read".into(),
-        "bytes_written" => "Written".into(),
-        k => crate::report::compare::label_of(k),
-    }
+/// A card of a metric: the registry's label, value and unit.
+fn metric_card(key: MetricKey, v: f64) -> (String, String, String) {
+    let (label, value) = (key.label().to_owned(), key.format(v));
+    let hover = format!("{label}: {value} ({} = {v})", key.key());
+    (label, value, hover)
 }
 
 /// One card: a weak label over a strong value, fixed width so rows align.
@@ -96,25 +75,19 @@ fn plan_total_ui(ui: &mut egui::Ui, run: &RunView<'_>) {
         return;
     }
     ui.heading("Plan total");
-    let c = &run.results.cost;
-    let summary = run.report.map(|r| &r.summary);
-    let mut cards: Vec<(String, String, String)> = vec![
-        (
-            "Total cost".into(),
-            fmt_metric("cost_usd", c.total_usd),
-            format!("Every simulated stage: {} USD", c.total_usd),
-        ),
-        (
-            "Energy".into(),
-            fmt_metric("energy_kwh", c.energy_kwh),
-            format!("Facility energy incl. PUE: {} kWh", c.energy_kwh),
-        ),
-    ];
-    for key in [metric::MAKESPAN_S, metric::CO2_KG, metric::GPU_HOURS] {
-        if let Some(v) = summary.and_then(|s| s.get(key)).copied() {
-            cards.push((label_of(key), fmt_value(key, v), format!("{key} = {v}")));
-        }
-    }
+    let Some(summary) = run.report.map(|r| &r.summary) else {
+        return;
+    };
+    let cards: Vec<(String, String, String)> = [
+        MetricKey::PlanCost,
+        MetricKey::PlanEnergy,
+        MetricKey::Makespan,
+        MetricKey::PlanCarbon,
+        MetricKey::GpuHours,
+    ]
+    .into_iter()
+    .filter_map(|k| summary.get(&k).map(|v| metric_card(k, *v)))
+    .collect();
     ui.horizontal_wrapped(|ui| {
         for (label, value, hover) in &cards {
             card_ui(ui, label, value, hover);
@@ -125,11 +98,10 @@ fn plan_total_ui(ui: &mut egui::Ui, run: &RunView<'_>) {
 fn workload_ui(ui: &mut egui::Ui, w: &WorkloadResult) {
     ui.heading(format!("{} ({})", w.name, w.kind));
     ui.horizontal_wrapped(|ui| {
-        for key in card_keys(&w.kind) {
+        for &key in card_keys(&w.kind) {
             let Some(v) = w.metric(key) else { continue };
-            let label = label_of(key);
-            let value = fmt_value(key, v);
-            card_ui(ui, &label, &value, &format!("{label}: {value} ({key} = {v})"));
+            let (label, value, hover) = metric_card(key, v);
+            card_ui(ui, &label, &value, &hover);
         }
     });
     if !w.diagnosis.is_empty() {
@@ -148,18 +120,23 @@ fn workload_ui(ui: &mut egui::Ui, w: &WorkloadResult) {
 fn breakdown_ui(ui: &mut egui::Ui, w: &WorkloadResult) {
     ui.label("Iteration time by cause")
         .on_hover_text("Seconds per iteration spent on each cause; hover a segment for its value");
-    let total: f64 = w.breakdown.values().sum();
+    // The same causes, labels, order and colours as the PNG report.
+    let causes = figures::breakdown(w);
+    let total: f64 = causes.iter().map(|c| c.seconds).sum();
     let mut charts: Vec<BarChart> = Vec::new();
-    // Causes that take no time would only crowd the legend.
-    let causes = w.breakdown.iter().filter(|(_, s)| s.is_finite() && **s > 0.0);
-    for (i, (cause, secs)) in causes.enumerate() {
-        let fill = series_color(i);
-        let share = if total > 0.0 { secs / total * 100.0 } else { 0.0 };
-        let bar = Bar::new(0.0, *secs)
-            .name(format!("{cause}: {} ({share:.1} %)", fmt_metric("x_s", *secs)))
+    for c in &causes {
+        let rgb = crate::report::draw::palette::cause(c.cause);
+        let fill = egui::Color32::from_rgb(rgb.0, rgb.1, rgb.2);
+        let bar = Bar::new(0.0, c.seconds)
+            .name(format!(
+                "{}: {} ({})",
+                c.label(),
+                crate::format::duration(c.seconds),
+                crate::format::percent(c.share)
+            ))
             .fill(fill)
             .width(0.6);
-        let chart = BarChart::new(cause.clone(), vec![bar])
+        let chart = BarChart::new(c.label(), vec![bar])
             .horizontal()
             .color(fill)
             .element_formatter(Box::new(|b: &Bar, _| b.name.clone()));
@@ -187,7 +164,7 @@ fn breakdown_ui(ui: &mut egui::Ui, w: &WorkloadResult) {
                 plot_ui.bar_chart(c);
             }
         });
-    ui.weak(format!("Total: {} per iteration", fmt_metric("x_s", total)));
+    ui.weak(format!("Total: {} per iteration", crate::format::duration(total)));
 }
 
 /// `text` laid out on one line, cut with "…" to fit `max_width`.
@@ -245,11 +222,12 @@ mod tests {
 
     #[test]
     fn every_card_value_carries_a_unit() {
-        assert_eq!(fmt_value("bytes_read", 2.5e12), "2.50 TB");
-        assert_eq!(fmt_value("gpu_hours", 1500.0), "1.50k h");
-        assert_eq!(fmt_value("cost_per_million_tokens_usd", 0.5), "$0.50 / M tokens");
-        assert_eq!(fmt_value("ttft_p99_s", 0.25), "250 ms");
-        assert_eq!(fmt_value("slo_attainment", 0.991), "99.1 %");
-        assert_eq!(label_of("ttft_p50_s"), "TTFT p50");
+        use MetricKey as K;
+        assert_eq!(metric_card(K::BytesRead, 2.5e12).1, "2.50 TB");
+        assert_eq!(metric_card(K::GpuHours, 1500.0).1, "1.50k h");
+        assert_eq!(metric_card(K::CostPerMillionTokens, 0.5).1, "$0.50 / M tokens");
+        assert_eq!(metric_card(K::TtftP99, 0.25).1, "250 ms");
+        assert_eq!(metric_card(K::SloAttainment, 0.991).1, "99.1 %");
+        assert_eq!(metric_card(K::TtftP50, 0.1).0, "TTFT p50");
     }
 }

@@ -7,7 +7,8 @@
 use super::RunView;
 use super::cards::{card_ui, one_line, series_color};
 use crate::model::{NodeId, Plan, SiteId, StageId};
-use crate::report::png_report::{fmt_metric, fmt_usd, metric};
+use crate::format::usd as fmt_usd;
+use crate::sim::metrics::MetricKey;
 use crate::report::tco;
 use crate::sim::cost::DeploymentComparison;
 use egui_plot::{Corner, HoverPosition, Legend, Line, LineStyle, Plot, PlotPoint, PlotPoints, Text, VLine};
@@ -89,21 +90,21 @@ pub fn cost_ui(ui: &mut egui::Ui, run: &RunView<'_>) {
     ui.horizontal_wrapped(|ui| {
         card_ui(
             ui,
-            "Total cost",
-            &fmt_usd(c.total_usd),
+            MetricKey::PlanCost.label(),
+            &MetricKey::PlanCost.format(c.total_usd),
             &format!("{} USD over every simulated stage", c.total_usd),
         );
         card_ui(
             ui,
-            "Energy",
-            &fmt_metric("energy_kwh", c.energy_kwh),
+            MetricKey::PlanEnergy.label(),
+            &MetricKey::PlanEnergy.format(c.energy_kwh),
             &format!("{} kWh facility energy incl. PUE", c.energy_kwh),
         );
-        if let Some(co2) = run.report.and_then(|r| r.summary.get(metric::CO2_KG)) {
+        if let Some(co2) = run.report.and_then(|r| r.summary.get(&MetricKey::PlanCarbon)) {
             card_ui(
                 ui,
-                "Emissions (CO2e)",
-                &fmt_metric("carbon_kg", *co2),
+                MetricKey::PlanCarbon.label(),
+                &MetricKey::PlanCarbon.format(*co2),
                 &format!("{co2} kg"),
             );
         }
@@ -113,7 +114,7 @@ pub fn cost_ui(ui: &mut egui::Ui, run: &RunView<'_>) {
             card_ui(ui, "Own vs rent: break-even", &break_even_text(t), &tco::verdict(t));
         }
         for w in &run.results.workloads {
-            if let Some(v) = w.metric("cost_per_million_tokens_usd") {
+            if let Some(v) = w.metric(MetricKey::CostPerMillionTokens) {
                 card_ui(
                     ui,
                     &format!("{}: per M tokens", w.name),
@@ -480,13 +481,13 @@ pub fn bars_ui(ui: &mut egui::Ui, id: &str, rows: &[BarRow], total: f64) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::png_report::{CostLine, ReportResults};
+    use crate::report::figures::{CostLine, Figures};
 
     #[test]
     fn site_bars_stack_the_report_lines_and_sort_by_cost() {
         let plan = Plan::default();
         let results = crate::sim::Results::default();
-        let report = ReportResults {
+        let report = Figures {
             cost: vec![
                 CostLine {
                     site: "Cloud".into(),

@@ -3,7 +3,9 @@
 //! utilization as CSV (RFC 4180 quoting). Every file is written atomically.
 
 use crate::model::{Catalog, Plan};
-use crate::report::png_report::{ReportInput, ReportResults, render_png};
+use crate::report::figures::{self, Figures, UseFigure};
+use crate::report::png_report::{ReportInput, render_png};
+use crate::sim::metrics::MetricKey;
 use crate::sim::Results;
 use std::path::Path;
 
@@ -39,68 +41,32 @@ pub fn to_csv(header: &[&str], rows: &[Vec<String>]) -> String {
     out
 }
 
-/// The SI unit of a metric key's raw value ("s", "USD", "B/s", …).
-pub fn unit_of(key: &str) -> &'static str {
-    const FRACTION: [&str; 6] = ["mfu", "hfu", "goodput", "slo_attainment", "utilization", "hit_ratio"];
-    if key.ends_with("_bytes_per_s") || key.ends_with("_bytes_per_second") {
-        "B/s"
-    } else if key.ends_with("_bytes") || key.starts_with("bytes_") {
-        "B"
-    } else if key.contains("tflops") {
-        "TFLOP/s"
-    } else if key.starts_with("tokens_per_s") {
-        "tokens/s"
-    } else if key.starts_with("requests_per_s") {
-        "requests/s"
-    } else if key.ends_with("_per_s") || key.contains("_per_second") {
-        "1/s"
-    } else if key.ends_with("_hours") {
-        "h"
-    } else if key.ends_with("_s") || key.starts_with("seconds") || key.ends_with("_seconds") {
-        "s"
-    } else if key.ends_with("_usd") {
-        "USD"
-    } else if key.ends_with("_kwh") {
-        "kWh"
-    } else if key.ends_with("_kg") {
-        "kg"
-    } else if FRACTION.iter().any(|p| key == *p || key.ends_with(&format!("_{p}"))) || key.ends_with("_fraction") {
-        "fraction"
-    } else {
-        ""
-    }
-}
-
 pub const METRICS_HEADER: [&str; 6] = ["stage", "stage_name", "kind", "metric", "value", "unit"];
 
 /// One row per (stage, metric), raw SI values; then the plan totals
 /// (stage "plan").
 pub fn metrics_rows(results: &Results) -> Vec<Vec<String>> {
     let mut rows = Vec::new();
+    let mut row = |id: &str, name: &str, kind: &str, key: MetricKey, v: f64| {
+        rows.push(vec![
+            id.to_owned(),
+            name.to_owned(),
+            kind.to_owned(),
+            key.key().to_owned(),
+            csv_number(v),
+            key.kind().unit().to_owned(),
+        ]);
+    };
     for w in &results.workloads {
         for (key, v) in &w.metrics {
-            rows.push(vec![
-                w.id.clone(),
-                w.name.clone(),
-                w.kind.clone(),
-                key.clone(),
-                csv_number(*v),
-                unit_of(key).to_owned(),
-            ]);
+            row(&w.id, &w.name, &w.kind, *key, *v);
         }
     }
     let c = &results.cost;
     if !results.workloads.is_empty() {
-        for (key, v) in [("cost_usd", c.total_usd), ("energy_kwh", c.energy_kwh)] {
-            rows.push(vec![
-                "plan".into(),
-                results.plan.clone(),
-                "plan".into(),
-                key.into(),
-                csv_number(v),
-                unit_of(key).to_owned(),
-            ]);
-        }
+        row("plan", &results.plan, "plan", MetricKey::PlanCost, c.total_usd);
+        row("plan", &results.plan, "plan", MetricKey::PlanEnergy, c.energy_kwh);
+        row("plan", &results.plan, "plan", MetricKey::PlanCarbon, c.carbon_kg);
     }
     rows
 }
@@ -109,99 +75,28 @@ pub fn metrics_csv(results: &Results) -> String {
     to_csv(&METRICS_HEADER, &metrics_rows(results))
 }
 
-pub const UTILIZATION_HEADER: [&str; 6] = ["stage", "subject", "plan_id", "mean_busy", "peak_busy", "unit"];
+pub const UTILIZATION_HEADER: [&str; 6] = ["stage", "subject", "resource", "mean_busy", "peak_busy", "unit"];
 
-/// One row of the utilization table.
-#[derive(Clone, Debug, PartialEq)]
-pub struct UtilRow {
-    pub stage: String,
-    /// Display name from the simulator.
-    pub subject: String,
-    /// The plan node or link it maps to.
-    pub target: Option<crate::model::Subject>,
-    pub mean: f64,
-    /// Highest bucket of its series over time, when there is one.
-    pub peak: Option<f64>,
-}
+/// One row of the utilization table: a figure of `report::figures`.
+pub type UtilRow = UseFigure;
 
-/// The utilization of every stage: the named entries, and the plan nodes
-/// and links of `node_use`/`link_use` not already named.
-pub fn utilization_rows(results: &Results, plan: &Plan) -> Vec<UtilRow> {
-    use super::subjects::{subject_of, subject_of_id};
-    let mut rows = Vec::new();
-    for w in &results.workloads {
-        let mut covered = Vec::new();
-        for (name, mean) in &w.utilization {
-            // A serving stage names its replicas by role ("endpoints"):
-            // they run on the stage's placement.
-            let target = subject_of(plan, name).or_else(|| {
-                (w.kind == "serve")
-                    .then(|| super::subjects::stage_node(plan, &w.id))
-                    .flatten()
-            });
-            let peak = w
-                .series
-                .iter()
-                .filter(|(k, _)| {
-                    *k == name
-                        || target.is_some() && subject_of(plan, k) == target && last_word(k) == last_word(name)
-                        // A serving stage's one utilization entry is its "utilization" series.
-                        || w.kind == "serve" && w.utilization.len() == 1 && k.as_str() == "utilization"
-                })
-                .flat_map(|(_, pts)| pts.iter().map(|p| p.1))
-                .filter(|v| v.is_finite())
-                .reduce(f64::max);
-            if let Some(t) = &target {
-                covered.push(t.clone());
-            }
-            rows.push(UtilRow {
-                stage: w.name.clone(),
-                subject: name.clone(),
-                target,
-                mean: *mean,
-                peak,
-            });
-        }
-        let ids = w.node_use.iter().map(|(id, u)| (id, u, false));
-        let ids = ids.chain(w.link_use.iter().map(|(id, u)| (id, u, true)));
-        for (id, u, is_link) in ids {
-            let target = subject_of_id(plan, id, is_link);
-            if target.as_ref().is_some_and(|t| covered.contains(t)) {
-                continue;
-            }
-            let subject = match &target {
-                Some(t) => super::subjects::subject_name(plan, t),
-                None => id.clone(),
-            };
-            rows.push(UtilRow {
-                stage: w.name.clone(),
-                subject,
-                target,
-                mean: *u,
-                peak: None,
-            });
-        }
-    }
-    rows
-}
-
-fn last_word(s: &str) -> &str {
-    s.rsplit(' ').next().unwrap_or(s)
+/// The utilization of every stage, as every view shows it.
+pub fn utilization_rows(results: &Results, plan: &Plan) -> Vec<UseFigure> {
+    results
+        .workloads
+        .iter()
+        .flat_map(|w| figures::utilization(plan, w))
+        .collect()
 }
 
 pub fn utilization_csv(results: &Results, plan: &Plan) -> String {
     let rows: Vec<Vec<String>> = utilization_rows(results, plan)
         .into_iter()
         .map(|r| {
-            let id = match &r.target {
-                Some(crate::model::Subject::Node(id)) => id.to_string(),
-                Some(crate::model::Subject::Link(id)) => id.to_string(),
-                _ => String::new(),
-            };
             vec![
                 r.stage,
-                r.subject,
-                id,
+                r.label,
+                r.resource.to_string(),
                 csv_number(r.mean),
                 r.peak.map(csv_number).unwrap_or_default(),
                 "fraction".into(),
@@ -229,7 +124,7 @@ pub fn write_report(
     path: &Path,
     plan: &Plan,
     catalog: &Catalog,
-    results: Option<&ReportResults>,
+    results: Option<&Figures>,
 ) -> Result<String, String> {
     let generated = crate::cli::report_cmd::now_utc();
     let input = ReportInput {
@@ -251,6 +146,7 @@ pub fn write_report(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::sim::metrics::{Resource, SeriesKey};
 
     #[test]
     fn csv_quotes_what_needs_quoting() {
@@ -274,44 +170,29 @@ mod tests {
     }
 
     #[test]
-    fn units_follow_the_key() {
-        assert_eq!(unit_of("time_to_train_s"), "s");
-        assert_eq!(unit_of("tokens_per_second"), "tokens/s");
-        assert_eq!(unit_of("cost_per_million_tokens_usd"), "USD");
-        assert_eq!(unit_of("bytes_read"), "B");
-        assert_eq!(unit_of("output_read_bytes_per_s"), "B/s");
-        assert_eq!(unit_of("mfu"), "fraction");
-        assert_eq!(unit_of("gpu_hours"), "h");
-        assert_eq!(unit_of("achieved_tflops_per_gpu"), "TFLOP/s");
-        assert_eq!(unit_of("energy_kwh"), "kWh");
-    }
-
-    #[test]
-    fn serving_replicas_map_to_the_stage_placement_with_their_peak() {
+    fn serving_pools_are_rows_of_their_plan_node() {
         let plan = crate::report::presets::preset("serverless-inference")
             .and_then(|p| p.plan().ok())
             .expect("preset parses");
         let stage = &plan.stages[0];
+        let node = stage.placement[0].clone();
         let mut w = crate::sim::WorkloadResult {
             id: stage.id.to_string(),
             name: "Chat".into(),
             kind: "serve".into(),
             ..Default::default()
         };
-        w.utilization.insert("endpoints".into(), 0.9);
-        w.series.insert("utilization".into(), vec![(0.0, 0.5), (1.0, 0.95)]);
-        w.series.insert("queue_length".into(), vec![(0.0, 7.0)]);
+        w.utilization.insert(Resource::Node(node.clone()), 0.9);
+        w.series.insert(SeriesKey::QueueLength, vec![(0.0, 7.0)]);
         let r = Results {
             workloads: vec![w],
             ..Default::default()
         };
         let rows = utilization_rows(&r, &plan);
         assert_eq!(rows.len(), 1);
-        assert_eq!(
-            rows[0].target,
-            stage.placement.first().map(|n| crate::model::Subject::Node(n.clone()))
-        );
-        assert_eq!(rows[0].peak, Some(0.95), "the queue length is not a busy fraction");
+        assert_eq!(rows[0].subject, crate::model::Subject::Node(node));
+        assert_eq!(rows[0].mean, 0.9);
+        assert_eq!(rows[0].peak, None, "the queue length is not a busy fraction");
     }
 
     #[test]
@@ -322,8 +203,8 @@ mod tests {
             kind: "train".into(),
             ..Default::default()
         };
-        w.metrics.insert("mfu".into(), 0.5);
-        w.metrics.insert("cost_usd".into(), 1200.0);
+        w.metrics.insert(MetricKey::Mfu, 0.5);
+        w.metrics.insert(MetricKey::Cost, 1200.0);
         let r = Results {
             plan: "P".into(),
             workloads: vec![w],
@@ -332,8 +213,8 @@ mod tests {
         let csv = metrics_csv(&r);
         let lines: Vec<&str> = csv.lines().collect();
         assert_eq!(lines[0], "stage,stage_name,kind,metric,value,unit");
-        assert_eq!(lines[1], "train,\"Pretrain, 7B\",train,cost_usd,1200,USD");
-        assert_eq!(lines[2], "train,\"Pretrain, 7B\",train,mfu,0.5,fraction");
-        assert_eq!(lines.len(), 5, "two metrics and two plan totals");
+        assert_eq!(lines[1], "train,\"Pretrain, 7B\",train,mfu,0.5,fraction");
+        assert_eq!(lines[2], "train,\"Pretrain, 7B\",train,cost_usd,1200,USD");
+        assert_eq!(lines.len(), 6, "two metrics and three plan totals");
     }
 }

@@ -25,7 +25,7 @@ pub mod time;
 pub mod timeline;
 
 use crate::model::{Catalog, Plan, Severity};
-use crate::report::png_report::ReportResults;
+use crate::report::Figures;
 use crate::sim::{Progress, Results, SimError};
 use crate::ui::app::{ResultsCx, ResultsView};
 use crate::ui::canvas::overlay::{Bottleneck, BottleneckAt, Overlay};
@@ -54,13 +54,13 @@ struct Finished {
     overlay: Option<Overlay>,
     /// The report's figures of the run (cost lines, lifecycle timeline),
     /// derived once.
-    report: Option<ReportResults>,
+    report: Option<Figures>,
 }
 
 impl Finished {
     fn new(plan: Plan, outcome: Result<Results, String>) -> Self {
         let overlay = outcome.as_ref().ok().and_then(|r| overlay_of(r, &plan));
-        let report = outcome.as_ref().ok().map(|r| ReportResults::from_sim(&plan, r));
+        let report = outcome.as_ref().ok().map(|r| Figures::from_sim(&plan, r));
         Self {
             plan,
             outcome,
@@ -409,34 +409,23 @@ fn run_checked(plan: &Plan, catalog: &Catalog, progress: &Progress) -> Result<Re
     })
 }
 
-/// The canvas overlay of a run: per plan node and link, the busiest use by
-/// any stage; the bottleneck of the first stage that names one (training
-/// first: it is usually what the cluster is for).
+/// The canvas overlay of a run: `report::figures::plan_use` (per plan node
+/// and link, the busiest use by any stage — the numbers of the tables) and
+/// `report::figures::bottleneck`.
 pub fn overlay_of(results: &Results, plan: &Plan) -> Option<Overlay> {
+    use crate::model::Subject;
+    let u = crate::report::figures::plan_use(results);
     let mut o = Overlay {
         title: format!("Utilization: {}", results.plan),
+        nodes: u.nodes,
+        links: u.links,
         ..Default::default()
     };
-    for w in &results.workloads {
-        for (id, u) in &w.node_use {
-            let e = o.nodes.entry(id.as_str().into()).or_insert(0.0);
-            *e = e.max(*u);
-        }
-        for (id, u) in &w.link_use {
-            let e = o.links.entry(id.as_str().into()).or_insert(0.0);
-            *e = e.max(*u);
-        }
-    }
-    let mut ranked: Vec<&crate::sim::WorkloadResult> = results.workloads.iter().collect();
-    ranked.sort_by_key(|w| w.kind != "train");
-    o.bottleneck = ranked.iter().find_map(|w| {
-        let id = w.bottleneck.as_deref()?;
-        let subject = if plan.node(&id.into()).is_some() {
-            BottleneckAt::Node(id.into())
-        } else if plan.link(&id.into()).is_some() {
-            BottleneckAt::Link(id.into())
-        } else {
-            return None;
+    o.bottleneck = crate::report::figures::bottleneck(plan, results).and_then(|(s, w)| {
+        let subject = match s {
+            Subject::Node(n) => BottleneckAt::Node(n),
+            Subject::Link(l) => BottleneckAt::Link(l),
+            _ => return None,
         };
         Some(Bottleneck {
             subject,
@@ -452,7 +441,7 @@ pub struct RunView<'a> {
     pub results: &'a Results,
     /// The plan that was simulated (may differ from the edited plan).
     pub plan: &'a Plan,
-    pub report: Option<&'a ReportResults>,
+    pub report: Option<&'a Figures>,
     pub selection: &'a std::collections::BTreeSet<crate::ui::state::Sel>,
 }
 
@@ -594,38 +583,39 @@ mod tests {
 
     #[test]
     fn overlay_takes_the_busiest_use_and_a_known_bottleneck() {
+        use crate::sim::metrics::Resource;
         let plan = crate::report::presets::preset(crate::report::presets::DEFAULT_PRESET)
             .and_then(|p| p.plan().ok())
             .expect("default preset parses");
-        let node = plan.nodes[0].id.to_string();
-        let link = plan.links[0].id.to_string();
+        let node = plan.nodes[0].id.clone();
+        let link = plan.links[0].id.clone();
         let mut a = crate::sim::WorkloadResult {
             id: "a".into(),
             name: "A".into(),
             kind: "serve".into(),
-            bottleneck: Some(link.clone()),
+            bottleneck: Some(Resource::Link(link.clone())),
             diagnosis: "link saturated".into(),
             ..Default::default()
         };
-        a.node_use.insert(node.clone(), 0.2);
-        a.link_use.insert(link.clone(), 0.9);
+        a.utilization.insert(Resource::Node(node.clone()), 0.2);
+        a.utilization.insert(Resource::Link(link.clone()), 0.9);
         let mut b = crate::sim::WorkloadResult {
             id: "b".into(),
             name: "B".into(),
             kind: "train".into(),
-            bottleneck: Some("no-such-node".into()),
+            bottleneck: Some(Resource::Node("no-such-node".into())),
             ..Default::default()
         };
-        b.node_use.insert(node.clone(), 0.7);
+        b.utilization.insert(Resource::Node(node.clone()), 0.7);
         let r = Results {
             workloads: vec![a, b],
             ..Default::default()
         };
         let o = overlay_of(&r, &plan).expect("uses give an overlay");
-        assert_eq!(o.node(&node.as_str().into()), Some(0.7));
-        assert_eq!(o.link(&link.as_str().into()), Some(0.9));
+        assert_eq!(o.node(&node), Some(0.7));
+        assert_eq!(o.link(&link), Some(0.9));
         // The training stage names an unknown id, so the serving one is used.
-        assert!(o.is_bottleneck_link(&link.as_str().into()));
+        assert!(o.is_bottleneck_link(&link));
         assert!(overlay_of(&Results::default(), &plan).is_none());
     }
 }

@@ -5,8 +5,8 @@
 //! selection are highlighted.
 
 use super::RunView;
-use super::cards::{fmt_value, label_of};
-use super::export::{self, UtilRow, unit_of};
+use super::export::{self, UtilRow};
+use crate::sim::metrics::MetricKey;
 use super::subjects::is_selected;
 use crate::ui::app::ResultsCx;
 use crate::ui::files::ExportKind;
@@ -50,22 +50,22 @@ impl Default for TableState {
 }
 
 /// A metrics table row: (stage id, stage name, key, value).
-pub type MetricRow<'a> = (&'a str, &'a str, &'a str, f64);
+pub type MetricRow<'a> = (&'a str, &'a str, MetricKey, f64);
 
 pub fn metric_rows<'a>(run: &RunView<'a>, sort: (MetricCol, bool)) -> Vec<MetricRow<'a>> {
     let mut rows: Vec<MetricRow<'a>> = Vec::new();
     for w in &run.results.workloads {
         for (k, v) in &w.metrics {
-            rows.push((w.id.as_str(), w.name.as_str(), k.as_str(), *v));
+            rows.push((w.id.as_str(), w.name.as_str(), *k, *v));
         }
     }
     // Stable sort: plan order of stages and key order within a stage stay as ties.
     rows.sort_by(|a, b| {
         let o = match sort.0 {
             MetricCol::Stage => Ordering::Equal,
-            MetricCol::Metric => label_of(a.2).cmp(&label_of(b.2)),
+            MetricCol::Metric => a.2.label().cmp(b.2.label()),
             MetricCol::Value => a.3.total_cmp(&b.3),
-            MetricCol::Unit => unit_of(a.2).cmp(unit_of(b.2)),
+            MetricCol::Unit => a.2.kind().unit().cmp(b.2.kind().unit()),
         };
         if sort.1 { o } else { o.reverse() }
     });
@@ -80,11 +80,11 @@ pub fn util_rows(run: &RunView<'_>, sort: (UtilCol, bool)) -> Vec<UtilRow> {
     rows.sort_by(|a, b| {
         let o = match sort.0 {
             UtilCol::Stage => a.stage.cmp(&b.stage),
-            UtilCol::Subject => a.subject.cmp(&b.subject),
+            UtilCol::Subject => a.label.cmp(&b.label),
             UtilCol::Mean => a.mean.total_cmp(&b.mean),
             UtilCol::Peak => a.peak.unwrap_or(-1.0).total_cmp(&b.peak.unwrap_or(-1.0)),
         }
-        .then_with(|| a.subject.cmp(&b.subject));
+        .then_with(|| a.label.cmp(&b.label));
         if sort.1 { o } else { o.reverse() }
     });
     rows
@@ -153,8 +153,8 @@ fn metrics_table_ui(ui: &mut egui::Ui, run: &RunView<'_>, state: &mut TableState
     if !needle.is_empty() {
         rows.retain(|(_, name, key, _)| {
             name.to_lowercase().contains(&needle)
-                || key.contains(&needle)
-                || label_of(key).to_lowercase().contains(&needle)
+                || key.key().contains(&needle)
+                || key.label().to_lowercase().contains(&needle)
         });
     }
     ui.horizontal(|ui| {
@@ -188,14 +188,14 @@ fn metrics_table_ui(ui: &mut egui::Ui, run: &RunView<'_>, state: &mut TableState
             header_ui(ui, "Stage", MetricCol::Stage, &mut sort, false);
             header_ui(ui, "Metric", MetricCol::Metric, &mut sort, false);
             header_ui(ui, "Value", MetricCol::Value, &mut sort, true);
-            header_ui(ui, "Unit", MetricCol::Unit, &mut sort, false);
+            header_ui(ui, "Raw unit", MetricCol::Unit, &mut sort, false);
             ui.end_row();
             for (id, name, key, v) in &rows {
                 ui.label(*name).on_hover_text(format!("Stage id: {id}"));
-                ui.label(label_of(key)).on_hover_text(*key);
-                ui.label(fmt_value(key, *v))
-                    .on_hover_text(format!("{v} {}", unit_of(key)));
-                ui.label(unit_of(key));
+                ui.label(key.label()).on_hover_text(key.key());
+                ui.label(key.format(*v))
+                    .on_hover_text(format!("{v} {}", key.kind().unit()));
+                ui.label(key.kind().unit());
                 ui.end_row();
             }
         });
@@ -234,28 +234,17 @@ fn utilization_table_ui(ui: &mut egui::Ui, run: &RunView<'_>, state: &mut TableS
             ui.end_row();
             for r in &rows {
                 ui.label(&r.stage);
-                match &r.target {
-                    Some(t) => {
-                        let selected = is_selected(cx.selection, t);
-                        if ui
-                            .selectable_label(selected, &r.subject)
-                            .on_hover_text(format!("Select {t} on the canvas"))
-                            .clicked()
-                        {
-                            focus = Some(t.clone());
-                        }
-                    }
-                    None => {
-                        ui.label(&r.subject)
-                            .on_hover_text("Not a node or link of the plan (a part of one, or the stage as a whole)");
-                    }
+                let t = &r.subject;
+                let selected = is_selected(cx.selection, t);
+                if ui
+                    .selectable_label(selected, &r.label)
+                    .on_hover_text(format!("Select {t} on the canvas"))
+                    .clicked()
+                {
+                    focus = Some(t.clone());
                 }
-                ui.label(format!("{:.1} %", r.mean * 100.0));
-                ui.label(
-                    r.peak
-                        .map(|p| format!("{:.1} %", p * 100.0))
-                        .unwrap_or_else(|| "—".into()),
-                );
+                ui.label(crate::format::percent(r.mean));
+                ui.label(r.peak.map(crate::format::percent).unwrap_or_else(|| "—".into()));
                 ui.end_row();
             }
         });
@@ -278,8 +267,12 @@ mod tests {
             name: "S".into(),
             ..Default::default()
         };
-        for (k, v) in [("a_s", 3.0), ("b_s", 1.0), ("c_s", 2.0)] {
-            w.metrics.insert(k.into(), v);
+        for (k, v) in [
+            (MetricKey::TimeToTrain, 3.0),
+            (MetricKey::SecondsPerIteration, 1.0),
+            (MetricKey::Duration, 2.0),
+        ] {
+            w.metrics.insert(k, v);
         }
         let results = Results {
             workloads: vec![w],

@@ -6,10 +6,10 @@
 
 use super::RunView;
 use super::cards::{one_line, series_color};
-use super::subjects::{is_selected, stage_node, subject_of};
+use super::subjects::is_selected;
 use crate::model::{Plan, Subject};
-use crate::report::png_report::metric_label;
 use crate::sim::WorkloadResult;
+use crate::sim::metrics::SeriesKey;
 use crate::ui::canvas::overlay::{heat_color, percent};
 use egui_plot::{HoverPosition, ItemId, Legend, Line, Plot, PlotPoints};
 
@@ -56,23 +56,14 @@ pub enum SeriesKind {
     Other,
 }
 
-pub fn series_kind(key: &str, points: &[(f64, f64)]) -> SeriesKind {
+pub fn series_kind(key: &SeriesKey) -> SeriesKind {
     match key {
-        "ttft_cdf" => SeriesKind::TtftCdf,
-        "utilization" => SeriesKind::Utilization,
-        "queue_length" | "replicas_up" => SeriesKind::Other,
-        k if k.contains("per_s") || k.contains("throughput") || k.contains("tokens") => SeriesKind::Other,
-        _ if points
-            .iter()
-            .all(|p| p.1.is_finite() && (-1e-9..=1.0 + 1e-9).contains(&p.1)) =>
-        {
-            SeriesKind::Utilization
-        }
+        SeriesKey::TtftCdf => SeriesKind::TtftCdf,
+        k if k.is_fraction() => SeriesKind::Utilization,
         _ => SeriesKind::Other,
     }
 }
 
-/// Finite points sorted by time.
 fn clean(points: &[(f64, f64)]) -> Vec<(f64, f64)> {
     let mut p: Vec<(f64, f64)> = points
         .iter()
@@ -130,19 +121,26 @@ pub fn heat_buckets(points: &[(f64, f64)], t0: f64, t1: f64, n: usize) -> Vec<Op
 
 /// A series of a stage and the plan subject it is about.
 struct Named<'a> {
-    key: &'a str,
+    /// Display name ("DGX H100 pod stage 0 busy").
+    key: String,
+    /// Stable id for plot items ("busy:pipeline_stage:gpu:0").
+    id: String,
     points: &'a [(f64, f64)],
     subject: Option<Subject>,
 }
 
-fn subject_for(plan: &Plan, w: &WorkloadResult, key: &str) -> Option<Subject> {
-    subject_of(plan, key).or_else(|| {
-        if w.kind == "serve" {
-            stage_node(plan, &w.id)
-        } else {
-            None
-        }
-    })
+/// The plan node or link a series is about: a resource's own, or a serving
+/// stage's first placement node for its stage-wide curves.
+fn subject_for(plan: &Plan, w: &WorkloadResult, key: &SeriesKey) -> Option<Subject> {
+    match key {
+        SeriesKey::Busy(r) => Some(r.plan_subject()),
+        _ => plan
+            .stages
+            .iter()
+            .find(|s| s.id.as_str() == w.id)
+            .and_then(|s| s.placement.first())
+            .map(|n| Subject::Node(n.clone())),
+    }
 }
 
 pub fn over_time_ui(ui: &mut egui::Ui, run: &RunView<'_>, focus: &mut Option<Subject>) {
@@ -167,11 +165,12 @@ fn stage_series_ui(ui: &mut egui::Ui, run: &RunView<'_>, w: &WorkloadResult, foc
     let mut cdf = None;
     for (key, points) in &w.series {
         let named = Named {
-            key,
+            key: key.label(run.plan),
+            id: key.to_string(),
             points,
             subject: subject_for(run.plan, w, key),
         };
-        match series_kind(key, points) {
+        match series_kind(key) {
             SeriesKind::Utilization => util.push(named),
             SeriesKind::TtftCdf => cdf = Some(named),
             SeriesKind::Other => other.push(named),
@@ -222,7 +221,7 @@ fn utilization_plot_ui(
     focus: &mut Option<Subject>,
 ) {
     let sym = unit.symbol;
-    let ids: Vec<ItemId> = series.iter().map(|s| ItemId::new(line_id(w, s.key))).collect();
+    let ids: Vec<ItemId> = series.iter().map(|s| ItemId::new(line_id(w, &s.id))).collect();
     let response = Plot::new(("util_time", w.id.as_str()))
         .height(160.0)
         .legend(Legend::default())
@@ -246,12 +245,12 @@ fn utilization_plot_ui(
                 let selected = s.subject.as_ref().is_some_and(|t| is_selected(run.selection, t));
                 let pts: PlotPoints<'_> = step_points(s.points, unit, 100.0).into();
                 plot_ui.line(
-                    Line::new(s.key.to_owned(), pts)
+                    Line::new(s.key.clone(), pts)
                         // Band aggregation fills the area under steep
                         // steps: draw the real line.
                         .allow_band(false)
                         // Hashed again by `id`: the same source as `ids`.
-                        .id(line_id(w, s.key))
+                        .id(line_id(w, &s.id))
                         .color(series_color(i))
                         .width(if selected { 3.0 } else { 1.5 })
                         .highlight(selected),
@@ -362,7 +361,7 @@ fn heat_strip_ui(
         } else {
             visuals.text_color()
         };
-        let name = one_line(&painter, s.key, 12.0, color, label_w - 8.0);
+        let name = one_line(&painter, &s.key, 12.0, color, label_w - 8.0);
         painter.galley(
             egui::pos2(rect.min.x, y + (row_h - name.size().y.min(row_h)) / 2.0),
             name,
@@ -423,16 +422,16 @@ fn heat_strip_ui(
 }
 
 fn value_plot_ui(ui: &mut egui::Ui, w: &WorkloadResult, s: &Named<'_>, unit: TimeUnit, x_label: &str) {
-    let (title, y_label) = match s.key {
+    let (title, y_label) = match s.id.as_str() {
         "queue_length" => ("Queued requests".to_owned(), "requests waiting".to_owned()),
         "replicas_up" => ("Replicas up".to_owned(), "replicas".to_owned()),
         "tokens_per_second" => ("Throughput".to_owned(), "tokens/s (samples/s)".to_owned()),
-        k => (metric_label(k), metric_label(k)),
+        _ => (s.key.clone(), s.key.clone()),
     };
     ui.label(&title);
     let sym = unit.symbol;
     let y_name = y_label.clone();
-    Plot::new(("series", w.id.as_str(), s.key))
+    Plot::new(("series", w.id.as_str(), s.id.as_str()))
         .height(130.0)
         .include_y(0.0)
         .x_axis_label(x_label.to_owned())
@@ -539,13 +538,14 @@ mod tests {
 
     #[test]
     fn series_are_classified_and_time_units_fit_the_span() {
-        assert_eq!(series_kind("queue_length", &[(0.0, 0.5)]), SeriesKind::Other);
-        assert_eq!(series_kind("ttft_cdf", &[(0.0, 0.5)]), SeriesKind::TtftCdf);
+        use crate::sim::metrics::Resource;
+        assert_eq!(series_kind(&SeriesKey::QueueLength), SeriesKind::Other);
+        assert_eq!(series_kind(&SeriesKey::TtftCdf), SeriesKind::TtftCdf);
         assert_eq!(
-            series_kind("gpu stage 0 compute", &[(0.0, 0.5)]),
+            series_kind(&SeriesKey::Busy(Resource::PipelineStage("gpu".into(), 0))),
             SeriesKind::Utilization
         );
-        assert_eq!(series_kind("something", &[(0.0, 7.0)]), SeriesKind::Other);
+        assert_eq!(series_kind(&SeriesKey::ReplicasUp), SeriesKind::Other);
         assert_eq!(TimeUnit::for_span(0.5).symbol, "ms");
         assert_eq!(TimeUnit::for_span(60.0).symbol, "s");
         assert_eq!(TimeUnit::for_span(3600.0).symbol, "min");

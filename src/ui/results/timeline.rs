@@ -6,7 +6,7 @@ use super::RunView;
 use super::cards::{one_line, series_color};
 use super::time::TimeUnit;
 use crate::model::{Plan, StageId};
-use crate::report::png_report::fmt_duration;
+use crate::format::duration as fmt_duration;
 use crate::sim::StageSpan;
 
 /// The spans to draw: the simulator's lifecycle timeline when it has one,
