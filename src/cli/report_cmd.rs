@@ -3,7 +3,7 @@
 
 use super::{EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, load_or_report};
 use crate::model::{Catalog, Plan, Severity};
-use crate::report::{self, ReportInput, Figures};
+use crate::report::{self, Figures, ReportInput};
 use crate::sim::{self, Progress, SimError};
 use std::io::IsTerminal;
 use std::path::Path;

@@ -10,6 +10,6 @@ pub mod png_report;
 pub mod presets;
 pub mod tco;
 
-pub use plan_file::{PlanFileError, load_plan, parse_plan, plan_to_json, plan_to_ron, save_plan, write_atomic};
 pub use figures::Figures;
+pub use plan_file::{PlanFileError, load_plan, parse_plan, plan_to_json, plan_to_ron, save_plan, write_atomic};
 pub use png_report::{ReportError, ReportInput, render, render_png};

@@ -18,11 +18,11 @@
 use super::draw::charts::{self, GanttSpan, LineSeries, StackedBar, UtilBar};
 use super::draw::table::{self, Column, Row};
 use super::draw::{Align, Canvas, DrawError, Rect, Rgb, TextStyle, graph, palette};
+use crate::format as fmt;
 use crate::model::catalog::Entry;
 use crate::model::{Catalog, ModelSpec, Plan, PricingModel, Severity, SiteKind, StageId, StageKind};
-use crate::format as fmt;
-use std::collections::BTreeMap;
 use crate::sim::metrics::{Cause, MetricKey};
+use std::collections::BTreeMap;
 
 pub use super::figures::{CostLine, Figures, StageFigures, TimelineSpan, UseFigure};
 
@@ -34,7 +34,6 @@ const MARGIN: i32 = 70;
 const GAP: i32 = 28;
 /// The plan drawing is at most this tall.
 const MAX_GRAPH_H: i32 = 1500;
-
 
 /// What a report is drawn from. `results` is `None` for a plan that has not
 /// been simulated; `generated` is the date/time printed on the page (passed
@@ -498,13 +497,21 @@ fn key_figures(c: &mut Canvas, input: &ReportInput<'_>, y: i32) -> i32 {
     };
     let mut y = y;
     let figs = vec![
-        card(MetricKey::TimeToTrain, get(train, MetricKey::TimeToTrain), train_name.clone()),
+        card(
+            MetricKey::TimeToTrain,
+            get(train, MetricKey::TimeToTrain),
+            train_name.clone(),
+        ),
         card(
             MetricKey::TokensPerSecond,
             get(train, MetricKey::TokensPerSecond),
             "training throughput".to_owned(),
         ),
-        card(MetricKey::Mfu, get(train, MetricKey::Mfu), "model FLOPs utilization".to_owned()),
+        card(
+            MetricKey::Mfu,
+            get(train, MetricKey::Mfu),
+            "model FLOPs utilization".to_owned(),
+        ),
         card(
             MetricKey::GpuHours,
             get(train, MetricKey::GpuHours).or(summary(MetricKey::GpuHours)),
@@ -517,7 +524,11 @@ fn key_figures(c: &mut Canvas, input: &ReportInput<'_>, y: i32) -> i32 {
                 .map(|kg| MetricKey::PlanCarbon.format(kg))
                 .unwrap_or_else(|| "facility meter".to_owned()),
         ),
-        card(MetricKey::PlanCost, summary(MetricKey::PlanCost), "whole lifecycle".to_owned()),
+        card(
+            MetricKey::PlanCost,
+            summary(MetricKey::PlanCost),
+            "whole lifecycle".to_owned(),
+        ),
     ];
     y = cards(c, y, &figs, palette::ONPREM);
     for serve in results.workloads.iter().filter(|w| w.kind == "serve") {

@@ -426,7 +426,11 @@ mod tests {
         for &m in MetricKey::ALL {
             let k = m.key();
             assert!(seen.insert(k), "duplicate key {k}");
-            assert!(k.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_'), "{k}");
+            assert!(
+                k.chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_'),
+                "{k}"
+            );
             assert_eq!(MetricKey::from_key(k), Some(m));
             assert!(!m.label().is_empty());
         }

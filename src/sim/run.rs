@@ -1,7 +1,5 @@
 //! The plan-level entry point: simulate every stage the simulator models.
 
-#[allow(unused_imports)]
-use crate::sim::metrics::{Cause, MetricKey, Resource, SeriesKey};
 use super::lifecycle::schedule::{LocalEvent, StageOutcome};
 use super::lifecycle::{self, stages, usage};
 use super::results::EventKind;
@@ -9,6 +7,8 @@ use super::results::Results;
 use super::{Progress, SimError};
 use super::{data, serving, training};
 use crate::model::{Catalog, Plan, StageKind, validate::has_errors};
+#[allow(unused_imports)]
+use crate::sim::metrics::{Cause, MetricKey, Resource, SeriesKey};
 
 /// Simulate a validated plan. Problems found by validation (or a plan that
 /// does not fit in memory) are returned as [`SimError::Invalid`].

@@ -8,10 +8,10 @@
 //! The comparison itself is [`crate::report::compare`] (no egui; the CLI
 //! uses it too).
 
+use crate::format::{duration as fmt_duration, si as fmt_si, usd as fmt_usd};
 use crate::model::{Catalog, Plan, StageId};
 use crate::report::compare::sweep::{self, Sweep, SweepPoint};
 use crate::report::compare::{self, Comparison, MetricDelta, Verdict};
-use crate::format::{duration as fmt_duration, si as fmt_si, usd as fmt_usd};
 use crate::report::{self, presets};
 use crate::sim::{Progress, Results, SimError};
 use crate::ui::files::{DialogJob, DialogOutcome, DialogPurpose, FileDialogs};

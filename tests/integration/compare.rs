@@ -3,10 +3,10 @@
 //! simulating both plans and checking the direction of the deltas; the
 //! scaling sweep on a preset; and `clusterforge compare` on the command line.
 
-use clusterforge::sim::metrics::MetricKey;
 use clusterforge::model::*;
 use clusterforge::report::compare::{self, Comparison, Verdict, sweep};
 use clusterforge::report::presets;
+use clusterforge::sim::metrics::MetricKey;
 use clusterforge::sim::{Progress, simulate};
 
 fn preset(id: &str) -> Plan {

@@ -1,12 +1,12 @@
 //! The lifecycle clock: dependencies, contention between overlapping stages,
 //! validate and checkpoint stages, the event log and plan-id keyed usage.
 
+use clusterforge::model::{Catalog, CheckpointStage, Plan, Stage, StageKind, ValidateStage};
+use clusterforge::report::presets;
 #[allow(unused_imports)]
 use clusterforge::sim::metrics::{Cause, MetricKey, Resource, SeriesKey};
 #[allow(unused_imports)]
 use clusterforge::sim::results::MemoryPart;
-use clusterforge::model::{Catalog, CheckpointStage, Plan, Stage, StageKind, ValidateStage};
-use clusterforge::report::presets;
 use clusterforge::sim::{EventKind, Progress, Results, simulate};
 
 fn preset(id: &str) -> Plan {
@@ -109,7 +109,10 @@ fn stages_sharing_storage_slow_each_other_and_say_so() {
     // Duration and cost metrics follow the stretched span.
     let d = w.metric(MetricKey::Duration).unwrap_or(0.0);
     assert!((d - (a.end_s - a.start_s)).abs() < 1e-6 * d, "{d}");
-    let cost_alone = r_alone.workload("a").and_then(|w| w.metric(MetricKey::Cost)).unwrap_or(0.0);
+    let cost_alone = r_alone
+        .workload("a")
+        .and_then(|w| w.metric(MetricKey::Cost))
+        .unwrap_or(0.0);
     assert!(w.metric(MetricKey::Cost).unwrap_or(0.0) > cost_alone);
 }
 

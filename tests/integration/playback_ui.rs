@@ -3,10 +3,10 @@
 //! selects the event's link on the canvas. A hand-built run is injected
 //! through the `ResultsView` trait, so the test knows every event.
 
-use clusterforge::sim::metrics::Resource;
 use crate::ui_support::{SIZE, harness_for, has_label, small_plan};
 use clusterforge::model::*;
 use clusterforge::report::presets;
+use clusterforge::sim::metrics::Resource;
 use clusterforge::sim::{EventKind, Results, SimEvent, StageSpan, WorkloadResult};
 use clusterforge::ui::app::{App, AppConfig, ResultsCx, ResultsView};
 use clusterforge::ui::playback::TimeWindow;

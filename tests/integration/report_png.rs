@@ -5,8 +5,8 @@
 use clusterforge::model::{Catalog, Plan, StageId};
 use clusterforge::report::figures::{CauseFigure, CostLine, Figures, StageFigures, TimelineSpan, UseFigure};
 use clusterforge::report::png_report::{self, PAGE_WIDTH, RenderedReport, ReportInput};
-use clusterforge::sim::metrics::{Cause, MetricKey as K, Resource};
 use clusterforge::report::{self, draw::Rect, presets};
+use clusterforge::sim::metrics::{Cause, MetricKey as K, Resource};
 use clusterforge::sim::{Progress, simulate};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -293,11 +293,7 @@ fn sim_adapter_sums_lifecycle_figures_and_orders_the_timeline() {
         .unwrap_or_else(|| panic!("no train"));
     assert_eq!(r.seed, 7);
     // The summary adds up every simulated stage, and so do the cost lines.
-    let total: f64 = sim
-        .workloads
-        .iter()
-        .filter_map(|w| w.metrics.get(&K::Cost))
-        .sum();
+    let total: f64 = sim.workloads.iter().filter_map(|w| w.metrics.get(&K::Cost)).sum();
     assert!(sim.workloads.len() > 1, "serving is simulated too");
     let summary = r.summary.get(&K::PlanCost).copied().unwrap_or(f64::NAN);
     assert!((summary - total).abs() < 1e-6 * total, "{summary} vs {total}");

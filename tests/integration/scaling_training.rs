@@ -6,12 +6,12 @@
 //! sub-linear when the gradient all-reduce crosses one 100 GbE port per
 //! server.
 
+use clusterforge::model::{Catalog, Medium, NodeKind, PipelineSchedule, Recompute, WiringPattern};
+use clusterforge::sim::fixtures::{add_node, empty_plan, link};
 #[allow(unused_imports)]
 use clusterforge::sim::metrics::{Cause, MetricKey, Resource, SeriesKey};
 #[allow(unused_imports)]
 use clusterforge::sim::results::MemoryPart;
-use clusterforge::model::{Catalog, Medium, NodeKind, PipelineSchedule, Recompute, WiringPattern};
-use clusterforge::sim::fixtures::{add_node, empty_plan, link};
 use clusterforge::sim::training::bench::{gpt, par, train_stage};
 use clusterforge::sim::{Progress, simulate};
 

@@ -2,10 +2,10 @@
 //! cards and charts, table rows selecting canvas nodes, Copy as CSV, and
 //! every File > Export writing a file with the right content.
 
-use clusterforge::sim::metrics::{MetricKey, Resource, SeriesKey};
 use crate::ui_support::{SIZE, harness_for, has_label, wait_until};
 use clusterforge::model::*;
 use clusterforge::report::presets;
+use clusterforge::sim::metrics::{MetricKey, Resource, SeriesKey};
 use clusterforge::sim::{Progress, Results, StageSpan, WorkloadResult};
 use clusterforge::ui::app::{App, AppConfig};
 use clusterforge::ui::files::{ExportKind, FileDialogs};

@@ -3,12 +3,12 @@
 //! each citing its source). Prints a table and fails when the median
 //! absolute error exceeds 10 % or any case exceeds 25 %.
 
+use clusterforge::model::Catalog;
+use clusterforge::report::load_plan;
 #[allow(unused_imports)]
 use clusterforge::sim::metrics::{Cause, MetricKey, Resource, SeriesKey};
 #[allow(unused_imports)]
 use clusterforge::sim::results::MemoryPart;
-use clusterforge::model::Catalog;
-use clusterforge::report::load_plan;
 use clusterforge::sim::{Progress, simulate};
 use std::path::{Path, PathBuf};
 

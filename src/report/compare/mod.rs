@@ -287,7 +287,11 @@ pub fn compare(baseline: (&Plan, &Results), current: (&Plan, &Results)) -> Compa
     let (cp, cr) = current;
     let mut totals = vec![
         MetricDelta::new(MetricKey::PlanCost, Some(br.cost.total_usd), Some(cr.cost.total_usd)),
-        MetricDelta::new(MetricKey::PlanEnergy, Some(br.cost.energy_kwh), Some(cr.cost.energy_kwh)),
+        MetricDelta::new(
+            MetricKey::PlanEnergy,
+            Some(br.cost.energy_kwh),
+            Some(cr.cost.energy_kwh),
+        ),
         MetricDelta::new(MetricKey::PlanCarbon, Some(br.cost.carbon_kg), Some(cr.cost.carbon_kg)),
         MetricDelta::new(MetricKey::Makespan, br.makespan_s(), cr.makespan_s()),
     ];

@@ -11,8 +11,8 @@
 //! example a leaf switch runs out of ports, or the model no longer fits in
 //! memory on fewer GPUs): such points are skipped with the reason.
 
-use crate::sim::metrics::MetricKey;
 use crate::model::{Catalog, NodeId, Plan, Severity, StageId, StageKind, WiringPattern};
+use crate::sim::metrics::MetricKey;
 use crate::sim::{Progress, SimError, simulate};
 use serde::Serialize;
 

@@ -10,11 +10,11 @@
 //! per-connection streaming), plus a per-file overhead (the small-files
 //! penalty). Every constant names its source.
 
-#[allow(unused_imports)]
-use crate::sim::metrics::{Cause, MetricKey, Resource, SeriesKey};
 use crate::model::{Catalog, Codec, DataFormat, DataStage, NodeKind, NodeRole, Plan, Stage, StageId, StageKind};
 use crate::sim::SimError;
 use crate::sim::cost;
+#[allow(unused_imports)]
+use crate::sim::metrics::{Cause, MetricKey, Resource, SeriesKey};
 use serde::{Deserialize, Serialize};
 
 /// Stored size of a format relative to raw CSV, before the codec.

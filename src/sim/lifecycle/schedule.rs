@@ -3,9 +3,9 @@
 //! storage stretch each other (see the module docs of `lifecycle`), and the
 //! events of every stage are placed on the shared clock.
 
+use crate::model::Plan;
 #[allow(unused_imports)]
 use crate::sim::metrics::{Cause, MetricKey, Resource, SeriesKey};
-use crate::model::Plan;
 use crate::sim::results::{EventKind, SimEvent, StageSpan, WorkloadResult};
 use std::collections::BTreeMap;
 

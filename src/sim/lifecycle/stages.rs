@@ -1,13 +1,13 @@
 //! Validate (evaluation) and Checkpoint (export) stages, and the events of
 //! training, serving and data stages in their own time.
 
-#[allow(unused_imports)]
-use crate::sim::metrics::{Cause, MetricKey, Resource, SeriesKey};
 use super::schedule::LocalEvent;
 use super::usage::{self, Usage, link_capacity, path, storage_capacity};
 use crate::model::{
     Catalog, CheckpointStage, NodeId, NodeRole, Plan, PricingModel, SiteKind, Stage, StageKind, ValidateStage,
 };
+#[allow(unused_imports)]
+use crate::sim::metrics::{Cause, MetricKey, Resource, SeriesKey};
 use crate::sim::results::{EventKind, WorkloadResult};
 use crate::sim::training::shape::Shape;
 use crate::sim::{SimError, cost};

@@ -14,9 +14,9 @@
 //! Values are capped at 1 per stage: a stage alone cannot use more than a
 //! resource has (its own model already slowed it down to fit).
 
+use crate::model::{Catalog, Link, LinkId, NodeId, NodeKind, NodeRole, Plan, WiringPattern};
 #[allow(unused_imports)]
 use crate::sim::metrics::{Cause, MetricKey, Resource, SeriesKey};
-use crate::model::{Catalog, Link, LinkId, NodeId, NodeKind, NodeRole, Plan, WiringPattern};
 use crate::sim::results::WorkloadResult;
 use crate::sim::training::largest_loss;
 use std::collections::{BTreeMap, VecDeque};

@@ -2,14 +2,14 @@
 //! they share with the scaling tests: a training stage on one of the
 //! simulation core's reference fabrics.
 
-#[allow(unused_imports)]
-use crate::sim::metrics::{Cause, MetricKey, Resource, SeriesKey};
 use crate::model::{
     ModelSpec, Parallelism, PipelineSchedule, Plan, Precision, Recompute, Stage, StageKind, TrainStage,
     TransformerShape,
 };
 use crate::sim::SimError;
 use crate::sim::fixtures::{fat_tree, reference_catalog};
+#[allow(unused_imports)]
+use crate::sim::metrics::{Cause, MetricKey, Resource, SeriesKey};
 use std::time::Instant;
 
 /// A GPT-style shape (FFN 4 × hidden, tied embeddings).

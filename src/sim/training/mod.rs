@@ -11,9 +11,9 @@ pub mod memory;
 pub mod pipeline;
 pub mod shape;
 
+use crate::model::{Catalog, Plan, Stage, StageKind, TrainStage};
 #[allow(unused_imports)]
 use crate::sim::metrics::{Cause, MetricKey, Resource, SeriesKey};
-use crate::model::{Catalog, Plan, Stage, StageKind, TrainStage};
 use crate::sim::results::WorkloadResult;
 use hw::{Cluster, Pricing};
 use iteration::Iteration;
@@ -224,7 +224,8 @@ fn to_result(plan: &Plan, stage: &Stage, t: &TrainStage, r: &TrainingRun, seed: 
     put(MetricKey::Goodput, useful_s / wall_s);
     put(MetricKey::Failures, history.failures as f64);
     put(MetricKey::Checkpoints, history.checkpoints as f64);
-    put(MetricKey::ExpectedGoodput,
+    put(
+        MetricKey::ExpectedGoodput,
         1.0 / (r.resilience.failure_factor * r.resilience.checkpoint_factor),
     );
     put(MetricKey::FabricContentionFactor, c.fabric_factor);

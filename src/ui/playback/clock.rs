@@ -2,8 +2,8 @@
 //! events are shown, stepping between them, human time, and the canvas
 //! [`Overlay`] of one moment. No egui widgets here; everything is testable.
 
-use crate::sim::metrics::{Resource, SeriesKey};
 use crate::model::{Plan, Subject};
+use crate::sim::metrics::{Resource, SeriesKey};
 use crate::sim::{EventKind, Results, SimEvent, StageSpan};
 use crate::ui::canvas::overlay::{Bottleneck, BottleneckAt, Overlay};
 use std::collections::BTreeSet;
@@ -280,7 +280,10 @@ impl EventFilter {
             "{} {} {} {}",
             e.text,
             e.stage,
-            e.subject.as_ref().map(|r| r.plan_subject().to_string()).unwrap_or_default(),
+            e.subject
+                .as_ref()
+                .map(|r| r.plan_subject().to_string())
+                .unwrap_or_default(),
             kind_label(e.kind)
         )
         .to_lowercase();
@@ -908,7 +911,9 @@ mod tests {
         assert!(o.nodes.is_empty() && o.links.is_empty() && o.bottleneck.is_none());
         // Bad numbers are clamped.
         let mut r = results();
-        r.workloads[0].utilization.insert(Resource::Node("gpu".into()), f64::NAN);
+        r.workloads[0]
+            .utilization
+            .insert(Resource::Node("gpu".into()), f64::NAN);
         r.workloads[0].utilization.insert(Resource::Node("store".into()), 7.0);
         let o = overlay_at(&plan(), &r, 1.0);
         assert_eq!(o.node(&"gpu".into()), Some(0.0));

@@ -169,7 +169,10 @@ pub fn event_list_ui(
                 format_clock(e.t_s),
                 kind_label(e.kind),
                 stage,
-                e.subject.as_ref().map(|s| format!(" · {}", s.plan_subject())).unwrap_or_default(),
+                e.subject
+                    .as_ref()
+                    .map(|s| format!(" · {}", s.plan_subject()))
+                    .unwrap_or_default(),
                 e.text
             ));
             if response.clicked() {

@@ -311,9 +311,10 @@ pub fn playback_ui(
     let marked = state
         .selected
         .filter(|&i| {
-            results.events.get(i).is_some_and(|e| {
-                e.t_s == t_s && e.subject.as_ref().is_some_and(|s| subject_in(sim_plan, s).is_some())
-            })
+            results
+                .events
+                .get(i)
+                .is_some_and(|e| e.t_s == t_s && e.subject.as_ref().is_some_and(|s| subject_in(sim_plan, s).is_some()))
         })
         .or_else(|| clock::latest_in(results, &state.subject_events, t_s));
     let want = (key, state.t_s.to_bits(), marked);

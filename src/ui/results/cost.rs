@@ -6,11 +6,11 @@
 
 use super::RunView;
 use super::cards::{card_ui, one_line, series_color};
-use crate::model::{NodeId, Plan, SiteId, StageId};
 use crate::format::usd as fmt_usd;
-use crate::sim::metrics::MetricKey;
+use crate::model::{NodeId, Plan, SiteId, StageId};
 use crate::report::tco;
 use crate::sim::cost::DeploymentComparison;
+use crate::sim::metrics::MetricKey;
 use egui_plot::{Corner, HoverPosition, Legend, Line, LineStyle, Plot, PlotPoint, PlotPoints, Text, VLine};
 
 /// One bar: a label, segments (name, USD), and the hover text.

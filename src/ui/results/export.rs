@@ -5,8 +5,8 @@
 use crate::model::{Catalog, Plan};
 use crate::report::figures::{self, Figures, UseFigure};
 use crate::report::png_report::{ReportInput, render_png};
-use crate::sim::metrics::MetricKey;
 use crate::sim::Results;
+use crate::sim::metrics::MetricKey;
 use std::path::Path;
 
 /// One CSV field: quoted when it holds a comma, quote, line break or
@@ -120,12 +120,7 @@ pub fn write_results_json(path: &Path, results: &Results) -> Result<String, Stri
 }
 
 /// The PNG report of `plan` with `results` (plan only when `None`).
-pub fn write_report(
-    path: &Path,
-    plan: &Plan,
-    catalog: &Catalog,
-    results: Option<&Figures>,
-) -> Result<String, String> {
+pub fn write_report(path: &Path, plan: &Plan, catalog: &Catalog, results: Option<&Figures>) -> Result<String, String> {
     let generated = crate::cli::report_cmd::now_utc();
     let input = ReportInput {
         plan,

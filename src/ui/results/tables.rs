@@ -6,8 +6,8 @@
 
 use super::RunView;
 use super::export::{self, UtilRow};
-use crate::sim::metrics::MetricKey;
 use super::subjects::is_selected;
+use crate::sim::metrics::MetricKey;
 use crate::ui::app::ResultsCx;
 use crate::ui::files::ExportKind;
 use std::cmp::Ordering;

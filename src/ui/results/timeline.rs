@@ -5,8 +5,8 @@
 use super::RunView;
 use super::cards::{one_line, series_color};
 use super::time::TimeUnit;
-use crate::model::{Plan, StageId};
 use crate::format::duration as fmt_duration;
+use crate::model::{Plan, StageId};
 use crate::sim::StageSpan;
 
 /// The spans to draw: the simulator's lifecycle timeline when it has one,
