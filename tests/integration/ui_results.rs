@@ -204,7 +204,7 @@ fn fixture() -> (Plan, Results) {
     w.metrics.insert(MetricKey::Cost, 1234.5);
     w.utilization.insert(Resource::Node(node.id.clone()), 0.9);
     w.series.insert(
-        SeriesKey::Busy(Resource::PipelineStage(node.id.clone(), 0)),
+        SeriesKey::Busy(Resource::Node(node.id.clone())),
         (0..20)
             .map(|i| (i as f64 * 0.1, if i < 15 { 1.0 } else { 0.2 }))
             .collect(),
@@ -236,7 +236,7 @@ fn clicking_a_utilization_row_selects_its_node_on_the_canvas() {
         .iter()
         .find(|n| n.kind == NodeKind::GpuServer)
         .expect("a GPU node");
-    let (node_id, row) = (node.id.clone(), format!("{} compute", node.name));
+    let (node_id, row) = (node.id.clone(), node.name.clone());
     let mut view = SimResultsView::new();
     view.set_results(&plan, results);
     view.auto_run = false;
@@ -262,6 +262,7 @@ fn clicking_a_utilization_row_selects_its_node_on_the_canvas() {
 #[test]
 fn copy_as_csv_puts_the_table_on_the_clipboard() {
     let (plan, results) = fixture();
+    let resource = results.workloads[0].utilization.keys().next().expect("a row").to_string();
     let mut view = SimResultsView::new();
     view.set_results(&plan, results);
     view.auto_run = false;
@@ -284,9 +285,10 @@ fn copy_as_csv_puts_the_table_on_the_clipboard() {
     }
     let text = text.expect("text copied");
     let mut lines = text.lines();
-    assert_eq!(lines.next(), Some("stage,subject,plan_id,mean_busy,peak_busy,unit"));
+    assert_eq!(lines.next(), Some("stage,subject,resource,mean_busy,peak_busy,unit"));
     let row = lines.next().expect("one row");
-    assert!(row.starts_with("Fixture training,"), "{row}");
+    assert!(row.starts_with("ingest,"), "rows name the stage by id: {row}");
+    assert!(row.contains(&format!(",{resource},")), "the resource key: {row}");
     assert!(row.contains(",0.9,1,fraction"), "mean and peak from the series: {row}");
     assert!(has_label(&h, "Copied 1 utilization rows as CSV"));
 }
@@ -332,8 +334,8 @@ fn file_menu_exports_write_report_plan_json_and_csv() {
     let metrics: usize = expected.workloads.iter().map(|w| w.metrics.len()).sum();
     assert_eq!(
         text.lines().count(),
-        1 + metrics + 2,
-        "one row per stage and metric, plus plan totals"
+        1 + metrics + 3,
+        "one row per stage and metric, plus the three plan totals"
     );
     assert!(text.contains(",time_to_train_s,"), "training metric row");
 
@@ -366,7 +368,7 @@ fn file_menu_exports_write_report_plan_json_and_csv() {
     rest_pointer(&mut h);
     assert!(wait_until(&mut h, |_| util.exists()), "utilization CSV exported");
     let text = std::fs::read_to_string(&util).expect("read");
-    assert!(text.starts_with("stage,subject,plan_id,mean_busy,peak_busy,unit\r\n"));
+    assert!(text.starts_with("stage,subject,resource,mean_busy,peak_busy,unit\r\n"));
 }
 
 #[test]

@@ -158,7 +158,7 @@ fn cli_simulate_writes_json_with_the_training_metrics() {
     assert!(status.status.success(), "{}", String::from_utf8_lossy(&status.stderr));
     let stdout = String::from_utf8_lossy(&status.stdout);
     assert!(
-        stdout.contains("seconds_per_iteration") && stdout.contains("diagnosis:"),
+        stdout.contains("Iteration time") && stdout.contains("diagnosis:"),
         "{stdout}"
     );
     let json: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&out).expect("json")).expect("parses");
