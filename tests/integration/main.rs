@@ -2,6 +2,8 @@
 
 mod compare;
 mod lifecycle;
+#[cfg(feature = "gui")]
+mod one_truth;
 mod plan_files;
 #[cfg(feature = "gui")]
 mod playback_ui;

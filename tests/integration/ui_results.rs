@@ -262,7 +262,12 @@ fn clicking_a_utilization_row_selects_its_node_on_the_canvas() {
 #[test]
 fn copy_as_csv_puts_the_table_on_the_clipboard() {
     let (plan, results) = fixture();
-    let resource = results.workloads[0].utilization.keys().next().expect("a row").to_string();
+    let resource = results.workloads[0]
+        .utilization
+        .keys()
+        .next()
+        .expect("a row")
+        .to_string();
     let mut view = SimResultsView::new();
     view.set_results(&plan, results);
     view.auto_run = false;

@@ -275,7 +275,7 @@ pub fn stacked_bars(
 pub fn utilization(canvas: &mut Canvas, area: Rect, bars: &[UtilBar]) {
     let label_w = label_column(canvas, area, bars.iter().map(|b| b.label.clone()));
     let tick_h = canvas.line_height(&TICK_STYLE) as i32 + 10;
-    let plot = Rect::new(area.x + label_w, area.y + 6, area.w - label_w - 70, area.h - 6 - tick_h);
+    let plot = Rect::new(area.x + label_w, area.y + 6, area.w - label_w - 84, area.h - 6 - tick_h);
     x_axis(canvas, plot, 1.0, 0.2, &|v| format!("{:.0} %", v * 100.0));
     let slot = plot.h as f64 / bars.len().max(1) as f64;
     let bar_h = (slot * 0.6).clamp(8.0, 40.0) as i32;
@@ -295,7 +295,7 @@ pub fn utilization(canvas: &mut Canvas, area: Rect, bars: &[UtilBar]) {
         canvas.text(
             plot.right() + 10,
             cy - lh / 2,
-            &format!("{:.0} %", mean * 100.0),
+            &crate::format::percent(mean),
             &LABEL_STYLE.bold(),
             Align::Left,
         );

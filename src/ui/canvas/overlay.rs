@@ -87,14 +87,10 @@ pub fn heat_color(u: f64) -> Color32 {
     Color32::from_rgb(c[0], c[1], c[2])
 }
 
-/// A busy fraction as the legend and cards show it.
+/// A busy fraction as the legend and cards show it: the same text as the
+/// Results tables, the PNG report and the CLI (`crate::format::percent`).
 pub fn percent(u: f64) -> String {
-    let p = clamp01(u) * 100.0;
-    if p > 0.0 && p < 1.0 {
-        "<1 %".to_owned()
-    } else {
-        format!("{p:.0} %")
-    }
+    crate::format::percent(clamp01(u))
 }
 
 /// The legend in the canvas's top-left corner: title, colour scale, the
@@ -223,9 +219,10 @@ mod tests {
 
     #[test]
     fn percent_shows_small_use() {
-        assert_eq!(percent(0.004), "<1 %");
-        assert_eq!(percent(0.0), "0 %");
-        assert_eq!(percent(0.876), "88 %");
+        assert_eq!(percent(0.004), "0.4 %");
+        assert_eq!(percent(0.0), "0.0 %");
+        assert_eq!(percent(0.876), "87.6 %");
+        assert_eq!(percent(0.876), crate::format::percent(0.876), "one text in every view");
     }
 
     #[test]
