@@ -1,6 +1,7 @@
 //! One integration-test binary (keeps link time down); each module is an area.
 
 mod compare;
+mod json_schema;
 mod lifecycle;
 #[cfg(feature = "gui")]
 mod one_truth;
