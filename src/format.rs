@@ -8,48 +8,6 @@
 //! non-finite values as "—". Hand-written rather than `humantime` (which
 //! prints "11days 16h 48m") because reports want one rounded unit.
 
-use crate::sim::metrics::Kind;
-
-/// A value of `kind` with its unit.
-pub fn value(kind: Kind, v: f64) -> String {
-    if !v.is_finite() {
-        return "—".into();
-    }
-    match kind {
-        Kind::Fraction => percent(v),
-        Kind::Duration => duration(v),
-        Kind::Bytes => bytes(v),
-        Kind::ByteRate => format!("{}/s", bytes(v)),
-        Kind::Rate(unit) => format!("{} {unit}", si(v)),
-        Kind::Money => usd(v),
-        Kind::MoneyPer(per) => format!("{} / {per}", usd(v)),
-        Kind::Count("") => count(v),
-        Kind::Count(unit) => format!("{} {unit}", count(v)),
-        Kind::Energy => energy(v),
-        Kind::Mass => mass(v),
-        Kind::Factor => format!("{v:.2}x"),
-        Kind::Teraflops => format!("{v:.0} TFLOP/s"),
-        Kind::Flop => format!("{} FLOP", si(v)),
-        Kind::Plain("") => si(v),
-        Kind::Plain(unit) => format!("{} {unit}", si(v)),
-    }
-}
-
-/// A signed difference of two values of `kind`; fractions in percentage
-/// points.
-pub fn delta(kind: Kind, d: f64) -> String {
-    if !d.is_finite() {
-        return "—".into();
-    }
-    if d == 0.0 {
-        return "0".into();
-    }
-    if kind == Kind::Fraction {
-        return format!("{:+.1} pp", d * 100.0);
-    }
-    let sign = if d < 0.0 { "-" } else { "+" };
-    format!("{sign}{}", value(kind, d.abs()))
-}
 
 /// A duration in one rounded unit (µs, ms, s, min, h, days).
 pub fn duration(s: f64) -> String {
@@ -257,9 +215,5 @@ mod tests {
         assert_eq!(plural(2, "warning", "warnings"), "2 warnings");
         assert_eq!(watts(10_200_000.0), "10.2 MW");
         assert_eq!(bytes(94.3e9), "94.3 GB");
-        assert_eq!(value(Kind::Fraction, 0.41), "41.0 %");
-        assert_eq!(value(Kind::MoneyPer("M tokens"), 1.5), "$1.50 / M tokens");
-        assert_eq!(delta(Kind::Fraction, 0.02), "+2.0 pp");
-        assert_eq!(value(Kind::Duration, f64::NAN), "—");
     }
 }

@@ -3,6 +3,7 @@
 //! See ARCHITECTURE.md for the module map and data flow.
 
 pub mod cli;
+pub mod exit;
 pub mod format;
 pub mod model;
 pub mod report;

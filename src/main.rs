@@ -14,5 +14,5 @@ fn open_gui(_plan: Option<std::path::PathBuf>, _catalog: clusterforge::model::Ca
     eprintln!(
         "this build of clusterforge has no GUI (built without the `gui` feature); run `clusterforge --help` for the headless commands"
     );
-    ExitCode::from(clusterforge::cli::EXIT_USAGE)
+    ExitCode::from(clusterforge::exit::EXIT_USAGE)
 }

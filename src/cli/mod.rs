@@ -16,9 +16,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-pub const EXIT_OK: u8 = 0;
-pub const EXIT_PROBLEMS: u8 = 1;
-pub const EXIT_USAGE: u8 = 2;
+pub use crate::exit::{EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE};
 
 #[derive(Parser, Debug)]
 #[command(

@@ -1,6 +1,7 @@
 //! Everything that leaves or enters the application as a file: plan RON
 //! (versioned, atomic), PNG reports, JSON results, and the embedded presets.
 
+pub mod clock;
 pub mod compare;
 pub mod draw;
 pub mod figures;

@@ -9,6 +9,7 @@
 
 use crate::model::{LinkId, NodeId};
 use serde::{Serialize, Serializer};
+use crate::format as text;
 use std::fmt;
 
 /// Which way a metric improves.
@@ -55,6 +56,47 @@ pub enum Kind {
 }
 
 impl Kind {
+    /// A value of this kind with its unit, through `crate::format`.
+    pub fn format(self, v: f64) -> String {
+        if !v.is_finite() {
+            return "—".into();
+        }
+        match self {
+            Kind::Fraction => text::percent(v),
+            Kind::Duration => text::duration(v),
+            Kind::Bytes => text::bytes(v),
+            Kind::ByteRate => format!("{}/s", text::bytes(v)),
+            Kind::Rate(unit) => format!("{} {unit}", text::si(v)),
+            Kind::Money => text::usd(v),
+            Kind::MoneyPer(per) => format!("{} / {per}", text::usd(v)),
+            Kind::Count("") => text::count(v),
+            Kind::Count(unit) => format!("{} {unit}", text::count(v)),
+            Kind::Energy => text::energy(v),
+            Kind::Mass => text::mass(v),
+            Kind::Factor => format!("{v:.2}x"),
+            Kind::Teraflops => format!("{v:.0} TFLOP/s"),
+            Kind::Flop => format!("{} FLOP", text::si(v)),
+            Kind::Plain("") => text::si(v),
+            Kind::Plain(unit) => format!("{} {unit}", text::si(v)),
+        }
+    }
+
+    /// A signed difference of two values of `kind`; fractions in percentage
+    /// points.
+    pub fn format_delta(self, d: f64) -> String {
+        if !d.is_finite() {
+            return "—".into();
+        }
+        if d == 0.0 {
+            return "0".into();
+        }
+        if self == Kind::Fraction {
+            return format!("{:+.1} pp", d * 100.0);
+        }
+        let sign = if d < 0.0 { "-" } else { "+" };
+        format!("{sign}{}", self.format(d.abs()))
+    }
+
     /// The SI unit of the raw value (CSV, JSON, the tables' unit column).
     pub fn unit(self) -> &'static str {
         match self {
@@ -212,7 +254,7 @@ impl MetricKey {
     }
     /// The value formatted with its unit ("14 min", "$27.9M", "41 %").
     pub fn format(self, v: f64) -> String {
-        crate::format::value(self.kind(), v)
+        self.kind().format(v)
     }
 }
 
@@ -419,6 +461,14 @@ impl Serialize for SeriesKey {
 mod tests {
     use super::*;
     use std::collections::BTreeSet;
+
+    #[test]
+    fn kinds_format_with_their_unit() {
+        assert_eq!(Kind::Fraction.format(0.41), "41.0 %");
+        assert_eq!(Kind::MoneyPer("M tokens").format(1.5), "$1.50 / M tokens");
+        assert_eq!(Kind::Fraction.format_delta(0.02), "+2.0 pp");
+        assert_eq!(Kind::Duration.format(f64::NAN), "—");
+    }
 
     #[test]
     fn keys_are_unique_snake_case_and_round_trip() {

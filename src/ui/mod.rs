@@ -79,7 +79,7 @@ pub fn run(plan_path: Option<PathBuf>, catalog: Catalog) -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: cannot open a window: {e}");
-            ExitCode::from(crate::cli::EXIT_USAGE)
+            ExitCode::from(crate::exit::EXIT_USAGE)
         }
     }
 }

@@ -2,6 +2,7 @@
 
 mod compare;
 mod json_schema;
+mod layering;
 mod lifecycle;
 #[cfg(feature = "gui")]
 mod one_truth;

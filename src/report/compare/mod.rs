@@ -139,7 +139,7 @@ impl MetricDelta {
     pub fn delta_text(&self) -> String {
         match self.delta {
             None => "—".into(),
-            Some(d) => crate::format::delta(self.key.kind(), d),
+            Some(d) => self.key.kind().format_delta(d),
         }
     }
     /// The signed delta in percent: "+8.0 %"; "—" when not defined.

@@ -121,7 +121,7 @@ pub fn write_results_json(path: &Path, results: &Results) -> Result<String, Stri
 
 /// The PNG report of `plan` with `results` (plan only when `None`).
 pub fn write_report(path: &Path, plan: &Plan, catalog: &Catalog, results: Option<&Figures>) -> Result<String, String> {
-    let generated = crate::cli::report_cmd::now_utc();
+    let generated = crate::report::clock::now_utc();
     let input = ReportInput {
         plan,
         catalog,

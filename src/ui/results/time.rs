@@ -125,6 +125,7 @@ struct Named<'a> {
     key: String,
     /// Stable id for plot items ("busy:pipeline_stage:gpu:0").
     id: String,
+    series: SeriesKey,
     points: &'a [(f64, f64)],
     subject: Option<Subject>,
 }
@@ -167,6 +168,7 @@ fn stage_series_ui(ui: &mut egui::Ui, run: &RunView<'_>, w: &WorkloadResult, foc
         let named = Named {
             key: key.label(run.plan),
             id: key.to_string(),
+            series: key.clone(),
             points,
             subject: subject_for(run.plan, w, key),
         };
@@ -422,10 +424,10 @@ fn heat_strip_ui(
 }
 
 fn value_plot_ui(ui: &mut egui::Ui, w: &WorkloadResult, s: &Named<'_>, unit: TimeUnit, x_label: &str) {
-    let (title, y_label) = match s.id.as_str() {
-        "queue_length" => ("Queued requests".to_owned(), "requests waiting".to_owned()),
-        "replicas_up" => ("Replicas up".to_owned(), "replicas".to_owned()),
-        "tokens_per_second" => ("Throughput".to_owned(), "tokens/s (samples/s)".to_owned()),
+    let (title, y_label) = match s.series {
+        SeriesKey::QueueLength => ("Queued requests".to_owned(), "requests waiting".to_owned()),
+        SeriesKey::ReplicasUp => ("Replicas up".to_owned(), "replicas".to_owned()),
+        SeriesKey::TokensPerSecond => ("Throughput".to_owned(), "tokens/s (samples/s)".to_owned()),
         _ => (s.key.clone(), s.key.clone()),
     };
     ui.label(&title);
@@ -455,7 +457,7 @@ fn ttft_cdf_ui(ui: &mut egui::Ui, w: &WorkloadResult, s: &Named<'_>) {
     let (scale, sym) = if max < 2.0 { (1e3, "ms") } else { (1.0, "s") };
     ui.label("Time to first token, distribution")
         .on_hover_text("Share of requests whose first token came within the time on the x axis");
-    Plot::new(("ttft_cdf", w.id.as_str()))
+    Plot::new(("ttft distribution", w.id.as_str()))
         .height(130.0)
         .include_y(0.0)
         .include_y(100.0)
