@@ -8,7 +8,6 @@
 //! non-finite values as "—". Hand-written rather than `humantime` (which
 //! prints "11days 16h 48m") because reports want one rounded unit.
 
-
 /// A duration in one rounded unit (µs, ms, s, min, h, days).
 pub fn duration(s: f64) -> String {
     if !s.is_finite() {

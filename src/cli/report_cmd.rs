@@ -118,5 +118,3 @@ fn simulate(plan: &Plan, catalog: &Catalog) -> Result<Figures, String> {
         Err(e) => Err(e.to_string()),
     }
 }
-
-

@@ -7,9 +7,9 @@
 //! Breakdown causes ([`Cause`]) and the resources a stage keeps busy
 //! ([`Resource`]) are typed too: no view parses a display name back.
 
+use crate::format as text;
 use crate::model::{LinkId, NodeId};
 use serde::{Serialize, Serializer};
-use crate::format as text;
 use std::fmt;
 
 /// Which way a metric improves.

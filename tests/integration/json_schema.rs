@@ -97,5 +97,8 @@ fn every_metric_and_cause_key_is_documented() {
         .chain(Cause::ALL.iter().map(|c| c.key()))
         .filter(|k| !doc.contains(&format!("`{k}`")))
         .collect();
-    assert!(missing.is_empty(), "keys missing from docs/results-json.md: {missing:?}");
+    assert!(
+        missing.is_empty(),
+        "keys missing from docs/results-json.md: {missing:?}"
+    );
 }

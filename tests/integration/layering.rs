@@ -52,7 +52,10 @@ fn test_only_files(files: &[PathBuf]) -> BTreeSet<PathBuf> {
             if w[0].trim() == "#[cfg(test)]"
                 && let Some(name) = decl.strip_prefix("mod ").and_then(|d| d.strip_suffix(';'))
             {
-                let dir = if f.file_name().is_some_and(|n| n == "mod.rs" || n == "lib.rs" || n == "main.rs") {
+                let dir = if f
+                    .file_name()
+                    .is_some_and(|n| n == "mod.rs" || n == "lib.rs" || n == "main.rs")
+                {
                     f.parent().map(Path::to_path_buf)
                 } else {
                     f.parent().map(|p| p.join(f.file_stem().unwrap_or_default()))
@@ -91,7 +94,11 @@ fn crate_modules(text: &str) -> BTreeSet<String> {
             if let Some(group) = rest.strip_prefix('{') {
                 let inner = group.split('}').next().unwrap_or_default();
                 for part in inner.split(',') {
-                    let name: String = part.trim().chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
+                    let name: String = part
+                        .trim()
+                        .chars()
+                        .take_while(|c| c.is_alphanumeric() || *c == '_')
+                        .collect();
                     if !name.is_empty() {
                         out.insert(name);
                     }
@@ -154,17 +161,28 @@ fn no_module_imports_against_the_layering() {
             bad.push(format!("{}: `{module}` uses `crate::{m}`", file.display()));
         }
     }
-    assert!(bad.is_empty(), "forbidden imports (see ARCHITECTURE.md):\n{}", bad.join("\n"));
+    assert!(
+        bad.is_empty(),
+        "forbidden imports (see ARCHITECTURE.md):\n{}",
+        bad.join("\n")
+    );
 }
 
 #[test]
 fn the_layering_check_catches_a_forbidden_import() {
-    assert_eq!(violations("sim", "use crate::ui::App;\nuse crate::model::Plan;"), ["ui"]);
+    assert_eq!(
+        violations("sim", "use crate::ui::App;\nuse crate::model::Plan;"),
+        ["ui"]
+    );
     assert_eq!(violations("model", "use crate::{sim::Results, units::Bytes};"), ["sim"]);
     assert_eq!(violations("ui", "let x = crate::cli::EXIT_OK;"), ["cli"]);
     assert!(violations("report", "// crate::ui is mentioned in a comment").is_empty());
     assert!(
-        violations("sim", "fn f() {}\n#[cfg(test)]\nmod tests {\n    use crate::report::presets;\n}").is_empty(),
+        violations(
+            "sim",
+            "fn f() {}\n#[cfg(test)]\nmod tests {\n    use crate::report::presets;\n}"
+        )
+        .is_empty(),
         "tests may use anything"
     );
 }
@@ -213,5 +231,9 @@ fn metric_keys_are_spelled_only_in_the_registry() {
         "use MetricKey/Cause/SeriesKey, not their JSON keys:\n{}",
         bad.join("\n")
     );
-    assert_eq!(key_literals("let k = \"tokens_per_second\";", &keys).len(), 1, "the scan finds a literal");
+    assert_eq!(
+        key_literals("let k = \"tokens_per_second\";", &keys).len(),
+        1,
+        "the scan finds a literal"
+    );
 }

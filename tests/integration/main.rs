@@ -1,4 +1,5 @@
 //! One integration-test binary (keeps link time down); each module is an area.
+#![allow(clippy::unwrap_used)] // test helpers may unwrap
 
 mod compare;
 mod json_schema;
