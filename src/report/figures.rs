@@ -246,11 +246,6 @@ impl Figures {
         }
         out
     }
-
-    /// The plan's total cost (the simulator's one sum).
-    pub fn total_cost(&self) -> Option<f64> {
-        self.summary.get(&MetricKey::PlanCost).copied()
-    }
 }
 
 #[cfg(test)]

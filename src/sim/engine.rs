@@ -39,9 +39,6 @@ impl SimTime {
         let whole = ns as u64;
         SimTime(if (whole as f64) < ns { whole + 1 } else { whole })
     }
-    pub fn from_nanos(ns: u64) -> SimTime {
-        SimTime(ns)
-    }
     pub fn as_secs(self) -> f64 {
         self.0 as f64 * 1e-9
     }
@@ -203,9 +200,6 @@ impl<M: Model> Simulation<M> {
     }
     pub fn model(&self) -> &M {
         &self.model
-    }
-    pub fn model_mut(&mut self) -> &mut M {
-        &mut self.model
     }
     pub fn into_model(self) -> M {
         self.model

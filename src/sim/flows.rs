@@ -202,9 +202,6 @@ impl FlowNet {
     pub fn records(&self) -> &Records {
         &self.records
     }
-    pub fn records_mut(&mut self) -> &mut Records {
-        &mut self.records
-    }
     pub fn stats(&self) -> NetStats {
         self.stats
     }

@@ -190,14 +190,6 @@ impl WorkloadResult {
     pub fn metric(&self, key: MetricKey) -> Option<f64> {
         self.metrics.get(&key).copied()
     }
-    /// Utilization of a plan node group (see [`WorkloadResult::utilization`]).
-    pub fn node_utilization(&self, id: &crate::model::NodeId) -> Option<f64> {
-        self.utilization.get(&Resource::Node(id.clone())).copied()
-    }
-    /// Utilization of a plan link.
-    pub fn link_utilization(&self, id: &crate::model::LinkId) -> Option<f64> {
-        self.utilization.get(&Resource::Link(id.clone())).copied()
-    }
 }
 
 /// One limit on a data stage's pace.

@@ -279,15 +279,6 @@ impl EditorState {
             })
             .collect()
     }
-    pub fn selected_links(&self) -> Vec<LinkId> {
-        self.selection
-            .iter()
-            .filter_map(|s| match s {
-                Sel::Link(id) => Some(id.clone()),
-                _ => None,
-            })
-            .collect()
-    }
 
     pub fn select_only(&mut self, sel: Sel) {
         self.selection.clear();

@@ -10,7 +10,7 @@
 //! per-connection streaming), plus a per-file overhead (the small-files
 //! penalty). Every constant names its source.
 
-use crate::model::{Catalog, Codec, DataFormat, DataStage, NodeKind, NodeRole, Plan, Stage, StageId, StageKind};
+use crate::model::{Catalog, Codec, DataFormat, DataStage, NodeKind, NodeRole, Plan, Stage};
 use crate::sim::SimError;
 use crate::sim::cost;
 #[allow(unused_imports)]
@@ -143,18 +143,6 @@ pub struct DataResult {
     pub bottleneck: String,
     /// (limit name, bytes/s of raw data) for each candidate limit.
     pub limits: Vec<(String, f64)>,
-}
-
-/// Simulate one ingest/preprocess stage.
-pub fn simulate_data(plan: &Plan, stage_id: &StageId, catalog: &Catalog) -> Result<DataResult, SimError> {
-    let stage = plan
-        .stage(stage_id)
-        .ok_or_else(|| SimError::Invalid(format!("stage '{stage_id}' does not exist")))?;
-    let d = match &stage.kind {
-        StageKind::Ingest(d) | StageKind::Preprocess(d) => d,
-        _ => return Err(SimError::Invalid(format!("stage '{stage_id}' is not a data stage"))),
-    };
-    simulate_data_stage(plan, stage, d, catalog)
 }
 
 pub fn simulate_data_stage(

@@ -166,11 +166,6 @@ impl SimResultsView {
         v
     }
 
-    /// A simulation is running.
-    pub fn is_running(&self) -> bool {
-        self.job.is_some()
-    }
-
     /// The last finished run's results, if it succeeded.
     pub fn results(&self) -> Option<&Results> {
         self.finished.as_ref().and_then(|f| f.outcome.as_ref().ok())
