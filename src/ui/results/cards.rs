@@ -148,7 +148,8 @@ fn breakdown_ui(ui: &mut egui::Ui, w: &WorkloadResult) {
     let x_max = if total > 0.0 { total * 1.3 } else { 1.0 };
     Plot::new(("breakdown", w.id.as_str()))
         .height(170.0)
-        .legend(Legend::default())
+        // Cause order, as the bar and the PNG report list them.
+        .legend(Legend::default().follow_insertion_order(true))
         .allow_zoom(false)
         .allow_drag(false)
         .allow_scroll(false)
