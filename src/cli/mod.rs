@@ -7,6 +7,7 @@
 mod bench;
 mod catalog_table;
 mod compare;
+pub mod progress;
 pub mod report_cmd;
 pub mod simulate;
 

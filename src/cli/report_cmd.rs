@@ -4,10 +4,9 @@
 use super::{EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, load_or_report};
 use crate::model::{Catalog, Plan, Severity};
 use crate::report::{self, Figures, ReportInput};
-use crate::sim::{self, Progress, SimError};
-use std::io::IsTerminal;
+use crate::sim;
 use std::path::Path;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 /// Run the command; returns the exit code.
 pub fn run(plan_path: &Path, output: &Path, date: Option<&str>, catalog: &Catalog) -> u8 {
@@ -81,30 +80,8 @@ pub fn run(plan_path: &Path, output: &Path, date: Option<&str>, catalog: &Catalo
 fn simulate(plan: &Plan, catalog: &Catalog) -> Result<Figures, String> {
     let seed = plan.settings.seed;
     eprintln!("simulating '{}' (seed {seed})…", plan.name);
-    let progress = Progress::new();
-    let tty = std::io::stderr().is_terminal();
     let started = Instant::now();
-    let result = std::thread::scope(|scope| {
-        let worker = {
-            let progress = progress.clone();
-            scope.spawn(move || sim::simulate(plan, catalog, seed, &progress))
-        };
-        let mut shown = -1i64;
-        while !worker.is_finished() {
-            let pct = (progress.fraction() * 100.0).round() as i64;
-            if tty && pct != shown {
-                eprint!("\r  {pct:>3} %");
-                shown = pct;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        if tty {
-            eprint!("\r       \r");
-        }
-        worker
-            .join()
-            .unwrap_or_else(|_| Err(SimError::Invalid("the simulation panicked".into())))
-    });
+    let result = super::progress::with_progress(|progress| sim::simulate(plan, catalog, seed, progress));
     match result {
         Ok(r) => {
             eprintln!(

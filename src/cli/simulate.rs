@@ -7,11 +7,9 @@ use super::{EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, load_or_report};
 use crate::format as fmt;
 use crate::model::{Catalog, Plan};
 use crate::report;
-use crate::sim::{Progress, Results, SimError, simulate};
+use crate::sim::{Results, SimError, simulate};
 use std::fmt::Write as _;
-use std::io::{IsTerminal, Write};
 use std::path::Path;
-use std::time::Duration;
 
 pub fn run(path: &Path, seed: Option<u64>, json: Option<&Path>, catalog: &Catalog) -> u8 {
     let plan = match load_or_report(path) {
@@ -19,26 +17,7 @@ pub fn run(path: &Path, seed: Option<u64>, json: Option<&Path>, catalog: &Catalo
         Err(code) => return code,
     };
     let seed = seed.unwrap_or(plan.settings.seed);
-    let progress = Progress::new();
-    let tty = std::io::stderr().is_terminal();
-    let result = std::thread::scope(|scope| {
-        let worker = {
-            let progress = progress.clone();
-            let plan = &plan;
-            scope.spawn(move || simulate(plan, catalog, seed, &progress))
-        };
-        if tty {
-            while !worker.is_finished() {
-                draw_bar(progress.fraction());
-                std::thread::sleep(Duration::from_millis(100));
-            }
-            draw_bar(1.0);
-            eprintln!();
-        }
-        worker
-            .join()
-            .unwrap_or_else(|_| Err(SimError::Invalid("the simulation panicked".into())))
-    });
+    let result = super::progress::with_progress(|progress| simulate(&plan, catalog, seed, progress));
     let results = match result {
         Ok(r) => r,
         Err(SimError::Invalid(msg)) => {
@@ -67,20 +46,6 @@ pub fn run(path: &Path, seed: Option<u64>, json: Option<&Path>, catalog: &Catalo
         None => print!("{}", summary(&plan, &results)),
     }
     EXIT_OK
-}
-
-fn draw_bar(fraction: f64) {
-    let width = 40;
-    let filled = (fraction.clamp(0.0, 1.0) * width as f64).round() as usize;
-    let mut err = std::io::stderr();
-    let _ = write!(
-        err,
-        "\r[{}{}] {:>3.0} %",
-        "#".repeat(filled),
-        " ".repeat(width - filled),
-        fraction * 100.0
-    );
-    let _ = err.flush();
 }
 
 /// The results as pretty JSON (`workloads: [{id, kind, metrics, …}]`).
