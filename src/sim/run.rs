@@ -7,8 +7,7 @@ use super::results::Results;
 use super::{Progress, SimError};
 use super::{data, serving, training};
 use crate::model::{Catalog, Plan, StageKind, validate::has_errors};
-#[allow(unused_imports)]
-use crate::sim::metrics::{Cause, MetricKey, Resource, SeriesKey};
+use crate::sim::metrics::{MetricKey, Resource};
 
 /// Simulate a validated plan. Problems found by validation (or a plan that
 /// does not fit in memory) are returned as [`SimError::Invalid`].

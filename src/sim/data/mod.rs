@@ -13,8 +13,7 @@
 use crate::model::{Catalog, Codec, DataFormat, DataStage, NodeKind, NodeRole, Plan, Stage};
 use crate::sim::SimError;
 use crate::sim::cost;
-#[allow(unused_imports)]
-use crate::sim::metrics::{Cause, MetricKey, Resource, SeriesKey};
+use crate::sim::metrics::MetricKey;
 use serde::{Deserialize, Serialize};
 
 /// Stored size of a format relative to raw CSV, before the codec.

@@ -4,8 +4,7 @@
 //! events of every stage are placed on the shared clock.
 
 use crate::model::Plan;
-#[allow(unused_imports)]
-use crate::sim::metrics::{Cause, MetricKey, Resource, SeriesKey};
+use crate::sim::metrics::{MetricKey, Resource};
 use crate::sim::results::{EventKind, SimEvent, StageSpan, WorkloadResult};
 use std::collections::BTreeMap;
 

@@ -6,8 +6,7 @@ use super::usage::{self, Usage, link_capacity, path, storage_capacity};
 use crate::model::{
     Catalog, CheckpointStage, NodeId, NodeRole, Plan, PricingModel, SiteKind, Stage, StageKind, ValidateStage,
 };
-#[allow(unused_imports)]
-use crate::sim::metrics::{Cause, MetricKey, Resource, SeriesKey};
+use crate::sim::metrics::{Cause, MetricKey, Resource};
 use crate::sim::results::{EventKind, WorkloadResult};
 use crate::sim::training::shape::Shape;
 use crate::sim::{SimError, cost};

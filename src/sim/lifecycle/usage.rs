@@ -15,8 +15,7 @@
 //! resource has (its own model already slowed it down to fit).
 
 use crate::model::{Catalog, Link, LinkId, NodeId, NodeKind, NodeRole, Plan, WiringPattern};
-#[allow(unused_imports)]
-use crate::sim::metrics::{Cause, MetricKey, Resource, SeriesKey};
+use crate::sim::metrics::{Cause, MetricKey, Resource};
 use crate::sim::results::WorkloadResult;
 use crate::sim::training::largest_loss;
 use std::collections::{BTreeMap, VecDeque};

@@ -29,8 +29,7 @@ mod tally;
 
 use crate::model::{Catalog, NodeId, NodeKind, NodeRole, Plan, ServeStage, Stage, StageKind};
 use crate::sim::cost;
-#[allow(unused_imports)]
-use crate::sim::metrics::{Cause, MetricKey, Resource, SeriesKey};
+use crate::sim::metrics::{MetricKey, SeriesKey};
 use crate::sim::{Progress, SimError};
 use arrivals::ArrivalGen;
 use hist::Percentiles;

@@ -8,8 +8,7 @@ use crate::model::{
 };
 use crate::sim::SimError;
 use crate::sim::fixtures::{fat_tree, reference_catalog};
-#[allow(unused_imports)]
-use crate::sim::metrics::{Cause, MetricKey, Resource, SeriesKey};
+use crate::sim::metrics::MetricKey;
 use std::time::Instant;
 
 /// A GPT-style shape (FFN 4 × hidden, tied embeddings).

@@ -12,7 +12,6 @@ pub mod pipeline;
 pub mod shape;
 
 use crate::model::{Catalog, Plan, Stage, StageKind, TrainStage};
-#[allow(unused_imports)]
 use crate::sim::metrics::{Cause, MetricKey, Resource, SeriesKey};
 use crate::sim::results::WorkloadResult;
 use hw::{Cluster, Pricing};
