@@ -34,7 +34,7 @@ fn training_only(mut plan: Plan) -> Plan {
     plan
 }
 
-fn train_metric<'a>(c: &'a Comparison, key: MetricKey) -> &'a compare::MetricDelta {
+fn train_metric(c: &Comparison, key: MetricKey) -> &compare::MetricDelta {
     c.paired_stage("train")
         .and_then(|s| s.metric(key))
         .unwrap_or_else(|| panic!("training metric {key} compared"))

@@ -466,7 +466,7 @@ pub fn to_csv(c: &Comparison) -> String {
                 "{},{},{},{},{},{},{},{verdict}",
                 csv_field(section),
                 csv_field(m.key.key()),
-                csv_field(&m.label),
+                csv_field(m.label),
                 csv_number(m.baseline),
                 csv_number(m.current),
                 csv_number(m.delta),
