@@ -168,11 +168,16 @@ pub fn main_with(open_gui: impl FnOnce(Option<PathBuf>, Catalog) -> ExitCode) ->
     }
 }
 
+/// A custom catalog larger than this is refused unread: the built-in one is
+/// ~40 KB, so 16 MiB leaves room for any real catalog while a wrong path
+/// (a disk image, `/dev/zero`) cannot fill memory.
+pub const MAX_CATALOG_BYTES: u64 = 16 * 1024 * 1024;
+
 pub fn load_catalog(path: Option<&Path>) -> Result<Catalog, String> {
     let Some(path) = path else {
         return Ok(Catalog::builtin());
     };
-    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: cannot read catalog: {e}", path.display()))?;
+    let text = report::read::read_text_capped(path, MAX_CATALOG_BYTES).map_err(|e| format!("catalog {e}"))?;
     Catalog::from_ron(&text).map_err(|e| format!("{}:{}: {}", path.display(), e.span.start, e.code))
 }
 

@@ -1,6 +1,7 @@
 //! One integration-test binary (keeps link time down); each module is an area.
 
 mod compare;
+mod hostile;
 mod lifecycle;
 mod plan_files;
 #[cfg(feature = "gui")]
