@@ -133,6 +133,14 @@ pub fn simulate(plan: &Plan, catalog: &Catalog, seed: u64, progress: &Progress) 
     results.timeline = timeline;
     results.events = events;
     results.cost = super::results::CostTotals::from_workloads(plan, &results.workloads);
+    if !results.cost.not_finite.is_empty() {
+        // Validation bounds every input, so this is a model gap; a total of
+        // "inf USD" (or a 0 that hides it) must not reach the user as a result.
+        return Err(SimError::Invalid(format!(
+            "the totals are not finite: {}; check the plan's prices, PUE and sizes",
+            results.cost.not_finite.join("; ")
+        )));
+    }
     results.tco = tco(plan, catalog)?;
     progress.set_fraction(1.0);
     Ok(results)

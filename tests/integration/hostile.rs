@@ -110,3 +110,52 @@ fn a_png_text_bomb_is_refused_quickly_with_a_message() {
         "{err}"
     );
 }
+
+fn onprem_preset() -> Plan {
+    clusterforge::report::presets::preset("onprem-finance")
+        .expect("preset exists")
+        .plan()
+        .expect("preset parses")
+}
+
+fn first_onprem(plan: &mut Plan) -> (SiteId, &mut OnPremSite) {
+    plan.sites
+        .iter_mut()
+        .find_map(|s| match &mut s.kind {
+            SiteKind::OnPrem(o) => Some((s.id.clone(), o)),
+            _ => None,
+        })
+        .expect("an on-prem site")
+}
+
+#[test]
+fn pue_1e308_is_a_located_error_and_simulate_refuses_it() {
+    let catalog = Catalog::builtin();
+    let mut plan = onprem_preset();
+    let (site, onprem) = first_onprem(&mut plan);
+    onprem.pue = 1e308;
+    let problems = plan.validate(&catalog);
+    let p = problems
+        .iter()
+        .find(|p| p.message.contains("PUE"))
+        .unwrap_or_else(|| panic!("{problems:?}"));
+    assert_eq!((p.severity, &p.subject), (Severity::Error, &Subject::Site(site)));
+    assert!(p.to_string().contains("PUE 1e308 is outside 1-3"), "{p}");
+    let err = clusterforge::sim::simulate(&plan, &catalog, 1, &clusterforge::sim::Progress::new()).unwrap_err();
+    assert!(err.to_string().contains("PUE 1e308"), "{err}");
+}
+
+#[test]
+fn negative_opex_is_a_located_error() {
+    let catalog = Catalog::builtin();
+    let mut plan = onprem_preset();
+    let (site, onprem) = first_onprem(&mut plan);
+    onprem.operations_usd_per_year = -5e6;
+    let problems = plan.validate(&catalog);
+    assert!(
+        problems.iter().any(|p| p.severity == Severity::Error
+            && p.subject == Subject::Site(site.clone())
+            && p.message.contains("operating cost")),
+        "{problems:?}"
+    );
+}
