@@ -7,13 +7,13 @@ use super::{EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, load_or_report};
 use crate::format as fmt;
 use crate::model::{Catalog, Plan};
 use crate::report;
-use crate::sim::{Progress, Results, SimError, simulate};
+use crate::sim::{Budget, Progress, Results, SimError, simulate_with};
 use std::fmt::Write as _;
 use std::io::{IsTerminal, Write};
 use std::path::Path;
 use std::time::Duration;
 
-pub fn run(path: &Path, seed: Option<u64>, json: Option<&Path>, catalog: &Catalog) -> u8 {
+pub fn run(path: &Path, seed: Option<u64>, json: Option<&Path>, catalog: &Catalog, budget: &Budget) -> u8 {
     let plan = match load_or_report(path) {
         Ok(p) => p,
         Err(code) => return code,
@@ -25,7 +25,7 @@ pub fn run(path: &Path, seed: Option<u64>, json: Option<&Path>, catalog: &Catalo
         let worker = {
             let progress = progress.clone();
             let plan = &plan;
-            scope.spawn(move || simulate(plan, catalog, seed, &progress))
+            scope.spawn(move || simulate_with(plan, catalog, seed, &progress, budget))
         };
         if tty {
             while !worker.is_finished() {

@@ -159,3 +159,147 @@ fn negative_opex_is_a_located_error() {
         "{problems:?}"
     );
 }
+
+fn preset(id: &str) -> Plan {
+    clusterforge::report::presets::preset(id)
+        .expect("preset exists")
+        .plan()
+        .expect("preset parses")
+}
+
+fn preflight(plan: &Plan) -> Vec<Problem> {
+    clusterforge::sim::budget::preflight(plan, &Catalog::builtin(), &clusterforge::sim::Budget::default())
+}
+
+fn set_count(plan: &mut Plan, kind: NodeKind, count: u32) -> NodeId {
+    let n = plan
+        .nodes
+        .iter_mut()
+        .find(|n| n.kind == kind)
+        .expect("a node of that kind");
+    n.count = count;
+    n.id.clone()
+}
+
+#[test]
+fn huge_request_source_counts_are_refused_by_check_quickly() {
+    for count in [10_000_000, i32::MAX as u32] {
+        let mut plan = onprem_preset();
+        let id = set_count(&mut plan, NodeKind::RequestSource, count);
+        let started = std::time::Instant::now();
+        let problems = preflight(&plan);
+        assert!(started.elapsed() < Duration::from_secs(5));
+        let p = problems
+            .iter()
+            .find(|p| p.subject == Subject::Node(id.clone()))
+            .unwrap_or_else(|| panic!("{problems:?}"));
+        assert_eq!(p.severity, Severity::Error);
+        assert!(p.message.contains("simulator entities"), "{p}");
+        assert!(p.hint.contains("--max-entities"), "{p}");
+        // `simulate` refuses it the same way, before building anything.
+        let err = clusterforge::sim::simulate(&plan, &Catalog::builtin(), 1, &clusterforge::sim::Progress::new())
+            .unwrap_err();
+        assert!(err.to_string().contains("simulator entities"), "{err}");
+    }
+}
+
+#[test]
+fn a_million_dgx_servers_are_refused_by_check() {
+    let mut plan = preset("superpod-1024-h100");
+    let id = set_count(&mut plan, NodeKind::GpuServer, 1_000_000);
+    let problems = preflight(&plan);
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.subject == Subject::Node(id.clone()) && p.message.contains("1000000 members")),
+        "{problems:?}"
+    );
+}
+
+#[test]
+fn a_serving_model_of_900_tb_is_refused_by_check_as_simulate_would() {
+    let mut plan = preset("serverless-inference");
+    let stage = plan
+        .stages
+        .iter_mut()
+        .find(|s| matches!(s.kind, StageKind::Serve(_)))
+        .expect("a serving stage");
+    let id = stage.id.clone();
+    if let StageKind::Serve(s) = &mut stage.kind {
+        // 4.48e14 parameters at 2 bytes: ~897 TB of weights.
+        s.model = ModelSpec::Params {
+            params_b: 448_000.0,
+            seq_len: 4096,
+        };
+        s.quantization = Precision::Bf16;
+    }
+    assert!(
+        plan.validate(&Catalog::builtin())
+            .iter()
+            .all(|p| p.severity != Severity::Error)
+    );
+    let problems = preflight(&plan);
+    let p = problems
+        .iter()
+        .find(|p| p.subject == Subject::Stage(id.clone()) && p.severity == Severity::Error)
+        .unwrap_or_else(|| panic!("{problems:?}"));
+    assert!(p.message.contains("KV cache"), "{p}");
+}
+
+#[test]
+fn serving_past_the_event_limit_is_refused_up_front_and_the_limit_is_an_option() {
+    let mut plan = preset("serverless-inference");
+    for stage in &mut plan.stages {
+        if let StageKind::Serve(s) = &mut stage.kind {
+            s.rate_rps = 1e9;
+        }
+    }
+    let problems = preflight(&plan);
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.message.contains("more than the event limit") && p.hint.contains("--event-limit")),
+        "{problems:?}"
+    );
+    // A low limit stops a run half-way with a message naming the option.
+    let mut plan = preset("serverless-inference");
+    plan.stages.retain(|s| matches!(s.kind, StageKind::Serve(_)));
+    plan.stages[0].after.clear();
+    let budget = clusterforge::sim::Budget {
+        max_events: 10_000,
+        ..Default::default()
+    };
+    let err = clusterforge::sim::simulate_with(
+        &plan,
+        &Catalog::builtin(),
+        1,
+        &clusterforge::sim::Progress::new(),
+        &budget,
+    )
+    .unwrap_err();
+    assert!(err.to_string().contains("--event-limit"), "{err}");
+}
+
+#[test]
+fn check_takes_max_entities_and_event_limit() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut plan = onprem_preset();
+    set_count(&mut plan, NodeKind::RequestSource, 10_000_000);
+    let path = dir.path().join("big.ron");
+    std::fs::write(&path, plan_to_ron(&plan)).unwrap();
+    let run = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_clusterforge"))
+            .arg("check")
+            .args(args)
+            .arg(&path)
+            .output()
+            .expect("runs")
+    };
+    let refused = run(&[]);
+    assert_eq!(refused.status.code(), Some(1));
+    let out = String::from_utf8_lossy(&refused.stdout);
+    assert!(out.contains("--max-entities"), "{out}");
+    let lifted = run(&["--max-entities", "100000000", "--event-limit", "3000000000"]);
+    let out = String::from_utf8_lossy(&lifted.stdout);
+    assert!(!out.contains("simulator entities"), "{out}");
+}
