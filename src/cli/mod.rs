@@ -46,6 +46,8 @@ pub enum Command {
         /// Also fail (exit 1) on warnings.
         #[arg(long)]
         strict: bool,
+        #[command(flatten)]
+        budget: BudgetArgs,
     },
     /// Print the hardware catalog as a table.
     Catalog {
@@ -81,6 +83,8 @@ pub enum Command {
         /// `-` (the summary then goes to stderr so stdout stays valid JSON).
         #[arg(long, value_name = "FILE", num_args = 0..=1, default_missing_value = "-")]
         json: Option<PathBuf>,
+        #[command(flatten)]
+        budget: BudgetArgs,
     },
     /// Simulate two plans and print baseline, current, delta and delta % of
     /// every key metric, a headline and the plan changes; or, with --sweep,
@@ -131,6 +135,27 @@ pub enum Command {
     },
 }
 
+/// How large a run may grow (`sim::Budget`); checked before simulating.
+#[derive(clap::Args, Debug, Clone, Copy)]
+pub struct BudgetArgs {
+    /// Simulator entities (network vertices, links, connections, serving
+    /// replicas) a plan may expand to.
+    #[arg(long, value_name = "N", default_value_t = crate::sim::budget::DEFAULT_MAX_ENTITIES)]
+    pub max_entities: u64,
+    /// Events one serving stage may process before the run is stopped.
+    #[arg(long, value_name = "N", default_value_t = crate::sim::serving::EVENT_LIMIT)]
+    pub event_limit: u64,
+}
+
+impl BudgetArgs {
+    pub fn budget(self) -> crate::sim::Budget {
+        crate::sim::Budget {
+            max_entities: self.max_entities,
+            max_events: self.event_limit,
+        }
+    }
+}
+
 #[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
 pub enum CatalogKind {
     Devices,
@@ -167,17 +192,22 @@ pub fn main_with(open_gui: impl FnOnce(Option<PathBuf>, Catalog) -> ExitCode) ->
     }
 }
 
+/// A custom catalog larger than this is refused unread: the built-in one is
+/// ~40 KB, so 16 MiB leaves room for any real catalog while a wrong path
+/// (a disk image, `/dev/zero`) cannot fill memory.
+pub const MAX_CATALOG_BYTES: u64 = 16 * 1024 * 1024;
+
 pub fn load_catalog(path: Option<&Path>) -> Result<Catalog, String> {
     let Some(path) = path else {
         return Ok(Catalog::builtin());
     };
-    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: cannot read catalog: {e}", path.display()))?;
+    let text = report::read::read_text_capped(path, MAX_CATALOG_BYTES).map_err(|e| format!("catalog {e}"))?;
     Catalog::from_ron(&text).map_err(|e| format!("{}:{}: {}", path.display(), e.span.start, e.code))
 }
 
 fn run_command(cmd: Command, catalog: &Catalog) -> u8 {
     match cmd {
-        Command::Check { plans, strict } => check(&plans, strict, catalog),
+        Command::Check { plans, strict, budget } => check(&plans, strict, catalog, &budget.budget()),
         Command::Catalog { kind } => {
             print!("{}", catalog_table::render(catalog, kind));
             EXIT_OK
@@ -201,7 +231,12 @@ fn run_command(cmd: Command, catalog: &Catalog) -> u8 {
             },
         },
         Command::Report { plan, output, date } => report_cmd::run(&plan, &output, date.as_deref(), catalog),
-        Command::Simulate { plan, seed, json } => simulate::run(&plan, seed, json.as_deref(), catalog),
+        Command::Simulate {
+            plan,
+            seed,
+            json,
+            budget,
+        } => simulate::run(&plan, seed, json.as_deref(), catalog, &budget.budget()),
         Command::Compare {
             baseline,
             current,
@@ -272,7 +307,7 @@ pub fn load_or_report(path: &Path) -> Result<Plan, u8> {
     })
 }
 
-fn check(paths: &[PathBuf], strict: bool, catalog: &Catalog) -> u8 {
+fn check(paths: &[PathBuf], strict: bool, catalog: &Catalog, budget: &crate::sim::Budget) -> u8 {
     let mut worst = EXIT_OK;
     for path in paths {
         let plan = match report::load_plan(path) {
@@ -283,8 +318,8 @@ fn check(paths: &[PathBuf], strict: bool, catalog: &Catalog) -> u8 {
                 continue;
             }
         };
-        let mut problems = plan.validate(catalog);
-        problems.extend(crate::sim::training::memory_problems(&plan, catalog));
+        // The same checks `simulate` refuses on, so what passes here runs.
+        let problems = crate::sim::budget::preflight(&plan, catalog, budget);
         let errors = problems.iter().filter(|p| p.severity == Severity::Error).count();
         let warnings = problems.len() - errors;
         for p in &problems {

@@ -7,17 +7,17 @@ use super::{EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, load_or_report};
 use crate::format as fmt;
 use crate::model::{Catalog, Plan};
 use crate::report;
-use crate::sim::{Results, SimError, simulate};
+use crate::sim::{Budget, Results, SimError, simulate_with};
 use std::fmt::Write as _;
 use std::path::Path;
 
-pub fn run(path: &Path, seed: Option<u64>, json: Option<&Path>, catalog: &Catalog) -> u8 {
+pub fn run(path: &Path, seed: Option<u64>, json: Option<&Path>, catalog: &Catalog, budget: &Budget) -> u8 {
     let plan = match load_or_report(path) {
         Ok(p) => p,
         Err(code) => return code,
     };
     let seed = seed.unwrap_or(plan.settings.seed);
-    let result = super::progress::with_progress(|progress| simulate(&plan, catalog, seed, progress));
+    let result = super::progress::with_progress(|progress| simulate_with(&plan, catalog, seed, progress, budget));
     let results = match result {
         Ok(r) => r,
         Err(SimError::Invalid(msg)) => {

@@ -90,6 +90,7 @@ impl Plan {
     pub fn validate(&self, catalog: &Catalog) -> Vec<Problem> {
         let mut r = Report { problems: Vec::new() };
         check_duplicates(self, &mut r);
+        check_sites(self, &mut r);
         for node in &self.nodes {
             check_node(self, catalog, node, &mut r);
         }
@@ -123,6 +124,93 @@ fn positive(x: f64) -> bool {
 /// Finite and zero or more.
 fn non_negative(x: f64) -> bool {
     x >= 0.0 && x.is_finite()
+}
+
+/// Finite and within `lo..=hi` (NaN is in no range).
+fn within(x: f64, lo: f64, hi: f64) -> bool {
+    x.is_finite() && x >= lo && x <= hi
+}
+
+/// Plausible ranges of the numbers that reach money, energy, time and
+/// memory. Each bound lies far beyond any real plan, so it catches typos and
+/// hostile files (`1e308`, `NaN`) before they turn into `inf` costs or
+/// runaway allocations, never a design someone could build.
+pub mod bounds {
+    /// Facility power over IT power: 1.0 is the ideal; surveyed data centres
+    /// run 1.1-2.5 (Uptime Institute 2023), so 3 covers any real site.
+    pub const PUE: (f64, f64) = (1.0, 3.0);
+    /// kg CO2e per kWh: lignite plants emit ~1.1-1.2 (IPCC AR5 WG3 Annex III);
+    /// 2 leaves margin above the dirtiest grid.
+    pub const CARBON_KG_PER_KWH: (f64, f64) = (0.0, 2.0);
+    /// USD per kWh: retail peaks near 1 (Europe 2022); 10 is no real tariff.
+    pub const POWER_USD_PER_KWH: f64 = 10.0;
+    /// USD per year or one-off: 1e13 is a tenth of world GDP, past any
+    /// operating budget or build-out.
+    pub const USD: f64 = 1e13;
+    /// Years of amortization: hardware is written off over 3-6 years,
+    /// buildings over ~40.
+    pub const YEARS: f64 = 50.0;
+    /// USD per GB of egress: list prices are 0.05-0.2.
+    pub const EGRESS_USD_PER_GB: f64 = 10.0;
+    /// Spot preemptions per instance-hour: more than one a minute leaves no
+    /// useful work.
+    pub const PREEMPTIONS_PER_HOUR: f64 = 60.0;
+    /// Tokens (or samples) of a training or evaluation run: Llama 3 trained
+    /// on 1.5e13; 1e16 is hundreds of times any published run.
+    pub const TOKENS: f64 = 1e16;
+    /// Canvas units from the origin: cards are ~200 units wide; a card past
+    /// 1e7 cannot be reached by panning, and `f32` loses whole units there.
+    pub const CANVAS: f32 = 1e7;
+    /// Lane rate, Gbit/s: NVLink's default is 3600 per bundle lane; 1e5
+    /// (100 Tbit/s) is beyond any medium.
+    pub const LANE_GBPS: f64 = 1e5;
+    /// Lanes in one connection: cables per connection of a bundle; 65536
+    /// ports are more than any switch group has.
+    pub const LANES: u32 = 65_536;
+    /// One-way hop latency, microseconds: geostationary links are ~0.3 s;
+    /// 1e7 is 10 s.
+    pub const LATENCY_US: f64 = 1e7;
+    /// Storage capacity or dataset size, TB: 1e7 TB is 10 EB, more than any
+    /// single store.
+    pub const TB: f64 = 1e7;
+    /// An artefact written in one checkpoint, GB: 1e8 GB is 100 PB.
+    pub const CHECKPOINT_GB: f64 = 1e8;
+    /// Seconds for periods, intervals, SLOs and cold starts: ten years, the
+    /// simulator's time limit (`sim::Limits::max_time`).
+    pub const SECONDS: f64 = 10.0 * 365.0 * 86_400.0;
+    /// Parameters, billions: 1e6 is a quadrillion, ~500 times the largest
+    /// model trained.
+    pub const PARAMS_B: f64 = 1e6;
+    /// Tokens of one prompt or answer: 1e7 is ten times the longest context
+    /// windows offered (1-2 M tokens).
+    pub const TOKENS_PER_REQUEST: f64 = 1e7;
+    /// Per-sample GFLOPs of a CNN or millions of its parameters: 1e7 is a
+    /// million times ResNet-50.
+    pub const CNN: f64 = 1e7;
+    /// Coefficient of variation of a length, burst factor, peak-to-trough
+    /// ratio, queue target: dimensionless; 1e4 is no real distribution.
+    pub const RATIO: f64 = 1e4;
+}
+
+/// A number as a message shows it: `1e308`, not 309 digits; `0.5`, `NaN`.
+fn num(x: f64) -> String {
+    if x.is_finite() && x != 0.0 && !(1e-4..1e7).contains(&x.abs()) {
+        format!("{x:e}")
+    } else {
+        format!("{x}")
+    }
+}
+
+/// A number outside its range, pointing at `subject`: "PUE 1e308 is outside
+/// 1-3".
+fn range_error(r: &mut Report, subject: &Subject, what: &str, value: f64, lo: f64, hi: f64, hint: &str) {
+    if !within(value, lo, hi) {
+        r.error(
+            subject.clone(),
+            format!("{what} {} is outside {}-{}", num(value), num(lo), num(hi)),
+            hint,
+        );
+    }
 }
 
 /// The cost comparison's horizon and utilization.
@@ -172,40 +260,90 @@ fn check_duplicates(plan: &Plan, r: &mut Report) {
     for id in dups(plan.stages.iter().map(|s| s.id.as_str())) {
         r.error(Subject::Stage(id.into()), format!("duplicate stage id '{id}'"), HINT);
     }
+}
+
+/// Prices, power, PUE and carbon of every site.
+fn check_sites(plan: &Plan, r: &mut Report) {
     for site in &plan.sites {
         let subject = Subject::Site(site.id.clone());
+        let (lo, hi) = bounds::CARBON_KG_PER_KWH;
+        range_error(
+            r,
+            &subject,
+            "carbon intensity (kg CO2e/kWh)",
+            site.carbon_kg_per_kwh,
+            lo,
+            hi,
+            "grid intensity is 0.02 (hydro, nuclear) to 1.0 (coal) kg CO2e per kWh",
+        );
         match &site.kind {
             SiteKind::OnPrem(s) => {
-                if !(s.pue >= 1.0 && s.pue.is_finite()) {
+                let (lo, hi) = bounds::PUE;
+                if !within(s.pue, lo, hi) {
                     r.error(
                         subject.clone(),
-                        format!("PUE {} is below 1.0", s.pue),
+                        format!("PUE {} is outside {lo}-{hi}", num(s.pue)),
                         "PUE is facility power over IT power: 1.1 (hyperscale) to 1.6 (industry average)",
                     );
                 }
-                if !positive(s.amortization_years) {
+                if !(positive(s.amortization_years) && s.amortization_years <= bounds::YEARS) {
                     r.error(
                         subject.clone(),
-                        "amortization period must be positive".into(),
+                        format!(
+                            "amortization period {} years is not between 0 and {}",
+                            num(s.amortization_years),
+                            bounds::YEARS
+                        ),
                         "hardware is usually written off over 3 to 5 years",
                     );
                 }
-                if !non_negative(s.power_usd_per_kwh) {
-                    r.error(
-                        subject,
-                        "power price must not be negative".into(),
-                        "US industrial power costs about 0.06-0.09 USD/kWh",
-                    );
-                }
+                range_error(
+                    r,
+                    &subject,
+                    "power price (USD/kWh)",
+                    s.power_usd_per_kwh,
+                    0.0,
+                    bounds::POWER_USD_PER_KWH,
+                    "US industrial power costs about 0.06-0.09 USD/kWh",
+                );
+                range_error(
+                    r,
+                    &subject,
+                    "operating cost (USD/year)",
+                    s.operations_usd_per_year,
+                    0.0,
+                    bounds::USD,
+                    "staff, support and colocation per year, 0 or more",
+                );
+                range_error(
+                    r,
+                    &subject,
+                    "facility capex (USD)",
+                    s.facility_capex_usd,
+                    0.0,
+                    bounds::USD,
+                    "the one-off build-out cost, 0 or more",
+                );
             }
             SiteKind::Cloud(c) => {
-                if !non_negative(c.egress_usd_per_gb) {
-                    r.error(
-                        subject.clone(),
-                        "egress price must not be negative".into(),
-                        "AWS internet egress is 0.09 USD/GB",
-                    );
-                }
+                range_error(
+                    r,
+                    &subject,
+                    "egress price (USD/GB)",
+                    c.egress_usd_per_gb,
+                    0.0,
+                    bounds::EGRESS_USD_PER_GB,
+                    "AWS internet egress is 0.09 USD/GB",
+                );
+                range_error(
+                    r,
+                    &subject,
+                    "spot preemptions per hour",
+                    c.spot_preemptions_per_hour,
+                    0.0,
+                    bounds::PREEMPTIONS_PER_HOUR,
+                    "expected preemptions per instance-hour, e.g. 0.05",
+                );
                 for (name, v) in [("reserved", c.reserved_discount), ("spot", c.spot_discount)] {
                     if !(0.0..1.0).contains(&v) {
                         r.error(
@@ -219,9 +357,29 @@ fn check_duplicates(plan: &Plan, r: &mut Report) {
             SiteKind::Edge(e) => {
                 if e.locations == 0 {
                     r.error(
-                        subject,
+                        subject.clone(),
                         "an edge site needs at least one location".into(),
                         "set locations to the number of places devices are deployed",
+                    );
+                }
+                range_error(
+                    r,
+                    &subject,
+                    "power price (USD/kWh)",
+                    e.power_usd_per_kwh,
+                    0.0,
+                    bounds::POWER_USD_PER_KWH,
+                    "retail power costs about 0.1-0.3 USD/kWh",
+                );
+                if !(positive(e.amortization_years) && e.amortization_years <= bounds::YEARS) {
+                    r.error(
+                        subject.clone(),
+                        format!(
+                            "amortization period {} years is not between 0 and {}",
+                            num(e.amortization_years),
+                            bounds::YEARS
+                        ),
+                        "edge devices are usually written off over 3 to 5 years",
                     );
                 }
             }
@@ -247,12 +405,20 @@ fn check_node(plan: &Plan, catalog: &Catalog, node: &Node, r: &mut Report) {
         );
     }
     if let Some(c) = node.capacity_tb
-        && !(c > 0.0 && c.is_finite())
+        && !(positive(c) && c <= bounds::TB)
     {
         r.error(
             subject.clone(),
-            format!("capacity {c} TB is not positive"),
+            format!("capacity {} TB is not between 0 and {} TB", num(c), num(bounds::TB)),
             "set a positive capacity or remove it to use the catalog's",
+        );
+    }
+    let (x, y) = node.pos;
+    if !(x.is_finite() && y.is_finite() && x.abs() <= bounds::CANVAS && y.abs() <= bounds::CANVAS) {
+        r.error(
+            subject.clone(),
+            format!("canvas position ({x}, {y}) is not within ±{} units", bounds::CANVAS),
+            "set the position to finite numbers near the other cards, e.g. (0.0, 0.0)",
         );
     }
     if let Some(h) = node.cache_hit_ratio
@@ -375,11 +541,21 @@ fn check_link(plan: &Plan, catalog: &Catalog, link: &Link, r: &mut Report) {
             "link has 0 lanes".into(),
             "a connection needs at least one lane (cable/port)",
         );
-    }
-    if !(link.lane_gbps > 0.0 && link.lane_gbps.is_finite()) {
+    } else if link.lanes > bounds::LANES {
         r.error(
             subject.clone(),
-            format!("lane bandwidth {} Gb/s is not positive", link.lane_gbps),
+            format!("link has {} lanes, more than {}", link.lanes, bounds::LANES),
+            "lanes are cables per connection; scale with the node counts instead",
+        );
+    }
+    if !(positive(link.lane_gbps) && link.lane_gbps <= bounds::LANE_GBPS) {
+        r.error(
+            subject.clone(),
+            format!(
+                "lane bandwidth {} Gb/s is not between 0 and {} Gb/s",
+                num(link.lane_gbps),
+                num(bounds::LANE_GBPS)
+            ),
             &format!(
                 "{} runs at {} Gb/s per lane",
                 link.medium.label(),
@@ -387,10 +563,14 @@ fn check_link(plan: &Plan, catalog: &Catalog, link: &Link, r: &mut Report) {
             ),
         );
     }
-    if !(link.latency_us >= 0.0 && link.latency_us.is_finite()) {
+    if !within(link.latency_us, 0.0, bounds::LATENCY_US) {
         r.error(
             subject.clone(),
-            format!("latency {} us is negative", link.latency_us),
+            format!(
+                "latency {} us is outside 0-{} us",
+                num(link.latency_us),
+                num(bounds::LATENCY_US)
+            ),
             "latency is a one-way delay in microseconds, 0 or more",
         );
     }
@@ -573,10 +753,14 @@ fn check_stages(plan: &Plan, catalog: &Catalog, r: &mut Report) {
                 }
                 if let Some(ck) = &t.checkpoint {
                     storage_ref(r, &ck.target, "checkpoint target");
-                    if !positive(ck.interval_s) {
+                    if !(positive(ck.interval_s) && ck.interval_s <= bounds::SECONDS) {
                         r.error(
                             subject.clone(),
-                            "checkpoint interval must be positive".into(),
+                            format!(
+                                "checkpoint interval {} s is not between 0 and {} s",
+                                num(ck.interval_s),
+                                num(bounds::SECONDS)
+                            ),
                             "a typical interval is 30-60 minutes (1800-3600 s)",
                         );
                     }
@@ -631,10 +815,14 @@ fn check_stages(plan: &Plan, catalog: &Catalog, r: &mut Report) {
                         "make the global batch a multiple of micro-batch × data-parallel degree",
                     );
                 }
-                if !(t.tokens > 0.0 && t.tokens.is_finite()) {
+                if !(positive(t.tokens) && t.tokens <= bounds::TOKENS) {
                     r.error(
                         subject.clone(),
-                        "tokens to train must be positive".into(),
+                        format!(
+                            "tokens to train {} is not between 0 and {}",
+                            num(t.tokens),
+                            num(bounds::TOKENS)
+                        ),
                         "e.g. 2e12 for 2 trillion tokens",
                     );
                 }
@@ -652,6 +840,17 @@ fn check_stages(plan: &Plan, catalog: &Catalog, r: &mut Report) {
                         subject.clone(),
                         format!("evaluates stage '{of}', which does not exist"),
                         "pick the training stage it evaluates",
+                    );
+                }
+                if !(positive(v.tokens) && v.tokens <= bounds::TOKENS) {
+                    r.error(
+                        subject.clone(),
+                        format!(
+                            "evaluation tokens {} is not between 0 and {}",
+                            num(v.tokens),
+                            num(bounds::TOKENS)
+                        ),
+                        "e.g. 1e9 tokens of held-out data",
                     );
                 }
                 check_model_shape(&v.model, 1, 1, &subject, r);
@@ -678,13 +877,18 @@ fn check_stages(plan: &Plan, catalog: &Catalog, r: &mut Report) {
                         "set the mean requests per second",
                     );
                 }
-                if !positive(s.duration_s) {
+                if !(positive(s.duration_s) && s.duration_s <= bounds::SECONDS) {
                     r.error(
                         subject.clone(),
-                        "serving period must be positive".into(),
+                        format!(
+                            "serving period {} s is not between 0 and {} s",
+                            num(s.duration_s),
+                            num(bounds::SECONDS)
+                        ),
                         "e.g. 3600 s for one hour",
                     );
                 }
+                check_serve_numbers(s, &subject, r);
                 if s.tp == 0 {
                     r.error(
                         subject.clone(),
@@ -707,10 +911,14 @@ fn check_stages(plan: &Plan, catalog: &Catalog, r: &mut Report) {
                 needs_role(r, |k| k.role() == NodeRole::Compute, "data processing");
                 storage_ref(r, &d.source, "source");
                 storage_ref(r, &d.destination, "destination");
-                if !(d.dataset_tb > 0.0 && d.dataset_tb.is_finite()) {
+                if !(positive(d.dataset_tb) && d.dataset_tb <= bounds::TB) {
                     r.error(
                         subject.clone(),
-                        "dataset size must be positive".into(),
+                        format!(
+                            "dataset size {} TB is not between 0 and {} TB",
+                            num(d.dataset_tb),
+                            num(bounds::TB)
+                        ),
                         "set the raw size in TB",
                     );
                 }
@@ -732,15 +940,116 @@ fn check_stages(plan: &Plan, catalog: &Catalog, r: &mut Report) {
             StageKind::Checkpoint(c) => {
                 needs_role(r, |k| k.role() == NodeRole::Compute, "a checkpoint export");
                 storage_ref(r, &c.target, "target");
-                if !positive(c.size_gb) {
+                if !(positive(c.size_gb) && c.size_gb <= bounds::CHECKPOINT_GB) {
                     r.error(
                         subject.clone(),
-                        "checkpoint size must be positive".into(),
+                        format!(
+                            "checkpoint size {} GB is not between 0 and {} GB",
+                            num(c.size_gb),
+                            num(bounds::CHECKPOINT_GB)
+                        ),
                         "weights + optimizer state, in GB",
                     );
                 }
             }
         }
+    }
+}
+
+/// Request lengths, SLOs, arrival shape and autoscaling of a serving stage.
+fn check_serve_numbers(s: &crate::model::workload::ServeStage, subject: &Subject, r: &mut Report) {
+    use crate::model::workload::{Arrival, Pruning};
+    for (what, len) in [("prompt", s.prompt_tokens), ("output", s.output_tokens)] {
+        range_error(
+            r,
+            subject,
+            &format!("mean {what} length (tokens)"),
+            len.mean,
+            1.0,
+            bounds::TOKENS_PER_REQUEST,
+            "mean tokens per request, e.g. 512",
+        );
+        range_error(
+            r,
+            subject,
+            &format!("{what} length variation (CV)"),
+            len.cv,
+            0.0,
+            bounds::RATIO,
+            "0 = fixed length, 1 = as wide as the mean",
+        );
+    }
+    for (what, slo) in [("TTFT target (s)", s.ttft_slo_s), ("TPOT target (s)", s.tpot_slo_s)] {
+        if !(positive(slo) && slo <= bounds::SECONDS) {
+            r.error(
+                subject.clone(),
+                format!("{what} {} is not between 0 and {}", num(slo), num(bounds::SECONDS)),
+                "a p99 latency target in seconds, e.g. 0.5",
+            );
+        }
+    }
+    match s.arrival {
+        Arrival::Poisson => {}
+        Arrival::Bursty { factor, on_fraction } => {
+            range_error(
+                r,
+                subject,
+                "burst factor",
+                factor,
+                1.0,
+                bounds::RATIO,
+                "e.g. 4 × the mean rate",
+            );
+            range_error(
+                r,
+                subject,
+                "burst on-fraction",
+                on_fraction,
+                0.0,
+                1.0,
+                "the share of time in a burst, e.g. 0.2",
+            );
+        }
+        Arrival::Diurnal { peak_to_trough } => range_error(
+            r,
+            subject,
+            "peak-to-trough ratio",
+            peak_to_trough,
+            1.0,
+            bounds::RATIO,
+            "daily peak over nightly trough, e.g. 4",
+        ),
+    }
+    if let Pruning::Unstructured(pct) = s.pruning
+        && pct > 100
+    {
+        r.error(
+            subject.clone(),
+            format!("unstructured sparsity {pct} % is more than 100 %"),
+            "the share of weights pruned, e.g. 50",
+        );
+    }
+    if let Some(a) = &s.autoscaling {
+        if !(positive(a.target_queue_per_replica) && a.target_queue_per_replica <= bounds::RATIO) {
+            r.error(
+                subject.clone(),
+                format!(
+                    "autoscaling queue target {} is not between 0 and {}",
+                    num(a.target_queue_per_replica),
+                    num(bounds::RATIO)
+                ),
+                "queued requests per replica that trigger a scale-out, e.g. 4",
+            );
+        }
+        range_error(
+            r,
+            subject,
+            "cold start (s)",
+            a.cold_start_s,
+            0.0,
+            bounds::SECONDS,
+            "seconds to bring up a replica, e.g. 30",
+        );
     }
 }
 
@@ -796,10 +1105,14 @@ fn check_model_shape(model: &ModelSpec, tp: u32, pp: u32, subject: &Subject, r: 
             }
         }
         ModelSpec::Params { params_b, seq_len } => {
-            if !positive(*params_b) || *seq_len == 0 {
+            if !(positive(*params_b) && *params_b <= bounds::PARAMS_B) || *seq_len == 0 {
                 r.error(
                     subject.clone(),
-                    "parameter count and sequence length must be positive".into(),
+                    format!(
+                        "parameter count {} B and sequence length {seq_len} must be positive (at most {} B parameters)",
+                        num(*params_b),
+                        num(bounds::PARAMS_B)
+                    ),
                     "e.g. 7 (billion) and 4096",
                 );
             }
@@ -809,10 +1122,12 @@ fn check_model_shape(model: &ModelSpec, tp: u32, pp: u32, subject: &Subject, r: 
             params_m,
             ..
         } => {
-            if !(positive(*gflops_per_sample) && positive(*params_m)) {
+            if !(within(*gflops_per_sample, f64::MIN_POSITIVE, bounds::CNN)
+                && within(*params_m, f64::MIN_POSITIVE, bounds::CNN))
+            {
                 r.error(
                     subject.clone(),
-                    "CNN cost and size must be positive".into(),
+                    format!("CNN cost and size must be positive and at most {}", num(bounds::CNN)),
                     "ResNet-50: 4.1 GFLOPs per image, 25.6 M parameters",
                 );
             }
@@ -1138,10 +1453,20 @@ mod tests {
         p.links[0].lane_gbps = 0.0;
         p.links[1].lanes = 0;
         assert!(has(&p, Severity::Error, Subject::Node("gpus".into()), "count of 0"));
-        assert!(has(&p, Severity::Error, Subject::Link("l1".into()), "not positive"));
+        assert!(has(
+            &p,
+            Severity::Error,
+            Subject::Link("l1".into()),
+            "lane bandwidth 0 Gb/s"
+        ));
         assert!(has(&p, Severity::Error, Subject::Link("l2".into()), "0 lanes"));
         p.links[0].lane_gbps = f64::NAN;
-        assert!(has(&p, Severity::Error, Subject::Link("l1".into()), "not positive"));
+        assert!(has(
+            &p,
+            Severity::Error,
+            Subject::Link("l1".into()),
+            "lane bandwidth NaN"
+        ));
     }
 
     #[test]
@@ -1249,5 +1574,203 @@ mod tests {
         let last_error = problems.iter().rposition(|q| q.severity == Severity::Error);
         assert!(first_warning.is_some() && last_error.is_some());
         assert!(last_error < first_warning);
+    }
+
+    fn on_prem(p: &mut Plan) -> &mut OnPremSite {
+        match &mut p.sites[0].kind {
+            SiteKind::OnPrem(s) => s,
+            _ => unreachable!("good() has an on-prem site"),
+        }
+    }
+
+    #[test]
+    fn absurd_pue_and_negative_money_point_at_the_site() {
+        let site = || Subject::Site("dc".into());
+        let mut p = good();
+        on_prem(&mut p).pue = 1e308;
+        assert!(has(&p, Severity::Error, site(), "PUE 1e308 is outside 1-3"));
+        on_prem(&mut p).pue = 0.9;
+        assert!(has(&p, Severity::Error, site(), "PUE 0.9 is outside 1-3"));
+        let mut p = good();
+        on_prem(&mut p).operations_usd_per_year = -1e6;
+        assert!(has(
+            &p,
+            Severity::Error,
+            site(),
+            "operating cost (USD/year) -1000000 is outside 0-1e13"
+        ));
+        on_prem(&mut p).facility_capex_usd = f64::INFINITY;
+        assert!(has(&p, Severity::Error, site(), "facility capex (USD) inf"));
+        on_prem(&mut p).power_usd_per_kwh = f64::NAN;
+        assert!(has(&p, Severity::Error, site(), "power price (USD/kWh) NaN"));
+        on_prem(&mut p).amortization_years = 1e9;
+        assert!(has(&p, Severity::Error, site(), "amortization period"));
+        p.sites[0].carbon_kg_per_kwh = 5.0;
+        assert!(has(&p, Severity::Error, site(), "carbon intensity (kg CO2e/kWh) 5"));
+        p.sites[0].carbon_kg_per_kwh = -0.1;
+        assert!(has(&p, Severity::Error, site(), "carbon intensity"));
+        // The limits themselves are allowed.
+        let mut p = good();
+        on_prem(&mut p).pue = 3.0;
+        p.sites[0].carbon_kg_per_kwh = 2.0;
+        assert!(messages(&p).is_empty(), "{:?}", messages(&p));
+    }
+
+    #[test]
+    fn cloud_and_edge_prices_are_checked() {
+        let mut p = good();
+        p.sites.push(Site {
+            id: "cloud".into(),
+            name: "Cloud".into(),
+            kind: SiteKind::Cloud(CloudSite {
+                provider: CloudProvider::Aws,
+                region: "us-east-1".into(),
+                pricing: PricingModel::Spot,
+                egress_usd_per_gb: -0.09,
+                reserved_discount: 0.4,
+                spot_discount: 0.65,
+                spot_preemptions_per_hour: f64::NAN,
+            }),
+            carbon_kg_per_kwh: 0.4,
+        });
+        p.sites.push(Site {
+            id: "edge".into(),
+            name: "Edge".into(),
+            kind: SiteKind::Edge(EdgeSite {
+                locations: 3,
+                power_usd_per_kwh: 1e300,
+                amortization_years: -4.0,
+            }),
+            carbon_kg_per_kwh: 0.4,
+        });
+        assert!(has(&p, Severity::Error, Subject::Site("cloud".into()), "egress price"));
+        assert!(has(
+            &p,
+            Severity::Error,
+            Subject::Site("cloud".into()),
+            "spot preemptions"
+        ));
+        assert!(has(&p, Severity::Error, Subject::Site("edge".into()), "power price"));
+        assert!(has(&p, Severity::Error, Subject::Site("edge".into()), "amortization"));
+    }
+
+    #[test]
+    fn nan_canvas_position_points_at_the_node() {
+        let mut p = good();
+        p.nodes[1].pos = (f32::NAN, 10.0);
+        assert!(has(
+            &p,
+            Severity::Error,
+            Subject::Node("leaf".into()),
+            "canvas position (NaN, 10)"
+        ));
+        p.nodes[1].pos = (0.0, f32::INFINITY);
+        assert!(has(
+            &p,
+            Severity::Error,
+            Subject::Node("leaf".into()),
+            "canvas position"
+        ));
+        p.nodes[1].pos = (-2e7, 0.0);
+        assert!(has(
+            &p,
+            Severity::Error,
+            Subject::Node("leaf".into()),
+            "canvas position"
+        ));
+    }
+
+    #[test]
+    fn tokens_past_1e16_point_at_the_stage() {
+        let mut p = good();
+        if let StageKind::Train(t) = &mut p.stages[0].kind {
+            t.tokens = 1e30;
+        }
+        assert!(has(
+            &p,
+            Severity::Error,
+            Subject::Stage("train".into()),
+            "tokens to train 1e30 is not between 0 and 1e16"
+        ));
+        if let StageKind::Train(t) = &mut p.stages[0].kind {
+            t.tokens = 1e16;
+        }
+        assert!(!has(&p, Severity::Error, Subject::Stage("train".into()), "tokens"));
+    }
+
+    #[test]
+    fn links_and_storage_numbers_have_plausible_ranges() {
+        let mut p = good();
+        p.links[0].latency_us = f64::NAN;
+        p.links[1].lanes = u32::MAX;
+        p.nodes[2].capacity_tb = Some(1e300);
+        assert!(has(&p, Severity::Error, Subject::Link("l1".into()), "latency NaN"));
+        assert!(has(&p, Severity::Error, Subject::Link("l2".into()), "lanes, more than"));
+        assert!(has(&p, Severity::Error, Subject::Node("fs".into()), "capacity"));
+    }
+
+    #[test]
+    fn serving_numbers_are_finite_and_in_range() {
+        let mut p = good();
+        p.nodes.push(node("users", NodeKind::RequestSource, "", 1));
+        p.links.push(link("l3", "users", "leaf", Medium::Ethernet400));
+        p.nodes[1].model = String::new(); // any switch medium
+        let mut serve = ServeStage {
+            model: ModelSpec::Params {
+                params_b: 7.0,
+                seq_len: 4096,
+            },
+            source: "users".into(),
+            rate_rps: 10.0,
+            arrival: Arrival::Bursty {
+                factor: f64::NAN,
+                on_fraction: 2.0,
+            },
+            prompt_tokens: LengthDist { mean: 1e30, cv: 0.5 },
+            output_tokens: LengthDist {
+                mean: 128.0,
+                cv: f64::INFINITY,
+            },
+            ttft_slo_s: -1.0,
+            tpot_slo_s: 0.1,
+            quantization: Precision::Bf16,
+            pruning: Pruning::Unstructured(200),
+            optimized_kernels: true,
+            tp: 8,
+            replicas: None,
+            autoscaling: Some(Autoscaling {
+                min_replicas: 0,
+                max_replicas: 4,
+                target_queue_per_replica: f64::NAN,
+                cold_start_s: -5.0,
+            }),
+            duration_s: 1e300,
+        };
+        serve.tp = 8;
+        p.stages = vec![Stage {
+            id: "serve".into(),
+            name: "Serve".into(),
+            after: vec![],
+            placement: vec!["gpus".into()],
+            kind: StageKind::Serve(serve),
+        }];
+        let subject = || Subject::Stage("serve".into());
+        for needle in [
+            "burst factor NaN",
+            "burst on-fraction 2",
+            "mean prompt length (tokens) 1e30",
+            "output length variation (CV) inf",
+            "TTFT target (s) -1",
+            "unstructured sparsity 200 %",
+            "autoscaling queue target NaN",
+            "cold start (s) -5",
+            "serving period",
+        ] {
+            assert!(
+                has(&p, Severity::Error, subject(), needle),
+                "{needle}: {:?}",
+                messages(&p)
+            );
+        }
     }
 }

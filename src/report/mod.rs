@@ -9,6 +9,7 @@ pub mod plan_file;
 pub mod png;
 pub mod png_report;
 pub mod presets;
+pub mod read;
 pub mod tco;
 
 pub use figures::Figures;

@@ -1,6 +1,7 @@
 //! Plan files: versioned RON, read with line:column and field-path errors,
 //! written atomically (temporary file + rename).
 
+use super::read::ReadError;
 use crate::model::{FORMAT_VERSION, Plan};
 use serde::Deserialize;
 use std::fmt;
@@ -23,8 +24,22 @@ pub enum PlanFileError {
     },
     #[error("{origin}: the file is empty; a plan starts with `(format_version: {FORMAT_VERSION}, name: \"…\", …)`")]
     Empty { origin: String },
-    #[error("{origin}: the file is {size} bytes, more than the {max} bytes a plan may have; is it really a plan?")]
-    TooLarge { origin: String, size: u64, max: u64 },
+    #[error("{origin}: this is a {kind}, not a regular file; give the path of a plan file")]
+    NotAFile { origin: String, kind: &'static str },
+    /// `size` is the reported length when known, `None` when reading ran
+    /// past the limit (special or growing files).
+    #[error("{origin}: the file is {}, more than the {max} bytes a plan may have; is it really a plan?", size_words(*.size))]
+    TooLarge {
+        origin: String,
+        size: Option<u64>,
+        max: u64,
+    },
+    /// A PNG whose embedded plan is damaged or would inflate past the limit.
+    #[error("{origin}: {reason}")]
+    BadReport {
+        origin: String,
+        reason: super::png::PlanTextError,
+    },
     #[error("{origin}: the file is not UTF-8 text (byte {offset}); is it really a plan?")]
     NotText { origin: String, offset: usize },
     #[error(
@@ -46,6 +61,13 @@ pub enum PlanFileError {
         #[source]
         source: std::io::Error,
     },
+}
+
+fn size_words(size: Option<u64>) -> String {
+    match size {
+        Some(n) => format!("{n} bytes"),
+        None => "larger".into(),
+    }
 }
 
 fn path_suffix(path: &str) -> String {
@@ -139,7 +161,7 @@ impl PlanFileError {
     /// 1 when it was read and is not a valid plan.
     pub fn exit_code(&self) -> u8 {
         match self {
-            PlanFileError::Io { .. } | PlanFileError::Save { .. } => 2,
+            PlanFileError::Io { .. } | PlanFileError::NotAFile { .. } | PlanFileError::Save { .. } => 2,
             _ => 1,
         }
     }
@@ -153,23 +175,25 @@ pub fn load_plan(path: &Path) -> Result<Plan, PlanFileError> {
         origin: origin.clone(),
         source,
     };
-    let size = std::fs::metadata(path).map_err(io)?.len();
-    if size > MAX_PLAN_BYTES {
-        return Err(PlanFileError::TooLarge {
-            origin,
-            size,
-            max: MAX_PLAN_BYTES,
-        });
-    }
-    let bytes = std::fs::read(path).map_err(io)?;
-    if bytes.starts_with(super::png::PNG_SIGNATURE) {
-        let text = super::png::plan_text_from_png(&bytes).ok_or_else(|| PlanFileError::Syntax {
+    let bytes = super::read::read_capped(path, MAX_PLAN_BYTES).map_err(|e| match e {
+        ReadError::Io(source) => io(source),
+        ReadError::NotAFile { kind } => PlanFileError::NotAFile {
             origin: origin.clone(),
-            line: 1,
-            column: 1,
-            path: String::new(),
-            message: "this PNG is not a ClusterForge report (it carries no plan)".into(),
-        })?;
+            kind,
+        },
+        ReadError::TooLarge { size, max } => PlanFileError::TooLarge {
+            origin: origin.clone(),
+            size,
+            max,
+        },
+    })?;
+    if bytes.starts_with(super::png::PNG_SIGNATURE) {
+        // The embedded plan may not inflate past the limit a plan file has.
+        let text =
+            super::png::plan_text_from_png(&bytes, MAX_PLAN_BYTES).map_err(|reason| PlanFileError::BadReport {
+                origin: origin.clone(),
+                reason,
+            })?;
         return parse_plan(&text, &origin);
     }
     let text = String::from_utf8(bytes).map_err(|e| PlanFileError::NotText {

@@ -7,7 +7,9 @@ use thiserror::Error;
 pub enum SimError {
     /// The run processed more events than its limit allows (a model that
     /// never settles, or a plan far larger than the limits were set for).
-    #[error("simulation stopped after {events} events (limit {limit}); raise the event limit or simplify the plan")]
+    #[error(
+        "simulation stopped after {events} events (limit {limit}); raise it with --event-limit (clusterforge check/simulate) or simplify the plan"
+    )]
     EventLimit { events: u64, limit: u64 },
     /// Simulated time passed its limit.
     #[error("simulated time reached {at_s:.3} s, past the limit of {limit_s:.3} s")]

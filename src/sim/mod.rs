@@ -5,6 +5,7 @@
 //! See docs/sim-core.md for the method.
 
 pub mod bench;
+pub mod budget;
 pub mod collectives;
 pub mod compute;
 pub mod cost;
@@ -23,6 +24,7 @@ pub mod serving;
 pub mod topology;
 pub mod training;
 
+pub use budget::Budget;
 pub use collectives::{
     Algorithm, Collective, CollectiveKind, CollectivePlan, GroupSpec, NetSim, Participants, Phase, collective_time,
 };
@@ -33,5 +35,5 @@ pub use flows::{Completion, FlowId, FlowNet, FlowSpec, NetStats};
 pub use progress::Progress;
 pub use records::{RecordKey, Records, Series};
 pub use results::{EventKind, Results, SimEvent, StageSpan, WorkloadResult};
-pub use run::simulate;
+pub use run::{simulate, simulate_with};
 pub use topology::{Ecmp, Endpoint, Fold, Part, Resource, ResourceKind, Route, Router, Topology};

@@ -93,6 +93,10 @@ pub struct CostTotals {
     pub per_stage_usd: BTreeMap<String, f64>,
     pub per_site_energy_kwh: BTreeMap<String, f64>,
     pub per_site_carbon_kg: BTreeMap<String, f64>,
+    /// Figures that came out infinite or NaN ("stage 'train': cost is
+    /// inf"); empty for any plan that passes validation.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub not_finite: Vec<String>,
 }
 
 /// The site of a stage's first placement node ("unplaced" without one).
@@ -108,19 +112,29 @@ pub fn stage_site(plan: &crate::model::Plan, stage_id: &str) -> String {
 
 impl CostTotals {
     /// Add up `cost_usd`, `energy_kwh` and `carbon_kg` of every workload.
+    /// A non-finite figure is summed as it is, so the total is `inf` or
+    /// `NaN` (shown as "—"), never a silent 0, and named in `not_finite`.
     pub fn from_workloads(plan: &crate::model::Plan, workloads: &[WorkloadResult]) -> CostTotals {
         let mut t = CostTotals::default();
-        let finite = |w: &WorkloadResult, k: MetricKey| w.metric(k).filter(|v| v.is_finite()).unwrap_or(0.0);
         for w in workloads {
-            let (usd, kwh, co2) = (
-                finite(w, MetricKey::Cost),
-                finite(w, MetricKey::Energy),
-                finite(w, MetricKey::Carbon),
+            let mut figure = |k: MetricKey| {
+                let v = w.metric(k).unwrap_or(0.0);
+                if !v.is_finite() {
+                    t.not_finite
+                        .push(format!("stage '{}': {} is {v}", w.id, k.label().to_lowercase()));
+                }
+                v
+            };
+            let (usd, kwh, co2, gpu_h) = (
+                figure(MetricKey::Cost),
+                figure(MetricKey::Energy),
+                figure(MetricKey::Carbon),
+                figure(MetricKey::GpuHours),
             );
             t.total_usd += usd;
             t.energy_kwh += kwh;
             t.carbon_kg += co2;
-            t.gpu_hours += finite(w, MetricKey::GpuHours);
+            t.gpu_hours += gpu_h;
             *t.per_stage_usd.entry(w.id.clone()).or_insert(0.0) += usd;
             let site = stage_site(plan, &w.id);
             *t.per_site_usd.entry(site.clone()).or_insert(0.0) += usd;
@@ -246,5 +260,34 @@ impl MemoryPart {
 impl Serialize for MemoryPart {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(self.key())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn stage(id: &str, usd: f64) -> WorkloadResult {
+        let mut w = WorkloadResult {
+            id: id.into(),
+            ..Default::default()
+        };
+        w.metrics.insert(MetricKey::Cost, usd);
+        w.metrics.insert(MetricKey::Energy, 10.0);
+        w
+    }
+
+    #[test]
+    fn an_infinite_stage_cost_is_never_summed_as_zero() {
+        let plan = crate::model::Plan::default();
+        let t = CostTotals::from_workloads(&plan, &[stage("a", 100.0), stage("b", f64::INFINITY)]);
+        assert_eq!(t.total_usd, f64::INFINITY);
+        assert_eq!(t.energy_kwh, 20.0);
+        assert_eq!(t.not_finite, vec!["stage 'b': cost is inf".to_owned()]);
+        let t = CostTotals::from_workloads(&plan, &[stage("a", 100.0), stage("b", f64::NAN)]);
+        assert!(t.total_usd.is_nan());
+        assert_eq!(t.not_finite.len(), 1);
+        let t = CostTotals::from_workloads(&plan, &[stage("a", 100.0), stage("b", 5.0)]);
+        assert_eq!((t.total_usd, t.not_finite.len()), (105.0, 0));
     }
 }

@@ -1,5 +1,6 @@
 //! The plan-level entry point: simulate every stage the simulator models.
 
+use super::budget::Budget;
 use super::lifecycle::schedule::{LocalEvent, StageOutcome};
 use super::lifecycle::{self, stages, usage};
 use super::results::EventKind;
@@ -9,11 +10,22 @@ use super::{data, serving, training};
 use crate::model::{Catalog, Plan, StageKind, validate::has_errors};
 use crate::sim::metrics::{MetricKey, Resource};
 
-/// Simulate a validated plan. Problems found by validation (or a plan that
-/// does not fit in memory) are returned as [`SimError::Invalid`].
+/// Simulate a validated plan within the default [`Budget`]. Problems found
+/// before the run (validation, memory, stage set-up, budget: see
+/// [`super::budget::preflight`]) are returned as [`SimError::Invalid`].
 pub fn simulate(plan: &Plan, catalog: &Catalog, seed: u64, progress: &Progress) -> Result<Results, SimError> {
-    let mut problems = plan.validate(catalog);
-    problems.extend(training::memory_problems(plan, catalog));
+    simulate_with(plan, catalog, seed, progress, &Budget::default())
+}
+
+/// [`simulate`] within `budget` (entities and serving events).
+pub fn simulate_with(
+    plan: &Plan,
+    catalog: &Catalog,
+    seed: u64,
+    progress: &Progress,
+    budget: &Budget,
+) -> Result<Results, SimError> {
+    let problems = super::budget::preflight(plan, catalog, budget);
     if has_errors(&problems) {
         let msg: Vec<String> = problems
             .iter()
@@ -75,8 +87,16 @@ pub fn simulate(plan: &Plan, catalog: &Catalog, seed: u64, progress: &Progress) 
                 }
             }
             StageKind::Serve(s) => {
-                let r =
-                    serving::simulate_serve_stage(plan, stage, s, catalog, stage_seed, progress).map_err(in_stage)?;
+                let r = serving::simulate_serve_stage_limited(
+                    plan,
+                    stage,
+                    s,
+                    catalog,
+                    stage_seed,
+                    progress,
+                    budget.max_events,
+                )
+                .map_err(in_stage)?;
                 let mut w = r.to_workload(stage);
                 usage::serving(plan, catalog, s, &r, &mut w);
                 StageOutcome {
@@ -132,6 +152,14 @@ pub fn simulate(plan: &Plan, catalog: &Catalog, seed: u64, progress: &Progress) 
     results.timeline = timeline;
     results.events = events;
     results.cost = super::results::CostTotals::from_workloads(plan, &results.workloads);
+    if !results.cost.not_finite.is_empty() {
+        // Validation bounds every input, so this is a model gap; a total of
+        // "inf USD" (or a 0 that hides it) must not reach the user as a result.
+        return Err(SimError::Invalid(format!(
+            "the totals are not finite: {}; check the plan's prices, PUE and sizes",
+            results.cost.not_finite.join("; ")
+        )));
+    }
     results.tco = tco(plan, catalog)?;
     progress.set_fraction(1.0);
     Ok(results)

@@ -268,8 +268,11 @@ impl Recovery {
     }
 
     pub fn read(&self) -> Option<Recovered> {
+        // The note is one short JSON object (a path and a time); anything
+        // past 1 MiB is not ours.
+        const MAX_RECOVERY_META_BYTES: u64 = 1024 * 1024;
         let plan = report::load_plan(&self.plan_path()).ok()?;
-        let meta: Option<RecoveryMeta> = std::fs::read_to_string(self.meta_path())
+        let meta: Option<RecoveryMeta> = report::read::read_text_capped(&self.meta_path(), MAX_RECOVERY_META_BYTES)
             .ok()
             .and_then(|t| serde_json::from_str(&t).ok());
         let now = std::time::SystemTime::now()

@@ -2,6 +2,7 @@
 #![allow(clippy::unwrap_used)] // test helpers may unwrap
 
 mod compare;
+mod hostile;
 mod json_schema;
 mod layering;
 mod lifecycle;

@@ -256,7 +256,58 @@ pub fn simulate_serve_stage(
     seed: u64,
     progress: &Progress,
 ) -> Result<ServingResult, SimError> {
-    run_serve_stage(plan, stage, s, catalog, seed, progress, true)
+    run_serve_stage(plan, stage, s, catalog, seed, progress, RunOptions::default())
+}
+
+/// As [`simulate_serve_stage`], stopping after `event_limit` events.
+pub fn simulate_serve_stage_limited(
+    plan: &Plan,
+    stage: &Stage,
+    s: &ServeStage,
+    catalog: &Catalog,
+    seed: u64,
+    progress: &Progress,
+    event_limit: u64,
+) -> Result<ServingResult, SimError> {
+    run_serve_stage(
+        plan,
+        stage,
+        s,
+        catalog,
+        seed,
+        progress,
+        RunOptions {
+            event_limit,
+            ..RunOptions::default()
+        },
+    )
+}
+
+/// The default event limit of a serving stage.
+pub const EVENT_LIMIT: u64 = replica::EVENT_LIMIT;
+
+/// Replicas the stage would simulate, or why it cannot run (a model that
+/// leaves no room for its KV cache, a placement without devices): the checks
+/// `simulate` makes before the first event, for `clusterforge check`.
+pub fn replica_count(plan: &Plan, stage: &Stage, s: &ServeStage, catalog: &Catalog) -> Result<u64, SimError> {
+    let pools = pools(plan, catalog, stage, s)?;
+    Ok(pools.iter().map(|p| p.replicas as u64).sum())
+}
+
+/// How a serving run steps and when it stops.
+#[derive(Clone, Copy, Debug)]
+struct RunOptions {
+    multi_step: bool,
+    event_limit: u64,
+}
+
+impl Default for RunOptions {
+    fn default() -> Self {
+        Self {
+            multi_step: true,
+            event_limit: EVENT_LIMIT,
+        }
+    }
 }
 
 /// The serving simulation. `multi_step` lets a replica advance several
@@ -271,8 +322,12 @@ fn run_serve_stage(
     catalog: &Catalog,
     seed: u64,
     progress: &Progress,
-    multi_step: bool,
+    options: RunOptions,
 ) -> Result<ServingResult, SimError> {
+    let RunOptions {
+        multi_step,
+        event_limit,
+    } = options;
     if !(s.duration_s > 0.0 && s.duration_s.is_finite()) {
         return Err(SimError::Invalid("serving period must be positive".into()));
     }
@@ -299,6 +354,7 @@ fn run_serve_stage(
 
     let costs: Vec<StepCost> = pools.iter().map(|p| p.cost.clone()).collect();
     let advanced_ns = AtomicU64::new(0);
+    let events_taken = AtomicU64::new(0);
     let cx = Cx {
         costs: &costs,
         targets: Targets {
@@ -312,6 +368,8 @@ fn run_serve_stage(
         progress,
         advanced_ns: &advanced_ns,
         total_ns: (end_ns as f64 * total as f64).max(1.0),
+        event_limit,
+        events: &events_taken,
     };
 
     // Replicas in groups of consecutive ones; each group runs on one thread

@@ -14,8 +14,13 @@ use std::cmp::Reverse;
 use std::collections::{BinaryHeap, VecDeque};
 use std::sync::atomic::{AtomicU64, Ordering};
 
-/// Events one replica may take before the run is stopped as runaway.
+/// Events a serving stage may take before the run is stopped as runaway
+/// (all replicas together): ~2e9 events are a few minutes of wall time on
+/// one core; `--event-limit` raises it (`sim::Budget::max_events`).
 pub const EVENT_LIMIT: u64 = 2_000_000_000;
+
+/// Events between two looks at the shared event counter and progress.
+const EVENTS_PER_CHECK: u64 = 4096;
 
 /// What every replica of a run shares (read-only).
 pub(super) struct Cx<'a> {
@@ -33,6 +38,11 @@ pub(super) struct Cx<'a> {
     pub advanced_ns: &'a AtomicU64,
     /// Replica-ns the whole run simulates.
     pub total_ns: f64,
+    /// Events the stage may take, all replicas together.
+    pub event_limit: u64,
+    /// Events taken so far by all threads (counted every
+    /// `EVENTS_PER_CHECK` events).
+    pub events: &'a AtomicU64,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -230,12 +240,13 @@ impl Replica {
                 break;
             }
             events += 1;
-            if events.is_multiple_of(4096) {
+            if events.is_multiple_of(EVENTS_PER_CHECK) {
                 self.report(now, cx)?;
-                if t.events + events > EVENT_LIMIT {
+                let total = cx.events.fetch_add(EVENTS_PER_CHECK, Ordering::Relaxed) + EVENTS_PER_CHECK;
+                if total > cx.event_limit {
                     return Err(SimError::EventLimit {
-                        events: t.events + events,
-                        limit: EVENT_LIMIT,
+                        events: total,
+                        limit: cx.event_limit,
                     });
                 }
             }

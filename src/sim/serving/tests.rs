@@ -452,8 +452,20 @@ fn multi_step_fast_path_changes_nothing_but_the_event_count() {
             panic!("not serve")
         };
         let cat = Catalog::builtin();
-        let fast = run_serve_stage(&plan, stage, s, &cat, 11, &Progress::new(), true).unwrap();
-        let slow = run_serve_stage(&plan, stage, s, &cat, 11, &Progress::new(), false).unwrap();
+        let fast = run_serve_stage(&plan, stage, s, &cat, 11, &Progress::new(), RunOptions::default()).unwrap();
+        let slow = run_serve_stage(
+            &plan,
+            stage,
+            s,
+            &cat,
+            11,
+            &Progress::new(),
+            RunOptions {
+                multi_step: false,
+                ..RunOptions::default()
+            },
+        )
+        .unwrap();
         assert!(slow.requests_completed > 10, "{name}: {}", slow.requests_completed);
         assert!(fast.events <= slow.events, "{name}");
         // The utilization and queue series integrate the same intervals,
