@@ -11,6 +11,7 @@ pub mod png_report;
 pub mod presets;
 pub mod read;
 pub mod tco;
+pub mod write;
 
 pub use figures::Figures;
 pub use plan_file::{PlanFileError, load_plan, parse_plan, plan_to_json, plan_to_ron, save_plan, write_atomic};

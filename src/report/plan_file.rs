@@ -5,8 +5,7 @@ use super::read::ReadError;
 use crate::model::{FORMAT_VERSION, Plan};
 use serde::Deserialize;
 use std::fmt;
-use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// Files larger than this are refused before parsing: no real plan comes
 /// close, and a multi-gigabyte file picked by mistake must not hang the app.
@@ -219,40 +218,19 @@ pub fn plan_to_json(plan: &Plan) -> String {
     serde_json::to_string_pretty(plan).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
 }
 
-/// Save a plan atomically: write a temporary file beside the target, flush it
-/// to disk, then rename it over the target. A crash leaves either the old
+/// Save a plan atomically ([`write_atomic`]): a crash leaves either the old
 /// file or the new one, never half of one.
 pub fn save_plan(path: &Path, plan: &Plan) -> Result<(), PlanFileError> {
     write_atomic(path, plan_to_ron(plan).as_bytes())
 }
 
-/// Write bytes atomically (used for plans, reports and exports).
+/// Write bytes atomically (used for plans, reports and exports); see
+/// [`super::write`] for what makes it safe in a shared directory.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), PlanFileError> {
-    let origin = path.display().to_string();
-    let err = |source| PlanFileError::Save {
-        origin: origin.clone(),
+    super::write::write_atomic(path, bytes).map_err(|source| PlanFileError::Save {
+        origin: path.display().to_string(),
         source,
-    };
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    let file_name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "plan".into());
-    let tmp = dir.join(format!(".{file_name}.tmp-{}", std::process::id()));
-    let result = (|| {
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-        std::fs::rename(&tmp, path)
-    })();
-    if let Err(e) = result {
-        let _ = std::fs::remove_file(&tmp);
-        return Err(err(e));
-    }
-    Ok(())
+    })
 }
 
 impl fmt::Display for crate::model::NodeKind {
