@@ -3,12 +3,14 @@
 
 pub mod catalog;
 pub mod ids;
+pub mod index;
 pub mod plan;
 pub mod validate;
 pub mod workload;
 
 pub use catalog::{Catalog, Device, DeviceKind, StorageModel, SwitchModel, System};
 pub use ids::{LinkId, NodeId, SiteId, StageId};
+pub use index::PlanIndex;
 pub use plan::*;
 pub use validate::{Problem, Severity, Subject};
 pub use workload::*;

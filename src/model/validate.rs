@@ -4,11 +4,12 @@
 
 use super::catalog::{Catalog, Entry};
 use super::ids::{LinkId, NodeId, SiteId, StageId};
+use super::index::PlanIndex;
 use super::plan::{CatalogCategory, Link, Medium, Node, NodeKind, NodeRole, Plan, SiteKind, WiringPattern};
 use super::workload::{ModelSpec, StageKind};
 use petgraph::unionfind::UnionFind;
 use serde::Serialize;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap};
 use std::fmt;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -89,18 +90,20 @@ impl Plan {
     /// warnings, each group in plan order.
     pub fn validate(&self, catalog: &Catalog) -> Vec<Problem> {
         let mut r = Report { problems: Vec::new() };
+        // Built once: every check below looks nodes up by id.
+        let index = PlanIndex::new(self);
         check_duplicates(self, &mut r);
         check_sites(self, &mut r);
         for node in &self.nodes {
-            check_node(self, catalog, node, &mut r);
+            check_node(&index, catalog, node, &mut r);
         }
         for link in &self.links {
-            check_link(self, catalog, link, &mut r);
+            check_link(&index, catalog, link, &mut r);
         }
-        check_switch_ports(self, catalog, &mut r);
-        check_stages(self, catalog, &mut r);
+        check_switch_ports(self, &index, catalog, &mut r);
+        check_stages(self, &index, catalog, &mut r);
         check_stage_cycles(self, &mut r);
-        check_reachability(self, &mut r);
+        check_reachability(self, &index, &mut r);
         check_settings(self, &mut r);
         r.problems.sort_by_key(|p| std::cmp::Reverse(p.severity));
         r.problems
@@ -108,11 +111,16 @@ impl Plan {
 
     /// Number of accelerators (GPUs, TPU chips, edge SoCs) in a node group.
     pub fn devices_in(&self, catalog: &Catalog, id: &NodeId) -> u64 {
-        let Some(node) = self.node(id) else { return 0 };
-        match catalog.system(&node.model) {
-            Some(sys) => node.count as u64 * sys.devices as u64,
-            None => 0,
-        }
+        self.node(id).map_or(0, |n| n.devices(catalog))
+    }
+}
+
+impl Node {
+    /// Number of accelerators in the group (0 when its model is no system).
+    pub fn devices(&self, catalog: &Catalog) -> u64 {
+        catalog
+            .system(&self.model)
+            .map_or(0, |sys| self.count as u64 * sys.devices as u64)
     }
 }
 
@@ -387,7 +395,7 @@ fn check_sites(plan: &Plan, r: &mut Report) {
     }
 }
 
-fn check_node(plan: &Plan, catalog: &Catalog, node: &Node, r: &mut Report) {
+fn check_node(index: &PlanIndex, catalog: &Catalog, node: &Node, r: &mut Report) {
     let subject = Subject::Node(node.id.clone());
     if node.count == 0 {
         r.error(
@@ -396,7 +404,7 @@ fn check_node(plan: &Plan, catalog: &Catalog, node: &Node, r: &mut Report) {
             "set count to 1 or more, or delete the node",
         );
     }
-    let site = plan.site(&node.site);
+    let site = index.site(&node.site);
     if site.is_none() {
         r.error(
             subject.clone(),
@@ -515,10 +523,10 @@ pub fn medium_can_join(medium: Medium, a: NodeKind, b: NodeKind) -> Result<(), S
     }
 }
 
-fn check_link(plan: &Plan, catalog: &Catalog, link: &Link, r: &mut Report) {
+fn check_link(index: &PlanIndex, catalog: &Catalog, link: &Link, r: &mut Report) {
     let subject = Subject::Link(link.id.clone());
-    let from = plan.node(&link.from);
-    let to = plan.node(&link.to);
+    let from = index.node(&link.from);
+    let to = index.node(&link.to);
     for (end, node) in [(&link.from, from), (&link.to, to)] {
         if node.is_none() {
             r.error(
@@ -665,7 +673,7 @@ pub fn ports_per_switch_member(link: &Link, switch: &Node, other: &Node, catalog
 }
 
 /// A switch cannot have more cables plugged in than it has ports.
-fn check_switch_ports(plan: &Plan, catalog: &Catalog, r: &mut Report) {
+fn check_switch_ports(plan: &Plan, index: &PlanIndex, catalog: &Catalog, r: &mut Report) {
     for sw in plan.nodes.iter().filter(|n| n.kind == NodeKind::Switch) {
         let Some(model) = catalog.switch(&sw.model) else {
             continue;
@@ -674,7 +682,7 @@ fn check_switch_ports(plan: &Plan, catalog: &Catalog, r: &mut Report) {
             .links_of(&sw.id)
             .filter_map(|l| {
                 let other = if l.from == sw.id { &l.to } else { &l.from };
-                plan.node(other).map(|o| ports_per_switch_member(l, sw, o, catalog))
+                index.node(other).map(|o| ports_per_switch_member(l, sw, o, catalog))
             })
             .sum();
         if used > model.ports as f64 {
@@ -690,7 +698,7 @@ fn check_switch_ports(plan: &Plan, catalog: &Catalog, r: &mut Report) {
     }
 }
 
-fn check_stages(plan: &Plan, catalog: &Catalog, r: &mut Report) {
+fn check_stages(plan: &Plan, index: &PlanIndex, catalog: &Catalog, r: &mut Report) {
     let stage_ids: BTreeSet<&StageId> = plan.stages.iter().map(|s| &s.id).collect();
     for stage in &plan.stages {
         let subject = Subject::Stage(stage.id.clone());
@@ -712,7 +720,7 @@ fn check_stages(plan: &Plan, catalog: &Catalog, r: &mut Report) {
         }
         let mut placed: Vec<&Node> = Vec::new();
         for id in &stage.placement {
-            match plan.node(id) {
+            match index.node(id) {
                 None => r.error(
                     subject.clone(),
                     format!("placed on node '{id}', which does not exist"),
@@ -732,7 +740,7 @@ fn check_stages(plan: &Plan, catalog: &Catalog, r: &mut Report) {
                 }
             }
         };
-        let storage_ref = |r: &mut Report, id: &NodeId, what: &str| match plan.node(id) {
+        let storage_ref = |r: &mut Report, id: &NodeId, what: &str| match index.node(id) {
             None => r.error(
                 subject.clone(),
                 format!("{what} '{id}' does not exist"),
@@ -781,7 +789,12 @@ fn check_stages(plan: &Plan, catalog: &Catalog, r: &mut Report) {
                         "use ZeRO stage 0, 1, 2 or 3",
                     );
                 }
-                let available: u64 = stage.placement.iter().map(|id| plan.devices_in(catalog, id)).sum();
+                let available: u64 = stage
+                    .placement
+                    .iter()
+                    .filter_map(|id| index.node(id))
+                    .map(|n| n.devices(catalog))
+                    .sum();
                 let needed = p.gpus();
                 if available > 0 && needed > available {
                     r.error(
@@ -857,7 +870,7 @@ fn check_stages(plan: &Plan, catalog: &Catalog, r: &mut Report) {
             }
             StageKind::Serve(s) => {
                 needs_role(r, |k| k.role() == NodeRole::Compute, "serving");
-                match plan.node(&s.source) {
+                match index.node(&s.source) {
                     None => r.error(
                         subject.clone(),
                         format!("request source '{}' does not exist", s.source),
@@ -1171,15 +1184,15 @@ fn check_stage_cycles(plan: &Plan, r: &mut Report) {
 
 /// Storage a stage reads or writes must be reachable over links from the
 /// compute the stage runs on.
-fn check_reachability(plan: &Plan, r: &mut Report) {
-    let index: BTreeMap<&NodeId, usize> = plan.nodes.iter().enumerate().map(|(i, n)| (&n.id, i)).collect();
+fn check_reachability(plan: &Plan, index: &PlanIndex, r: &mut Report) {
+    let position: HashMap<&NodeId, usize> = plan.nodes.iter().enumerate().map(|(i, n)| (&n.id, i)).collect();
     let mut uf = UnionFind::<usize>::new(plan.nodes.len());
     for l in &plan.links {
-        if let (Some(&a), Some(&b)) = (index.get(&l.from), index.get(&l.to)) {
+        if let (Some(&a), Some(&b)) = (position.get(&l.from), position.get(&l.to)) {
             uf.union(a, b);
         }
     }
-    let connected = |a: &NodeId, b: &NodeId| match (index.get(a), index.get(b)) {
+    let connected = |a: &NodeId, b: &NodeId| match (position.get(a), position.get(b)) {
         (Some(&a), Some(&b)) => uf.equiv(a, b),
         _ => true, // missing nodes are reported elsewhere
     };
@@ -1212,7 +1225,7 @@ fn check_reachability(plan: &Plan, r: &mut Report) {
     }
     // Isolated compute or storage is almost always a drawing mistake.
     for n in &plan.nodes {
-        let linked = plan.links_of(&n.id).next().is_some();
+        let linked = index.links_of(&n.id).next().is_some();
         if !linked && plan.nodes.len() > 1 && n.kind.role() != NodeRole::Compute {
             r.warn(
                 Subject::Node(n.id.clone()),

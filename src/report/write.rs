@@ -234,7 +234,12 @@ mod tests {
         let a = dir.path().join("a");
         symlink("b", &a).unwrap();
         symlink("a", dir.path().join("b")).unwrap();
-        assert!(write_atomic(&a, b"x").unwrap_err().to_string().contains("symbolic links"));
+        assert!(
+            write_atomic(&a, b"x")
+                .unwrap_err()
+                .to_string()
+                .contains("symbolic links")
+        );
     }
 
     #[cfg(unix)]

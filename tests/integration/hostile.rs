@@ -303,3 +303,73 @@ fn check_takes_max_entities_and_event_limit() {
     let out = String::from_utf8_lossy(&lifted.stdout);
     assert!(!out.contains("simulator entities"), "{out}");
 }
+
+/// The on-prem preset plus a chain of `n` gateway groups hung off its first
+/// gateway-capable node: 10⁵ groups is ~15 MB of RON, inside the size limit.
+fn chain_plan(n: usize) -> Plan {
+    let mut plan = onprem_preset();
+    let site = plan.nodes[0].site.clone();
+    let first = plan.nodes[0].id.clone();
+    for i in 0..n {
+        let mut node = Node::new(&format!("gw-{i}"), NodeKind::Gateway, "", 1, site.as_str());
+        node.pos = (i as f32 * 10.0, 900.0);
+        plan.nodes.push(node);
+        let from = if i == 0 {
+            first.clone()
+        } else {
+            NodeId::from(format!("gw-{}", i - 1).as_str())
+        };
+        plan.links.push(Link {
+            id: format!("chain-{i}").as_str().into(),
+            from,
+            to: format!("gw-{i}").as_str().into(),
+            medium: Medium::Ethernet100,
+            pattern: WiringPattern::OneToOne,
+            lanes: 1,
+            lane_gbps: 100.0,
+            latency_us: 1.0,
+        });
+    }
+    plan
+}
+
+/// Prints the time `check` (validation + preflight) and `simulate` take on a
+/// chain of 10⁵ groups. Run with `--ignored --nocapture` in release for the
+/// figures; the stated goal (< 2 s check, < 10 s simulate) is a benchmark,
+/// not a timed assertion.
+#[test]
+#[ignore]
+fn chain_of_100k_groups_timing() {
+    let sizes = std::env::var("CLUSTERFORGE_CHAIN_SIZES").unwrap_or_else(|_| "1000,10000,100000".into());
+    for n in sizes.split(',').filter_map(|s| s.trim().parse::<usize>().ok()) {
+        let plan = chain_plan(n);
+        let t = std::time::Instant::now();
+        let problems = preflight(&plan);
+        let check_s = t.elapsed().as_secs_f64();
+        let t = std::time::Instant::now();
+        let sim = clusterforge::sim::simulate(&plan, &Catalog::builtin(), 1, &clusterforge::sim::Progress::new());
+        let sim_s = t.elapsed().as_secs_f64();
+        println!(
+            "{n:>7} groups: check {check_s:.3} s ({} problems), simulate {sim_s:.3} s ({})",
+            problems.len(),
+            if sim.is_ok() {
+                "ok".to_string()
+            } else {
+                format!("{:.80}", sim.unwrap_err().to_string())
+            }
+        );
+    }
+}
+
+/// 10⁵ groups are checked in linear time: a watchdog, not a timing goal
+/// (release figures come from `chain_of_100k_groups_timing`; before the
+/// plan index this took ~116 s of CPU).
+#[test]
+fn a_chain_of_100k_groups_is_checked_without_quadratic_look_ups() {
+    let problems = within(120, || preflight(&chain_plan(100_000)));
+    assert!(
+        problems.iter().all(|p| p.severity != Severity::Error),
+        "{:?}",
+        problems.first()
+    );
+}

@@ -9,14 +9,15 @@
 //!   and WAN transfer per GB.
 //! - Energy in kWh (facility, i.e. IT × PUE) and carbon per site.
 //!
-//! Other modules call [`hourly_cost_usd`], [`storage_cost_usd`],
-//! [`egress_cost_usd`] and [`plan_tco`]; [`compare_deployments`] answers
+//! Other modules ask a [`Ledger`] (hourly, storage and egress prices of one
+//! plan; [`hourly_cost_usd`] and friends for a single look-up) and call
+//! [`plan_tco`]; [`compare_deployments`] answers
 //! "on-prem vs cloud vs hybrid over the horizon, and when does owning pay off".
 
-use crate::model::{Catalog, NodeId, NodeKind, NodeRole, Plan, PricingModel, SiteKind};
+use crate::model::{Catalog, NodeId, NodeKind, NodeRole, Plan, PlanIndex, PricingModel, SiteId, SiteKind};
 use crate::sim::SimError;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 pub const HOURS_PER_YEAR: f64 = 8760.0;
 pub const HOURS_PER_MONTH: f64 = HOURS_PER_YEAR / 12.0;
@@ -91,16 +92,6 @@ fn member_price_power(catalog: &Catalog, kind: NodeKind, model: &str) -> (f64, f
     }
 }
 
-/// Total purchase price of the owned nodes of a site (for sharing the site's
-/// operations and facility capex by capex).
-fn site_capex_usd(plan: &Plan, catalog: &Catalog, site: &crate::model::SiteId) -> f64 {
-    plan.nodes
-        .iter()
-        .filter(|n| &n.site == site)
-        .map(|n| member_price_power(catalog, n.kind, &n.model).0 * n.count as f64)
-        .sum()
-}
-
 /// Cloud price per member-hour of a rented system under the site's pricing.
 pub fn cloud_member_price(
     on_demand: f64,
@@ -122,76 +113,154 @@ pub fn spot_slowdown(preemptions_per_hour: f64) -> f64 {
     1.0 / (1.0 - lost_fraction)
 }
 
-/// Hourly cost of node group `node_id` (all `count` members) at `utilization`
-/// (0..1, the fraction of peak power drawn above idle).
+/// The prices of one plan, looked up in one step: nodes and sites by id and
+/// each site's owned capex (which shares out its operations cost) computed
+/// once, so costing every node of a 10⁵-group plan stays linear. Build one
+/// per stage or per plan and ask it in loops; the free functions below are
+/// for a single look-up.
+pub struct Ledger<'a> {
+    catalog: &'a Catalog,
+    index: PlanIndex<'a>,
+    /// Total purchase price of the owned nodes of each site.
+    site_capex: HashMap<&'a SiteId, f64>,
+}
+
+impl<'a> Ledger<'a> {
+    pub fn new(plan: &'a Plan, catalog: &'a Catalog) -> Self {
+        let mut site_capex: HashMap<&SiteId, f64> = HashMap::new();
+        for n in &plan.nodes {
+            *site_capex.entry(&n.site).or_default() += member_price_power(catalog, n.kind, &n.model).0 * n.count as f64;
+        }
+        Self {
+            catalog,
+            index: PlanIndex::new(plan),
+            site_capex,
+        }
+    }
+
+    /// The plan's nodes and sites by id.
+    pub fn index(&self) -> &PlanIndex<'a> {
+        &self.index
+    }
+
+    /// Hourly cost of node group `node_id` (all `count` members) at
+    /// `utilization` (0..1, the fraction of peak power drawn above idle).
+    pub fn hourly(&self, node_id: &NodeId, utilization: f64) -> Result<NodeHourly, SimError> {
+        let catalog = self.catalog;
+        let node = self
+            .index
+            .node(node_id)
+            .ok_or_else(|| invalid(format!("node '{node_id}' does not exist")))?;
+        let site = self
+            .index
+            .site(&node.site)
+            .ok_or_else(|| invalid(format!("node '{}' is in unknown site '{}'", node.id, node.site)))?;
+        let u = if utilization.is_finite() {
+            utilization.clamp(0.0, 1.0)
+        } else {
+            0.0
+        };
+        let count = node.count as f64;
+        let (price, power_w, cloud) = member_price_power(catalog, node.kind, &node.model);
+        let it_kw = power_w * count * (IDLE_POWER_FRACTION + (1.0 - IDLE_POWER_FRACTION) * u) / 1000.0;
+        let mut h = NodeHourly::default();
+        match &site.kind {
+            SiteKind::Cloud(c) => {
+                h.rented = true;
+                match cloud {
+                    Some((od, res, spot)) => h.rent_usd = cloud_member_price(od, res, spot, c) * count,
+                    None if price > 0.0 => {
+                        // An owned appliance placed in a cloud site (colocated):
+                        // amortize over 4 years (tco.csv T07: typical TCO models 3-5 y).
+                        h.rented = false;
+                        h.capex_usd = price * count / (4.0 * HOURS_PER_YEAR);
+                    }
+                    None => {}
+                }
+                // Cloud providers' fleet PUE ~1.1 (Google, tco.csv T09).
+                h.energy_kwh = it_kw * 1.1;
+            }
+            SiteKind::OnPrem(o) => {
+                let years = o.amortization_years.max(0.1);
+                h.capex_usd = price * count / (years * HOURS_PER_YEAR);
+                h.energy_kwh = it_kw * o.pue.max(1.0);
+                h.power_usd = h.energy_kwh * o.power_usd_per_kwh;
+                let site_capex = self.site_capex.get(&site.id).copied().unwrap_or(0.0);
+                if site_capex > 0.0 {
+                    let share = price * count / site_capex;
+                    h.operations_usd = share
+                        * (o.operations_usd_per_year / HOURS_PER_YEAR
+                            + o.facility_capex_usd / (years * HOURS_PER_YEAR));
+                }
+                if cloud.is_some() && price == 0.0 {
+                    return Err(invalid(format!(
+                        "'{}' ({}) is a cloud instance and cannot be bought for on-prem site '{}'",
+                        node.name, node.model, site.name
+                    )));
+                }
+            }
+            SiteKind::Edge(e) => {
+                h.capex_usd = price * count / (e.amortization_years.max(0.1) * HOURS_PER_YEAR);
+                h.energy_kwh = it_kw;
+                h.power_usd = h.energy_kwh * e.power_usd_per_kwh;
+            }
+        }
+        h.carbon_kg = h.energy_kwh * site.carbon_kg_per_kwh;
+        Ok(h)
+    }
+
+    /// Cost of keeping `stored_gb` on storage node `node_id` for
+    /// `duration_s` (cloud per GB-month; owned appliances are in
+    /// [`Ledger::hourly`]) plus request fees.
+    pub fn storage(
+        &self,
+        node_id: &NodeId,
+        stored_gb: f64,
+        duration_s: f64,
+        reads: f64,
+        writes: f64,
+    ) -> Result<f64, SimError> {
+        let node = self
+            .index
+            .node(node_id)
+            .ok_or_else(|| invalid(format!("node '{node_id}' does not exist")))?;
+        let Some(s) = self.catalog.storage(&node.model) else {
+            return Ok(0.0);
+        };
+        let months = duration_s.max(0.0) / 3600.0 / HOURS_PER_MONTH;
+        Ok(s.usd_per_gb_month * stored_gb.max(0.0) * months
+            + s.usd_per_1k_reads * reads.max(0.0) / 1000.0
+            + s.usd_per_1k_writes * writes.max(0.0) / 1000.0)
+    }
+
+    /// Price of moving `gb` out of the site of `from` to the site of `to`:
+    /// internet egress at the cloud site's price when the sites differ; free
+    /// inside a site and out of owned sites (their WAN link is capex).
+    pub fn egress(&self, from: &NodeId, to: &NodeId, gb: f64) -> f64 {
+        let (Some(a), Some(b)) = (self.index.node(from), self.index.node(to)) else {
+            return 0.0;
+        };
+        if a.site == b.site {
+            return 0.0;
+        }
+        match self.index.site(&a.site).map(|s| &s.kind) {
+            Some(SiteKind::Cloud(c)) => c.egress_usd_per_gb * gb.max(0.0),
+            _ => 0.0,
+        }
+    }
+}
+
+/// [`Ledger::hourly`] for one node (in loops, build one [`Ledger`]).
 pub fn hourly_cost_usd(
     plan: &Plan,
     catalog: &Catalog,
     node_id: &NodeId,
     utilization: f64,
 ) -> Result<NodeHourly, SimError> {
-    let node = plan
-        .node(node_id)
-        .ok_or_else(|| invalid(format!("node '{node_id}' does not exist")))?;
-    let site = plan
-        .site(&node.site)
-        .ok_or_else(|| invalid(format!("node '{}' is in unknown site '{}'", node.id, node.site)))?;
-    let u = if utilization.is_finite() {
-        utilization.clamp(0.0, 1.0)
-    } else {
-        0.0
-    };
-    let count = node.count as f64;
-    let (price, power_w, cloud) = member_price_power(catalog, node.kind, &node.model);
-    let it_kw = power_w * count * (IDLE_POWER_FRACTION + (1.0 - IDLE_POWER_FRACTION) * u) / 1000.0;
-    let mut h = NodeHourly::default();
-    match &site.kind {
-        SiteKind::Cloud(c) => {
-            h.rented = true;
-            match cloud {
-                Some((od, res, spot)) => h.rent_usd = cloud_member_price(od, res, spot, c) * count,
-                None if price > 0.0 => {
-                    // An owned appliance placed in a cloud site (colocated):
-                    // amortize over 4 years (tco.csv T07: typical TCO models 3-5 y).
-                    h.rented = false;
-                    h.capex_usd = price * count / (4.0 * HOURS_PER_YEAR);
-                }
-                None => {}
-            }
-            // Cloud providers' fleet PUE ~1.1 (Google, tco.csv T09).
-            h.energy_kwh = it_kw * 1.1;
-        }
-        SiteKind::OnPrem(o) => {
-            let years = o.amortization_years.max(0.1);
-            h.capex_usd = price * count / (years * HOURS_PER_YEAR);
-            h.energy_kwh = it_kw * o.pue.max(1.0);
-            h.power_usd = h.energy_kwh * o.power_usd_per_kwh;
-            let site_capex = site_capex_usd(plan, catalog, &site.id);
-            if site_capex > 0.0 {
-                let share = price * count / site_capex;
-                h.operations_usd = share
-                    * (o.operations_usd_per_year / HOURS_PER_YEAR + o.facility_capex_usd / (years * HOURS_PER_YEAR));
-            }
-            if cloud.is_some() && price == 0.0 {
-                return Err(invalid(format!(
-                    "'{}' ({}) is a cloud instance and cannot be bought for on-prem site '{}'",
-                    node.name, node.model, site.name
-                )));
-            }
-        }
-        SiteKind::Edge(e) => {
-            h.capex_usd = price * count / (e.amortization_years.max(0.1) * HOURS_PER_YEAR);
-            h.energy_kwh = it_kw;
-            h.power_usd = h.energy_kwh * e.power_usd_per_kwh;
-        }
-    }
-    h.carbon_kg = h.energy_kwh * site.carbon_kg_per_kwh;
-    Ok(h)
+    Ledger::new(plan, catalog).hourly(node_id, utilization)
 }
 
-/// Cost of keeping `stored_gb` on storage node `node_id` for `duration_s`
-/// (cloud per GB-month; owned appliances are in [`hourly_cost_usd`]) plus
-/// request fees.
+/// [`Ledger::storage`] for one node.
 pub fn storage_cost_usd(
     plan: &Plan,
     catalog: &Catalog,
@@ -201,32 +270,12 @@ pub fn storage_cost_usd(
     reads: f64,
     writes: f64,
 ) -> Result<f64, SimError> {
-    let node = plan
-        .node(node_id)
-        .ok_or_else(|| invalid(format!("node '{node_id}' does not exist")))?;
-    let Some(s) = catalog.storage(&node.model) else {
-        return Ok(0.0);
-    };
-    let months = duration_s.max(0.0) / 3600.0 / HOURS_PER_MONTH;
-    Ok(s.usd_per_gb_month * stored_gb.max(0.0) * months
-        + s.usd_per_1k_reads * reads.max(0.0) / 1000.0
-        + s.usd_per_1k_writes * writes.max(0.0) / 1000.0)
+    Ledger::new(plan, catalog).storage(node_id, stored_gb, duration_s, reads, writes)
 }
 
-/// Price of moving `gb` out of the site of `from` to the site of `to`:
-/// internet egress at the cloud site's price when the sites differ; free
-/// inside a site and out of owned sites (their WAN link is capex).
-pub fn egress_cost_usd(plan: &Plan, from: &NodeId, to: &NodeId, gb: f64) -> f64 {
-    let (Some(a), Some(b)) = (plan.node(from), plan.node(to)) else {
-        return 0.0;
-    };
-    if a.site == b.site {
-        return 0.0;
-    }
-    match plan.site(&a.site).map(|s| &s.kind) {
-        Some(SiteKind::Cloud(c)) => c.egress_usd_per_gb * gb.max(0.0),
-        _ => 0.0,
-    }
+/// [`Ledger::egress`] for one transfer.
+pub fn egress_cost_usd(plan: &Plan, catalog: &Catalog, from: &NodeId, to: &NodeId, gb: f64) -> f64 {
+    Ledger::new(plan, catalog).egress(from, to, gb)
 }
 
 /// Cost of a plan over a period, per site and per node.
@@ -272,9 +321,10 @@ pub fn plan_tco(
         period_s,
         ..Tco::default()
     };
+    let ledger = Ledger::new(plan, catalog);
     for n in &plan.nodes {
         let u = utilization.get(&n.id).copied().unwrap_or(default_utilization);
-        let h = hourly_cost_usd(plan, catalog, &n.id, u)?;
+        let h = ledger.hourly(&n.id, u)?;
         let billed = if h.rented {
             busy_hours.get(&n.id).copied().unwrap_or(hours).min(hours)
         } else {
@@ -283,7 +333,7 @@ pub fn plan_tco(
         let mut node_cost = h.rent_usd * billed + (h.capex_usd + h.power_usd + h.operations_usd) * hours;
         let energy = h.energy_kwh * if h.rented { billed } else { hours };
         let storage = match (n.kind.role(), n.capacity_tb) {
-            (NodeRole::Storage, Some(tb)) => storage_cost_usd(plan, catalog, &n.id, tb * 1000.0, period_s, 0.0, 0.0)?,
+            (NodeRole::Storage, Some(tb)) => ledger.storage(&n.id, tb * 1000.0, period_s, 0.0, 0.0)?,
             _ => 0.0,
         };
         node_cost += storage;
@@ -476,8 +526,9 @@ pub fn compare_deployments(
     // As drawn: owned nodes bought up front, rented nodes paid by the hour.
     let mut drawn_capex = 0.0;
     let mut drawn_monthly = 0.0;
+    let ledger = Ledger::new(plan, catalog);
     for n in &plan.nodes {
-        let h = hourly_cost_usd(plan, catalog, &n.id, u)?;
+        let h = ledger.hourly(&n.id, u)?;
         if h.rented {
             drawn_monthly += h.rent_usd * u * HOURS_PER_MONTH;
         } else {
@@ -687,6 +738,6 @@ mod tests {
         assert!((t.total_usd - (98.32 * HOURS_PER_MONTH + s3)).abs() < 1e-6);
         assert!((t.per_site["s"].total_usd - t.total_usd).abs() < 1e-9);
         assert!(t.energy_kwh > 0.0);
-        assert!(egress_cost_usd(&p, &"n".into(), &"s3".into(), 100.0) == 0.0);
+        assert!(egress_cost_usd(&p, &c, &"n".into(), &"s3".into(), 100.0) == 0.0);
     }
 }

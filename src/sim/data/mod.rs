@@ -255,23 +255,24 @@ pub fn simulate_data_stage(
 
     // Cost: the workers for the duration, request fees, egress between sites.
     let (mut cost_usd, mut energy_kwh) = (0.0, 0.0);
+    let ledger = cost::Ledger::new(plan, catalog);
     for id in &stage.placement {
-        if let Some(n) = plan.node(id)
+        if let Some(n) = ledger.index().node(id)
             && n.kind.role() == NodeRole::Compute
         {
             let util = (cpu_core_seconds / (cores * duration)).min(1.0);
-            let h = cost::hourly_cost_usd(plan, catalog, id, util)?;
+            let h = ledger.hourly(id, util)?;
             cost_usd += h.total_usd() * duration / 3600.0;
             energy_kwh += h.energy_kwh * duration / 3600.0;
         }
     }
     let gets = (input / OBJECT_GET_BYTES).ceil().max(parts);
     let puts = (output / OBJECT_GET_BYTES).ceil().max(parts);
-    cost_usd += cost::storage_cost_usd(plan, catalog, &d.source, 0.0, 0.0, gets, 0.0)?;
-    cost_usd += cost::storage_cost_usd(plan, catalog, &d.destination, 0.0, 0.0, 0.0, puts)?;
+    cost_usd += ledger.storage(&d.source, 0.0, 0.0, gets, 0.0)?;
+    cost_usd += ledger.storage(&d.destination, 0.0, 0.0, 0.0, puts)?;
     if let Some(w) = stage.placement.first() {
-        cost_usd += cost::egress_cost_usd(plan, &d.source, w, input / 1e9);
-        cost_usd += cost::egress_cost_usd(plan, w, &d.destination, output / 1e9);
+        cost_usd += ledger.egress(&d.source, w, input / 1e9);
+        cost_usd += ledger.egress(w, &d.destination, output / 1e9);
     }
     // Read-back rate of the output for training (stored bytes/s).
     let dst_hit = dst.cache_hit_ratio.unwrap_or(0.0).clamp(0.0, 0.99);

@@ -48,9 +48,13 @@ fn placement_devices<'a>(plan: &Plan, catalog: &'a Catalog, stage: &Stage) -> (f
 /// Cost and energy of the compute placement for `seconds` at `util`.
 fn compute_cost(plan: &Plan, catalog: &Catalog, stage: &Stage, seconds: f64, util: f64) -> (f64, f64, f64) {
     let (mut usd, mut kwh, mut co2) = (0.0, 0.0, 0.0);
+    let ledger = cost::Ledger::new(plan, catalog);
     for id in &stage.placement {
-        if plan.node(id).is_some_and(|n| n.kind.role() == NodeRole::Compute)
-            && let Ok(h) = cost::hourly_cost_usd(plan, catalog, id, util)
+        if ledger
+            .index()
+            .node(id)
+            .is_some_and(|n| n.kind.role() == NodeRole::Compute)
+            && let Ok(h) = ledger.hourly(id, util)
         {
             usd += h.total_usd() * seconds / 3600.0;
             kwh += h.energy_kwh * seconds / 3600.0;
@@ -136,7 +140,7 @@ pub fn simulate_validate(
         let gets = (bytes / crate::sim::data::OBJECT_GET_BYTES).ceil();
         usd += cost::storage_cost_usd(plan, catalog, src, 0.0, 0.0, gets, 0.0)?;
         if let Some(c) = &first_compute {
-            usd += cost::egress_cost_usd(plan, src, c, bytes / 1e9);
+            usd += cost::egress_cost_usd(plan, catalog, src, c, bytes / 1e9);
         }
     }
     let mut m = BTreeMap::new();
@@ -266,7 +270,7 @@ pub fn simulate_checkpoint(
     let (mut usd, kwh, co2) = compute_cost(plan, catalog, stage, duration, EXPORT_UTILIZATION);
     let puts = (bytes / crate::sim::data::OBJECT_GET_BYTES).ceil();
     usd += cost::storage_cost_usd(plan, catalog, &c.target, 0.0, 0.0, 0.0, puts)?;
-    usd += cost::egress_cost_usd(plan, &source, &c.target, bytes / 1e9);
+    usd += cost::egress_cost_usd(plan, catalog, &source, &c.target, bytes / 1e9);
     let mut m = BTreeMap::new();
     for (k, v) in [
         (MetricKey::Duration, duration),

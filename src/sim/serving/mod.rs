@@ -532,6 +532,7 @@ fn run_serve_stage(
     // Cost and energy per pool, through the cost module.
     let (mut busy_all, mut up_all) = (0u64, 0u64);
     let mut model_bytes = 0.0;
+    let ledger = cost::Ledger::new(plan, catalog);
     for (pi, p) in pools.iter().enumerate() {
         let (busy, up): (u64, u64) = reps()
             .filter(|r| r.pool == pi)
@@ -544,7 +545,7 @@ fn run_serve_stage(
             0.0
         };
         let replica_hours = up as f64 * 1e-9 / 3600.0;
-        let h = cost::hourly_cost_usd(plan, catalog, &p.node.id, util)?;
+        let h = ledger.hourly(&p.node.id, util)?;
         let members = p.node.count.max(1) as f64;
         let per_replica_hour = h.total_usd() / (members * p.per_member.max(1) as f64);
         let (pool_cost, energy) = if h.rented && (autoscale || serverless) {
