@@ -352,10 +352,9 @@ fn chain_of_100k_groups_timing() {
         println!(
             "{n:>7} groups: check {check_s:.3} s ({} problems), simulate {sim_s:.3} s ({})",
             problems.len(),
-            if sim.is_ok() {
-                "ok".to_string()
-            } else {
-                format!("{:.80}", sim.unwrap_err().to_string())
+            match sim {
+                Ok(_) => "ok".to_string(),
+                Err(e) => format!("{:.80}", e.to_string()),
             }
         );
     }
