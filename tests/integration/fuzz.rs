@@ -133,7 +133,7 @@ fn mutate(rng: &mut ChaCha8Rng, base: &[u8]) -> Vec<u8> {
 fn run_one(i: u64, seed: u64, bases: &[&[u8]], png_base: &[u8], catalog: &Catalog, tally: &mut Tally) {
     let mut rng = ChaCha8Rng::seed_from_u64(seed ^ i.wrapping_mul(0x9E37_79B9_7F4A_7C15));
     tally.inputs += 1;
-    if i % 16 == 0 {
+    if i.is_multiple_of(16) {
         // A mutated PNG: the text chunk is CRC-checked, so mutate the
         // container's bytes directly (chunk lengths, CRCs, compressed data).
         tally.png_inputs += 1;
@@ -158,7 +158,7 @@ fn run_one(i: u64, seed: u64, bases: &[&[u8]], png_base: &[u8], catalog: &Catalo
         return;
     }
     tally.clean += 1;
-    if tally.clean % SIMULATE_EVERY != 0 {
+    if !tally.clean.is_multiple_of(SIMULATE_EVERY) {
         return;
     }
     tally.simulated += 1;
