@@ -372,3 +372,74 @@ fn a_chain_of_100k_groups_is_checked_without_quadratic_look_ups() {
         problems.first()
     );
 }
+
+/// Every command ends with a clear message under a 4 GB address-space limit
+/// (`ulimit -v 4000000`) on the hostile inputs: never killed by a signal,
+/// never an abort, exit code 0, 1 or 2, and something said on stdout/stderr.
+#[cfg(target_os = "linux")]
+#[test]
+fn every_command_ends_cleanly_under_a_4_gb_address_space_limit() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut inputs: Vec<std::path::PathBuf> = vec!["/dev/zero".into()];
+    let bomb = dir.path().join("bomb.png");
+    std::fs::write(&bomb, png_bomb()).unwrap();
+    inputs.push(bomb);
+    let mut huge = onprem_preset();
+    set_count(&mut huge, NodeKind::RequestSource, i32::MAX as u32);
+    let mut pue = onprem_preset();
+    first_onprem(&mut pue).1.pue = 1e308;
+    let mut dgx = preset("superpod-1024-h100");
+    set_count(&mut dgx, NodeKind::GpuServer, 1_000_000);
+    for (name, plan) in [
+        ("huge-count", huge),
+        ("pue", pue),
+        ("million-dgx", dgx),
+        ("chain", chain_plan(100_000)),
+    ] {
+        let path = dir.path().join(format!("{name}.ron"));
+        std::fs::write(&path, plan_to_ron(&plan)).unwrap();
+        inputs.push(path);
+    }
+    let bin = env!("CARGO_BIN_EXE_clusterforge");
+    let out = dir.path().join("out.png");
+    for input in &inputs {
+        for command in ["check", "simulate", "report"] {
+            // Open (issue 15): the PNG report of a 10⁴-group plan takes more
+            // than 5 minutes (its plan drawing and tables are super-linear).
+            if command == "report" && input.ends_with("chain.ron") {
+                continue;
+            }
+            let extra = if command == "report" {
+                format!("-o '{}'", out.display())
+            } else {
+                String::new()
+            };
+            let script = format!(
+                "ulimit -v 4000000; exec '{bin}' {command} '{}' {extra}",
+                input.display()
+            );
+            let started = std::time::Instant::now();
+            let output = within(300, move || {
+                std::process::Command::new("sh")
+                    .arg("-c")
+                    .arg(script)
+                    .output()
+                    .expect("sh runs")
+            });
+            let code = output.status.code();
+            println!(
+                "{command} {}: {code:?} in {:.1} s",
+                input.display(),
+                started.elapsed().as_secs_f64()
+            );
+            let said = String::from_utf8_lossy(&output.stdout).len() + String::from_utf8_lossy(&output.stderr).len();
+            assert!(
+                matches!(code, Some(0..=2)) && said > 0,
+                "{command} {}: {:?}\n{}",
+                input.display(),
+                output.status,
+                String::from_utf8_lossy(&output.stderr)
+            );
+        }
+    }
+}
