@@ -1,7 +1,7 @@
 //! Plan files: versioned RON, read with line:column and field-path errors,
 //! written atomically (temporary file + rename).
 
-use super::read::ReadError;
+use super::read::{ReadError, size_words};
 use crate::model::{FORMAT_VERSION, Plan};
 use serde::Deserialize;
 use std::fmt;
@@ -60,13 +60,6 @@ pub enum PlanFileError {
         #[source]
         source: std::io::Error,
     },
-}
-
-fn size_words(size: Option<u64>) -> String {
-    match size {
-        Some(n) => format!("{n} bytes"),
-        None => "larger".into(),
-    }
 }
 
 fn path_suffix(path: &str) -> String {

@@ -22,7 +22,8 @@ pub enum ReadError {
     TooLarge { size: Option<u64>, max: u64 },
 }
 
-fn size_words(size: Option<u64>) -> String {
+/// "N bytes", or "larger" when the read ran past the cap unmeasured.
+pub(super) fn size_words(size: Option<u64>) -> String {
     match size {
         Some(n) => format!("{n} bytes"),
         None => "larger".into(),

@@ -14,10 +14,9 @@ use super::serving;
 use super::training::shape::Shape;
 use crate::model::validate::has_errors;
 use crate::model::{
-    Catalog, Link, Medium, Node, NodeId, NodeRole, PipelineSchedule, Plan, Problem, Severity, StageId, StageKind,
+    Catalog, Link, Medium, Node, NodeRole, PipelineSchedule, Plan, PlanIndex, Problem, Severity, StageId, StageKind,
     Subject, WiringPattern,
 };
-use std::collections::HashMap;
 
 /// Entities one run may expand to unless `--max-entities` says otherwise.
 /// Measured (debug build, peak RSS): the SuperPOD preset with 60,000 DGX
@@ -121,7 +120,7 @@ pub fn estimate(plan: &Plan, catalog: &Catalog) -> Estimate {
     let mut shares = Vec::new();
     let trains = plan.stages.iter().any(|s| matches!(s.kind, StageKind::Train(_)));
     if trains {
-        let index: HashMap<&NodeId, &Node> = plan.nodes.iter().map(|n| (&n.id, n)).collect();
+        let index = PlanIndex::new(plan);
         for n in &plan.nodes {
             let per = entities_per_member(n, catalog);
             shares.push(Share {
@@ -131,7 +130,7 @@ pub fn estimate(plan: &Plan, catalog: &Catalog) -> Estimate {
             });
         }
         for l in &plan.links {
-            let (Some(a), Some(b)) = (index.get(&l.from), index.get(&l.to)) else {
+            let (Some(a), Some(b)) = (index.node(&l.from), index.node(&l.to)) else {
                 continue;
             };
             let conns = link_connections(l, a, b, catalog);

@@ -112,10 +112,7 @@ fn a_png_text_bomb_is_refused_quickly_with_a_message() {
 }
 
 fn onprem_preset() -> Plan {
-    clusterforge::report::presets::preset("onprem-finance")
-        .expect("preset exists")
-        .plan()
-        .expect("preset parses")
+    preset("onprem-finance")
 }
 
 fn first_onprem(plan: &mut Plan) -> (SiteId, &mut OnPremSite) {

@@ -177,8 +177,8 @@ pub fn scaled_plan(plan: &Plan, catalog: &Catalog, stage: &StageId, factor: f64)
     s.after.clear();
     s.kind = StageKind::Train(t);
     out.stages = vec![s];
-    let mut problems = out.validate(catalog);
-    problems.extend(crate::sim::training::memory_problems(&out, catalog));
+    // What `simulate` would refuse the variant for.
+    let problems = crate::sim::budget::preflight(&out, catalog, &crate::sim::Budget::default());
     if let Some(e) = problems.iter().find(|p| p.severity == Severity::Error) {
         return Err(e.message.clone());
     }

@@ -10,8 +10,7 @@
 //! - Energy in kWh (facility, i.e. IT × PUE) and carbon per site.
 //!
 //! Other modules ask a [`Ledger`] (hourly, storage and egress prices of one
-//! plan; [`hourly_cost_usd`] and friends for a single look-up) and call
-//! [`plan_tco`]; [`compare_deployments`] answers
+//! plan) and call [`plan_tco`]; [`compare_deployments`] answers
 //! "on-prem vs cloud vs hybrid over the horizon, and when does owning pay off".
 
 use crate::model::{Catalog, NodeId, NodeKind, NodeRole, Plan, PlanIndex, PricingModel, SiteId, SiteKind};
@@ -116,8 +115,7 @@ pub fn spot_slowdown(preemptions_per_hour: f64) -> f64 {
 /// The prices of one plan, looked up in one step: nodes and sites by id and
 /// each site's owned capex (which shares out its operations cost) computed
 /// once, so costing every node of a 10⁵-group plan stays linear. Build one
-/// per stage or per plan and ask it in loops; the free functions below are
-/// for a single look-up.
+/// per stage or per plan and ask it for every node.
 pub struct Ledger<'a> {
     catalog: &'a Catalog,
     index: PlanIndex<'a>,
@@ -248,34 +246,6 @@ impl<'a> Ledger<'a> {
             _ => 0.0,
         }
     }
-}
-
-/// [`Ledger::hourly`] for one node (in loops, build one [`Ledger`]).
-pub fn hourly_cost_usd(
-    plan: &Plan,
-    catalog: &Catalog,
-    node_id: &NodeId,
-    utilization: f64,
-) -> Result<NodeHourly, SimError> {
-    Ledger::new(plan, catalog).hourly(node_id, utilization)
-}
-
-/// [`Ledger::storage`] for one node.
-pub fn storage_cost_usd(
-    plan: &Plan,
-    catalog: &Catalog,
-    node_id: &NodeId,
-    stored_gb: f64,
-    duration_s: f64,
-    reads: f64,
-    writes: f64,
-) -> Result<f64, SimError> {
-    Ledger::new(plan, catalog).storage(node_id, stored_gb, duration_s, reads, writes)
-}
-
-/// [`Ledger::egress`] for one transfer.
-pub fn egress_cost_usd(plan: &Plan, catalog: &Catalog, from: &NodeId, to: &NodeId, gb: f64) -> f64 {
-    Ledger::new(plan, catalog).egress(from, to, gb)
 }
 
 /// Cost of a plan over a period, per site and per node.
@@ -666,7 +636,7 @@ mod tests {
         // 4 years of 350k ≈ 9.99 USD/h.
         let c = Catalog::builtin();
         let p = plan(onprem(), "dgx-h100", 1);
-        let h = hourly_cost_usd(&p, &c, &"n".into(), 0.7).unwrap();
+        let h = Ledger::new(&p, &c).hourly(&"n".into(), 0.7).unwrap();
         assert!((h.capex_usd - 350_000.0 / (4.0 * 8760.0)).abs() < 1e-9);
         let kw = 10.2 * (0.3 + 0.7 * 0.7);
         assert!((h.power_usd - kw * 1.58 * 0.0806).abs() < 1e-9);
@@ -680,7 +650,7 @@ mod tests {
         let c = Catalog::builtin();
         let price = |m| {
             let p = plan(cloud(m), "aws-p5-48xlarge", 2);
-            hourly_cost_usd(&p, &c, &"n".into(), 1.0).unwrap().rent_usd
+            Ledger::new(&p, &c).hourly(&"n".into(), 1.0).unwrap().rent_usd
         };
         let (od, res, spot) = (
             price(PricingModel::OnDemand),
@@ -695,7 +665,7 @@ mod tests {
         assert!(spot_slowdown(0.1) > 1.01 && spot_slowdown(0.1) < 1.05);
         // A cloud instance cannot be bought.
         let p = plan(onprem(), "aws-p5-48xlarge", 1);
-        assert!(hourly_cost_usd(&p, &c, &"n".into(), 0.5).is_err());
+        assert!(Ledger::new(&p, &c).hourly(&"n".into(), 0.5).is_err());
     }
 
     #[test]
@@ -738,6 +708,6 @@ mod tests {
         assert!((t.total_usd - (98.32 * HOURS_PER_MONTH + s3)).abs() < 1e-6);
         assert!((t.per_site["s"].total_usd - t.total_usd).abs() < 1e-9);
         assert!(t.energy_kwh > 0.0);
-        assert!(egress_cost_usd(&p, &c, &"n".into(), &"s3".into(), 100.0) == 0.0);
+        assert!(Ledger::new(&p, &c).egress(&"n".into(), &"s3".into(), 100.0) == 0.0);
     }
 }

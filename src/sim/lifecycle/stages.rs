@@ -46,9 +46,8 @@ fn placement_devices<'a>(plan: &Plan, catalog: &'a Catalog, stage: &Stage) -> (f
 }
 
 /// Cost and energy of the compute placement for `seconds` at `util`.
-fn compute_cost(plan: &Plan, catalog: &Catalog, stage: &Stage, seconds: f64, util: f64) -> (f64, f64, f64) {
+fn compute_cost(ledger: &cost::Ledger, stage: &Stage, seconds: f64, util: f64) -> (f64, f64, f64) {
     let (mut usd, mut kwh, mut co2) = (0.0, 0.0, 0.0);
-    let ledger = cost::Ledger::new(plan, catalog);
     for id in &stage.placement {
         if ledger
             .index()
@@ -135,12 +134,13 @@ pub fn simulate_validate(
         return Err(invalid(stage, "evaluation has no compute rate"));
     }
     let util = if duration > 0.0 { compute_s / duration } else { 0.0 };
-    let (mut usd, kwh, co2) = compute_cost(plan, catalog, stage, duration, util);
+    let ledger = cost::Ledger::new(plan, catalog);
+    let (mut usd, kwh, co2) = compute_cost(&ledger, stage, duration, util);
     if let Some(src) = &v.data_source {
         let gets = (bytes / crate::sim::data::OBJECT_GET_BYTES).ceil();
-        usd += cost::storage_cost_usd(plan, catalog, src, 0.0, 0.0, gets, 0.0)?;
+        usd += ledger.storage(src, 0.0, 0.0, gets, 0.0)?;
         if let Some(c) = &first_compute {
-            usd += cost::egress_cost_usd(plan, catalog, src, c, bytes / 1e9);
+            usd += ledger.egress(src, c, bytes / 1e9);
         }
     }
     let mut m = BTreeMap::new();
@@ -267,10 +267,11 @@ pub fn simulate_checkpoint(
     }
     let storage_bw = storage_capacity(plan, catalog, &c.target, true).unwrap_or(f64::INFINITY);
     let duration = bytes / bw + store.latency_ms * 1e-3;
-    let (mut usd, kwh, co2) = compute_cost(plan, catalog, stage, duration, EXPORT_UTILIZATION);
+    let ledger = cost::Ledger::new(plan, catalog);
+    let (mut usd, kwh, co2) = compute_cost(&ledger, stage, duration, EXPORT_UTILIZATION);
     let puts = (bytes / crate::sim::data::OBJECT_GET_BYTES).ceil();
-    usd += cost::storage_cost_usd(plan, catalog, &c.target, 0.0, 0.0, 0.0, puts)?;
-    usd += cost::egress_cost_usd(plan, catalog, &source, &c.target, bytes / 1e9);
+    usd += ledger.storage(&c.target, 0.0, 0.0, 0.0, puts)?;
+    usd += ledger.egress(&source, &c.target, bytes / 1e9);
     let mut m = BTreeMap::new();
     for (k, v) in [
         (MetricKey::Duration, duration),

@@ -256,7 +256,7 @@ pub fn simulate_serve_stage(
     seed: u64,
     progress: &Progress,
 ) -> Result<ServingResult, SimError> {
-    run_serve_stage(plan, stage, s, catalog, seed, progress, RunOptions::default())
+    simulate_serve_stage_limited(plan, stage, s, catalog, seed, progress, EVENT_LIMIT)
 }
 
 /// As [`simulate_serve_stage`], stopping after `event_limit` events.
