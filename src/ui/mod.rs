@@ -4,7 +4,7 @@
 //! UI commands), `canvas` (draw, hit-test, interact), `palette`, `inspector`,
 //! `workloads`, `problems`, `results` (Results tab), `playback` (Playback
 //! tab), `compare` (Compare tab: baseline vs current, scaling), `files`
-//! (dialogs, recent files, recovery), `theme`, `app` (panels and prompts), `welcome` (first-run screen, presets gallery), `tour`
+//! (dialogs, recent files, recovery), `theme`, `app` (panels; `app::document`: files, prompts, autosave; `app::dispatch`: running commands), `welcome` (first-run screen, presets gallery), `tour`
 //! (callouts over the panels), `help` (shortcuts window), `bench` (headless
 //! frame timing).
 
