@@ -9,10 +9,11 @@ mod document;
 
 pub use document::{AfterDiscard, Prompt};
 
+use crate::model::edit::Edit;
 use crate::model::{Catalog, Plan, Subject};
 use crate::ui::canvas::overlay::Overlay;
 use crate::ui::canvas::{self, Canvas};
-use crate::ui::commands::{Edit, UiCommand, command_button};
+use crate::ui::commands::{UiCommand, command_button};
 use crate::ui::files::{self, DialogJob, DialogPurpose, ExportKind, FileDialogs, Persisted, Recovery};
 use crate::ui::help::{self, HelpState};
 use crate::ui::inspector::{self, KeyedEdit};

@@ -2,8 +2,8 @@
 //! or stage (or the plan when nothing is selected). Each change becomes an
 //! [`Edit`]; typing into one element merges into one undo step.
 
+use crate::model::edit::Edit;
 use crate::model::*;
-use crate::ui::commands::Edit;
 use crate::ui::palette::models;
 use crate::ui::state::{EditorState, Sel};
 use crate::ui::theme;

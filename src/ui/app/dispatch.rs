@@ -3,7 +3,8 @@
 //! however it was given.
 
 use super::{AfterDiscard, App, Prompt};
-use crate::ui::commands::{Clip, Edit, UiCommand, arrange};
+use crate::model::edit::{Clip, Edit};
+use crate::ui::commands::{UiCommand, arrange};
 use crate::ui::files::DialogPurpose;
 
 impl App {
