@@ -1,7 +1,8 @@
-//! The plan document, the hardware catalog and validation. Pure data and
-//! checks: no GUI, no file I/O.
+//! The plan document, the hardware catalog, validation and the edits the
+//! editor makes to a plan. Pure data and checks: no GUI, no file I/O.
 
 pub mod catalog;
+pub mod edit;
 pub mod ids;
 pub mod index;
 pub mod plan;

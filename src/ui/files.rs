@@ -67,7 +67,7 @@ impl ExportKind {
 
     /// `<plan-slug>-report.png`, `<plan-slug>.ron`, …
     pub fn suggested_file_name(self, plan: &Plan) -> String {
-        let s = crate::ui::commands::slug(&plan.name);
+        let s = crate::model::edit::slug(&plan.name);
         let stem = if s.is_empty() { "plan".to_owned() } else { s };
         match self {
             ExportKind::ReportPng => format!("{stem}-report.png"),
@@ -294,7 +294,7 @@ impl Recovery {
 
 /// `plan.ron` → the file name for Save as, from the plan's name.
 pub fn suggested_file_name(plan: &Plan) -> String {
-    let s = crate::ui::commands::slug(&plan.name);
+    let s = crate::model::edit::slug(&plan.name);
     format!("{}.ron", if s.is_empty() { "plan" } else { &s })
 }
 

@@ -1,10 +1,10 @@
 //! The desktop application (eframe/egui 0.37): a canvas editor for plans.
 //!
-//! Module map: `state` (plan, selection, camera, undo), `commands` (edits and
-//! UI commands), `canvas` (draw, hit-test, interact), `palette`, `inspector`,
+//! Module map: `state` (plan, selection, camera, undo), `commands` (UI commands,
+//! new-element templates; the edits are `model::edit`), `canvas` (draw, hit-test, interact), `palette`, `inspector`,
 //! `workloads`, `problems`, `results` (Results tab), `playback` (Playback
 //! tab), `compare` (Compare tab: baseline vs current, scaling), `files`
-//! (dialogs, recent files, recovery), `theme`, `app` (panels and prompts), `welcome` (first-run screen, presets gallery), `tour`
+//! (dialogs, recent files, recovery), `theme`, `app` (panels; `app::document`: files, prompts, autosave; `app::dispatch`: running commands), `welcome` (first-run screen, presets gallery), `tour`
 //! (callouts over the panels), `help` (shortcuts window), `bench` (headless
 //! frame timing).
 

@@ -1,9 +1,9 @@
 //! Editor state, kept apart from drawing: the plan, the selection, the
 //! camera and the undo history. Everything the UI changes in the plan goes
-//! through [`EditorState::apply`] with an [`Edit`](super::commands::Edit).
+//! through [`EditorState::apply`] with an [`Edit`](crate::model::edit::Edit).
 
-use super::commands::Edit;
-use crate::model::{Catalog, LinkId, NodeId, Plan, Problem, Severity, SiteId, StageId, Subject};
+use crate::model::edit::Edit;
+use crate::model::{Catalog, NodeId, Plan, Problem, Severity, Subject};
 use egui::{Pos2, Rect, Vec2};
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
@@ -17,14 +17,9 @@ const UNDO_DEPTH: usize = 200;
 /// Consecutive edits with the same merge key within this window are one undo step.
 const MERGE_WINDOW: Duration = Duration::from_millis(1500);
 
-/// One selectable element of the plan.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Sel {
-    Node(NodeId),
-    Link(LinkId),
-    Site(SiteId),
-    Stage(StageId),
-}
+/// One selectable element of the plan; defined with the edits, which name
+/// and return elements (re-exported so `ui::state::Sel` keeps working).
+pub use crate::model::edit::Sel;
 
 /// The view onto the canvas: canvas point `offset` sits at the canvas
 /// widget's top-left corner; `zoom` screen points per canvas unit.

@@ -1,8 +1,9 @@
 //! The workloads panel: lifecycle stages in order with their dependencies.
 //! Stages are edited in the inspector; here they are listed, added and placed.
 
+use crate::model::edit::Edit;
 use crate::model::{Severity, Subject};
-use crate::ui::commands::{Edit, StageTemplate, new_stage};
+use crate::ui::commands::{StageTemplate, new_stage};
 use crate::ui::state::{EditorState, Sel};
 
 pub fn workloads_ui(ui: &mut egui::Ui, state: &mut EditorState, edits: &mut Vec<Edit>) {

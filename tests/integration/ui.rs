@@ -411,7 +411,7 @@ fn autosave_is_offered_back_after_a_crash() {
     let mut app = App::new(config);
     assert!(app.prompt.is_none());
     app.state
-        .apply(clusterforge::ui::commands::Edit::Delete(vec![
+        .apply(clusterforge::model::edit::Edit::Delete(vec![
             clusterforge::ui::state::Sel::Node("cpu".into()),
         ]))
         .expect("edit");

@@ -4,10 +4,10 @@
 //! `snapshots` feature.
 
 use crate::ui_support::{harness_with_results, has_label, wait_until};
+use clusterforge::model::edit::Edit;
 use clusterforge::model::*;
 use clusterforge::report::presets;
 use clusterforge::ui::app::App;
-use clusterforge::ui::commands::Edit;
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 

@@ -4,8 +4,9 @@
 
 use super::hit::{self, Hit, Layout, site_at};
 use super::{Canvas, Drag, MediumChoice, QuickAdd, draw};
+use crate::model::edit::Edit;
 use crate::model::{Medium, Node, NodeKind, SiteId};
-use crate::ui::commands::{self, Edit, SiteTemplate, UiCommand, candidate_media, new_link, new_node, new_stage};
+use crate::ui::commands::{self, SiteTemplate, UiCommand, candidate_media, new_link, new_node, new_stage};
 use crate::ui::palette::PaletteItem;
 use crate::ui::state::{EditorState, NODE_SIZE, Sel, snap};
 use crate::ui::theme::{self, Palette};

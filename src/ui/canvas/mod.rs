@@ -7,8 +7,9 @@ pub mod hit;
 pub mod interact;
 pub mod overlay;
 
+use crate::model::edit::Edit;
 use crate::model::{Medium, NodeId, NodeKind};
-use crate::ui::commands::{Edit, UiCommand};
+use crate::ui::commands::UiCommand;
 use crate::ui::palette::PaletteItem;
 use crate::ui::state::EditorState;
 use crate::ui::theme::Palette;

@@ -1,0 +1,217 @@
+//! Node group pages: one node (name, kind, catalog model, count, site, and
+//! the catalog's specs of the model) or several nodes at once (only the
+//! fields they share).
+
+use super::KeyedEdit;
+use super::fields::{combo, grid, num, optional, text};
+use crate::model::edit::Edit;
+use crate::model::*;
+use crate::ui::palette::models;
+use crate::ui::state::EditorState;
+use crate::ui::theme;
+use egui::Ui;
+
+fn site_options(state: &EditorState) -> Vec<(SiteId, String)> {
+    state
+        .plan
+        .sites
+        .iter()
+        .map(|s| (s.id.clone(), format!("{} {}", theme::site_icon(&s.kind), s.name)))
+        .collect()
+}
+
+fn model_options(state: &EditorState, kind: NodeKind) -> Vec<(String, String)> {
+    let mut v: Vec<(String, String)> = models(&state.catalog, kind)
+        .into_iter()
+        .map(|(id, name, spec)| (id, format!("{name} — {spec}")))
+        .collect();
+    if v.is_empty() {
+        v.push((String::new(), "(none)".into()));
+    }
+    v
+}
+
+pub(super) fn node_ui(ui: &mut Ui, state: &EditorState, node: &Node, out: &mut Vec<KeyedEdit>) {
+    ui.heading(format!("{}  {}", theme::node_icon(node.kind), node.name));
+    ui.weak(format!("{} · id {}", node.kind.label(), node.id));
+    let mut n = node.clone();
+    grid(ui, "node_grid", |ui| {
+        text(ui, "Name", &mut n.name, "Display name of the node group");
+        if node.kind.catalog_category() != CatalogCategory::None {
+            combo(
+                ui,
+                "Model",
+                &mut n.model,
+                &model_options(state, node.kind),
+                "Catalog entry: sets devices, speeds, power and prices",
+            );
+        }
+        num(
+            ui,
+            "Count",
+            &mut n.count,
+            "×",
+            0..=1_000_000,
+            "Identical members in this group (servers, switches, appliances)",
+        );
+        combo(
+            ui,
+            "Site",
+            &mut n.site,
+            &site_options(state),
+            "Where the members live; decides how they are paid for",
+        );
+        if node.kind.role() == NodeRole::Storage {
+            optional(
+                ui,
+                "Capacity",
+                &mut n.capacity_tb,
+                100.0,
+                "TB",
+                "Usable capacity; unset uses the catalog's",
+            );
+            if node.kind == NodeKind::NvmeCache {
+                optional(
+                    ui,
+                    "Cache hit ratio",
+                    &mut n.cache_hit_ratio,
+                    0.9,
+                    "",
+                    "Fraction of reads served from the cache (0-1)",
+                );
+            }
+        }
+    });
+    specs_ui(ui, state, &n);
+    if &n != node {
+        out.push((Edit::SetNodes(vec![n]), Some(format!("node:{}", node.id))));
+    }
+}
+
+fn specs_ui(ui: &mut Ui, state: &EditorState, n: &Node) {
+    use crate::model::catalog::Entry;
+    let Some(entry) = state.catalog.entry(&n.model) else {
+        return;
+    };
+    ui.separator();
+    ui.strong("Key specs");
+    let c = n.count as f64;
+    match entry {
+        Entry::System(s) => {
+            let dev = state.catalog.device(&s.device);
+            ui.label(format!(
+                "{} × {} per member, {} in the group",
+                s.devices,
+                dev.map(|d| d.name.as_str()).unwrap_or(&s.device),
+                s.devices as f64 * c
+            ));
+            if let Some(d) = dev
+                && let Some(bf16) = d.peak_tflops.bf16
+            {
+                ui.label(format!(
+                    "{bf16:.0} TFLOP/s BF16 per device, {:.0} GB at {:.0} GB/s",
+                    d.memory_gb, d.memory_bw_gbs
+                ));
+            }
+            if s.nics > 0 {
+                ui.label(format!(
+                    "{} × {:.0} Gb/s NICs, scale-up {:.0} GB/s",
+                    s.nics, s.nic_gbps, s.scale_up_gbs
+                ));
+            }
+            ui.label(format!(
+                "{:.1} kW per member, {:.0} kW in the group",
+                s.power_w / 1000.0,
+                s.power_w * c / 1000.0
+            ));
+            if s.price_usd > 0.0 {
+                ui.label(format!(
+                    "${:.0} per member, ${:.2} M in the group",
+                    s.price_usd,
+                    s.price_usd * c / 1e6
+                ));
+            }
+            if let Some(cl) = &s.cloud {
+                ui.label(format!(
+                    "${:.2}/h on demand per member, ${:.0}/h in the group",
+                    cl.on_demand_usd_per_hour,
+                    cl.on_demand_usd_per_hour * c
+                ));
+            }
+        }
+        Entry::Storage(s) => {
+            ui.label(format!(
+                "{:.0} GB/s read, {:.0} GB/s write per member",
+                s.read_gbs, s.write_gbs
+            ));
+            ui.label(format!("{:.1} ms to first byte", s.latency_ms));
+            if s.usd_per_gb_month > 0.0 {
+                ui.label(format!("${:.3} per GB-month", s.usd_per_gb_month));
+            }
+        }
+        Entry::Switch(s) => {
+            ui.label(format!(
+                "{} ports × {:.0} Gb/s, {:.0} ns",
+                s.ports, s.port_gbps, s.latency_ns
+            ));
+            ui.label(format!("${:.0} and {:.0} W per switch", s.price_usd, s.power_w));
+        }
+        Entry::Device(_) => {}
+    }
+}
+
+pub(super) fn nodes_ui(ui: &mut Ui, state: &EditorState, nodes: &[&Node], out: &mut Vec<KeyedEdit>) {
+    ui.heading(format!("{} nodes", nodes.len()));
+    ui.weak("Changes apply to every selected node");
+    let first = nodes[0];
+    let same_kind = nodes.iter().all(|n| n.kind == first.kind);
+    let mut count = first.count;
+    let mut site = first.site.clone();
+    let mut model = first.model.clone();
+    grid(ui, "nodes_grid", |ui| {
+        let mixed = |b: bool| if b { "" } else { " (mixed)" };
+        num(
+            ui,
+            &format!("Count{}", mixed(nodes.iter().all(|n| n.count == first.count))),
+            &mut count,
+            "×",
+            0..=1_000_000,
+            "Members in each selected group",
+        );
+        combo(
+            ui,
+            &format!("Site{}", mixed(nodes.iter().all(|n| n.site == first.site))),
+            &mut site,
+            &site_options(state),
+            "Move every selected node to this site",
+        );
+        if same_kind && first.kind.catalog_category() != CatalogCategory::None {
+            combo(
+                ui,
+                &format!("Model{}", mixed(nodes.iter().all(|n| n.model == first.model))),
+                &mut model,
+                &model_options(state, first.kind),
+                "Catalog entry for every selected node",
+            );
+        }
+    });
+    let mut changed = Vec::new();
+    for n in nodes {
+        let mut m = (*n).clone();
+        if count != first.count {
+            m.count = count;
+        }
+        if site != first.site {
+            m.site = site.clone();
+        }
+        if model != first.model {
+            m.model = model.clone();
+        }
+        if &m != *n {
+            changed.push(m);
+        }
+    }
+    if !changed.is_empty() {
+        out.push((Edit::SetNodes(changed), Some("nodes".into())));
+    }
+}
