@@ -13,13 +13,13 @@ use crate::model::{Catalog, Plan, StageId};
 use crate::report::compare::sweep::{self, Sweep, SweepPoint};
 use crate::report::compare::{self, Comparison, MetricDelta, Verdict};
 use crate::report::{self, presets};
-use crate::sim::{Progress, Results, SimError};
+use crate::sim::Results;
 use crate::ui::files::{DialogJob, DialogOutcome, DialogPurpose, FileDialogs};
+use crate::ui::jobs::{Job, Poll};
 use crate::ui::theme::Palette;
 use egui_plot::{Corner, Legend, Line, LineStyle, Plot, PlotPoints, Points, uniform_grid_spacer};
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::mpsc::{self, Receiver, TryRecvError};
 use std::time::{Duration, Instant};
 
 /// How long the plan must stay unchanged before the Compare tab simulates
@@ -38,46 +38,6 @@ pub struct Side {
     pub source: String,
     pub plan: Plan,
     pub results: Results,
-}
-
-/// Work on a worker thread: messages arrive on `rx`.
-struct Job<T> {
-    label: String,
-    plan: Plan,
-    progress: Progress,
-    rx: Receiver<T>,
-}
-
-fn spawn<T: Send + 'static>(
-    label: String,
-    plan: &Plan,
-    ctx: &egui::Context,
-    work: impl FnOnce(Progress, mpsc::Sender<T>) + Send + 'static,
-) -> Result<Job<T>, String> {
-    let progress = Progress::new();
-    let (tx, rx) = mpsc::channel();
-    let worker_progress = progress.clone();
-    let ctx = ctx.clone();
-    std::thread::Builder::new()
-        .name("clusterforge-compare".into())
-        .spawn(move || {
-            work(worker_progress, tx);
-            ctx.request_repaint();
-        })
-        .map_err(|e| format!("cannot start a worker thread: {e}"))?;
-    Ok(Job {
-        label,
-        plan: plan.clone(),
-        progress,
-        rx,
-    })
-}
-
-fn simulate_checked(plan: &Plan, catalog: &Catalog, progress: &Progress) -> Result<Results, String> {
-    crate::sim::simulate(plan, catalog, plan.settings.seed, progress).map_err(|e| match e {
-        SimError::Cancelled => "cancelled".into(),
-        e => e.to_string(),
-    })
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -168,13 +128,9 @@ impl CompareView {
     /// Simulate `plan` on a worker thread and make it the baseline.
     pub fn open_baseline(&mut self, ctx: &egui::Context, source: String, plan: Plan, catalog: &Catalog) {
         if let Some(job) = self.baseline_job.take() {
-            job.progress.cancel();
+            job.cancel();
         }
-        let catalog = catalog.clone();
-        let worker_plan = plan.clone();
-        match spawn(source, &plan, ctx, move |progress, tx| {
-            let _ = tx.send(simulate_checked(&worker_plan, &catalog, &progress));
-        }) {
+        match Job::simulate(source, &plan, catalog, Some(ctx)) {
             Ok(job) => {
                 self.baseline_job = Some(job);
                 self.baseline_message = None;
@@ -200,26 +156,26 @@ impl CompareView {
     /// fresh exists.
     fn poll(&mut self, ctx: &egui::Context, plan: &Plan, catalog: &Catalog, fresh_elsewhere: bool) {
         if let Some(job) = &self.baseline_job {
-            match job.rx.try_recv() {
-                Ok(Ok(results)) => {
+            match job.poll() {
+                Poll::Got(Ok(results)) => {
                     let (source, plan) = (job.label.clone(), job.plan.clone());
                     self.baseline_job = None;
                     self.pin(source, plan, results);
                 }
-                Ok(Err(e)) => {
+                Poll::Got(Err(e)) => {
                     self.baseline_message = Some(format!("{}: {e}", job.label));
                     self.baseline_job = None;
                 }
-                Err(TryRecvError::Empty) => ctx.request_repaint_after(Duration::from_millis(50)),
-                Err(TryRecvError::Disconnected) => {
+                Poll::Waiting => ctx.request_repaint_after(Duration::from_millis(50)),
+                Poll::Ended => {
                     self.baseline_message = Some("the baseline simulation stopped unexpectedly".into());
                     self.baseline_job = None;
                 }
             }
         }
         if let Some(job) = &self.current_job {
-            match job.rx.try_recv() {
-                Ok(outcome) => {
+            match job.poll() {
+                Poll::Got(outcome) => {
                     let p = job.plan.clone();
                     self.current_job = None;
                     match outcome {
@@ -230,28 +186,28 @@ impl CompareView {
                         Err(e) => self.current_error = Some((p, e)),
                     }
                 }
-                Err(TryRecvError::Empty) => ctx.request_repaint_after(Duration::from_millis(50)),
-                Err(TryRecvError::Disconnected) => self.current_job = None,
+                Poll::Waiting => ctx.request_repaint_after(Duration::from_millis(50)),
+                Poll::Ended => self.current_job = None,
             }
         }
         if let Some(job) = &self.sweep_job {
             loop {
-                match job.rx.try_recv() {
-                    Ok(SweepMsg::Point(p)) => {
+                match job.poll() {
+                    Poll::Got(SweepMsg::Point(p)) => {
                         if let Some((_, s)) = &mut self.sweep {
                             s.points.push(p);
                         }
                     }
-                    Ok(SweepMsg::Done(r)) => {
+                    Poll::Got(SweepMsg::Done(r)) => {
                         self.sweep_message = r.err();
                         self.sweep_job = None;
                         break;
                     }
-                    Err(TryRecvError::Empty) => {
+                    Poll::Waiting => {
                         ctx.request_repaint_after(Duration::from_millis(50));
                         break;
                     }
-                    Err(TryRecvError::Disconnected) => {
+                    Poll::Ended => {
                         self.sweep_job = None;
                         break;
                     }
@@ -291,23 +247,9 @@ impl CompareView {
         }
         self.changed_at = None;
         if let Some(job) = self.current_job.take() {
-            job.progress.cancel();
+            job.cancel();
         }
-        let errors = plan
-            .validate(catalog)
-            .iter()
-            .filter(|p| p.severity == crate::model::Severity::Error)
-            .count();
-        if errors > 0 {
-            let msg = format!("it has {errors} error(s), see Problems");
-            self.current_error = Some((plan.clone(), msg));
-            return;
-        }
-        let worker_plan = plan.clone();
-        let catalog = catalog.clone();
-        match spawn("current plan".into(), plan, ctx, move |progress, tx| {
-            let _ = tx.send(simulate_checked(&worker_plan, &catalog, &progress));
-        }) {
+        match Job::simulate("current plan".into(), plan, catalog, Some(ctx)) {
             Ok(job) => self.current_job = Some(job),
             Err(e) => self.current_error = Some((plan.clone(), e)),
         }
@@ -315,16 +257,20 @@ impl CompareView {
 
     fn start_sweep(&mut self, ctx: &egui::Context, plan: &Plan, catalog: &Catalog, stage: StageId) {
         self.cancel_sweep();
-        let worker_plan = plan.clone();
         let catalog = catalog.clone();
         let worker_stage = stage.clone();
-        match spawn(format!("sweep of {stage}"), plan, ctx, move |progress, tx| {
-            let points_tx = tx.clone();
-            let r = sweep::run_sweep(&worker_plan, &catalog, &worker_stage, &sweep::FACTORS, &progress, |p| {
-                let _ = points_tx.send(SweepMsg::Point(p.clone()));
-            });
-            let _ = tx.send(SweepMsg::Done(r.map(|_| ()).map_err(|e| e.to_string())));
-        }) {
+        match Job::start(
+            format!("sweep of {stage}"),
+            plan,
+            Some(ctx),
+            move |worker_plan, progress, tx| {
+                let points_tx = tx.clone();
+                let r = sweep::run_sweep(&worker_plan, &catalog, &worker_stage, &sweep::FACTORS, &progress, |p| {
+                    let _ = points_tx.send(SweepMsg::Point(p.clone()));
+                });
+                let _ = tx.send(SweepMsg::Done(r.map(|_| ()).map_err(|e| e.to_string())));
+            },
+        ) {
             Ok(job) => {
                 self.sweep = Some((
                     plan.clone(),
@@ -342,7 +288,7 @@ impl CompareView {
 
     fn cancel_sweep(&mut self) {
         if let Some(job) = self.sweep_job.take() {
-            job.progress.cancel();
+            job.cancel();
             self.sweep_message = Some("Sweep cancelled".into());
         }
     }
@@ -469,7 +415,7 @@ fn toolbar_ui(ui: &mut egui::Ui, view: &mut CompareView, cx: &CompareCx<'_>) {
                 .clicked()
                 && let Some(job) = view.baseline_job.take()
             {
-                job.progress.cancel();
+                job.cancel();
                 view.baseline_message = Some("Baseline simulation cancelled".into());
             }
         }

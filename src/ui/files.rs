@@ -162,15 +162,19 @@ impl DialogJob {
         suggested: String,
         ctx: egui::Context,
     ) -> DialogJob {
-        let (tx, rx) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
+        let worker = move |tx: std::sync::mpsc::Sender<Option<PathBuf>>| {
             let answer = match purpose {
                 DialogPurpose::Open => dialogs.pick_open(),
                 DialogPurpose::SaveAs => dialogs.pick_save(&suggested),
                 DialogPurpose::Export(kind) => dialogs.pick_export(kind, &suggested),
             };
             let _ = tx.send(answer);
-            ctx.request_repaint();
+        };
+        // A dialog that cannot start reads as "no dialog service": the
+        // in-app path prompt takes over.
+        let rx = crate::ui::jobs::spawn_worker("dialog", Some(&ctx), worker).unwrap_or_else(|_| {
+            let (_, rx) = std::sync::mpsc::channel();
+            rx
         });
         DialogJob {
             purpose,

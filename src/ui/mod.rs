@@ -16,6 +16,7 @@ pub mod compare;
 pub mod files;
 pub mod help;
 pub mod inspector;
+pub mod jobs;
 pub mod palette;
 pub mod playback;
 pub mod problems;

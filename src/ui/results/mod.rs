@@ -24,14 +24,14 @@ pub mod tables;
 pub mod time;
 pub mod timeline;
 
-use crate::model::{Catalog, Plan, Severity};
+use crate::model::{Catalog, Plan};
 use crate::report::Figures;
-use crate::sim::{Progress, Results, SimError};
+use crate::sim::Results;
 use crate::ui::app::{ResultsCx, ResultsView};
 use crate::ui::canvas::overlay::{Bottleneck, BottleneckAt, Overlay};
 use crate::ui::files::ExportKind;
+use crate::ui::jobs::{self, Poll};
 use std::path::{Path, PathBuf};
-use std::sync::mpsc::{self, Receiver, TryRecvError};
 use std::time::{Duration, Instant};
 
 /// How long the plan must stay unchanged before an automatic re-run.
@@ -39,9 +39,7 @@ pub const DEBOUNCE: Duration = Duration::from_millis(700);
 
 /// A run in progress on the worker thread.
 struct Job {
-    plan: Plan,
-    progress: Progress,
-    rx: Receiver<Result<Results, String>>,
+    run: jobs::Job<Result<Results, String>>,
     /// Started by the user (Run): the dock makes room when it finishes.
     reveal: bool,
 }
@@ -193,40 +191,16 @@ impl SimResultsView {
         self.cancel();
         self.cancelled = false;
         self.changed_at = None;
-        let progress = Progress::new();
-        let (tx, rx) = mpsc::channel();
-        let worker_plan = plan.clone();
-        let worker_catalog = catalog.clone();
-        let worker_progress = progress.clone();
-        let spawned = std::thread::Builder::new()
-            .name("clusterforge-sim".into())
-            .spawn(move || {
-                let outcome = run_checked(&worker_plan, &worker_catalog, &worker_progress);
-                // The view may have gone (cancelled and replaced): nothing to tell.
-                let _ = tx.send(outcome);
-            });
-        match spawned {
-            Ok(_) => {
-                self.job = Some(Job {
-                    plan: plan.clone(),
-                    progress,
-                    rx,
-                    reveal,
-                })
-            }
-            Err(e) => {
-                self.finished = Some(Finished::new(
-                    plan.clone(),
-                    Err(format!("cannot start the simulation thread: {e}")),
-                ))
-            }
+        match jobs::Job::simulate("plan".into(), plan, catalog, None) {
+            Ok(run) => self.job = Some(Job { run, reveal }),
+            Err(e) => self.finished = Some(Finished::new(plan.clone(), Err(format!("cannot simulate: {e}")))),
         }
     }
 
     /// Stop the run in progress (its thread ends soon after; its result is dropped).
     pub fn cancel(&mut self) {
         if let Some(job) = self.job.take() {
-            job.progress.cancel();
+            job.run.cancel();
             self.cancelled = true;
         }
     }
@@ -237,16 +211,16 @@ impl SimResultsView {
         let mut reveal = false;
         if let Some(job) = &self.job {
             let first = self.finished.is_none();
-            match job.rx.try_recv() {
-                Ok(outcome) => {
-                    let plan = job.plan.clone();
+            match job.run.poll() {
+                Poll::Got(outcome) => {
+                    let plan = job.run.plan.clone();
                     reveal = job.reveal || first;
                     self.job = None;
                     self.finished = Some(Finished::new(plan, outcome));
                 }
-                Err(TryRecvError::Empty) => ctx.request_repaint_after(Duration::from_millis(50)),
-                Err(TryRecvError::Disconnected) => {
-                    let plan = job.plan.clone();
+                Poll::Waiting => ctx.request_repaint_after(Duration::from_millis(50)),
+                Poll::Ended => {
+                    let plan = job.run.plan.clone();
                     self.job = None;
                     self.finished = Some(Finished::new(
                         plan,
@@ -268,7 +242,7 @@ impl SimResultsView {
             let current = self
                 .job
                 .as_ref()
-                .map(|j| &j.plan)
+                .map(|j| &j.run.plan)
                 .or(self.finished.as_ref().map(|f| &f.plan));
             if !wanted || current == Some(plan) {
                 self.changed_at = None;
@@ -333,14 +307,14 @@ impl SimResultsView {
                 .on_hover_text("Re-simulate 0.7 s after the last edit");
             ui.separator();
             if let Some(job) = &self.job {
-                let f = job.progress.fraction() as f32;
+                let f = job.run.progress.fraction() as f32;
                 ui.add(
                     egui::ProgressBar::new(f)
                         .desired_width(220.0)
                         .show_percentage()
                         .animate(true),
                 )
-                .on_hover_text(format!("Simulating: {} events processed", job.progress.events()));
+                .on_hover_text(format!("Simulating: {} events processed", job.run.progress.events()));
                 if ui.button("Cancel").on_hover_text("Stop the simulation").clicked() {
                     self.cancel();
                 }
@@ -382,26 +356,6 @@ fn tabs_ui(ui: &mut egui::Ui, current: &mut ResultsTab) {
                 .on_hover_text(tab.tooltip());
         }
     });
-}
-
-/// Validate, then simulate; errors as sentences.
-fn run_checked(plan: &Plan, catalog: &Catalog, progress: &Progress) -> Result<Results, String> {
-    let errors: Vec<String> = plan
-        .validate(catalog)
-        .into_iter()
-        .filter(|p| p.severity == Severity::Error)
-        .map(|p| p.to_string())
-        .collect();
-    if let Some(first) = errors.first() {
-        return Err(format!(
-            "the plan has {} error(s); fix them first (see Problems). First: {first}",
-            errors.len()
-        ));
-    }
-    crate::sim::simulate(plan, catalog, plan.settings.seed, progress).map_err(|e| match e {
-        SimError::Cancelled => "simulation cancelled".into(),
-        e => e.to_string(),
-    })
 }
 
 /// The canvas overlay of a run: `report::figures::plan_use` (per plan node
