@@ -1,11 +1,13 @@
 //! The plan document, the hardware catalog, validation and the edits the
 //! editor makes to a plan. Pure data and checks: no GUI, no file I/O.
 
+pub mod arrange;
 pub mod catalog;
 pub mod edit;
 pub mod ids;
 pub mod index;
 pub mod plan;
+pub mod templates;
 pub mod validate;
 pub mod workload;
 

@@ -9,9 +9,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
 
 /// Size of a node card in canvas units.
-pub const NODE_SIZE: Vec2 = Vec2::new(200.0, 68.0);
-/// Grid spacing in canvas units (snapping step).
-pub const GRID: f32 = 20.0;
+pub const NODE_SIZE: Vec2 = Vec2::new(crate::model::arrange::NODE_W, crate::model::arrange::NODE_H);
+pub use crate::model::arrange::{GRID, snap};
 /// Undo history depth.
 const UNDO_DEPTH: usize = 200;
 /// Consecutive edits with the same merge key within this window are one undo step.
@@ -354,8 +353,4 @@ impl EditorState {
 
 pub fn node_rect(pos: (f32, f32)) -> Rect {
     Rect::from_min_size(Pos2::new(pos.0, pos.1), NODE_SIZE)
-}
-
-pub fn snap(v: f32) -> f32 {
-    (v / GRID).round() * GRID
 }

@@ -1,0 +1,351 @@
+//! What the editor starts new elements from: the kinds of site the palette
+//! offers, and new nodes, links and stages with sensible defaults (fresh ids,
+//! snapped positions, media that can join the two ends). Pure plan logic:
+//! the GUI and the CLI use the same templates, and tests need no `gui`.
+
+use super::arrange::snap;
+use super::edit::{fresh_link_id, fresh_node_id, fresh_site_id, fresh_stage_id};
+use super::validate::medium_can_join;
+use super::*;
+
+/// Kinds of site the palette offers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SiteTemplate {
+    OnPrem,
+    Cloud,
+    Edge,
+}
+
+impl SiteTemplate {
+    pub const ALL: [SiteTemplate; 3] = [SiteTemplate::OnPrem, SiteTemplate::Cloud, SiteTemplate::Edge];
+    pub fn label(self) -> &'static str {
+        match self {
+            SiteTemplate::OnPrem => "On-prem data centre",
+            SiteTemplate::Cloud => "Cloud region",
+            SiteTemplate::Edge => "Edge locations",
+        }
+    }
+    pub fn kind(self) -> SiteKind {
+        match self {
+            // Typical values: US industrial power 0.08 USD/kWh (EIA 2023),
+            // PUE 1.4 (Uptime Institute 2023 survey average ~1.58, modern ~1.3).
+            SiteTemplate::OnPrem => SiteKind::OnPrem(OnPremSite {
+                amortization_years: 4.0,
+                power_usd_per_kwh: 0.08,
+                pue: 1.4,
+                operations_usd_per_year: 0.0,
+                facility_capex_usd: 0.0,
+            }),
+            // AWS internet egress, first 10 TB/month: 0.09 USD/GB (AWS pricing page).
+            SiteTemplate::Cloud => SiteKind::Cloud(CloudSite {
+                provider: CloudProvider::Aws,
+                region: "us-east-1".into(),
+                pricing: PricingModel::OnDemand,
+                egress_usd_per_gb: 0.09,
+                reserved_discount: 0.4,
+                spot_discount: 0.65,
+                spot_preemptions_per_hour: 0.0,
+            }),
+            SiteTemplate::Edge => SiteKind::Edge(EdgeSite {
+                locations: 10,
+                power_usd_per_kwh: 0.15,
+                amortization_years: 4.0,
+            }),
+        }
+    }
+    pub fn new_site(self, plan: &Plan) -> Site {
+        let base = match self {
+            SiteTemplate::OnPrem => "dc",
+            SiteTemplate::Cloud => "cloud",
+            SiteTemplate::Edge => "edge",
+        };
+        let id = fresh_site_id(plan, base);
+        Site {
+            name: format!("{} {}", self.label(), plan.sites.len() + 1),
+            id,
+            kind: self.kind(),
+            carbon_kg_per_kwh: 0.37,
+        }
+    }
+}
+
+/// A new node of `kind` with catalog model `model` at `pos` (top-left, canvas units).
+pub fn new_node(plan: &Plan, catalog: &Catalog, kind: NodeKind, model: &str, pos: (f32, f32), site: SiteId) -> Node {
+    let name = catalog_name(catalog, model).unwrap_or_else(|| kind.label().to_owned());
+    let id = fresh_node_id(plan, if model.is_empty() { kind.label() } else { model });
+    Node {
+        id,
+        name,
+        kind,
+        model: model.to_owned(),
+        count: 1,
+        site,
+        pos: (snap(pos.0), snap(pos.1)),
+        capacity_tb: None,
+        cache_hit_ratio: None,
+    }
+}
+
+pub fn catalog_name(catalog: &Catalog, model: &str) -> Option<String> {
+    use crate::model::catalog::Entry;
+    match catalog.entry(model)? {
+        Entry::System(s) => Some(s.name.clone()),
+        Entry::Storage(s) => Some(s.name.clone()),
+        Entry::Switch(s) => Some(s.name.clone()),
+        Entry::Device(d) => Some(d.name.clone()),
+    }
+}
+
+pub fn new_link(plan: &Plan, from: &NodeId, to: &NodeId, medium: Medium) -> Link {
+    Link {
+        id: fresh_link_id(plan, from, to),
+        from: from.clone(),
+        to: to.clone(),
+        medium,
+        pattern: WiringPattern::Spread,
+        lanes: 1,
+        lane_gbps: medium.default_lane_gbps(),
+        latency_us: medium.default_latency_us(),
+    }
+}
+
+/// The media that can join `a` and `b`, best first, or why none can.
+/// The verdict comes from the validator (`medium_can_join` and the link
+/// checks of `Plan::validate`) run on a plan of just the two ends.
+pub fn candidate_media(plan: &Plan, catalog: &Catalog, a: &Node, b: &Node) -> Result<Vec<Medium>, String> {
+    if a.id == b.id {
+        return Err("a link needs two different nodes".into());
+    }
+    if plan
+        .links
+        .iter()
+        .any(|l| (l.from == a.id && l.to == b.id) || (l.from == b.id && l.to == a.id))
+    {
+        return Err(format!("'{}' and '{}' are already linked", a.name, b.name));
+    }
+    let mut mini = Plan {
+        sites: plan
+            .sites
+            .iter()
+            .filter(|s| s.id == a.site || s.id == b.site)
+            .cloned()
+            .collect(),
+        nodes: vec![a.clone(), b.clone()],
+        ..Plan::default()
+    };
+    let mut ok = Vec::new();
+    let mut first_reason: Option<String> = None;
+    for medium in Medium::ALL {
+        if let Err(why) = medium_can_join(medium, a.kind, b.kind) {
+            first_reason.get_or_insert(why);
+            continue;
+        }
+        let link = new_link(&mini, &a.id, &b.id, medium);
+        let id = link.id.clone();
+        mini.links = vec![link];
+        let problems = mini.validate(catalog);
+        let err = problems
+            .iter()
+            .find(|p| p.severity == Severity::Error && p.subject == Subject::Link(id.clone()));
+        match err {
+            Some(p) => {
+                first_reason.get_or_insert(p.message.clone());
+            }
+            None => ok.push(medium),
+        }
+    }
+    if ok.is_empty() {
+        Err(first_reason.unwrap_or_else(|| "no medium can join these nodes".into()))
+    } else {
+        // The fastest medium first, WAN last.
+        ok.sort_by(|x, y| {
+            (*x == Medium::Wan)
+                .cmp(&(*y == Medium::Wan))
+                .then(y.default_lane_gbps().total_cmp(&x.default_lane_gbps()))
+        });
+        Ok(ok)
+    }
+}
+
+/// Defaults for a new lifecycle stage, placed on `placement`.
+pub fn new_stage(plan: &Plan, kind: StageTemplate, placement: Vec<NodeId>) -> Stage {
+    let storage = plan
+        .nodes
+        .iter()
+        .find(|n| n.kind.role() == NodeRole::Storage)
+        .map(|n| n.id.clone())
+        .unwrap_or_default();
+    let source = plan
+        .nodes
+        .iter()
+        .find(|n| n.kind == NodeKind::RequestSource)
+        .map(|n| n.id.clone())
+        .unwrap_or_default();
+    // Llama-2-7B-like shape (Touvron et al. 2023): 32 layers, 4096 hidden, 32 heads.
+    let llama7b = ModelSpec::Transformer(TransformerShape {
+        name: "7B transformer".into(),
+        layers: 32,
+        hidden: 4096,
+        heads: 32,
+        kv_heads: None,
+        ffn_hidden: Some(11008),
+        gated_ffn: true,
+        seq_len: 4096,
+        vocab: 32000,
+        moe: None,
+    });
+    let data = DataStage {
+        dataset_tb: 10.0,
+        input_format: DataFormat::Json,
+        input_codec: Codec::Gzip,
+        output_format: DataFormat::Parquet,
+        output_codec: Codec::Zstd,
+        partitions: 1000,
+        columns_read: 1.0,
+        source: storage.clone(),
+        destination: storage.clone(),
+    };
+    let stage_kind = match kind {
+        StageTemplate::Ingest => StageKind::Ingest(data),
+        StageTemplate::Preprocess => StageKind::Preprocess(data),
+        StageTemplate::Train => StageKind::Train(TrainStage {
+            model: llama7b,
+            tokens: 1e11,
+            global_batch: 512,
+            micro_batch: 1,
+            precision: Precision::Bf16,
+            parallelism: Parallelism {
+                tp: 1,
+                pp: 1,
+                dp: 8,
+                sequence_parallel: false,
+                zero_stage: 1,
+                ep: 1,
+                schedule: PipelineSchedule::OneFOneB,
+            },
+            recompute: Recompute::Selective,
+            data_source: (!storage.0.is_empty()).then(|| storage.clone()),
+            checkpoint: None,
+            overlap_grad_reduce: true,
+        }),
+        StageTemplate::Validate => StageKind::Validate(ValidateStage {
+            of_stage: None,
+            model: llama7b,
+            tokens: 1e8,
+            precision: Precision::Bf16,
+            data_source: None,
+        }),
+        StageTemplate::Checkpoint => StageKind::Checkpoint(CheckpointStage {
+            size_gb: 100.0,
+            target: storage,
+        }),
+        StageTemplate::Serve => StageKind::Serve(ServeStage {
+            model: llama7b,
+            source,
+            rate_rps: 10.0,
+            arrival: Arrival::Poisson,
+            prompt_tokens: LengthDist { mean: 512.0, cv: 0.5 },
+            output_tokens: LengthDist { mean: 256.0, cv: 0.5 },
+            ttft_slo_s: 0.5,
+            tpot_slo_s: 0.05,
+            quantization: Precision::Fp16,
+            pruning: Pruning::None,
+            optimized_kernels: false,
+            tp: 1,
+            replicas: None,
+            autoscaling: None,
+            duration_s: 3600.0,
+        }),
+    };
+    let id = fresh_stage_id(plan, kind.label());
+    let after = plan.stages.last().map(|s| vec![s.id.clone()]).unwrap_or_default();
+    Stage {
+        id,
+        name: kind.label().to_owned(),
+        after,
+        placement,
+        kind: stage_kind,
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StageTemplate {
+    Ingest,
+    Preprocess,
+    Train,
+    Validate,
+    Checkpoint,
+    Serve,
+}
+
+impl StageTemplate {
+    pub const ALL: [StageTemplate; 6] = [
+        StageTemplate::Ingest,
+        StageTemplate::Preprocess,
+        StageTemplate::Train,
+        StageTemplate::Validate,
+        StageTemplate::Checkpoint,
+        StageTemplate::Serve,
+    ];
+    pub fn label(self) -> &'static str {
+        match self {
+            StageTemplate::Ingest => "Ingest",
+            StageTemplate::Preprocess => "Preprocess",
+            StageTemplate::Train => "Train",
+            StageTemplate::Validate => "Validate",
+            StageTemplate::Checkpoint => "Checkpoint",
+            StageTemplate::Serve => "Serve",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn plan_with(models: &[(NodeKind, &str)]) -> (Plan, Catalog) {
+        let catalog = Catalog::builtin();
+        let mut plan = Plan::default();
+        let site = SiteTemplate::OnPrem.new_site(&plan);
+        plan.sites.push(site.clone());
+        for (i, (kind, model)) in models.iter().enumerate() {
+            let node = new_node(
+                &plan,
+                &catalog,
+                *kind,
+                model,
+                (i as f32 * 300.0 + 7.0, 3.0),
+                site.id.clone(),
+            );
+            plan.nodes.push(node);
+        }
+        (plan, catalog)
+    }
+
+    #[test]
+    fn new_nodes_get_fresh_ids_catalog_names_and_snapped_positions() {
+        let (plan, _) = plan_with(&[(NodeKind::GpuServer, "dgx-h100"), (NodeKind::GpuServer, "dgx-h100")]);
+        assert_ne!(plan.nodes[0].id, plan.nodes[1].id);
+        assert!(plan.nodes[0].name.contains("H100"), "{}", plan.nodes[0].name);
+        assert_eq!(plan.nodes[0].pos, (0.0, 0.0));
+    }
+
+    #[test]
+    fn candidate_media_refuses_a_self_link_and_never_offers_nvlink_to_storage() {
+        let (plan, catalog) = plan_with(&[(NodeKind::GpuServer, "dgx-h100"), (NodeKind::ObjectStore, "")]);
+        let (a, b) = (&plan.nodes[0], &plan.nodes[1]);
+        assert!(candidate_media(&plan, &catalog, a, a).is_err());
+        match candidate_media(&plan, &catalog, a, b) {
+            Ok(media) => assert!(!media.contains(&Medium::NvLink), "{media:?}"),
+            Err(why) => assert!(!why.is_empty()),
+        }
+    }
+
+    #[test]
+    fn a_new_link_takes_the_medium_defaults() {
+        let (plan, _) = plan_with(&[(NodeKind::GpuServer, "dgx-h100"), (NodeKind::Switch, "")]);
+        let link = new_link(&plan, &plan.nodes[0].id, &plan.nodes[1].id, Medium::InfinibandNdr);
+        assert_eq!(link.lane_gbps, Medium::InfinibandNdr.default_lane_gbps());
+        assert_eq!(link.lanes, 1);
+    }
+}
