@@ -3,51 +3,41 @@
 //! (scripts read clean text).
 
 use crate::sim::{Progress, SimError};
-use std::io::{IsTerminal, Write};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::time::Duration;
 
-/// Run `job` with a fresh [`Progress`] and show its fraction while it runs.
+/// Run `job` with a fresh [`Progress`] and show its fraction while it runs
+/// (indicatif draws nothing when stderr is not a terminal).
 /// A panic in the job becomes an error instead of taking the CLI down.
 pub fn with_progress<T: Send>(job: impl FnOnce(&Progress) -> Result<T, SimError> + Send) -> Result<T, SimError> {
     let progress = Progress::new();
-    let tty = std::io::stderr().is_terminal();
+    let bar = ProgressBar::with_draw_target(Some(STEPS), ProgressDrawTarget::stderr());
+    bar.set_style(
+        ProgressStyle::with_template("[{bar:40}] {percent:>3} % {elapsed}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("## "),
+    );
     std::thread::scope(|scope| {
         let worker = {
             let progress = progress.clone();
             scope.spawn(move || job(&progress))
         };
-        if tty {
-            let mut shown = -1i64;
-            while !worker.is_finished() {
-                shown = draw_bar(progress.fraction(), shown);
-                std::thread::sleep(Duration::from_millis(100));
-            }
-            draw_bar(1.0, shown);
-            eprintln!();
+        while !worker.is_finished() {
+            bar.set_position(steps(progress.fraction()));
+            std::thread::sleep(Duration::from_millis(100));
         }
+        bar.finish_and_clear();
         worker
             .join()
             .unwrap_or_else(|_| Err(SimError::Invalid("the simulation panicked".into())))
     })
 }
 
-/// Redraw the bar when the whole percent changed; returns what is shown.
-fn draw_bar(fraction: f64, shown: i64) -> i64 {
-    let pct = (fraction.clamp(0.0, 1.0) * 100.0).round() as i64;
-    if pct == shown {
-        return shown;
-    }
-    let width = 40;
-    let filled = (fraction.clamp(0.0, 1.0) * width as f64).round() as usize;
-    let mut err = std::io::stderr();
-    let _ = write!(
-        err,
-        "\r[{}{}] {pct:>3} %",
-        "#".repeat(filled),
-        " ".repeat(width - filled)
-    );
-    let _ = err.flush();
-    pct
+/// Resolution of the bar: per mille.
+const STEPS: u64 = 1000;
+
+fn steps(fraction: f64) -> u64 {
+    (fraction.clamp(0.0, 1.0) * STEPS as f64).round() as u64
 }
 
 #[cfg(test)]
@@ -59,5 +49,12 @@ mod tests {
         assert_eq!(with_progress(|p| Ok(p.fraction())).ok(), Some(0.0));
         let r: Result<(), SimError> = with_progress(|_| panic!("boom"));
         assert!(matches!(r, Err(SimError::Invalid(m)) if m.contains("panicked")));
+    }
+
+    #[test]
+    fn the_bar_position_is_clamped() {
+        assert_eq!(steps(-1.0), 0);
+        assert_eq!(steps(0.5), STEPS / 2);
+        assert_eq!(steps(f64::NAN.max(2.0)), STEPS);
     }
 }

@@ -10,6 +10,7 @@ pub mod png;
 pub mod png_report;
 pub mod presets;
 pub mod read;
+pub mod table_csv;
 pub mod tco;
 pub mod write;
 

@@ -64,9 +64,11 @@ fn every_view_shows_the_same_utilization_for_every_preset() {
                 // The CSV the Tables tab copies and exports.
                 let csv_row = format!("{},", w.id);
                 assert!(
-                    csv.lines()
-                        .any(|l| l.starts_with(&csv_row)
-                            && l.contains(&format!(",{key},{},", export::csv_number(row.mean)))),
+                    csv.lines().any(|l| l.starts_with(&csv_row)
+                        && l.contains(&format!(
+                            ",{key},{},",
+                            clusterforge::report::table_csv::number(row.mean)
+                        ))),
                     "{what}: in the CSV\n{csv}"
                 );
                 // The CLI summary: label and the same percent text.

@@ -439,39 +439,27 @@ pub fn to_text(c: &Comparison) -> String {
     s
 }
 
-fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_owned()
-    }
-}
-
-fn csv_number(v: Option<f64>) -> String {
-    v.map(|x| format!("{x}")).unwrap_or_default()
-}
-
 /// The comparison as CSV, one row per metric (SI units, as simulated):
 /// `section,metric,label,baseline,current,delta,delta_pct,verdict`.
 pub fn to_csv(c: &Comparison) -> String {
-    let mut s = String::from("section,metric,label,baseline,current,delta,delta_pct,verdict\n");
+    use crate::report::table_csv::{document, opt_number};
+    let mut out = Vec::new();
     let mut rows = |section: &str, metrics: &[MetricDelta]| {
         for m in metrics {
             let verdict = serde_json::to_value(m.verdict)
                 .ok()
                 .and_then(|v| v.as_str().map(str::to_owned))
                 .unwrap_or_default();
-            let _ = writeln!(
-                s,
-                "{},{},{},{},{},{},{},{verdict}",
-                csv_field(section),
-                csv_field(m.key.key()),
-                csv_field(m.label),
-                csv_number(m.baseline),
-                csv_number(m.current),
-                csv_number(m.delta),
-                csv_number(m.delta_pct),
-            );
+            out.push(vec![
+                section.to_owned(),
+                m.key.key().to_owned(),
+                m.label.to_owned(),
+                opt_number(m.baseline),
+                opt_number(m.current),
+                opt_number(m.delta),
+                opt_number(m.delta_pct),
+                verdict,
+            ]);
         }
     };
     rows("plan", &c.totals);
@@ -479,7 +467,19 @@ pub fn to_csv(c: &Comparison) -> String {
         let id = st.current_id.as_deref().or(st.baseline_id.as_deref()).unwrap_or("");
         rows(id, &st.metrics);
     }
-    s
+    document(
+        &[
+            "section",
+            "metric",
+            "label",
+            "baseline",
+            "current",
+            "delta",
+            "delta_pct",
+            "verdict",
+        ],
+        out,
+    )
 }
 
 #[cfg(test)]

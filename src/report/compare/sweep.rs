@@ -326,34 +326,42 @@ pub fn to_text(sweep: &Sweep) -> String {
 /// The sweep as CSV (SI units): one row per point, skipped points with
 /// their reason.
 pub fn to_csv(sweep: &Sweep) -> String {
-    let mut s = String::from(
-        "factor,servers,gpus,dp,micro_batch,tokens_per_second,time_to_train_s,speedup,efficiency,cost_usd,skipped\n",
-    );
-    for p in &sweep.points {
-        let opt = |v: Option<f64>| v.map(|x| format!("{x}")).unwrap_or_default();
-        match &p.outcome {
-            Ok(f) => s.push_str(&format!(
-                "{},{},{},{},{},{},{},{},{},{},\n",
-                p.factor,
-                p.servers,
-                p.gpus,
-                f.dp,
-                f.micro_batch,
-                f.tokens_per_second,
-                f.time_to_train_s,
-                opt(sweep.speedup(p)),
-                opt(sweep.efficiency(p)),
-                f.cost_usd
-            )),
-            Err(reason) => s.push_str(&format!(
-                "{},{},,,,,,,,,\"{}\"\n",
-                p.factor,
-                p.servers,
-                reason.replace('"', "\"\"")
-            )),
+    use crate::report::table_csv::{document, number, opt_number};
+    let header = [
+        "factor",
+        "servers",
+        "gpus",
+        "dp",
+        "micro_batch",
+        MetricKey::TokensPerSecond.key(),
+        MetricKey::TimeToTrain.key(),
+        "speedup",
+        "efficiency",
+        MetricKey::Cost.key(),
+        "skipped",
+    ];
+    let rows = sweep.points.iter().map(|p| match &p.outcome {
+        Ok(f) => vec![
+            number(p.factor),
+            p.servers.to_string(),
+            p.gpus.to_string(),
+            f.dp.to_string(),
+            f.micro_batch.to_string(),
+            number(f.tokens_per_second),
+            number(f.time_to_train_s),
+            opt_number(sweep.speedup(p)),
+            opt_number(sweep.efficiency(p)),
+            number(f.cost_usd),
+            String::new(),
+        ],
+        Err(reason) => {
+            let mut row = vec![number(p.factor), p.servers.to_string()];
+            row.extend(std::iter::repeat_n(String::new(), 8));
+            row.push(reason.clone());
+            row
         }
-    }
-    s
+    });
+    document(&header, rows)
 }
 
 #[cfg(test)]

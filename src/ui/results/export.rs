@@ -9,36 +9,11 @@ use crate::sim::Results;
 use crate::sim::metrics::MetricKey;
 use std::path::Path;
 
-/// One CSV field: quoted when it holds a comma, quote, line break or
-/// leading/trailing space; quotes doubled (RFC 4180).
-pub fn csv_field(s: &str) -> String {
-    let needs = s.contains([',', '"', '\n', '\r']) || s.starts_with(' ') || s.ends_with(' ');
-    if needs {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_owned()
-    }
-}
+use crate::report::table_csv::{self, number as csv_number};
 
-/// A number as CSV writes it: shortest text that reads back to the same
-/// value; empty for NaN and infinities.
-pub fn csv_number(v: f64) -> String {
-    if v.is_finite() { format!("{v}") } else { String::new() }
-}
-
-/// A CSV document: header, then rows, each line ended by CRLF.
+/// A CSV document: header, then rows (see [`table_csv::document`]).
 pub fn to_csv(header: &[&str], rows: &[Vec<String>]) -> String {
-    let mut out = String::new();
-    let line = |out: &mut String, fields: &mut dyn Iterator<Item = String>| {
-        let joined: Vec<String> = fields.collect();
-        out.push_str(&joined.join(","));
-        out.push_str("\r\n");
-    };
-    line(&mut out, &mut header.iter().map(|h| csv_field(h)));
-    for r in rows {
-        line(&mut out, &mut r.iter().map(|f| csv_field(f)));
-    }
-    out
+    table_csv::document(header, rows.iter().cloned())
 }
 
 pub const METRICS_HEADER: [&str; 6] = ["stage", "stage_name", "kind", "metric", "value", "unit"];
@@ -142,27 +117,6 @@ pub fn write_report(path: &Path, plan: &Plan, catalog: &Catalog, results: Option
 mod tests {
     use super::*;
     use crate::sim::metrics::{Resource, SeriesKey};
-
-    #[test]
-    fn csv_quotes_what_needs_quoting() {
-        assert_eq!(csv_field("plain"), "plain");
-        assert_eq!(csv_field("a,b"), "\"a,b\"");
-        assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
-        assert_eq!(csv_field("two\nlines"), "\"two\nlines\"");
-        assert_eq!(csv_field(" padded"), "\" padded\"");
-        assert_eq!(csv_field(""), "");
-        let doc = to_csv(&["a", "b"], &[vec!["1".into(), "x,y".into()]]);
-        assert_eq!(doc, "a,b\r\n1,\"x,y\"\r\n");
-    }
-
-    #[test]
-    fn csv_numbers_round_trip_and_skip_non_finite() {
-        for v in [0.0, 1.5, 1e-12, 123456789.125, -3.0] {
-            assert_eq!(csv_number(v).parse::<f64>().ok(), Some(v));
-        }
-        assert_eq!(csv_number(f64::NAN), "");
-        assert_eq!(csv_number(f64::INFINITY), "");
-    }
 
     #[test]
     fn serving_pools_are_rows_of_their_plan_node() {
