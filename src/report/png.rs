@@ -18,8 +18,13 @@ pub fn encode_rgb_with_plan(
         let mut enc = png::Encoder::new(&mut out, width, height);
         enc.set_color(png::ColorType::Rgb);
         enc.set_depth(png::BitDepth::Eight);
-        enc.add_itxt_chunk(PLAN_CHUNK_KEYWORD.to_owned(), plan_ron.to_owned())?;
+        // Compressed (zlib): a plan's RON shrinks ~10×, so a 10⁵-group
+        // report stays far below the 64 MiB read cap; readers inflate it
+        // with that cap (`plan_text_from_png`).
+        let mut text = png::text_metadata::ITXtChunk::new(PLAN_CHUNK_KEYWORD.to_owned(), plan_ron.to_owned());
+        text.compressed = true;
         let mut writer = enc.write_header()?;
+        writer.write_text_chunk(&text)?;
         writer.write_image_data(rgb)?;
         writer.finish()?;
     }

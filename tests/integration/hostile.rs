@@ -401,11 +401,6 @@ fn every_command_ends_cleanly_under_a_4_gb_address_space_limit() {
     let out = dir.path().join("out.png");
     for input in &inputs {
         for command in ["check", "simulate", "report"] {
-            // Open (issue 15): the PNG report of a 10⁴-group plan takes more
-            // than 5 minutes (its plan drawing and tables are super-linear).
-            if command == "report" && input.ends_with("chain.ron") {
-                continue;
-            }
             let extra = if command == "report" {
                 format!("-o '{}'", out.display())
             } else {
