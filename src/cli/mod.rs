@@ -11,6 +11,7 @@ pub mod progress;
 pub mod report_cmd;
 pub mod simulate;
 
+use crate::format;
 use crate::model::{Catalog, Plan, Severity};
 use crate::report::{self, presets};
 use clap::{Parser, Subcommand, ValueEnum};
@@ -310,7 +311,11 @@ pub fn load_or_report(path: &Path) -> Result<Plan, u8> {
 fn check(paths: &[PathBuf], strict: bool, catalog: &Catalog, budget: &crate::sim::Budget) -> u8 {
     let mut worst = EXIT_OK;
     for path in paths {
-        let plan = match report::load_plan(path) {
+        // The same checks `simulate` refuses on, so what passes here runs.
+        let checked = progress::with_spinner(format!("checking {}", path.display()), || {
+            report::load_plan(path).map(|plan| crate::sim::budget::preflight(&plan, catalog, budget))
+        });
+        let problems = match checked {
             Ok(p) => p,
             Err(e) => {
                 eprintln!("error: {e}");
@@ -318,21 +323,17 @@ fn check(paths: &[PathBuf], strict: bool, catalog: &Catalog, budget: &crate::sim
                 continue;
             }
         };
-        // The same checks `simulate` refuses on, so what passes here runs.
-        let problems = crate::sim::budget::preflight(&plan, catalog, budget);
         let errors = problems.iter().filter(|p| p.severity == Severity::Error).count();
         let warnings = problems.len() - errors;
         for p in &problems {
             println!("{}: {p}", path.display());
         }
         println!(
-            "{}: {} — {} error{}, {} warning{}",
+            "{}: {} — {}, {}",
             path.display(),
             if errors == 0 { "ok" } else { "FAILED" },
-            errors,
-            if errors == 1 { "" } else { "s" },
-            warnings,
-            if warnings == 1 { "" } else { "s" },
+            format::plural(errors, "error", "errors"),
+            format::plural(warnings, "warning", "warnings"),
         );
         if errors > 0 || (strict && warnings > 0) {
             worst = worst.max(EXIT_PROBLEMS);

@@ -33,6 +33,42 @@ pub fn with_progress<T: Send>(job: impl FnOnce(&Progress) -> Result<T, SimError>
     })
 }
 
+/// Run `job` (one that cannot report a fraction: loading and checking a
+/// plan) and, if it takes longer than a moment, show a spinner with `message`
+/// and the time elapsed, so a long `check` of a huge plan is visibly alive.
+pub fn with_spinner<T: Send>(message: String, job: impl FnOnce() -> T + Send) -> T {
+    std::thread::scope(|scope| {
+        let worker = scope.spawn(job);
+        let started = std::time::Instant::now();
+        let mut spinner: Option<ProgressBar> = None;
+        while !worker.is_finished() {
+            if spinner.is_none() && started.elapsed() >= SPINNER_AFTER {
+                let s = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
+                s.set_style(
+                    ProgressStyle::with_template("{spinner} {msg} {elapsed}")
+                        .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+                );
+                s.set_message(message.clone());
+                spinner = Some(s);
+            }
+            if let Some(s) = &spinner {
+                s.tick();
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        if let Some(s) = spinner {
+            s.finish_and_clear();
+        }
+        match worker.join() {
+            Ok(v) => v,
+            Err(panic) => std::panic::resume_unwind(panic),
+        }
+    })
+}
+
+/// A job quicker than this shows no spinner (most plans check in ms).
+const SPINNER_AFTER: Duration = Duration::from_millis(400);
+
 /// Resolution of the bar: per mille.
 const STEPS: u64 = 1000;
 
@@ -49,6 +85,11 @@ mod tests {
         assert_eq!(with_progress(|p| Ok(p.fraction())).ok(), Some(0.0));
         let r: Result<(), SimError> = with_progress(|_| panic!("boom"));
         assert!(matches!(r, Err(SimError::Invalid(m)) if m.contains("panicked")));
+    }
+
+    #[test]
+    fn the_spinner_returns_the_job_result() {
+        assert_eq!(with_spinner("checking".into(), || 41 + 1), 42);
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! (simulating it first when the plan is valid), with the plan's RON embedded so the PNG reopens as the plan.
 
 use super::{EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, load_or_report};
+use crate::format;
 use crate::model::{Catalog, Plan, Severity};
 use crate::report::{self, Figures, ReportInput};
 use crate::sim;
@@ -65,9 +66,9 @@ pub fn run(plan_path: &Path, output: &Path, date: Option<&str>, catalog: &Catalo
     }
     if errors > 0 {
         eprintln!(
-            "{}: {errors} validation error{}: the report shows the plan and its problems, without results",
+            "{}: {}: the report shows the plan and its problems, without results",
             plan_path.display(),
-            if errors == 1 { "" } else { "s" }
+            format::plural(errors, "validation error", "validation errors")
         );
         return EXIT_PROBLEMS;
     }
@@ -85,9 +86,8 @@ fn simulate(plan: &Plan, catalog: &Catalog) -> Result<Figures, String> {
     match result {
         Ok(r) => {
             eprintln!(
-                "simulated {} stage{} in {:.1} s",
-                r.workloads.len(),
-                if r.workloads.len() == 1 { "" } else { "s" },
+                "simulated {} in {:.1} s",
+                format::plural(r.workloads.len(), "stage", "stages"),
                 started.elapsed().as_secs_f64()
             );
             Ok(Figures::from_sim(plan, &r))

@@ -8,6 +8,7 @@
 
 use crate::format;
 use crate::model::{Catalog, Plan, Severity};
+use crate::sim::budget::{Budget, preflight};
 use crate::sim::{Progress, Results, SimError};
 use std::sync::mpsc::{self, Receiver, Sender, TryRecvError};
 
@@ -109,9 +110,9 @@ impl<T: Send + 'static> Job<T> {
 }
 
 /// Simulate `plan`, refusing a plan with errors in the words of the Problems
-/// panel (the first error named) rather than the simulator's.
+/// panel (the same preflight, the first error named) rather than the simulator's.
 pub fn simulate_plan(plan: &Plan, catalog: &Catalog, progress: &Progress) -> Result<Results, String> {
-    let problems = plan.validate(catalog);
+    let problems = preflight(plan, catalog, &Budget::default());
     let mut errors = problems.iter().filter(|p| p.severity == Severity::Error);
     if let Some(first) = errors.next() {
         let count = 1 + errors.count();

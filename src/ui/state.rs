@@ -145,8 +145,12 @@ impl EditorState {
         self.saved_generation = 0;
     }
 
+    /// The Problems panel lists what `clusterforge check` lists: the
+    /// validator plus the simulator's preflight (training memory, schedule,
+    /// serving set-up, size budget), so nothing shown as fine is refused by Run.
     pub fn revalidate(&mut self) {
-        self.problems = self.plan.validate(&self.catalog);
+        self.problems =
+            crate::sim::budget::preflight(&self.plan, &self.catalog, &crate::sim::budget::Budget::default());
         self.problem_index.clear();
         for p in &self.problems {
             let e = self.problem_index.entry(p.subject.clone()).or_insert(p.severity);

@@ -241,6 +241,16 @@ fn a_serving_model_of_900_tb_is_refused_by_check_as_simulate_would() {
         .find(|p| p.subject == Subject::Stage(id.clone()) && p.severity == Severity::Error)
         .unwrap_or_else(|| panic!("{problems:?}"));
     assert!(p.message.contains("KV cache"), "{p}");
+    // The editor's Problems panel shows the same refusal before Run.
+    let state = clusterforge::ui::state::EditorState::new(plan, Catalog::builtin());
+    assert!(
+        state
+            .problems
+            .iter()
+            .any(|q| q.subject == p.subject && q.message == p.message),
+        "{:?}",
+        state.problems
+    );
 }
 
 #[test]

@@ -4,8 +4,8 @@
 
 use super::Regions;
 use super::ReportInput;
-use super::labels::plural;
 use super::layout::{CONTENT_W, MARGIN, PAGE_WIDTH};
+use crate::format;
 use crate::model::Severity;
 use crate::report::draw::{Align, Canvas, Rect, Rgb, TextStyle, palette};
 
@@ -55,24 +55,26 @@ pub(super) fn title_band(c: &mut Canvas, input: &ReportInput<'_>, regions: &mut 
 }
 
 pub(super) fn status_strip(c: &mut Canvas, input: &ReportInput<'_>, y: i32) -> i32 {
-    let problems = input.plan.validate(input.catalog);
+    // The checks `simulate` and `clusterforge check` make, so the strip
+    // agrees with the CLI and with whether results could exist.
+    let problems = crate::sim::budget::preflight(input.plan, input.catalog, &crate::sim::budget::Budget::default());
     let errors = problems.iter().filter(|p| p.severity == Severity::Error).count();
     let warnings = problems.len() - errors;
     let (color, text) = if errors > 0 {
         (
             palette::ERROR,
             format!(
-                "Validation: {errors} error{}, {warnings} warning{} — the plan cannot be simulated until the errors are fixed (listed below).",
-                plural(errors),
-                plural(warnings)
+                "Validation: {}, {} — the plan cannot be simulated until the errors are fixed (listed below).",
+                format::plural(errors, "error", "errors"),
+                format::plural(warnings, "warning", "warnings")
             ),
         )
     } else if warnings > 0 {
         (
             palette::WARNING,
             format!(
-                "Validation: no errors, {warnings} warning{} (listed below).",
-                plural(warnings)
+                "Validation: no errors, {} (listed below).",
+                format::plural(warnings, "warning", "warnings")
             ),
         )
     } else {
@@ -83,10 +85,13 @@ pub(super) fn status_strip(c: &mut Canvas, input: &ReportInput<'_>, y: i32) -> i
     };
     let sims = match input.results {
         Some(r) => format!(
-            "  Results: simulated with seed {}, {} detailed iteration{} per training stage.",
+            "  Results: simulated with seed {}, {} per training stage.",
             r.seed,
-            r.detailed_iterations,
-            plural(r.detailed_iterations as usize)
+            format::plural(
+                r.detailed_iterations as usize,
+                "detailed iteration",
+                "detailed iterations"
+            )
         ),
         None => "  Results: not simulated — simulated figures and charts are empty.".to_owned(),
     };

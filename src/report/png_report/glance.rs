@@ -2,7 +2,6 @@
 //! alone, so they are on the page even when the plan was never simulated.
 
 use super::ReportInput;
-use super::labels::plural;
 use super::layout::cards;
 use crate::format as fmt;
 use crate::model::catalog::Entry;
@@ -107,7 +106,7 @@ pub(super) fn glance_cards(c: &mut Canvas, input: &ReportInput<'_>, y: i32) -> i
         (
             "Sites · node groups · links".to_owned(),
             format!("{} · {} · {}", plan.sites.len(), plan.nodes.len(), plan.links.len()),
-            format!("{} lifecycle stage{}", plan.stages.len(), plural(plan.stages.len())),
+            fmt::plural(plan.stages.len(), "lifecycle stage", "lifecycle stages"),
         ),
         (
             "Accelerators".to_owned(),

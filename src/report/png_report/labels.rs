@@ -4,10 +4,6 @@
 
 use crate::model::{CloudProvider, Plan, PricingModel, StageId};
 
-pub(super) fn plural(n: usize) -> &'static str {
-    if n == 1 { "" } else { "s" }
-}
-
 /// "AWS", "Google Cloud", …
 pub fn provider_label(p: CloudProvider) -> &'static str {
     use CloudProvider as P;
