@@ -15,5 +15,7 @@ pub mod tco;
 pub mod write;
 
 pub use figures::Figures;
-pub use plan_file::{PlanFileError, load_plan, parse_plan, plan_to_json, plan_to_ron, save_plan, write_atomic};
+pub use plan_file::{
+    Loaded, PlanFileError, load_document, load_plan, parse_plan, plan_to_json, plan_to_ron, save_plan, write_atomic,
+};
 pub use png_report::{ReportError, ReportInput, render, render_png};

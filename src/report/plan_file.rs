@@ -162,6 +162,19 @@ impl PlanFileError {
 /// Read and parse a plan file. A PNG report carries its plan in a text chunk
 /// and opens like the plan itself.
 pub fn load_plan(path: &Path) -> Result<Plan, PlanFileError> {
+    load_document(path).map(|l| l.plan)
+}
+
+/// A plan read from a file, and whether the file was a PNG report (whose
+/// plan must not be saved back over the image).
+#[derive(Debug)]
+pub struct Loaded {
+    pub plan: Plan,
+    pub plan_in_report: bool,
+}
+
+/// [`load_plan`], saying whether the plan came out of a PNG report.
+pub fn load_document(path: &Path) -> Result<Loaded, PlanFileError> {
     let origin = path.display().to_string();
     let io = |source| PlanFileError::Io {
         origin: origin.clone(),
@@ -186,13 +199,19 @@ pub fn load_plan(path: &Path) -> Result<Plan, PlanFileError> {
                 origin: origin.clone(),
                 reason,
             })?;
-        return parse_plan(&text, &origin);
+        return parse_plan(&text, &origin).map(|plan| Loaded {
+            plan,
+            plan_in_report: true,
+        });
     }
     let text = String::from_utf8(bytes).map_err(|e| PlanFileError::NotText {
         origin: origin.clone(),
         offset: e.utf8_error().valid_up_to(),
     })?;
-    parse_plan(&text, &origin)
+    parse_plan(&text, &origin).map(|plan| Loaded {
+        plan,
+        plan_in_report: false,
+    })
 }
 
 /// The canonical RON text of a plan (what Save writes).

@@ -154,6 +154,9 @@ pub struct App {
     pending_after_save: Option<AfterDiscard>,
     /// Grow the dock on the next frame (results to show).
     dock_grow: u8,
+    /// A message for the canvas on the next frame (said where no frame
+    /// context is at hand, e.g. after opening a file).
+    pub notice: Option<String>,
 }
 
 impl App {
@@ -189,6 +192,7 @@ impl App {
             dialog_job: None,
             recovery,
             last_autosave: Instant::now(),
+            notice: None,
             clipboard: None,
             left_tab: LeftTab::Palette,
             dock_tab: DockTab::Problems,
@@ -238,6 +242,9 @@ impl App {
     /// One frame of the whole application (eframe and tests call this).
     pub fn frame_ui(&mut self, ui: &mut egui::Ui) {
         let ctx = ui.ctx().clone();
+        if let Some(notice) = self.notice.take() {
+            self.canvas.say(&ctx, notice);
+        }
         if self.theme_applied != Some(self.persisted.dark) {
             theme::apply(&ctx, self.persisted.dark);
             self.theme_applied = Some(self.persisted.dark);

@@ -404,6 +404,79 @@ fn the_unsaved_changes_prompt_appears_before_discarding() {
 }
 
 #[test]
+fn a_plan_opened_from_a_png_report_is_never_saved_over_the_report() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let report_path = dir.path().join("report.png");
+    let small = small_plan("Small");
+    let png = clusterforge::report::png::encode_rgb_with_plan(
+        1,
+        1,
+        &[255, 255, 255],
+        &clusterforge::report::plan_to_ron(&small),
+    )
+    .expect("png");
+    std::fs::write(&report_path, &png).expect("write report");
+    let mut h = harness_with(Plan::default());
+    h.key_press_modifiers(Modifiers::COMMAND, Key::O);
+    wait_for_prompt(&mut h);
+    set_path_and_confirm(&mut h, &report_path, "Open");
+    assert_eq!(plan(&h).name, "Small", "the report's plan opened");
+    assert_eq!(h.state().file, None, "the report is not the plan's file");
+    h.run_steps(2);
+    assert!(
+        h.state()
+            .canvas
+            .toast
+            .as_ref()
+            .is_some_and(|(t, _)| t.contains("Save asks for a new .ron file")),
+        "the user is told"
+    );
+    click_node(&mut h, "cpu");
+    h.key_press(Key::Delete);
+    h.run_steps(2);
+    h.key_press_modifiers(Modifiers::COMMAND, Key::S);
+    wait_for_prompt(&mut h);
+    assert!(
+        matches!(
+            h.state().prompt,
+            Some(Prompt::Path {
+                purpose: clusterforge::ui::files::DialogPurpose::SaveAs,
+                ..
+            })
+        ),
+        "Save asks where to write the plan"
+    );
+    // Even a path typed as .png gets plan text only under a .ron name.
+    set_path_and_confirm(&mut h, &report_path, "Save");
+    assert_eq!(std::fs::read(&report_path).expect("report"), png, "the report is untouched");
+    let ron = dir.path().join("report.ron");
+    assert_eq!(
+        clusterforge::report::load_plan(&ron).expect("saved as .ron"),
+        plan(&h)
+    );
+    assert_eq!(h.state().file.as_deref(), Some(ron.as_path()));
+}
+
+#[test]
+fn dont_save_then_a_failed_open_keeps_the_edits_unsaved() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut h = harness_with(small_plan("Small"));
+    click_node(&mut h, "cpu");
+    h.key_press(Key::Delete);
+    h.run_steps(2);
+    let edited = plan(&h);
+    h.key_press_modifiers(Modifiers::COMMAND, Key::O);
+    h.run_steps(2);
+    h.get_by_label("Don't save").click();
+    wait_for_prompt(&mut h);
+    set_path_and_confirm(&mut h, &dir.path().join("missing.ron"), "Open");
+    assert!(matches!(h.state().prompt, Some(Prompt::Error(_))), "the failure is said");
+    assert_eq!(plan(&h), edited, "the edited plan stays");
+    assert!(h.state().state.is_dirty(), "and stays marked unsaved");
+    assert!(h.state().title().contains('•'), "unsaved mark in the title");
+}
+
+#[test]
 fn autosave_is_offered_back_after_a_crash() {
     let dir = tempfile::tempdir().expect("temp dir");
     let mut config = AppConfig::headless(small_plan("Small"), Catalog::builtin());

@@ -66,11 +66,10 @@ impl App {
                             .on_hover_text("Discard the changes and continue")
                             .clicked()
                         {
+                            // The edits stay until something replaces them:
+                            // an Open that is cancelled or fails keeps the
+                            // edited plan, still marked unsaved.
                             keep = false;
-                            if let Some(r) = &self.recovery {
-                                r.clear();
-                            }
-                            self.state.mark_saved();
                             self.do_after(ctx, action.clone());
                         }
                         if ui.button("Cancel").on_hover_text("Keep editing").clicked() {
@@ -217,35 +216,57 @@ impl App {
 
     fn do_after(&mut self, ctx: &egui::Context, action: AfterDiscard) {
         match action {
-            AfterDiscard::New => {
-                self.state.replace_plan(Plan::default());
-                self.file = None;
-            }
+            AfterDiscard::New => self.replace_document(Plan::default(), None),
             AfterDiscard::Open => self.start_dialog(ctx, DialogPurpose::Open),
             AfterDiscard::OpenPath(p) => self.open_path(p),
             AfterDiscard::OpenPreset(id) => match presets::preset(id).map(|p| p.plan()) {
-                Some(Ok(plan)) => {
-                    self.state.replace_plan(plan);
-                    self.file = None;
-                }
+                Some(Ok(plan)) => self.replace_document(plan, None),
                 Some(Err(e)) => self.prompt = Some(Prompt::Error(e.to_string())),
                 None => self.prompt = Some(Prompt::Error(format!("preset '{id}' does not exist"))),
             },
             AfterDiscard::Close => {
+                // Closing without saving: the discarded edits are not
+                // offered back on the next start.
+                if let Some(r) = &self.recovery {
+                    r.clear();
+                }
                 self.allow_close = true;
                 ctx.send_viewport_cmd(egui::ViewportCommand::Close);
             }
         }
     }
 
+    /// Open a plan file, or the plan inside a PNG report. A report is not
+    /// the plan's file: Save then asks for a `.ron` path instead of writing
+    /// plan text over the image.
     pub fn open_path(&mut self, path: PathBuf) {
-        match report::load_plan(&path) {
-            Ok(plan) => {
-                self.state.replace_plan(plan);
+        match report::load_document(&path) {
+            Ok(report::Loaded { plan, plan_in_report }) => {
                 files::push_recent(&mut self.persisted.recent, &path);
-                self.file = Some(path);
+                if plan_in_report {
+                    self.replace_document(plan, None);
+                    let name = path
+                        .file_name()
+                        .map(|n| n.to_string_lossy().into_owned())
+                        .unwrap_or_default();
+                    self.notice = Some(format!(
+                        "Opened the plan inside the report {name}; Save asks for a new .ron file and leaves the report as it is"
+                    ));
+                } else {
+                    self.replace_document(plan, Some(path));
+                }
             }
             Err(e) => self.prompt = Some(Prompt::Error(e.to_string())),
+        }
+    }
+
+    /// A new document replaces the old one: undo history, file, and the
+    /// recovery copy of the old edits all go.
+    fn replace_document(&mut self, plan: Plan, file: Option<PathBuf>) {
+        self.state.replace_plan(plan);
+        self.file = file;
+        if let Some(r) = &self.recovery {
+            r.clear();
         }
     }
 
@@ -375,11 +396,13 @@ impl App {
     }
 }
 
+/// Where Save As writes: `.ron` added to a bare name, and put in place of
+/// `.png` (plan text must never land in a file named as an image).
 fn with_ron_extension(path: PathBuf) -> PathBuf {
-    if path.extension().is_some() {
-        path
-    } else {
-        path.with_extension("ron")
+    match path.extension().map(|e| e.to_ascii_lowercase()) {
+        None => path.with_extension("ron"),
+        Some(e) if e == "png" => path.with_extension("ron"),
+        Some(_) => path,
     }
 }
 
