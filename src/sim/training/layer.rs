@@ -105,10 +105,7 @@ impl Roofline {
         Roofline {
             peak_flops: peak * 1e12,
             mem_bw: cluster.device.memory_bw_gbs * 1e9,
-            act_bytes: match precision {
-                Precision::Fp32 | Precision::Tf32 => 4.0,
-                _ => 2.0,
-            },
+            act_bytes: super::memory::activation_bytes(precision),
         }
     }
     /// (m×k)·(k×n) matmul, `count` times (batched).

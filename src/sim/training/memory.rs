@@ -100,9 +100,23 @@ impl MemoryConfig {
     }
 }
 
-/// Activation bytes of one layer for one micro-batch (16-bit activations,
-/// 1-byte dropout masks), as Korthikanti et al. 2022 eq. (1)-(6).
+/// Bytes of one stored activation value at a training precision: FP32 and
+/// TF32 runs keep FP32 activations; BF16/FP16 mixed precision and FP8
+/// (Transformer Engine keeps activations in 16 bits between its FP8 GEMMs)
+/// keep 16-bit ones (Micikevicius et al. 2018, "Mixed Precision Training").
+/// The layer cost model streams activations at the same size.
+pub fn activation_bytes(p: Precision) -> f64 {
+    match p {
+        Precision::Fp32 | Precision::Tf32 => 4.0,
+        _ => 2.0,
+    }
+}
+
+/// Activation bytes of one layer for one micro-batch, as Korthikanti et
+/// al. 2022 eq. (1)-(6): their formulas count 16-bit values plus 1-byte
+/// dropout masks; values scale with [`activation_bytes`], masks stay 1 byte.
 pub fn layer_activation_bytes(s: &Shape, cfg: &MemoryConfig) -> f64 {
+    let v = activation_bytes(cfg.precision) / 2.0;
     let t = cfg.par.tp.max(1) as f64;
     let tokens = s.seq as f64 * cfg.micro_batch as f64;
     let h = s.hidden as f64;
@@ -112,20 +126,20 @@ pub fn layer_activation_bytes(s: &Shape, cfg: &MemoryConfig) -> f64 {
     // Replicated across TP unless sequence parallel: two norm inputs (4h),
     // QKV input (2h), attention dropout mask (h), MLP input (2h), MLP
     // dropout mask (h): 10h (the "10" of eq. 2).
-    let replicated = 10.0 * h / if sp { t } else { 1.0 };
+    let replicated = (8.0 * h * v + 2.0 * h) / if sp { t } else { 1.0 };
     // Split over TP: Q and K (2h + 2hg), V (2hg), output-projection input
     // (2h); MLP: GeLU input and second-linear input (4f) or, gated, two
     // branch outputs and their product (6f). With g = 1, f = 4h: 24h.
     let mlp = if s.gated { 6.0 * f } else { 4.0 * f };
-    let split = (2.0 * h + 2.0 * h * g + 2.0 * h * g + 2.0 * h + mlp) / t;
+    let split = (2.0 * h + 2.0 * h * g + 2.0 * h * g + 2.0 * h + mlp) * v / t;
     // Attention scores: softmax output (2), dropout mask (1), dropout output
     // (2) per head per token pair: 5·a·s per token.
-    let scores = 5.0 * s.heads as f64 * s.seq as f64 / t;
+    let scores = (4.0 * v + 1.0) * s.heads as f64 * s.seq as f64 / t;
     let per_token = match cfg.recompute {
         Recompute::None => replicated + split + scores,
         Recompute::Selective => replicated + split,
         // Only the layer input is kept (eq. 6: 2sbh, split with SP).
-        Recompute::Full => 2.0 * h / if sp { t } else { 1.0 },
+        Recompute::Full => 2.0 * h * v / if sp { t } else { 1.0 },
     };
     tokens * per_token
 }
@@ -443,6 +457,27 @@ mod tests {
         assert!((sel_sp / (sbh * 34.0 / t) - 1.0).abs() < 1e-9);
         let full = layer_activation_bytes(&s, &cfg(8, 1, 1, 1, 1, Recompute::Full, false));
         assert!((full / (2.0 * sbh) - 1.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn fp32_activations_take_twice_the_bytes_of_bf16_except_the_masks() {
+        let s = gpt(96, 12288, 96);
+        let at = |p: Precision, r: Recompute| {
+            let mut c = cfg(8, 1, 1, 1, 1, r, false);
+            c.precision = p;
+            layer_activation_bytes(&s, &c)
+        };
+        // Full recompute keeps only the 16-bit layer input: exactly 2×.
+        let full = at(Precision::Fp32, Recompute::Full) / at(Precision::Bf16, Recompute::Full);
+        assert!((full - 2.0).abs() < 1e-12, "{full}");
+        // Otherwise the 1-byte dropout masks do not grow: just under 2×.
+        let (h, a, seq, t) = (12288.0, 96.0, 2048.0, 8.0);
+        let bf16 = h * (10.0 + 24.0 / t + 5.0 * a * seq / (h * t));
+        let fp32 = h * (18.0 + 48.0 / t + 9.0 * a * seq / (h * t));
+        let ratio = at(Precision::Fp32, Recompute::None) / at(Precision::Bf16, Recompute::None);
+        assert!((ratio - fp32 / bf16).abs() < 1e-9, "{ratio}");
+        assert!(ratio > 1.8 && ratio < 2.0);
+        assert_eq!(at(Precision::Fp8, Recompute::None), at(Precision::Bf16, Recompute::None));
     }
 
     #[test]
