@@ -279,7 +279,9 @@ pub struct DataStage {
     pub output_codec: Codec,
     /// Number of files / partitions.
     pub partitions: u32,
-    /// Fraction of columns a consumer reads (column pruning), 0..1.
+    /// Fraction of columns used downstream (column pruning), 0..1: a
+    /// columnar input is read only for these columns; otherwise it is what
+    /// readers of a columnar output scan (`sim::data`).
     #[serde(default = "all_columns")]
     pub columns_read: f64,
     pub source: NodeId,

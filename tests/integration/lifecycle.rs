@@ -339,3 +339,36 @@ fn emissions_per_stage_and_per_site() {
     // The cloud site (serving) has its own share.
     assert!(c.per_site_carbon_kg.get("aws").is_some_and(|v| *v > 0.0), "{c:?}");
 }
+
+/// Issue 16: a stage reading Parquet with `columns_read` 0.1 reads a tenth of
+/// the bytes (and processes and writes a tenth); a stage reading CSV must
+/// read it whole, and `columns_read` is then what readers of its columnar
+/// output scan.
+#[test]
+fn column_pruning_cuts_the_bytes_a_columnar_read_fetches() {
+    use clusterforge::model::DataStage;
+    use clusterforge::sim::data::simulate_data_stage;
+    let plan = preset("data-lake-pipeline");
+    let catalog = Catalog::builtin();
+    let run = |id: &str, columns: f64| {
+        let stage = plan.stages.iter().find(|s| s.id.as_str() == id).expect("stage");
+        let d: &DataStage = match &stage.kind {
+            StageKind::Ingest(d) | StageKind::Preprocess(d) => d,
+            _ => panic!("a data stage"),
+        };
+        let d = DataStage {
+            columns_read: columns,
+            ..d.clone()
+        };
+        simulate_data_stage(&plan, stage, &d, &catalog).expect("runs")
+    };
+    // Parquet in: proportional.
+    let (all, tenth) = (run("load-warehouse", 1.0), run("load-warehouse", 0.1));
+    assert!((tenth.bytes_read / all.bytes_read - 0.1).abs() < 1e-9, "{} vs {}", tenth.bytes_read, all.bytes_read);
+    assert!((tenth.bytes_written / all.bytes_written - 0.1).abs() < 1e-9);
+    assert!(tenth.duration_s < all.duration_s);
+    // CSV in: read whole; the Parquet output is scanned at the fraction.
+    let (all, tenth) = (run("etl", 1.0), run("etl", 0.1));
+    assert_eq!(tenth.bytes_read, all.bytes_read);
+    assert!((tenth.output_scanned_bytes / all.output_scanned_bytes - 0.1).abs() < 1e-9);
+}

@@ -73,12 +73,14 @@ pub fn stored_bytes(raw: f64, f: DataFormat, c: Codec) -> f64 {
     raw * format_ratio(f) / codec_facts(c).0
 }
 
+/// Formats that store each column apart, so a reader can skip columns.
+pub fn is_columnar(f: DataFormat) -> bool {
+    matches!(f, DataFormat::Parquet | DataFormat::Orc)
+}
+
 /// Bytes a reader scans: columnar formats read only the columns needed.
 pub fn scanned_bytes(raw: f64, f: DataFormat, c: Codec, columns_read: f64) -> f64 {
-    let frac = match f {
-        DataFormat::Parquet | DataFormat::Orc => columns_read.clamp(1e-6, 1.0),
-        _ => 1.0,
-    };
+    let frac = if is_columnar(f) { columns_read.clamp(1e-6, 1.0) } else { 1.0 };
     stored_bytes(raw, f, c) * frac
 }
 
@@ -150,7 +152,15 @@ pub fn simulate_data_stage(
     d: &DataStage,
     catalog: &Catalog,
 ) -> Result<DataResult, SimError> {
-    let raw = d.dataset_tb.max(0.0) * 1e12;
+    // Column pruning: a stage reading a columnar input fetches, decodes and
+    // writes only the columns it needs (Parquet/ORC store each column chunk
+    // apart, so a projection reads only those chunks: Apache Parquet format
+    // docs, "column chunks"). Its output then holds just those columns. A
+    // row-oriented input must be read whole; then `columns_read` is what
+    // readers of a columnar output scan (`output_scanned_bytes`).
+    let columns = d.columns_read.clamp(1e-6, 1.0);
+    let pruned_at_read = is_columnar(d.input_format);
+    let raw = d.dataset_tb.max(0.0) * 1e12 * if pruned_at_read { columns } else { 1.0 };
     let src = plan
         .node(&d.source)
         .ok_or_else(|| SimError::Invalid(format!("source '{}' does not exist", d.source)))?;
@@ -286,7 +296,12 @@ pub fn simulate_data_stage(
         energy_kwh,
         input_stored_bytes: input,
         output_stored_bytes: output,
-        output_scanned_bytes: scanned_bytes(raw, d.output_format, d.output_codec, d.columns_read),
+        output_scanned_bytes: scanned_bytes(
+            raw,
+            d.output_format,
+            d.output_codec,
+            if pruned_at_read { 1.0 } else { columns },
+        ),
         throughput_raw_bytes_per_s: raw / duration.max(1e-9),
         output_read_bytes_per_s: out_read,
         cpu_core_seconds,
