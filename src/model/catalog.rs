@@ -157,6 +157,18 @@ pub struct System {
     pub source: String,
 }
 
+/// What a storage model's request-rate limit is counted over.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum RequestScope {
+    /// One member: an appliance, a bucket or an account (GCS buckets and
+    /// Azure accounts publish per-bucket/per-account targets).
+    #[default]
+    PerMember,
+    /// One key prefix: S3 scales each partitioned prefix separately, so a
+    /// layout's number of prefixes sets the request ceiling.
+    PerPrefix,
+}
+
 /// A storage service or appliance.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -167,9 +179,13 @@ pub struct StorageModel {
     /// Aggregate throughput of one member, GB/s.
     pub read_gbs: f64,
     pub write_gbs: f64,
-    /// Request-rate limit of one member (or per prefix for object stores).
+    /// Request-rate limit of one member, or of one key prefix when
+    /// `request_scope` is `PerPrefix`.
     pub read_requests_per_s: f64,
     pub write_requests_per_s: f64,
+    /// What the request-rate limit applies to (how the service scales).
+    #[serde(default)]
+    pub request_scope: RequestScope,
     /// Time to first byte, milliseconds.
     pub latency_ms: f64,
     /// Capacity of one member, TB (0 = unbounded service).

@@ -11,7 +11,7 @@ pub mod templates;
 pub mod validate;
 pub mod workload;
 
-pub use catalog::{Catalog, Device, DeviceKind, StorageModel, SwitchModel, System};
+pub use catalog::{Catalog, Device, DeviceKind, RequestScope, StorageModel, SwitchModel, System};
 pub use ids::{LinkId, NodeId, SiteId, StageId};
 pub use index::PlanIndex;
 pub use plan::*;

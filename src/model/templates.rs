@@ -202,6 +202,7 @@ pub fn new_stage(plan: &Plan, kind: StageTemplate, placement: Vec<NodeId>) -> St
         output_codec: Codec::Zstd,
         partitions: 1000,
         columns_read: 1.0,
+        prefixes: None,
         source: storage.clone(),
         destination: storage.clone(),
     };

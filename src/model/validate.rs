@@ -949,6 +949,13 @@ fn check_stages(plan: &Plan, index: &PlanIndex, catalog: &Catalog, r: &mut Repor
                         "the fraction of columns a reader needs, 1.0 = all",
                     );
                 }
+                if d.prefixes == Some(0) {
+                    r.error(
+                        subject.clone(),
+                        "the files are spread over 0 key prefixes".into(),
+                        "set at least 1 prefix, or leave it unset for the default",
+                    );
+                }
             }
             StageKind::Checkpoint(c) => {
                 needs_role(r, |k| k.role() == NodeRole::Compute, "a checkpoint export");
@@ -1286,6 +1293,7 @@ mod tests {
                 write_gbs: 65.0,
                 read_requests_per_s: 1e6,
                 write_requests_per_s: 1e6,
+                request_scope: crate::model::RequestScope::PerMember,
                 latency_ms: 0.5,
                 capacity_tb: 1000.0,
                 usd_per_gb_month: 0.0,

@@ -372,3 +372,37 @@ fn column_pruning_cuts_the_bytes_a_columnar_read_fetches() {
     assert_eq!(tenth.bytes_read, all.bytes_read);
     assert!((tenth.output_scanned_bytes / all.output_scanned_bytes - 0.1).abs() < 1e-9);
 }
+
+/// Issue 16: S3 limits requests per key prefix (5,500 GET/s each). Files
+/// spread over one prefix are request-bound; the same files over many
+/// prefixes are not, and 20,000 files no longer count as 20,000 prefixes.
+#[test]
+fn s3_request_limits_bind_for_a_small_prefix_layout() {
+    use clusterforge::model::DataStage;
+    use clusterforge::sim::data::simulate_data_stage;
+    let plan = preset("data-lake-pipeline");
+    let catalog = Catalog::builtin();
+    let stage = plan.stages.iter().find(|s| s.id.as_str() == "load-warehouse").expect("stage");
+    let StageKind::Ingest(d) = &stage.kind else { panic!("an ingest stage") };
+    let run = |prefixes: Option<u32>, partitions: u32| {
+        let d = DataStage {
+            prefixes,
+            partitions,
+            // Small files: many GETs per byte.
+            dataset_tb: 0.5,
+            ..d.clone()
+        };
+        simulate_data_stage(&plan, stage, &d, &catalog).expect("runs")
+    };
+    let one = run(Some(1), 200_000);
+    assert_eq!(one.bottleneck, "object-store GET rate", "{:?}", one.limits);
+    let get_limit = |r: &clusterforge::sim::data::DataResult| {
+        r.limits.iter().find(|(n, _)| n == "object-store GET rate").map(|l| l.1).expect("a GET limit")
+    };
+    let many = run(Some(1_000), 200_000);
+    assert!((get_limit(&many) / get_limit(&one) - 1_000.0).abs() < 1e-6);
+    assert!(many.duration_s < one.duration_s);
+    // The default is 10 prefixes, not one per file.
+    let default = run(None, 200_000);
+    assert!((get_limit(&default) / get_limit(&one) - 10.0).abs() < 1e-6);
+}

@@ -344,6 +344,7 @@ fn data_stage() -> impl Strategy<Value = DataStage> {
                     output_codec,
                     partitions,
                     columns_read,
+                    prefixes: (partitions % 3 == 0).then_some(partitions / 3 + 1),
                     source: NodeId(s),
                     destination: NodeId(d),
                 }

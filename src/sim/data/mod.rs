@@ -73,6 +73,28 @@ pub fn stored_bytes(raw: f64, f: DataFormat, c: Codec) -> f64 {
     raw * format_ratio(f) / codec_facts(c).0
 }
 
+/// Default key prefixes of a layout: AWS's own example of spreading reads
+/// over 10 prefixes (S3 User Guide, "Optimizing Amazon S3 performance"),
+/// never more than there are files.
+pub const DEFAULT_PREFIXES: u32 = 10;
+
+/// How many times a storage model's per-unit request limit the stage's
+/// layout gets: S3 (`PerPrefix`) scales per partitioned key prefix, so the
+/// stage's prefixes (default [`DEFAULT_PREFIXES`], at most one per file)
+/// count; services with a per-bucket or per-account target scale with the
+/// members drawn, not with the files in them.
+pub fn request_ceiling(m: &crate::model::StorageModel, members: u32, d: &DataStage) -> f64 {
+    let members = members.max(1) as f64;
+    match m.request_scope {
+        crate::model::RequestScope::PerMember => members,
+        crate::model::RequestScope::PerPrefix => {
+            let files = d.partitions.max(1);
+            let prefixes = d.prefixes.unwrap_or(DEFAULT_PREFIXES).clamp(1, files);
+            members * prefixes as f64
+        }
+    }
+}
+
 /// Formats that store each column apart, so a reader can skip columns.
 pub fn is_columnar(f: DataFormat) -> bool {
     matches!(f, DataFormat::Parquet | DataFormat::Orc)
@@ -223,13 +245,14 @@ pub fn simulate_data_stage(
         + 1.0 / (encode_mbs_per_core(d.output_format) * 1e6)
         + 1.0 / (comp * 1e6) * out_ratio * codec_facts(d.output_codec).0;
     limits.push(("CPU (parse + encode + compress)".into(), cores / per_byte));
-    // Object stores: request rate per prefix; a partition is a prefix.
+    // Object stores: the request-rate ceiling of the layout (per prefix on
+    // S3, per bucket or account elsewhere; see `request_ceiling`).
     let parts = d.partitions.max(1) as f64;
     let object = |k: NodeKind| matches!(k, NodeKind::ObjectStore | NodeKind::DataLake);
     if object(src.kind) {
         let file = input / parts;
         let gets_per_file = (file / OBJECT_GET_BYTES).ceil().max(1.0);
-        let req_limit = src_m.read_requests_per_s * parts.min(1e4);
+        let req_limit = src_m.read_requests_per_s * request_ceiling(src_m, src.count, d);
         limits.push((
             "object-store GET rate".into(),
             req_limit * (file / gets_per_file) / in_ratio,
@@ -241,7 +264,7 @@ pub fn simulate_data_stage(
         limits.push(("object-store connections".into(), streams * per_conn / in_ratio));
     }
     if object(dst.kind) {
-        let req_limit = dst_m.write_requests_per_s * parts.min(1e4);
+        let req_limit = dst_m.write_requests_per_s * request_ceiling(dst_m, dst.count, d);
         let file = output / parts;
         let puts_per_file = (file / OBJECT_GET_BYTES).ceil().max(1.0);
         limits.push((

@@ -218,8 +218,18 @@ pub fn stage_ui(ui: &mut Ui, state: &EditorState, stage: &Stage, out: &mut Vec<K
                     &mut d.columns_read,
                     "",
                     0.0..=1.0,
-                    "Fraction of columns a reader needs",
+                    "Fraction of columns used downstream: a columnar input is read only for these",
                 );
+                let mut custom = d.prefixes.is_some();
+                let mut prefixes = d.prefixes.unwrap_or(10);
+                ui.horizontal(|ui| {
+                    ui.checkbox(&mut custom, "Key prefixes")
+                        .on_hover_text("Object stores that limit requests per prefix (S3): how many prefixes the files are spread over; unticked: the smaller of the file count and 10");
+                    if custom {
+                        ui.add(egui::DragValue::new(&mut prefixes).range(1..=1_000_000));
+                    }
+                });
+                d.prefixes = custom.then_some(prefixes);
                 let formats = [
                     DataFormat::Csv,
                     DataFormat::Json,
