@@ -827,7 +827,7 @@ fn sweep_table_ui(ui: &mut egui::Ui, sw: &Sweep) {
     });
     egui::Grid::new("sweep_table")
         .striped(true)
-        .num_columns(9)
+        .num_columns(10)
         .show(ui, |ui| {
             for h in [
                 "Factor",
@@ -838,7 +838,8 @@ fn sweep_table_ui(ui: &mut egui::Ui, sw: &Sweep) {
                 "Time to train",
                 "Speed-up",
                 "Efficiency",
-                "Cost",
+                "Stage cost",
+                "Site cost/yr",
             ] {
                 ui.strong(h);
             }
@@ -856,7 +857,11 @@ fn sweep_table_ui(ui: &mut egui::Ui, sw: &Sweep) {
                         ui.label(sw.speedup(p).map_or("—".into(), |x| format!("{x:.2}x")));
                         ui.label(sw.efficiency(p).map_or("—".into(), |x| format!("{:.1} %", x * 100.0)))
                             .on_hover_text("Speed-up divided by the growth in GPUs, relative to the smallest point");
-                        ui.label(fmt_usd(f.cost_usd));
+                        ui.label(fmt_usd(f.cost_usd))
+                            .on_hover_text("The stage's share of what it holds, for as long as it runs");
+                        ui.label(fmt_usd(f.site_usd_per_year)).on_hover_text(
+                            "The stage's sites for a year: owned hardware, power, operations and facility busy or not; the stage's rented nodes while it runs",
+                        );
                     }
                     Err(reason) => {
                         ui.weak("skipped").on_hover_text(reason);

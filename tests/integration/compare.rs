@@ -304,3 +304,40 @@ fn cli_compare_prints_the_table_and_json_with_exit_codes() {
     assert_eq!(out.status.code(), Some(0), "{text}");
     assert!(text.contains("efficiency"), "{text}");
 }
+
+/// Issue 16: adding owned hardware never lowers what the sites cost per
+/// year, and lowers the stage's cost only when the stage finishes sooner
+/// (the site is held for less time). Property test over server counts.
+mod more_hardware_never_looks_cheaper {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 6, ..ProptestConfig::default() })]
+        #[test]
+        fn owned_site_cost_grows_and_stage_cost_falls_only_with_time(
+            a in prop::sample::select(vec![1u32, 2, 4, 8, 16]),
+            b in prop::sample::select(vec![1u32, 2, 4, 8, 16]),
+        ) {
+            prop_assume!(a != b);
+            // Factors ¼ to 4: DP must divide the global batch of 1024.
+            let (small, large) = (a.min(b) as f64 / 4.0, a.max(b) as f64 / 4.0);
+            let plan = preset("onprem-finance");
+            let stage = StageId::new("train");
+            let catalog = Catalog::builtin();
+            let point = |f: f64| sweep::run_point(&plan, &catalog, &stage, f, &Progress::new());
+            let (s, l) = (point(small), point(large));
+            let (Ok(s), Ok(l)) = (&s.outcome, &l.outcome) else {
+                return Err(TestCaseError::fail(format!("a point did not simulate: {s:?} {l:?}")));
+            };
+            {
+                prop_assert!(l.site_usd_per_year >= s.site_usd_per_year,
+                    "site cost/yr fell from {} to {} as servers grew", s.site_usd_per_year, l.site_usd_per_year);
+                if l.cost_usd < s.cost_usd {
+                    prop_assert!(l.time_to_train_s < s.time_to_train_s,
+                        "cheaper stage without finishing sooner: {s:?} vs {l:?}");
+                }
+            }
+        }
+    }
+}

@@ -25,7 +25,15 @@ pub struct SweepFigures {
     pub tokens_per_second: f64,
     pub time_to_train_s: f64,
     pub mfu: f64,
+    /// The stage's cost: its share of what it holds, for as long as it
+    /// runs (the figure Results shows for the stage).
     pub cost_usd: f64,
+    /// What the sites the stage runs in cost per year at this size: owned
+    /// hardware, power, operations and facility for the whole year whether
+    /// busy or not, the stage's rented nodes only while it runs (other rented
+    /// nodes are billed by the stages that use them). More owned hardware can
+    /// lower the stage's cost (it finishes sooner) but never this.
+    pub site_usd_per_year: f64,
     pub dp: u32,
     pub micro_batch: u32,
 }
@@ -197,6 +205,37 @@ fn servers(plan: &Plan, stage: &StageId) -> u64 {
         .unwrap_or(0)
 }
 
+/// Yearly cost of the sites `stage` runs in (see
+/// [`SweepFigures::site_usd_per_year`]): the stage's nodes at full load,
+/// the rest idle; rented nodes billed for the stage's `busy_s` only (the
+/// stage's own) or not at all (the others').
+fn site_cost_per_year(plan: &Plan, catalog: &Catalog, stage: &StageId, busy_s: f64) -> Result<f64, String> {
+    use crate::sim::cost::plan_tco;
+    use std::collections::BTreeMap;
+    let year_s = 365.0 * 86_400.0;
+    let placement: Vec<NodeId> = plan.stage(stage).map(|s| s.placement.clone()).unwrap_or_default();
+    let sites: Vec<String> = placement
+        .iter()
+        .filter_map(|n| plan.node(n))
+        .map(|n| n.site.to_string())
+        .collect();
+    // Rented nodes outside the stage are billed by the stages that use
+    // them, not by this one: 0 hours here.
+    let busy: BTreeMap<NodeId, f64> = plan
+        .nodes
+        .iter()
+        .map(|n| (n.id.clone(), if placement.contains(&n.id) { busy_s / 3600.0 } else { 0.0 }))
+        .collect();
+    let load: BTreeMap<NodeId, f64> = placement.iter().map(|n| (n.clone(), 1.0)).collect();
+    let tco = plan_tco(plan, catalog, year_s, &load, 0.0, &busy).map_err(|e| e.to_string())?;
+    Ok(tco
+        .per_site
+        .iter()
+        .filter(|(site, _)| sites.contains(site))
+        .map(|(_, c)| c.total_usd)
+        .sum())
+}
+
 /// Simulate one point.
 pub fn run_point(plan: &Plan, catalog: &Catalog, stage: &StageId, factor: f64, progress: &Progress) -> SweepPoint {
     let (scaled, gpus) = match scaled_plan(plan, catalog, stage, factor) {
@@ -238,6 +277,7 @@ pub fn run_point(plan: &Plan, catalog: &Catalog, stage: &StageId, factor: f64, p
                 time_to_train_s: ttt,
                 mfu: m(MetricKey::Mfu).unwrap_or(0.0),
                 cost_usd: m(MetricKey::Cost).unwrap_or(0.0),
+                site_usd_per_year: site_cost_per_year(&scaled, catalog, stage, ttt)?,
                 dp: t.parallelism.dp,
                 micro_batch: t.micro_batch,
             })
@@ -294,15 +334,15 @@ pub fn to_text(sweep: &Sweep) -> String {
     );
     let _ = writeln!(
         s,
-        "  {:>6} {:>8} {:>6} {:>12} {:>12} {:>9} {:>11} {:>10}",
-        "factor", "servers", "GPUs", "tokens/s", "time", "speed-up", "efficiency", "cost"
+        "  {:>6} {:>8} {:>6} {:>12} {:>12} {:>9} {:>11} {:>10} {:>12}",
+        "factor", "servers", "GPUs", "tokens/s", "time", "speed-up", "efficiency", "stage cost", "site cost/yr"
     );
     for p in &sweep.points {
         match &p.outcome {
             Ok(f) => {
                 let _ = writeln!(
                     s,
-                    "  {:>6} {:>8} {:>6} {:>12} {:>12} {:>9} {:>11} {:>10}",
+                    "  {:>6} {:>8} {:>6} {:>12} {:>12} {:>9} {:>11} {:>10} {:>12}",
                     format!("{}x", p.factor),
                     p.servers,
                     p.gpus,
@@ -313,6 +353,7 @@ pub fn to_text(sweep: &Sweep) -> String {
                         .efficiency(p)
                         .map_or("—".into(), |x| format!("{:.1} %", x * 100.0)),
                     fmt_usd(f.cost_usd),
+                    fmt_usd(f.site_usd_per_year),
                 );
             }
             Err(reason) => {
@@ -338,6 +379,7 @@ pub fn to_csv(sweep: &Sweep) -> String {
         "speedup",
         "efficiency",
         MetricKey::Cost.key(),
+        "site_usd_per_year",
         "skipped",
     ];
     let rows = sweep.points.iter().map(|p| match &p.outcome {
@@ -352,11 +394,12 @@ pub fn to_csv(sweep: &Sweep) -> String {
             opt_number(sweep.speedup(p)),
             opt_number(sweep.efficiency(p)),
             number(f.cost_usd),
+            number(f.site_usd_per_year),
             String::new(),
         ],
         Err(reason) => {
             let mut row = vec![number(p.factor), p.servers.to_string()];
-            row.extend(std::iter::repeat_n(String::new(), 8));
+            row.extend(std::iter::repeat_n(String::new(), 9));
             row.push(reason.clone());
             row
         }
