@@ -180,6 +180,7 @@ registry! {
     Mtbf => "mtbf_s", "MTBF (whole job)", Duration, HigherIsBetter;
     Restart => "restart_s", "Restart time", Duration, LowerIsBetter;
     Failures => "failures", "Failures", Count(""), LowerIsBetter;
+    Preemptions => "preemptions", "Spot preemptions", Count(""), LowerIsBetter;
     Checkpoints => "checkpoints", "Checkpoints", Count(""), Neutral;
     FabricContentionFactor => "fabric_contention_factor", "Fabric contention", Factor, LowerIsBetter;
     DataDemand => "data_demand_bytes_per_s", "Data demand", ByteRate, Neutral;

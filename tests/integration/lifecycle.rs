@@ -364,7 +364,12 @@ fn column_pruning_cuts_the_bytes_a_columnar_read_fetches() {
     };
     // Parquet in: proportional.
     let (all, tenth) = (run("load-warehouse", 1.0), run("load-warehouse", 0.1));
-    assert!((tenth.bytes_read / all.bytes_read - 0.1).abs() < 1e-9, "{} vs {}", tenth.bytes_read, all.bytes_read);
+    assert!(
+        (tenth.bytes_read / all.bytes_read - 0.1).abs() < 1e-9,
+        "{} vs {}",
+        tenth.bytes_read,
+        all.bytes_read
+    );
     assert!((tenth.bytes_written / all.bytes_written - 0.1).abs() < 1e-9);
     assert!(tenth.duration_s < all.duration_s);
     // CSV in: read whole; the Parquet output is scanned at the fraction.
@@ -382,8 +387,14 @@ fn s3_request_limits_bind_for_a_small_prefix_layout() {
     use clusterforge::sim::data::simulate_data_stage;
     let plan = preset("data-lake-pipeline");
     let catalog = Catalog::builtin();
-    let stage = plan.stages.iter().find(|s| s.id.as_str() == "load-warehouse").expect("stage");
-    let StageKind::Ingest(d) = &stage.kind else { panic!("an ingest stage") };
+    let stage = plan
+        .stages
+        .iter()
+        .find(|s| s.id.as_str() == "load-warehouse")
+        .expect("stage");
+    let StageKind::Ingest(d) = &stage.kind else {
+        panic!("an ingest stage")
+    };
     let run = |prefixes: Option<u32>, partitions: u32| {
         let d = DataStage {
             prefixes,
@@ -397,7 +408,11 @@ fn s3_request_limits_bind_for_a_small_prefix_layout() {
     let one = run(Some(1), 200_000);
     assert_eq!(one.bottleneck, "object-store GET rate", "{:?}", one.limits);
     let get_limit = |r: &clusterforge::sim::data::DataResult| {
-        r.limits.iter().find(|(n, _)| n == "object-store GET rate").map(|l| l.1).expect("a GET limit")
+        r.limits
+            .iter()
+            .find(|(n, _)| n == "object-store GET rate")
+            .map(|l| l.1)
+            .expect("a GET limit")
     };
     let many = run(Some(1_000), 200_000);
     assert!((get_limit(&many) / get_limit(&one) - 1_000.0).abs() < 1e-6);
@@ -405,4 +420,73 @@ fn s3_request_limits_bind_for_a_small_prefix_layout() {
     // The default is 10 prefixes, not one per file.
     let default = run(None, 200_000);
     assert!((get_limit(&default) / get_limit(&one) - 10.0).abs() < 1e-6);
+}
+
+/// Issue 16: training on spot capacity is preempted at the site's rate per
+/// instance-hour; each preemption costs re-provisioning, the checkpoint read
+/// and the work since the last checkpoint. The sampled goodput agrees with
+/// the renewal-theory expectation within 10 %, the events name the
+/// preemptions, and the stage costs more than the same hours at spot price
+/// with no preemption.
+#[test]
+fn spot_training_loses_the_expected_goodput_to_preemptions() {
+    use clusterforge::model::{PricingModel, SiteKind};
+    let rate = 0.05;
+    let run = |spot: bool| {
+        let mut plan = preset("cloud-startup");
+        for site in &mut plan.sites {
+            if let SiteKind::Cloud(c) = &mut site.kind {
+                c.pricing = if spot {
+                    PricingModel::Spot
+                } else {
+                    PricingModel::OnDemand
+                };
+                c.spot_preemptions_per_hour = rate;
+            }
+        }
+        // A longer run so that many preemptions are sampled.
+        for stage in &mut plan.stages {
+            if let StageKind::Train(t) = &mut stage.kind {
+                t.tokens *= 40.0;
+            }
+        }
+        let r = simulate(&plan, &Catalog::builtin(), 11, &Progress::new()).expect("simulates");
+        let w = r.workload("train").expect("train stage").clone();
+        (r, w)
+    };
+    let (_, on_demand) = run(false);
+    let (results, spot) = run(true);
+    let m = |w: &clusterforge::sim::WorkloadResult, k: MetricKey| w.metric(k).unwrap_or_else(|| panic!("{k:?}"));
+    let preemptions = m(&spot, MetricKey::Preemptions);
+    assert!(preemptions > 10.0, "{preemptions}");
+    assert!(on_demand.metric(MetricKey::Preemptions).is_none());
+    // Expected goodput: interruptions at λ = failures + 4 instances × rate;
+    // each loses the restart plus half an interval (and its stall).
+    let servers = 4.0;
+    let interval = m(&spot, MetricKey::CheckpointInterval);
+    let restart = m(&spot, MetricKey::Restart);
+    let mtbf = m(&spot, MetricKey::Mtbf);
+    let failures_per_s = 1.0 / m(&on_demand, MetricKey::Mtbf);
+    let lambda = failures_per_s + servers * rate / 3600.0;
+    assert!(
+        (mtbf * lambda - 1.0).abs() < 1e-6,
+        "MTBF covers failures and preemptions"
+    );
+    let stall = m(&spot, MetricKey::CheckpointWrite).min(interval);
+    let expected = (1.0 - lambda * (restart + (interval + stall) / 2.0)) / (1.0 + stall / interval);
+    let goodput = m(&spot, MetricKey::Goodput);
+    assert!(
+        (goodput / expected - 1.0).abs() < 0.10,
+        "sampled goodput {goodput:.3} vs expected {expected:.3}"
+    );
+    assert!(goodput < m(&on_demand, MetricKey::Goodput));
+    assert!(m(&spot, MetricKey::TimeToTrain) > m(&on_demand, MetricKey::TimeToTrain));
+    // The log shows them.
+    assert!(
+        results
+            .events
+            .iter()
+            .any(|e| e.kind == EventKind::Preemption && e.text.contains("spot preemption")),
+        "preemption events"
+    );
 }

@@ -448,12 +448,13 @@ fn a_plan_opened_from_a_png_report_is_never_saved_over_the_report() {
     );
     // Even a path typed as .png gets plan text only under a .ron name.
     set_path_and_confirm(&mut h, &report_path, "Save");
-    assert_eq!(std::fs::read(&report_path).expect("report"), png, "the report is untouched");
-    let ron = dir.path().join("report.ron");
     assert_eq!(
-        clusterforge::report::load_plan(&ron).expect("saved as .ron"),
-        plan(&h)
+        std::fs::read(&report_path).expect("report"),
+        png,
+        "the report is untouched"
     );
+    let ron = dir.path().join("report.ron");
+    assert_eq!(clusterforge::report::load_plan(&ron).expect("saved as .ron"), plan(&h));
     assert_eq!(h.state().file.as_deref(), Some(ron.as_path()));
 }
 
@@ -470,7 +471,10 @@ fn dont_save_then_a_failed_open_keeps_the_edits_unsaved() {
     h.get_by_label("Don't save").click();
     wait_for_prompt(&mut h);
     set_path_and_confirm(&mut h, &dir.path().join("missing.ron"), "Open");
-    assert!(matches!(h.state().prompt, Some(Prompt::Error(_))), "the failure is said");
+    assert!(
+        matches!(h.state().prompt, Some(Prompt::Error(_))),
+        "the failure is said"
+    );
     assert_eq!(plan(&h), edited, "the edited plan stays");
     assert!(h.state().state.is_dirty(), "and stays marked unsaved");
     assert!(h.state().title().contains('•'), "unsaved mark in the title");

@@ -224,7 +224,16 @@ fn site_cost_per_year(plan: &Plan, catalog: &Catalog, stage: &StageId, busy_s: f
     let busy: BTreeMap<NodeId, f64> = plan
         .nodes
         .iter()
-        .map(|n| (n.id.clone(), if placement.contains(&n.id) { busy_s / 3600.0 } else { 0.0 }))
+        .map(|n| {
+            (
+                n.id.clone(),
+                if placement.contains(&n.id) {
+                    busy_s / 3600.0
+                } else {
+                    0.0
+                },
+            )
+        })
         .collect();
     let load: BTreeMap<NodeId, f64> = placement.iter().map(|n| (n.clone(), 1.0)).collect();
     let tco = plan_tco(plan, catalog, year_s, &load, 0.0, &busy).map_err(|e| e.to_string())?;

@@ -102,7 +102,11 @@ pub fn is_columnar(f: DataFormat) -> bool {
 
 /// Bytes a reader scans: columnar formats read only the columns needed.
 pub fn scanned_bytes(raw: f64, f: DataFormat, c: Codec, columns_read: f64) -> f64 {
-    let frac = if is_columnar(f) { columns_read.clamp(1e-6, 1.0) } else { 1.0 };
+    let frac = if is_columnar(f) {
+        columns_read.clamp(1e-6, 1.0)
+    } else {
+        1.0
+    };
     stored_bytes(raw, f, c) * frac
 }
 

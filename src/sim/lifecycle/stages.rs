@@ -386,13 +386,23 @@ pub fn training_events(
     }
     let node = Resource::Node(run.cluster.node_id.clone());
     for (i, &at) in h.failure_at.iter().enumerate() {
+        let preempted = h.preempted.get(i).copied().unwrap_or(false);
         ev.push(LocalEvent {
             summary: false,
             t_s: at,
-            kind: EventKind::Failure,
+            kind: if preempted {
+                EventKind::Preemption
+            } else {
+                EventKind::Failure
+            },
             subject: Some(node.clone()),
             text: format!(
-                "failure {} of {} (MTBF {:.1} h): work since the last checkpoint is lost",
+                "{} {} of {} (one every {:.1} h): work since the last checkpoint is lost",
+                if preempted {
+                    "spot preemption, interruption"
+                } else {
+                    "failure, interruption"
+                },
                 i + 1,
                 h.failures,
                 run.resilience.mtbf_s / 3600.0

@@ -96,8 +96,15 @@ pub struct Resilience {
     /// Training time stalled per checkpoint.
     pub stall_s: f64,
     pub interval_s: f64,
+    /// Mean time between interruptions of the job: hardware and software
+    /// failures and, on spot capacity, preemptions.
     pub mtbf_s: f64,
+    /// Mean restart per interruption (detection or re-provisioning, then
+    /// reading the checkpoint back).
     pub restart_s: f64,
+    /// Interruptions per hour by cause: failures, spot preemptions.
+    pub failures_per_h: f64,
+    pub preemptions_per_h: f64,
     /// Young/Daly optimal interval for the stall per checkpoint.
     pub optimal_interval_s: f64,
     /// Wall time over useful time for checkpoints and for failures.
@@ -115,23 +122,27 @@ pub fn daly_interval(delta: f64, mtbf: f64) -> f64 {
     (2.0 * delta * mtbf).sqrt() * (1.0 + x.sqrt() / 3.0 + x / 9.0) - delta
 }
 
+/// Checkpoints and interruptions of a run whose checkpoint is `size` bytes
+/// (see [`checkpoint_bytes`]).
 pub fn resilience(
-    s: &Shape,
-    precision: Precision,
+    size: f64,
     c: &Cluster,
     gpus: u64,
     policy: Option<&CheckpointPolicy>,
     target: Option<&StoragePath>,
     fabric_write_s: Option<f64>,
+    spot_preemptions_per_instance_hour: f64,
 ) -> Resilience {
     let mut notes = Vec::new();
-    let size = checkpoint_bytes(s, precision);
     let servers = (gpus as f64 / c.devices_per_server as f64).ceil().max(1.0);
     let per_gpu_rate = INTERRUPTIONS_PER_GPU_HOUR;
     let nics = c.system.nics.max(1) as f64 * servers;
     let rate_per_h =
         per_gpu_rate * (GPU_SHARE * gpus as f64 + NETWORK_SHARE * nics + HOST_SHARE * servers * REF_GPUS_PER_SERVER);
-    let mtbf = 3600.0 / rate_per_h.max(1e-12);
+    // Spot capacity: each server is an instance the provider may reclaim,
+    // independently, at the site's rate (Poisson; the rates add).
+    let preempt_per_h = spot_preemptions_per_instance_hour.max(0.0) * servers;
+    let mtbf = 3600.0 / (rate_per_h + preempt_per_h).max(1e-12);
     let (write_bw, read_bw, async_) = match (policy, target) {
         (Some(p), Some(t)) => (t.write_bw, t.read_bw, p.asynchronous),
         _ => {
@@ -158,7 +169,17 @@ pub fn resilience(
             write_s, interval
         ));
     }
-    let restart = RESTART_S + size / read_bw.max(1.0);
+    // A failure restarts after RESTART_S; a preemption after re-provisioning
+    // replacement instances (SPOT_RESTART_S); both then read the checkpoint.
+    let share_preempt = preempt_per_h / (rate_per_h + preempt_per_h).max(1e-12);
+    let restart =
+        RESTART_S * (1.0 - share_preempt) + crate::sim::cost::SPOT_RESTART_S * share_preempt + size / read_bw.max(1.0);
+    if preempt_per_h > 0.0 {
+        notes.push(format!(
+            "spot capacity: {:.2} preemptions per hour across {} instances ({:.3} per instance-hour) next to {:.3} failures per hour; each costs re-provisioning, the checkpoint read and the work since the last checkpoint",
+            preempt_per_h, servers, spot_preemptions_per_instance_hour, rate_per_h
+        ));
+    }
     let checkpoint_factor = 1.0 + stall / interval;
     // Expected loss per failure: restart plus the work since the last
     // completed checkpoint (half an interval, plus the write for async).
@@ -180,6 +201,8 @@ pub fn resilience(
         interval_s: interval,
         mtbf_s: mtbf,
         restart_s: restart,
+        failures_per_h: rate_per_h,
+        preemptions_per_h: preempt_per_h,
         optimal_interval_s: optimal,
         checkpoint_factor,
         failure_factor,
@@ -222,7 +245,10 @@ pub struct RunHistory {
     pub wall_s: f64,
     pub checkpoint_s: f64,
     pub failure_s: f64,
+    /// Interruptions of every cause (failures and spot preemptions).
     pub failures: u64,
+    /// Of those, spot preemptions.
+    pub preemptions: u64,
     pub checkpoints: u64,
     /// The history was cut short (failures faster than progress).
     pub truncated: bool,
@@ -230,6 +256,8 @@ pub struct RunHistory {
     /// failures, at most [`MAX_RECORDED`] of each (the event log).
     pub checkpoint_at: Vec<f64>,
     pub failure_at: Vec<f64>,
+    /// For each time in `failure_at`: whether it was a spot preemption.
+    pub preempted: Vec<bool>,
 }
 
 /// Event times kept per kind in a [`RunHistory`].
@@ -280,8 +308,16 @@ pub fn sample_run(useful_s: f64, r: &Resilience, asynchronous: bool, seed: u64) 
             let lost = (done + progressed - durable) + pending.min(durable);
             durable = (durable - pending).max(0.0).min(durable);
             done = durable;
+            // Which cause: a preemption with its share of the rate (drawn
+            // only on spot capacity, so other runs keep their sequence).
+            let preempted = r.preemptions_per_h > 0.0 && {
+                use rand::Rng;
+                rng.random::<f64>() * (r.failures_per_h + r.preemptions_per_h) < r.preemptions_per_h
+            };
+            h.preemptions += u64::from(preempted);
             if h.failure_at.len() < MAX_RECORDED {
                 h.failure_at.push(h.wall_s + next_failure);
+                h.preempted.push(preempted);
             }
             h.wall_s += next_failure + r.restart_s;
             h.failure_s += lost + r.restart_s;
@@ -306,6 +342,8 @@ mod run_tests {
             optimal_interval_s: interval_s,
             checkpoint_factor: 1.0 + stall_s / interval_s,
             failure_factor: 1.0,
+            failures_per_h: 1.0 / mtbf_h,
+            preemptions_per_h: 0.0,
             notes: vec![],
         }
     }

@@ -477,7 +477,10 @@ mod tests {
         let ratio = at(Precision::Fp32, Recompute::None) / at(Precision::Bf16, Recompute::None);
         assert!((ratio - fp32 / bf16).abs() < 1e-9, "{ratio}");
         assert!(ratio > 1.8 && ratio < 2.0);
-        assert_eq!(at(Precision::Fp8, Recompute::None), at(Precision::Bf16, Recompute::None));
+        assert_eq!(
+            at(Precision::Fp8, Recompute::None),
+            at(Precision::Bf16, Recompute::None)
+        );
     }
 
     #[test]

@@ -14,7 +14,7 @@ pub mod shape;
 use crate::model::{Catalog, Plan, Stage, StageKind, TrainStage};
 use crate::sim::metrics::{Cause, MetricKey, Resource, SeriesKey};
 use crate::sim::results::WorkloadResult;
-use hw::{Cluster, Pricing};
+use hw::Cluster;
 use iteration::Iteration;
 use shape::Shape;
 use std::collections::BTreeMap;
@@ -41,6 +41,12 @@ pub struct TrainingRun {
     pub gpus: u64,
     pub tokens_per_iteration: f64,
     pub iterations: f64,
+    /// What one server of the placement costs per hour while training, from
+    /// the one cost ledger (`sim::cost::Ledger`): rent, or amortized capex,
+    /// power and its share of the site's operations and facility.
+    pub server_hourly: crate::sim::cost::NodeHourly,
+    /// PUE applied to the servers' power (1.1 in cloud sites).
+    pub pue: f64,
 }
 
 /// Simulate a training stage of a plan.
@@ -113,16 +119,19 @@ pub fn run_stage(plan: &Plan, catalog: &Catalog, stage: &Stage, t: &TrainStage) 
         )
     });
     let resilience = lifecycle::resilience(
-        &shape,
-        t.precision,
+        lifecycle::checkpoint_bytes(&shape, t.precision),
         &cluster,
         gpus,
         t.checkpoint.as_ref(),
         target.as_ref(),
         fabric_write_s,
+        spot_preemptions_per_instance_hour(plan, &cluster),
     );
     let iterations = (t.tokens / tokens_per_iteration).ceil().max(1.0);
+    let (server_hourly, pue) = server_hourly(plan, catalog, &cluster)?;
     Ok(TrainingRun {
+        server_hourly,
+        pue,
         shape,
         cluster,
         iteration,
@@ -133,6 +142,46 @@ pub fn run_stage(plan: &Plan, catalog: &Catalog, stage: &Stage, t: &TrainStage) 
         tokens_per_iteration,
         iterations,
     })
+}
+
+/// Spot preemptions per instance-hour of the servers' site: its rate when
+/// the site rents at spot prices, else 0.
+fn spot_preemptions_per_instance_hour(plan: &Plan, c: &Cluster) -> f64 {
+    match plan.node(&c.node_id).and_then(|n| plan.site(&n.site)).map(|s| &s.kind) {
+        Some(crate::model::SiteKind::Cloud(cl)) if cl.pricing == crate::model::PricingModel::Spot => {
+            cl.spot_preemptions_per_hour.max(0.0)
+        }
+        _ => 0.0,
+    }
+}
+
+/// One server's hourly cost while training, from the cost ledger, and the
+/// PUE its energy carries. The ledger's power is idle + (1 − idle) × load;
+/// training draws [`TRAINING_POWER_FRACTION`] of peak.
+fn server_hourly(plan: &Plan, catalog: &Catalog, c: &Cluster) -> Result<(crate::sim::cost::NodeHourly, f64), String> {
+    use crate::sim::cost::{IDLE_POWER_FRACTION, Ledger};
+    let load = ((TRAINING_POWER_FRACTION - IDLE_POWER_FRACTION) / (1.0 - IDLE_POWER_FRACTION)).clamp(0.0, 1.0);
+    let group = Ledger::new(plan, catalog)
+        .hourly(&c.node_id, load)
+        .map_err(|e| e.to_string())?;
+    let members = plan.node(&c.node_id).map(|n| n.count.max(1)).unwrap_or(1) as f64;
+    let per = |v: f64| v / members;
+    let h = crate::sim::cost::NodeHourly {
+        rented: group.rented,
+        rent_usd: per(group.rent_usd),
+        capex_usd: per(group.capex_usd),
+        power_usd: per(group.power_usd),
+        operations_usd: per(group.operations_usd),
+        energy_kwh: per(group.energy_kwh),
+        carbon_kg: per(group.carbon_kg),
+    };
+    let it_kwh = c.system.power_w * TRAINING_POWER_FRACTION / 1000.0;
+    let pue = if it_kwh > 0.0 && h.energy_kwh > 0.0 {
+        h.energy_kwh / it_kwh
+    } else {
+        1.0
+    };
+    Ok((h, pue))
 }
 
 fn to_result(plan: &Plan, stage: &Stage, t: &TrainStage, r: &TrainingRun, seed: u64) -> WorkloadResult {
@@ -160,30 +209,13 @@ fn to_result(plan: &Plan, stage: &Stage, t: &TrainStage, r: &TrainingRun, seed: 
     let servers_used = (gpus / c.devices_per_server as f64).ceil();
     let wall_h = wall_s / 3600.0;
 
-    let (pue, cost, energy_kwh) = {
-        let it_kw = servers_used * c.system.power_w * TRAINING_POWER_FRACTION / 1000.0;
-        match hw::pricing_of(plan, c) {
-            Pricing::Cloud {
-                usd_per_server_hour,
-                pue,
-            } => {
-                let e = it_kw * wall_h * pue;
-                (pue, servers_used * wall_h * usd_per_server_hour, e)
-            }
-            Pricing::OnPrem {
-                capex_usd_per_server_hour,
-                power_usd_per_kwh,
-                pue,
-                operations_usd_per_hour,
-            } => {
-                let e = it_kw * wall_h * pue;
-                let cost = servers_used * wall_h * capex_usd_per_server_hour
-                    + e * power_usd_per_kwh
-                    + operations_usd_per_hour * wall_h;
-                (pue, cost, e)
-            }
-        }
-    };
+    // One price for every view: the ledger's hourly cost of the servers
+    // the stage holds, for its wall time (preemptions and failures included).
+    let (pue, cost, energy_kwh) = (
+        r.pue,
+        servers_used * wall_h * r.server_hourly.total_usd(),
+        servers_used * wall_h * r.server_hourly.energy_kwh,
+    );
     let carbon = plan
         .node(&c.node_id)
         .and_then(|n| plan.site(&n.site))
@@ -221,7 +253,10 @@ fn to_result(plan: &Plan, stage: &Stage, t: &TrainStage, r: &TrainingRun, seed: 
     put(MetricKey::Mtbf, r.resilience.mtbf_s);
     put(MetricKey::Restart, r.resilience.restart_s);
     put(MetricKey::Goodput, useful_s / wall_s);
-    put(MetricKey::Failures, history.failures as f64);
+    put(MetricKey::Failures, (history.failures - history.preemptions) as f64);
+    if r.resilience.preemptions_per_h > 0.0 {
+        put(MetricKey::Preemptions, history.preemptions as f64);
+    }
     put(MetricKey::Checkpoints, history.checkpoints as f64);
     put(
         MetricKey::ExpectedGoodput,
