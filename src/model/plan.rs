@@ -168,6 +168,45 @@ pub struct CloudSite {
     /// Expected spot preemptions per instance-hour (spot pricing only).
     #[serde(default)]
     pub spot_preemptions_per_hour: f64,
+    /// What owned hardware placed here pays (a colocation cage in or next
+    /// to the region). `None`: the site hosts rented instances only, and
+    /// owned hardware in it is an error.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub colocation: Option<Colocation>,
+}
+
+/// Running costs of owned hardware in a colocation or cloud site.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Colocation {
+    /// Space, cooling and power delivery, USD per kW of the hardware's
+    /// rated power per month.
+    pub usd_per_kw_month: f64,
+    /// Metered energy, USD per kWh (at the facility's PUE).
+    pub power_usd_per_kwh: f64,
+    pub pue: f64,
+    /// Support contract per year as a fraction of the purchase price.
+    pub support_per_year: f64,
+    /// Years over which the hardware is amortized.
+    pub amortization_years: f64,
+}
+
+impl Default for Colocation {
+    /// CBRE "North America Data Center Trends H2 2024": average asking rate
+    /// ~184 USD per kW-month (250-500 kW requirements); US commercial power
+    /// ~0.12 USD/kWh (EIA 2024 average); colocation PUE ~1.5 (Uptime
+    /// Institute 2023 survey average 1.58); support ~10 % of list per year
+    /// (vendor enterprise support, typical; estimate); 4-year amortization
+    /// (tco.csv T07: typical TCO models use 3-5 years).
+    fn default() -> Self {
+        Colocation {
+            usd_per_kw_month: 184.0,
+            power_usd_per_kwh: 0.12,
+            pue: 1.5,
+            support_per_year: 0.10,
+            amortization_years: 4.0,
+        }
+    }
 }
 
 fn default_reserved_discount() -> f64 {

@@ -45,6 +45,7 @@ impl SiteTemplate {
                 reserved_discount: 0.4,
                 spot_discount: 0.65,
                 spot_preemptions_per_hour: 0.0,
+                colocation: None,
             }),
             SiteTemplate::Edge => SiteKind::Edge(EdgeSite {
                 locations: 10,

@@ -352,6 +352,48 @@ fn check_sites(plan: &Plan, r: &mut Report) {
                     bounds::PREEMPTIONS_PER_HOUR,
                     "expected preemptions per instance-hour, e.g. 0.05",
                 );
+                if let Some(colo) = &c.colocation {
+                    for (what, v, max, hint) in [
+                        (
+                            "colocation price (USD per kW-month)",
+                            colo.usd_per_kw_month,
+                            10_000.0,
+                            "CBRE 2024: ~184 USD per kW-month",
+                        ),
+                        (
+                            "colocation power price (USD/kWh)",
+                            colo.power_usd_per_kwh,
+                            bounds::POWER_USD_PER_KWH,
+                            "US commercial ~0.12 USD/kWh",
+                        ),
+                        (
+                            "support per year (fraction of price)",
+                            colo.support_per_year,
+                            1.0,
+                            "about 0.1 of the list price per year",
+                        ),
+                    ] {
+                        range_error(r, &subject, what, v, 0.0, max, hint);
+                    }
+                    range_error(
+                        r,
+                        &subject,
+                        "colocation PUE",
+                        colo.pue,
+                        bounds::PUE.0,
+                        bounds::PUE.1,
+                        "colocation PUE is about 1.5",
+                    );
+                    range_error(
+                        r,
+                        &subject,
+                        "amortization (years)",
+                        colo.amortization_years,
+                        0.1,
+                        bounds::YEARS,
+                        "3-5 years is typical",
+                    );
+                }
                 for (name, v) in [("reserved", c.reserved_discount), ("spot", c.spot_discount)] {
                     if !(0.0..1.0).contains(&v) {
                         r.error(
@@ -466,13 +508,16 @@ fn check_node(index: &PlanIndex, catalog: &Catalog, node: &Node, r: &mut Report)
                 }
                 if let (Entry::System(sys), Some(site)) = (entry, site) {
                     match &site.kind {
-                        SiteKind::Cloud(_) if sys.cloud.is_none() => r.warn(
+                        // A warning, not an error: published runs on
+                        // provider-hosted clusters are drawn this way, and
+                        // their time must still simulate.
+                        SiteKind::Cloud(c) if sys.cloud.is_none() && c.colocation.is_none() => r.warn(
                             subject,
                             format!(
-                                "'{}' is in a cloud site but '{}' has no cloud price",
-                                node.name, sys.name
+                                "'{}' is owned hardware ('{}' is not rented by the hour) in cloud site '{}', which has no colocation figures: it is priced at the default colocation rates (184 USD per kW-month, 0.12 USD/kWh at PUE 1.5, support 10 % a year)",
+                                node.name, sys.name, site.name
                             ),
-                            "pick a cloud instance type, or move the node to an on-prem site",
+                            "give the site its colocation figures, pick a cloud instance type, or move the node to an on-prem site",
                         ),
                         SiteKind::OnPrem(_) | SiteKind::Edge(_) if sys.price_usd <= 0.0 => r.warn(
                             subject,
@@ -1651,6 +1696,7 @@ mod tests {
                 reserved_discount: 0.4,
                 spot_discount: 0.65,
                 spot_preemptions_per_hour: f64::NAN,
+                colocation: None,
             }),
             carbon_kg_per_kwh: 0.4,
         });

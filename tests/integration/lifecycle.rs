@@ -490,3 +490,52 @@ fn spot_training_loses_the_expected_goodput_to_preemptions() {
         "preemption events"
     );
 }
+
+/// Issue 16: owned servers drawn in a cloud site are an error until the
+/// site says what hosting them costs; then they pay colocation space per
+/// kW-month, metered power and support on top of amortized capex.
+#[test]
+fn owned_dgx_in_a_cloud_site_has_a_running_cost() {
+    use clusterforge::model::{CloudProvider, CloudSite, Colocation, PricingModel, Severity, SiteKind};
+    use clusterforge::sim::cost::Ledger;
+    let mut plan = preset("onprem-finance");
+    let site = &mut plan.sites[0];
+    site.kind = SiteKind::Cloud(CloudSite {
+        provider: CloudProvider::Aws,
+        region: "us-east-1".into(),
+        pricing: PricingModel::OnDemand,
+        egress_usd_per_gb: 0.09,
+        reserved_discount: 0.4,
+        spot_discount: 0.65,
+        spot_preemptions_per_hour: 0.0,
+        colocation: None,
+    });
+    let catalog = Catalog::builtin();
+    let problems = plan.validate(&catalog);
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.severity == Severity::Warning && p.message.contains("no colocation figures")),
+        "{problems:?}"
+    );
+    if let SiteKind::Cloud(c) = &mut plan.sites[0].kind {
+        c.colocation = Some(Colocation::default());
+    }
+    assert!(
+        plan.validate(&catalog)
+            .iter()
+            .all(|p| !p.message.contains("colocation")),
+        "priced now"
+    );
+    let dgx = plan.nodes.iter().find(|n| n.model == "dgx-h100").expect("a DGX group");
+    let h = Ledger::new(&plan, &catalog).hourly(&dgx.id, 0.6).expect("priced");
+    assert!(!h.rented);
+    let monthly_running = (h.power_usd + h.operations_usd) * 730.0;
+    // 10.2 kW per DGX at 184 USD/kW-month is ~1,900 USD/month each on space alone.
+    assert!(
+        monthly_running > dgx.count as f64 * 1_800.0,
+        "{monthly_running} for {} DGX",
+        dgx.count
+    );
+    assert!(h.capex_usd > 0.0 && h.energy_kwh > 0.0);
+}

@@ -207,6 +207,7 @@ fn site() -> impl Strategy<Value = Site> {
                 reserved_discount: d,
                 spot_discount: d / 2.0,
                 spot_preemptions_per_hour: d / 10.0,
+                colocation: None,
             })),
         (1..1000u32, num()).prop_map(|(locations, p)| SiteKind::Edge(EdgeSite {
             locations,

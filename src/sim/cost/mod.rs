@@ -168,15 +168,25 @@ impl<'a> Ledger<'a> {
                 match cloud {
                     Some((od, res, spot)) => h.rent_usd = cloud_member_price(od, res, spot, c) * count,
                     None if price > 0.0 => {
-                        // An owned appliance placed in a cloud site (colocated):
-                        // amortize over 4 years (tco.csv T07: typical TCO models 3-5 y).
+                        // Owned hardware in a colocation cage: amortized
+                        // capex, rated power rented per kW-month, metered
+                        // energy at the facility's PUE, support. A site
+                        // without colocation figures gets the defaults (and
+                        // a validation warning saying so).
+                        let colo = c.colocation.clone().unwrap_or_default();
                         h.rented = false;
-                        h.capex_usd = price * count / (4.0 * HOURS_PER_YEAR);
+                        h.capex_usd = price * count / (colo.amortization_years.max(0.1) * HOURS_PER_YEAR);
+                        h.energy_kwh = it_kw * colo.pue.max(1.0);
+                        h.power_usd = h.energy_kwh * colo.power_usd_per_kwh
+                            + power_w * count / 1000.0 * colo.usd_per_kw_month / HOURS_PER_MONTH;
+                        h.operations_usd = price * count * colo.support_per_year / HOURS_PER_YEAR;
                     }
                     None => {}
                 }
-                // Cloud providers' fleet PUE ~1.1 (Google, tco.csv T09).
-                h.energy_kwh = it_kw * 1.1;
+                if h.rented || h.energy_kwh == 0.0 {
+                    // Cloud providers' fleet PUE ~1.1 (Google, tco.csv T09).
+                    h.energy_kwh = it_kw * 1.1;
+                }
             }
             SiteKind::OnPrem(o) => {
                 let years = o.amortization_years.max(0.1);
@@ -626,6 +636,7 @@ mod tests {
             reserved_discount: 0.4,
             spot_discount: 0.65,
             spot_preemptions_per_hour: 0.0,
+            colocation: None,
         })
     }
 

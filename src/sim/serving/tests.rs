@@ -46,6 +46,7 @@ pub(crate) fn plan_with(model: &str, count: u32, kind: NodeKind, f: impl FnOnce(
                 reserved_discount: 0.4,
                 spot_discount: 0.65,
                 spot_preemptions_per_hour: 0.0,
+                colocation: None,
             }),
             carbon_kg_per_kwh: 0.37,
         }],

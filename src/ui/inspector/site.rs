@@ -117,6 +117,54 @@ pub(super) fn site_ui(ui: &mut Ui, _state: &EditorState, site: &Site, out: &mut 
                     0.0..=10.0,
                     "Expected preemptions per instance-hour",
                 );
+                let mut hosts_owned = c.colocation.is_some();
+                ui.checkbox(&mut hosts_owned, "Hosts owned hardware (colocation)")
+                    .on_hover_text("Owned servers here pay space per kW-month, metered power and support");
+                if hosts_owned != c.colocation.is_some() {
+                    c.colocation = hosts_owned.then(crate::model::Colocation::default);
+                }
+                if let Some(colo) = &mut c.colocation {
+                    num(
+                        ui,
+                        "Colocation",
+                        &mut colo.usd_per_kw_month,
+                        "USD/kW-month",
+                        0.0..=10_000.0,
+                        "Space, cooling and power delivery per kW of rated power",
+                    );
+                    num(
+                        ui,
+                        "Colocation power",
+                        &mut colo.power_usd_per_kwh,
+                        "USD/kWh",
+                        0.0..=10.0,
+                        "Metered energy price",
+                    );
+                    num(
+                        ui,
+                        "Colocation PUE",
+                        &mut colo.pue,
+                        "",
+                        1.0..=3.0,
+                        "Facility overhead on IT power",
+                    );
+                    num(
+                        ui,
+                        "Support",
+                        &mut colo.support_per_year,
+                        "of price/yr",
+                        0.0..=1.0,
+                        "Support contract per year, fraction of the purchase price",
+                    );
+                    num(
+                        ui,
+                        "Amortization",
+                        &mut colo.amortization_years,
+                        "years",
+                        0.1..=50.0,
+                        "Years the owned hardware is written off over",
+                    );
+                }
             }
             SiteKind::Edge(e) => {
                 num(
