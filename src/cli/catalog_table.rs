@@ -189,7 +189,7 @@ pub fn render(catalog: &Catalog, kind: Option<CatalogKind>) -> String {
                 vec![
                     s.id.clone(),
                     s.name.clone(),
-                    if s.infiniband { "InfiniBand" } else { "Ethernet" }.to_owned(),
+                    s.fabric().label().to_owned(),
                     format!("{} × {} Gb/s", s.ports, s.port_gbps),
                     num(s.latency_ns),
                     num(s.power_w),

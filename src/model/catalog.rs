@@ -215,12 +215,58 @@ pub struct SwitchModel {
     pub name: String,
     pub ports: u32,
     pub port_gbps: f64,
-    /// `true` for InfiniBand, `false` for Ethernet.
+    /// `true` for InfiniBand, `false` for Ethernet (older catalogs; `fabric`
+    /// says it for every kind of switch).
+    #[serde(default)]
     pub infiniband: bool,
+    /// The fabric the switch belongs to; absent: from `infiniband`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fabric: Option<SwitchFabric>,
     pub latency_ns: f64,
     pub price_usd: f64,
     pub power_w: f64,
     pub source: String,
+}
+
+/// What kind of fabric a switch switches: the media that may end at it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum SwitchFabric {
+    Ethernet,
+    InfiniBand,
+    /// NVLink switches (NVSwitch trays, NVL72 spines): NVLink links only.
+    NvLink,
+    /// Optical circuit switches of TPU ICI: joined with ICI (NvLink-medium) links.
+    OpticalIci,
+}
+
+impl SwitchFabric {
+    pub fn label(self) -> &'static str {
+        match self {
+            SwitchFabric::Ethernet => "Ethernet",
+            SwitchFabric::InfiniBand => "InfiniBand",
+            SwitchFabric::NvLink => "NVLink",
+            SwitchFabric::OpticalIci => "TPU ICI (optical)",
+        }
+    }
+    /// Whether a link of `medium` may end at a switch of this fabric.
+    pub fn accepts(self, medium: crate::model::Medium) -> bool {
+        use crate::model::Medium;
+        match self {
+            SwitchFabric::Ethernet => medium.is_ethernet() || medium == Medium::Wan,
+            SwitchFabric::InfiniBand => medium.is_infiniband(),
+            SwitchFabric::NvLink | SwitchFabric::OpticalIci => medium == Medium::NvLink,
+        }
+    }
+}
+
+impl SwitchModel {
+    pub fn fabric(&self) -> SwitchFabric {
+        self.fabric.unwrap_or(if self.infiniband {
+            SwitchFabric::InfiniBand
+        } else {
+            SwitchFabric::Ethernet
+        })
+    }
 }
 
 /// A named calibration constant the simulator reads, with its source.

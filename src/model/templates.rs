@@ -344,6 +344,30 @@ mod tests {
     }
 
     #[test]
+    fn nvlink_is_never_offered_to_an_infiniband_switch_and_only_nvlink_to_an_nvlink_switch() {
+        let (plan, catalog) = plan_with(&[
+            (NodeKind::GpuServer, "dgx-h100"),
+            (NodeKind::Switch, "ib-ndr-qm9700"),
+            (NodeKind::Switch, "nvlink-switch"),
+        ]);
+        let (dgx, ib, nvl) = (&plan.nodes[0], &plan.nodes[1], &plan.nodes[2]);
+        let to_ib = candidate_media(&plan, &catalog, dgx, ib).expect("IB joins a DGX and an IB switch");
+        assert!(!to_ib.contains(&Medium::NvLink), "{to_ib:?}");
+        assert!(to_ib.iter().all(|m| m.is_infiniband()), "{to_ib:?}");
+        let to_nvl = candidate_media(&plan, &catalog, dgx, nvl).expect("NVLink joins a DGX and an NVLink switch");
+        assert_eq!(to_nvl, vec![Medium::NvLink]);
+    }
+
+    #[test]
+    fn switch_fabrics_are_labelled_as_what_they_switch() {
+        let catalog = Catalog::builtin();
+        let label = |id: &str| catalog.switch(id).map(|s| s.fabric().label());
+        assert_eq!(label("nvlink-switch"), Some("NVLink"));
+        assert_eq!(label("google-ici-ocs"), Some("TPU ICI (optical)"));
+        assert_eq!(label("ib-ndr-qm9700"), Some("InfiniBand"));
+    }
+
+    #[test]
     fn a_new_link_takes_the_medium_defaults() {
         let (plan, _) = plan_with(&[(NodeKind::GpuServer, "dgx-h100"), (NodeKind::Switch, "")]);
         let link = new_link(&plan, &plan.nodes[0].id, &plan.nodes[1].id, Medium::InfinibandNdr);

@@ -643,8 +643,7 @@ fn check_link(index: &PlanIndex, catalog: &Catalog, link: &Link, r: &mut Report)
     for n in [a, b] {
         if let Some(sw) = catalog.switch(&n.model)
             && n.kind == NodeKind::Switch
-            && (link.medium.is_infiniband() || link.medium.is_ethernet())
-            && sw.infiniband != link.medium.is_infiniband()
+            && !sw.fabric().accepts(link.medium)
         {
             r.error(
                 subject.clone(),
@@ -652,7 +651,7 @@ fn check_link(index: &PlanIndex, catalog: &Catalog, link: &Link, r: &mut Report)
                     "{} link ends at switch '{}', which is {}",
                     link.medium.label(),
                     n.name,
-                    if sw.infiniband { "InfiniBand" } else { "Ethernet" }
+                    sw.fabric().label()
                 ),
                 "use the switch's medium, or pick a switch model of the link's medium",
             );
@@ -1354,6 +1353,7 @@ mod tests {
                 ports: 64,
                 port_gbps: 400.0,
                 infiniband: true,
+                fabric: None,
                 latency_ns: 130.0,
                 price_usd: 30_000.0,
                 power_w: 1700.0,

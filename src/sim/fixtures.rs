@@ -134,6 +134,7 @@ pub fn reference_catalog() -> Catalog {
             ports: 64,
             port_gbps: 400.0,
             infiniband: true,
+            fabric: None,
             latency_ns: 130.0,
             price_usd: 0.0,
             power_w: 1_700.0,

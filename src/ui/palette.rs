@@ -61,7 +61,7 @@ pub fn models(catalog: &Catalog, kind: NodeKind) -> Vec<(String, String, String)
             .switches
             .iter()
             .map(|s| {
-                let medium = if s.infiniband { "InfiniBand" } else { "Ethernet" };
+                let medium = s.fabric().label();
                 let spec = format!("{} × {:.0} Gb/s {medium}", s.ports, s.port_gbps);
                 (s.id.clone(), s.name.clone(), spec)
             })
