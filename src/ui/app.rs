@@ -54,6 +54,18 @@ pub struct ResultsCx<'a> {
 pub trait ResultsView {
     fn results_ui(&mut self, ui: &mut egui::Ui, cx: &mut ResultsCx<'_>);
 
+    /// Every frame, whichever tab shows: collect a finished run, start the
+    /// automatic re-run, write an export that waited for a run.
+    fn tick(&mut self, ctx: &egui::Context, plan: &Plan, catalog: &Catalog) -> Tick {
+        let _ = (ctx, plan, catalog);
+        Tick::default()
+    }
+
+    /// Simulate `plan` now (Run › Run simulation, F5).
+    fn run(&mut self, plan: &Plan, catalog: &Catalog) {
+        let _ = (plan, catalog);
+    }
+
     /// What to paint over the canvas: utilization of the last run, or of
     /// the playback moment. `None` when there is nothing to show.
     fn overlay(&self) -> Option<&Overlay> {
@@ -78,6 +90,15 @@ pub trait ResultsView {
         let _ = (path, plan, catalog);
         Err(format!("{}: no simulator is installed in this window", kind.title()))
     }
+}
+
+/// What a results view's [`ResultsView::tick`] asks of the app.
+#[derive(Debug, Default)]
+pub struct Tick {
+    /// A run the user asked for finished: make room for the results.
+    pub wants_room: bool,
+    /// Say this on the canvas ("wrote report.png").
+    pub notice: Option<String>,
 }
 
 /// How the app starts.
@@ -119,8 +140,8 @@ enum LeftTab {
     Workloads,
 }
 
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum DockTab {
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DockTab {
     Problems,
     Results,
     Compare,
@@ -213,6 +234,16 @@ impl App {
         self.clipboard.as_deref()
     }
 
+    /// The Results view's last successful run and the plan it simulated.
+    pub fn last_run(&self) -> Option<(&Plan, &crate::sim::Results)> {
+        self.results.as_ref().and_then(|r| r.last_run())
+    }
+
+    /// Which dock tab shows.
+    pub fn dock_tab(&self) -> DockTab {
+        self.dock_tab
+    }
+
     /// The Compare tab's state (baseline, sweep).
     pub fn compare(&self) -> &crate::ui::compare::CompareView {
         &self.compare
@@ -244,6 +275,18 @@ impl App {
         let ctx = ui.ctx().clone();
         if let Some(notice) = self.notice.take() {
             self.canvas.say(&ctx, notice);
+        }
+        if let Some(view) = &mut self.results {
+            let tick = view.tick(&ctx, &self.state.plan, &self.state.catalog);
+            // A run the user asked for makes room in the Results tab; it
+            // never pulls the user away from another tab.
+            if tick.wants_room && self.dock_tab == DockTab::Results {
+                self.dock_grow = DOCK_GROW_FRAMES;
+                ctx.request_repaint();
+            }
+            if let Some(n) = tick.notice {
+                self.canvas.say(&ctx, n);
+            }
         }
         if self.theme_applied != Some(self.persisted.dark) {
             theme::apply(&ctx, self.persisted.dark);

@@ -40,6 +40,8 @@ pub enum UiCommand {
     ToggleOverlay,
     ToggleTheme,
     Arrange(Arrange),
+    /// Simulate the plan now (the Results tab shows the run).
+    Run,
     Welcome,
     Tour,
     KeyboardShortcuts,
@@ -85,6 +87,7 @@ impl UiCommand {
         UiCommand::Arrange(Arrange::DistributeH),
         UiCommand::Arrange(Arrange::DistributeV),
     ];
+    pub const RUN: &[UiCommand] = &[UiCommand::Run];
     pub const HELP: &[UiCommand] = &[UiCommand::Welcome, UiCommand::Tour, UiCommand::KeyboardShortcuts];
     /// Every menu with its commands, in menu-bar order (Help › Keyboard
     /// shortcuts lists them from here).
@@ -93,6 +96,7 @@ impl UiCommand {
         ("Edit", UiCommand::EDIT),
         ("View", UiCommand::VIEW),
         ("Arrange", UiCommand::ARRANGE),
+        ("Run", UiCommand::RUN),
         ("Help", UiCommand::HELP),
     ];
     /// Commands with shortcuts, most modifiers first so Ctrl+Shift+Z is
@@ -112,6 +116,7 @@ impl UiCommand {
         UiCommand::FitView,
         UiCommand::ZoomIn,
         UiCommand::ZoomOut,
+        UiCommand::Run,
         UiCommand::KeyboardShortcuts,
     ];
 
@@ -154,6 +159,7 @@ impl UiCommand {
                 Arrange::DistributeH => "Distribute horizontally",
                 Arrange::DistributeV => "Distribute vertically",
             },
+            UiCommand::Run => "Run simulation",
             UiCommand::Welcome => "Welcome",
             UiCommand::Tour => "Tour",
             UiCommand::KeyboardShortcuts => "Keyboard shortcuts",
@@ -194,6 +200,7 @@ impl UiCommand {
             UiCommand::ToggleOverlay => "Colour nodes and links by utilization of the last run and ring the bottleneck",
             UiCommand::ToggleTheme => "Switch between dark and light colours",
             UiCommand::Arrange(_) => "Line up the selected nodes",
+            UiCommand::Run => "Simulate the plan now; the Results tab shows time, throughput and cost",
             UiCommand::Welcome => "Presets, recent files and a short tour",
             UiCommand::Tour => "Four callouts that show where things are",
             UiCommand::KeyboardShortcuts => "Every shortcut and canvas mouse gesture",
@@ -220,6 +227,7 @@ impl UiCommand {
             UiCommand::ZoomIn => k(cmd, Key::Plus),
             UiCommand::ZoomOut => k(cmd, Key::Minus),
             UiCommand::KeyboardShortcuts => k(Modifiers::NONE, Key::F1),
+            UiCommand::Run => k(Modifiers::NONE, Key::F5),
             _ => None,
         }
     }

@@ -6,6 +6,7 @@ use crate::ui_support::{SIZE, harness_with, harness_with_results, has_label, nod
 use clusterforge::model::*;
 use clusterforge::report::presets;
 use clusterforge::ui::app::{App, AppConfig, Prompt};
+use clusterforge::ui::commands::UiCommand;
 use egui::{Key, Modifiers, Pos2, Vec2};
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
@@ -692,7 +693,8 @@ fn running_a_preset_shows_results_and_an_edit_marks_them_stale() {
 
     h.get_by_label("Results").click();
     h.run_steps(2);
-    assert!(has_label(&h, "Press Run"), "empty results view before the first run");
+    // Auto re-run is on: the opened plan simulates without pressing Run;
+    // Run simulates it again.
     h.get_by_label("▶ Run").click();
     h.run_steps(1);
     assert!(
@@ -780,6 +782,70 @@ fn cancel_stops_a_run_and_errors_are_shown_not_crashes() {
     assert!(
         wait_until(&mut h, |h| has_label(h, "Simulation failed")),
         "the error is reported"
+    );
+}
+
+#[test]
+fn an_opened_plan_simulates_by_itself_with_auto_rerun_and_f5_runs_it() {
+    let plan = presets::preset("onprem-finance")
+        .and_then(|p| p.plan().ok())
+        .expect("preset");
+    let mut h = harness_with_results(plan);
+    // The Problems tab shows; the run happens anyway.
+    assert!(
+        wait_until(&mut h, |h| h
+            .state()
+            .last_run()
+            .is_some_and(|(p, _)| *p == h.state().state.plan)),
+        "auto re-run simulates the opened plan without the Results tab"
+    );
+    h.key_press(Key::F5);
+    h.run_steps(2);
+    assert_eq!(
+        h.state().dock_tab(),
+        clusterforge::ui::app::DockTab::Results,
+        "F5 shows the run"
+    );
+    assert!(
+        UiCommand::MENUS
+            .iter()
+            .any(|(menu, list)| *menu == "Run" && list.contains(&UiCommand::Run)),
+        "Run has a menu"
+    );
+}
+
+#[test]
+fn export_report_from_the_file_menu_waits_for_a_run_of_the_current_plan() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let out = dir.path().join("report.png");
+    let plan = presets::preset("onprem-finance")
+        .and_then(|p| p.plan().ok())
+        .expect("preset");
+    let mut app = App::new(AppConfig::headless(plan, Catalog::builtin()));
+    let mut view = clusterforge::ui::results::SimResultsView::new();
+    view.auto_run = false;
+    app.set_results_view(Box::new(view));
+    let mut h = Harness::builder()
+        .with_size(SIZE)
+        .build_ui_state(|ui, app: &mut App| app.frame_ui(ui), app);
+    h.run_steps(2);
+    assert!(h.state().last_run().is_none(), "nothing simulated yet");
+    let ctx = h.ctx.clone();
+    h.state_mut()
+        .export_to(&ctx, clusterforge::ui::files::ExportKind::ReportPng, out.clone());
+    assert!(
+        wait_until(&mut h, |_| out.exists()),
+        "the report is written once the run ends"
+    );
+    let (simulated, _) = h.state().last_run().expect("the export ran the plan");
+    assert_eq!(simulated, &h.state().state.plan, "results of the plan on screen");
+    assert!(
+        h.state()
+            .canvas
+            .toast
+            .as_ref()
+            .is_some_and(|(t, _)| t.contains("wrote")),
+        "the write is said"
     );
 }
 

@@ -67,6 +67,14 @@ fn pinned_then_fp8(preset_id: &str) -> Harness<'static, App> {
         wait_until(&mut h, |h| has_label(h, "faster to train")),
         "the Compare tab re-ran the edited plan and reports the speed-up"
     );
+    // The Results view re-runs edits in the background too: let both
+    // finish so what is drawn next does not depend on which came first.
+    assert!(
+        wait_until(&mut h, |h| !h.state().compare().is_busy()
+            && h.state().last_run().is_some_and(|(p, _)| *p == h.state().state.plan)),
+        "every run of the edited plan finished"
+    );
+    h.run_steps(2);
     h
 }
 

@@ -82,6 +82,13 @@ impl App {
                 self.help.tour_step = Some(0);
             }
             UiCommand::KeyboardShortcuts => self.help.shortcuts_open = !self.help.shortcuts_open,
+            UiCommand::Run => match &mut self.results {
+                Some(view) => {
+                    view.run(&self.state.plan, &self.state.catalog);
+                    self.dock_tab = super::DockTab::Results;
+                }
+                None => self.canvas.say(ctx, "No simulator is installed in this window"),
+            },
         }
     }
 

@@ -128,6 +128,8 @@ pub struct SimResultsView {
     /// Last run was cancelled by the user.
     cancelled: bool,
     export_status: Option<Result<String, String>>,
+    /// A report export waiting for the run of the current plan.
+    pending_report: Option<PathBuf>,
     tables: tables::TableState,
 }
 
@@ -149,6 +151,7 @@ impl SimResultsView {
             finished: None,
             cancelled: false,
             export_status: None,
+            pending_report: None,
             tables: tables::TableState::default(),
         }
     }
@@ -235,7 +238,14 @@ impl SimResultsView {
                 self.last_seen = Some(plan.clone());
                 self.changed_at = Some(Instant::now());
             }
-            None => self.last_seen = Some(plan.clone()),
+            // The first plan seen (the app opened, or this view was
+            // installed): with Auto re-run on, simulate it at once.
+            None => {
+                self.last_seen = Some(plan.clone());
+                if self.auto_run && self.finished.is_none() && self.job.is_none() {
+                    self.changed_at = Instant::now().checked_sub(DEBOUNCE).or_else(|| Some(Instant::now()));
+                }
+            }
         }
         if let Some(at) = self.changed_at {
             let wanted = self.auto_run || self.job.is_some();
@@ -282,7 +292,26 @@ impl SimResultsView {
             self.export_status = Some(Err("type a file name for the report first".into()));
             return;
         }
-        self.export_status = Some(self.export_report(&path, plan, catalog));
+        self.export_status = Some(self.export_report_when_current(&path, plan, catalog));
+    }
+
+    /// Write the report now if the results are of `plan`; otherwise run the
+    /// plan first and write it when the run ends (a report must never say
+    /// "Not simulated" of a plan that simulates).
+    fn export_report_when_current(&mut self, path: &Path, plan: &Plan, catalog: &Catalog) -> Result<String, String> {
+        let fresh = self.finished.as_ref().is_some_and(|f| &f.plan == plan);
+        let running = self.job.as_ref().is_some_and(|j| &j.run.plan == plan);
+        if fresh && !running {
+            return self.export_report(path, plan, catalog);
+        }
+        if !running {
+            self.start_run(plan, catalog, false);
+        }
+        self.pending_report = Some(path.to_path_buf());
+        Ok(format!(
+            "simulating the plan first; {} is written when the run ends",
+            path.display()
+        ))
     }
 
     fn export_report(&self, path: &Path, plan: &Plan, catalog: &Catalog) -> Result<String, String> {
@@ -404,9 +433,31 @@ impl ResultsView for SimResultsView {
         Some((&f.plan, f.outcome.as_ref().ok()?))
     }
 
+    fn tick(&mut self, ctx: &egui::Context, plan: &Plan, catalog: &Catalog) -> crate::ui::app::Tick {
+        let wants_room = self.poll(ctx, plan, catalog);
+        let mut notice = None;
+        if self.job.is_none()
+            && let Some(path) = self.pending_report.take()
+        {
+            // The run the export waited for ended (or failed: then the report
+            // shows the plan and why it has no results).
+            let outcome = self.export_report(&path, plan, catalog);
+            notice = Some(match &outcome {
+                Ok(m) => m.clone(),
+                Err(e) => format!("Export report failed: {e}"),
+            });
+            self.export_status = Some(outcome);
+        }
+        crate::ui::app::Tick { wants_room, notice }
+    }
+
+    fn run(&mut self, plan: &Plan, catalog: &Catalog) {
+        self.start(plan, catalog);
+    }
+
     fn export(&mut self, kind: ExportKind, path: &Path, plan: &Plan, catalog: &Catalog) -> Result<String, String> {
         match kind {
-            ExportKind::ReportPng => self.export_report(path, plan, catalog),
+            ExportKind::ReportPng => self.export_report_when_current(path, plan, catalog),
             ExportKind::PlanRon => crate::report::save_plan(path, plan)
                 .map(|()| format!("wrote {}", path.display()))
                 .map_err(|e| e.to_string()),
@@ -430,9 +481,6 @@ impl ResultsView for SimResultsView {
 
     fn results_ui(&mut self, ui: &mut egui::Ui, cx: &mut ResultsCx<'_>) {
         let (plan, catalog) = (cx.plan, cx.catalog);
-        if self.poll(ui.ctx(), plan, catalog) {
-            cx.wants_room = true;
-        }
         self.toolbar_ui(ui, plan, catalog);
         ui.separator();
         let stale = self.is_stale(plan);
