@@ -291,20 +291,7 @@ impl Clip {
         if ids.is_empty() {
             return None;
         }
-        let nodes: Vec<Node> = plan.nodes.iter().filter(|n| ids.contains(&n.id)).cloned().collect();
-        let links = plan
-            .links
-            .iter()
-            .filter(|l| ids.contains(&l.from) && ids.contains(&l.to))
-            .cloned()
-            .collect();
-        let site_ids: BTreeSet<&SiteId> = nodes.iter().map(|n| &n.site).collect();
-        let sites = plan
-            .sites
-            .iter()
-            .filter(|s| site_ids.contains(&s.id))
-            .cloned()
-            .collect();
+        let (sites, nodes, links) = plan.induced(&ids);
         Some(Clip {
             clusterforge_clip: 1,
             sites,

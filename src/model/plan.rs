@@ -49,6 +49,23 @@ impl Default for Plan {
 }
 
 impl Plan {
+    /// The part of the plan made of the nodes `keep` names: those nodes (in
+    /// plan order), the links between two of them and the sites they live
+    /// in. Copy-paste and the report's drawing of a large plan both cut
+    /// plans this way.
+    pub fn induced(&self, keep: &std::collections::HashSet<&NodeId>) -> (Vec<Site>, Vec<Node>, Vec<Link>) {
+        let nodes: Vec<Node> = self.nodes.iter().filter(|n| keep.contains(&n.id)).cloned().collect();
+        let links = self
+            .links
+            .iter()
+            .filter(|l| keep.contains(&l.from) && keep.contains(&l.to))
+            .cloned()
+            .collect();
+        let used: std::collections::HashSet<&SiteId> = nodes.iter().map(|n| &n.site).collect();
+        let sites = self.sites.iter().filter(|s| used.contains(&s.id)).cloned().collect();
+        (sites, nodes, links)
+    }
+
     pub fn site(&self, id: &SiteId) -> Option<&Site> {
         self.sites.iter().find(|s| &s.id == id)
     }

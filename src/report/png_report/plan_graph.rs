@@ -39,22 +39,8 @@ pub(super) fn drawable(plan: &Plan) -> Cow<'_, Plan> {
         let n = &plan.nodes[i];
         (!placed.contains(&n.id), std::cmp::Reverse(n.count), i)
     });
-    let mut keep: Vec<usize> = order.into_iter().take(MAX_CARDS).collect();
-    keep.sort_unstable();
-    let nodes: Vec<_> = keep.iter().map(|&i| plan.nodes[i].clone()).collect();
-    let ids: HashSet<&NodeId> = nodes.iter().map(|n| &n.id).collect();
-    let links = plan
-        .links
-        .iter()
-        .filter(|l| ids.contains(&l.from) && ids.contains(&l.to))
-        .cloned()
-        .collect();
-    let sites = plan
-        .sites
-        .iter()
-        .filter(|s| nodes.iter().any(|n| n.site == s.id))
-        .cloned()
-        .collect();
+    let ids: HashSet<&NodeId> = order.into_iter().take(MAX_CARDS).map(|i| &plan.nodes[i].id).collect();
+    let (sites, nodes, links) = plan.induced(&ids);
     Cow::Owned(Plan {
         format_version: plan.format_version,
         name: plan.name.clone(),
