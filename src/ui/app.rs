@@ -61,6 +61,10 @@ pub trait ResultsView {
         Tick::default()
     }
 
+    /// Another document replaced the plan (New, Open, a preset): forget the
+    /// old plan's run so nothing of it is painted over the new one.
+    fn document_replaced(&mut self) {}
+
     /// Simulate `plan` now (Run › Run simulation, F5).
     fn run(&mut self, plan: &Plan, catalog: &Catalog) {
         let _ = (plan, catalog);

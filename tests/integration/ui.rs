@@ -815,6 +815,38 @@ fn an_opened_plan_simulates_by_itself_with_auto_rerun_and_f5_runs_it() {
 }
 
 #[test]
+fn opening_another_plan_never_paints_the_old_plans_results() {
+    let plan = presets::preset("onprem-finance")
+        .and_then(|p| p.plan().ok())
+        .expect("preset");
+    let mut h = harness_with_results(plan);
+    assert!(
+        wait_until(&mut h, |h| h.state().canvas_overlay().is_some()),
+        "the first plan's run colours the canvas"
+    );
+    let Some(other) = presets::PRESETS.iter().find(|p| p.id == "cloud-startup") else {
+        panic!("preset cloud-startup exists");
+    };
+    h.state_mut().prompt = Some(Prompt::Presets);
+    h.run_steps(2);
+    h.get_by_label(other.title).click();
+    h.run_steps(1);
+    let in_plan = |h: &Harness<'_, App>| {
+        let app = h.state();
+        app.canvas_overlay().is_none_or(|o| {
+            o.nodes.keys().all(|id| app.state.plan.node(id).is_some())
+                && o.links.keys().all(|id| app.state.plan.link(id).is_some())
+        })
+    };
+    assert!(in_plan(&h), "no colour or name of the old plan right after opening");
+    assert!(
+        wait_until(&mut h, |h| h.state().canvas_overlay().is_some()),
+        "the new plan simulates by itself"
+    );
+    assert!(in_plan(&h), "the colours are the new plan's");
+}
+
+#[test]
 fn export_report_from_the_file_menu_waits_for_a_run_of_the_current_plan() {
     let dir = tempfile::tempdir().expect("temp dir");
     let out = dir.path().join("report.png");

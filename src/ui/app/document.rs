@@ -264,6 +264,9 @@ impl App {
     /// recovery copy of the old edits all go.
     fn replace_document(&mut self, plan: Plan, file: Option<PathBuf>) {
         self.state.replace_plan(plan);
+        if let Some(view) = &mut self.results {
+            view.document_replaced();
+        }
         self.file = file;
         if let Some(r) = &self.recovery {
             r.clear();

@@ -455,6 +455,16 @@ impl ResultsView for SimResultsView {
         self.start(plan, catalog);
     }
 
+    fn document_replaced(&mut self) {
+        self.cancel();
+        self.cancelled = false;
+        self.finished = None;
+        self.pending_report = None;
+        // The new plan is "first seen": Auto re-run simulates it at once.
+        self.last_seen = None;
+        self.changed_at = None;
+    }
+
     fn export(&mut self, kind: ExportKind, path: &Path, plan: &Plan, catalog: &Catalog) -> Result<String, String> {
         match kind {
             ExportKind::ReportPng => self.export_report_when_current(path, plan, catalog),
