@@ -36,152 +36,176 @@ pub enum Prompt {
 }
 
 impl App {
+    /// The modal prompt of this frame, if any: each kind is drawn by its own
+    /// `*_prompt_ui`, which says whether the prompt stays.
     pub(super) fn prompt_ui(&mut self, ctx: &egui::Context, commands: &mut Vec<UiCommand>) {
         let Some(prompt) = self.prompt.take() else { return };
-        let mut keep = true;
-        let mut next: Option<Prompt> = None;
-        let modal = egui::Modal::new(egui::Id::unique("prompt")).show(ctx, |ui| {
+        let mut shown = Shown::Keep;
+        egui::Modal::new(egui::Id::unique("prompt")).show(ctx, |ui| {
             ui.set_max_width(520.0);
-            match &prompt {
-                Prompt::Discard(action) => {
-                    ui.heading("Save changes?");
-                    ui.label(format!(
-                        "'{}' has unsaved changes. Save them before {}?",
-                        self.state.plan.name,
-                        match action {
-                            AfterDiscard::Close => "closing",
-                            AfterDiscard::New => "starting a new plan",
-                            _ => "opening another plan",
-                        }
-                    ));
-                    ui.add_space(8.0);
-                    ui.horizontal(|ui| {
-                        if ui.button("Save").on_hover_text("Save, then continue").clicked() {
-                            keep = false;
-                            self.after_prompt = Some(action.clone());
-                            commands.push(UiCommand::Save);
-                        }
-                        if ui
-                            .button("Don't save")
-                            .on_hover_text("Discard the changes and continue")
-                            .clicked()
-                        {
-                            // The edits stay until something replaces them:
-                            // an Open that is cancelled or fails keeps the
-                            // edited plan, still marked unsaved.
-                            keep = false;
-                            self.do_after(ctx, action.clone());
-                        }
-                        if ui.button("Cancel").on_hover_text("Keep editing").clicked() {
-                            keep = false;
-                        }
-                    });
+            shown = match &prompt {
+                Prompt::Discard(action) => self.discard_prompt_ui(ui, action, commands),
+                Prompt::Path { purpose, text } => self.path_prompt_ui(ui, *purpose, text),
+                Prompt::Recover(r) => self.recover_prompt_ui(ui, r),
+                Prompt::Error(message) => error_prompt_ui(ui, message),
+                Prompt::Presets => self.presets_prompt_ui(ui),
+            };
+        });
+        if ctx.input(|i| i.key_pressed(egui::Key::Escape)) && !matches!(prompt, Prompt::Recover(_)) {
+            shown = Shown::Close;
+            self.after_prompt = None;
+        }
+        // A prompt opened by the answer (an error after Open) takes over.
+        if self.prompt.is_none() {
+            match shown {
+                Shown::Keep => self.prompt = Some(prompt),
+                Shown::KeepText(text) => {
+                    self.prompt = Some(match prompt {
+                        Prompt::Path { purpose, .. } => Prompt::Path { purpose, text },
+                        other => other,
+                    })
                 }
-                Prompt::Path { purpose, text } => {
-                    let mut text = text.clone();
-                    ui.heading(match purpose {
-                        DialogPurpose::Open => "Open plan",
-                        DialogPurpose::SaveAs => "Save plan as",
-                        DialogPurpose::Export(kind) => kind.title(),
-                    });
-                    ui.label("No file dialog is available here: type the path of the file");
-                    let l = ui.label("File path");
-                    let r = ui
-                        .add(egui::TextEdit::singleline(&mut text).desired_width(480.0))
-                        .labelled_by(l.id)
-                        .on_hover_text("Absolute path, or relative to the working directory");
-                    let enter = r.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
-                    ui.horizontal(|ui| {
-                        let ok = ui
-                            .button(match purpose {
-                                DialogPurpose::Open => "Open",
-                                DialogPurpose::SaveAs => "Save",
-                                DialogPurpose::Export(_) => "Export",
-                            })
-                            .on_hover_text("Use this path")
-                            .clicked();
-                        if (ok || enter) && !text.trim().is_empty() {
-                            keep = false;
-                            let path = PathBuf::from(text.trim());
-                            match purpose {
-                                DialogPurpose::Open => self.open_path(path),
-                                DialogPurpose::SaveAs => self.save_to(with_ron_extension(path)),
-                                DialogPurpose::Export(kind) => self.export_to(ctx, *kind, path),
-                            }
-                        }
-                        if ui.button("Cancel").on_hover_text("Do nothing").clicked() {
-                            keep = false;
-                            self.after_prompt = None;
-                        }
-                    });
-                    if keep {
-                        next = Some(Prompt::Path {
-                            purpose: *purpose,
-                            text,
-                        });
-                    }
+                Shown::Close => {}
+            }
+        }
+    }
+
+    /// "Save changes?" before `action` discards the edits.
+    fn discard_prompt_ui(&mut self, ui: &mut egui::Ui, action: &AfterDiscard, commands: &mut Vec<UiCommand>) -> Shown {
+        let ctx = ui.ctx().clone();
+        let mut shown = Shown::Keep;
+        ui.heading("Save changes?");
+        ui.label(format!(
+            "'{}' has unsaved changes. Save them before {}?",
+            self.state.plan.name,
+            match action {
+                AfterDiscard::Close => "closing",
+                AfterDiscard::New => "starting a new plan",
+                _ => "opening another plan",
+            }
+        ));
+        ui.add_space(8.0);
+        ui.horizontal(|ui| {
+            if ui.button("Save").on_hover_text("Save, then continue").clicked() {
+                shown = Shown::Close;
+                self.after_prompt = Some(action.clone());
+                commands.push(UiCommand::Save);
+            }
+            if ui
+                .button("Don't save")
+                .on_hover_text("Discard the changes and continue")
+                .clicked()
+            {
+                // The edits stay until something replaces them:
+                // an Open that is cancelled or fails keeps the
+                // edited plan, still marked unsaved.
+                shown = Shown::Close;
+                self.do_after(&ctx, action.clone());
+            }
+            if ui.button("Cancel").on_hover_text("Keep editing").clicked() {
+                shown = Shown::Close;
+            }
+        });
+        shown
+    }
+
+    /// The in-app path field, where no file dialog is available.
+    fn path_prompt_ui(&mut self, ui: &mut egui::Ui, purpose: DialogPurpose, text: &str) -> Shown {
+        let ctx = ui.ctx().clone();
+        let mut shown = Shown::Keep;
+        let mut text = text.to_owned();
+        ui.heading(match purpose {
+            DialogPurpose::Open => "Open plan",
+            DialogPurpose::SaveAs => "Save plan as",
+            DialogPurpose::Export(kind) => kind.title(),
+        });
+        ui.label("No file dialog is available here: type the path of the file");
+        let l = ui.label("File path");
+        let r = ui
+            .add(egui::TextEdit::singleline(&mut text).desired_width(480.0))
+            .labelled_by(l.id)
+            .on_hover_text("Absolute path, or relative to the working directory");
+        let enter = r.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
+        ui.horizontal(|ui| {
+            let ok = ui
+                .button(match purpose {
+                    DialogPurpose::Open => "Open",
+                    DialogPurpose::SaveAs => "Save",
+                    DialogPurpose::Export(_) => "Export",
+                })
+                .on_hover_text("Use this path")
+                .clicked();
+            if (ok || enter) && !text.trim().is_empty() {
+                shown = Shown::Close;
+                let path = PathBuf::from(text.trim());
+                match purpose {
+                    DialogPurpose::Open => self.open_path(path),
+                    DialogPurpose::SaveAs => self.save_to(with_ron_extension(path)),
+                    DialogPurpose::Export(kind) => self.export_to(&ctx, kind, path),
                 }
-                Prompt::Recover(r) => {
-                    ui.heading("Recover unsaved work?");
-                    ui.label(format!(
-                        "ClusterForge did not close cleanly. A copy of '{}' autosaved {} ago was found.",
-                        r.plan.name,
-                        age(r.age_s)
-                    ));
-                    ui.horizontal(|ui| {
-                        if ui.button("Recover").on_hover_text("Open the autosaved plan").clicked() {
-                            keep = false;
-                            self.state.replace_plan(r.plan.clone());
-                            self.state.mark_modified();
-                            self.file = r.file.clone();
-                        }
-                        if ui
-                            .button("Discard")
-                            .on_hover_text("Delete the autosaved copy")
-                            .clicked()
-                        {
-                            keep = false;
-                            if let Some(rec) = &self.recovery {
-                                rec.clear();
-                            }
-                        }
-                    });
-                }
-                Prompt::Error(message) => {
-                    ui.heading("Something went wrong");
-                    ui.label(message);
-                    if ui.button("OK").on_hover_text("Close this message").clicked() {
-                        keep = false;
-                    }
-                }
-                Prompt::Presets => {
-                    ui.set_max_width(760.0);
-                    ui.heading("Start from a preset");
-                    ui.add_space(6.0);
-                    let chosen = welcome::presets_gallery_ui(ui, true, 3);
-                    ui.add_space(6.0);
-                    if ui.button("Cancel").on_hover_text("Close the gallery").clicked() {
-                        keep = false;
-                    }
-                    if let Some(id) = chosen {
-                        keep = false;
-                        let action = match id {
-                            Some(id) => AfterDiscard::OpenPreset(id),
-                            None => AfterDiscard::New,
-                        };
-                        self.guard_discard(ctx, action);
-                    }
+            }
+            if ui.button("Cancel").on_hover_text("Do nothing").clicked() {
+                shown = Shown::Close;
+                self.after_prompt = None;
+            }
+        });
+        if matches!(shown, Shown::Keep) {
+            shown = Shown::KeepText(text);
+        }
+        shown
+    }
+
+    /// "Recover unsaved work?" after a crash.
+    fn recover_prompt_ui(&mut self, ui: &mut egui::Ui, r: &Recovered) -> Shown {
+        let mut shown = Shown::Keep;
+        ui.heading("Recover unsaved work?");
+        ui.label(format!(
+            "ClusterForge did not close cleanly. A copy of '{}' autosaved {} ago was found.",
+            r.plan.name,
+            age(r.age_s)
+        ));
+        ui.horizontal(|ui| {
+            if ui.button("Recover").on_hover_text("Open the autosaved plan").clicked() {
+                shown = Shown::Close;
+                self.state.replace_plan(r.plan.clone());
+                self.state.mark_modified();
+                self.file = r.file.clone();
+            }
+            if ui
+                .button("Discard")
+                .on_hover_text("Delete the autosaved copy")
+                .clicked()
+            {
+                shown = Shown::Close;
+                if let Some(rec) = &self.recovery {
+                    rec.clear();
                 }
             }
         });
-        let _ = modal;
-        if ctx.input(|i| i.key_pressed(egui::Key::Escape)) && !matches!(prompt, Prompt::Recover(_)) {
-            keep = false;
-            self.after_prompt = None;
+        shown
+    }
+
+    /// The presets gallery (File › Presets…).
+    fn presets_prompt_ui(&mut self, ui: &mut egui::Ui) -> Shown {
+        let ctx = ui.ctx().clone();
+        let mut shown = Shown::Keep;
+        ui.set_max_width(760.0);
+        ui.heading("Start from a preset");
+        ui.add_space(6.0);
+        let chosen = welcome::presets_gallery_ui(ui, true, 3);
+        ui.add_space(6.0);
+        if ui.button("Cancel").on_hover_text("Close the gallery").clicked() {
+            shown = Shown::Close;
         }
-        if keep && self.prompt.is_none() {
-            self.prompt = Some(next.unwrap_or(prompt));
+        if let Some(id) = chosen {
+            shown = Shown::Close;
+            let action = match id {
+                Some(id) => AfterDiscard::OpenPreset(id),
+                None => AfterDiscard::New,
+            };
+            self.guard_discard(&ctx, action);
         }
+        shown
     }
 
     pub(super) fn open_recent_ui(&mut self, ui: &mut egui::Ui) {
@@ -397,6 +421,25 @@ impl App {
             r.clear();
         }
     }
+}
+
+/// Whether a prompt stays after this frame.
+enum Shown {
+    Keep,
+    /// Stays, with the text typed into its field.
+    KeepText(String),
+    Close,
+}
+
+/// An error, until OK.
+fn error_prompt_ui(ui: &mut egui::Ui, message: &str) -> Shown {
+    let mut shown = Shown::Keep;
+    ui.heading("Something went wrong");
+    ui.label(message);
+    if ui.button("OK").on_hover_text("Close this message").clicked() {
+        shown = Shown::Close;
+    }
+    shown
 }
 
 /// Where Save As writes: `.ron` added to a bare name, and put in place of
