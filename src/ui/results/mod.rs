@@ -130,6 +130,8 @@ pub struct SimResultsView {
     export_status: Option<Result<String, String>>,
     /// A report export waiting for the run of the current plan.
     pending_report: Option<PathBuf>,
+    /// Counts documents shown (New, Open, preset): salts widget ids.
+    document_gen: u64,
     tables: tables::TableState,
 }
 
@@ -152,6 +154,7 @@ impl SimResultsView {
             cancelled: false,
             export_status: None,
             pending_report: None,
+            document_gen: 0,
             tables: tables::TableState::default(),
         }
     }
@@ -460,6 +463,7 @@ impl ResultsView for SimResultsView {
         self.cancelled = false;
         self.finished = None;
         self.pending_report = None;
+        self.document_gen += 1;
         // The new plan is "first seen": Auto re-run simulates it at once.
         self.last_seen = None;
         self.changed_at = None;
@@ -523,8 +527,10 @@ impl ResultsView for SimResultsView {
         self.tab = tab;
         ui.separator();
         let tables = &mut self.tables;
+        // Widget and plot state (zoom, axis bounds) belongs to one document:
+        // presets share stage ids, so a new document gets fresh ids.
         egui::ScrollArea::vertical()
-            .id_salt(("results_scroll", tab.label()))
+            .id_salt(("results_scroll", tab.label(), self.document_gen))
             .auto_shrink([false, false])
             .show(ui, |ui| {
                 if stale {
@@ -533,13 +539,13 @@ impl ResultsView for SimResultsView {
                 if results.workloads.is_empty() {
                     ui.weak("The plan has no stages to simulate");
                 }
-                match tab {
+                ui.push_id(self.document_gen, |ui| match tab {
                     ResultsTab::Overview => cards::overview_ui(ui, &run),
                     ResultsTab::OverTime => time::over_time_ui(ui, &run, &mut cx.focus),
                     ResultsTab::Cost => cost::cost_ui(ui, &run),
                     ResultsTab::Timeline => timeline::timeline_ui(ui, &run),
                     ResultsTab::Tables => tables::tables_ui(ui, &run, tables, cx),
-                }
+                });
             });
     }
 }
