@@ -248,6 +248,11 @@ impl App {
         self.dock_tab
     }
 
+    /// Show the Problems tab (tests).
+    pub fn dock_tab_problems(&mut self) {
+        self.dock_tab = DockTab::Problems;
+    }
+
     /// The Compare tab's state (baseline, sweep).
     pub fn compare(&self) -> &crate::ui::compare::CompareView {
         &self.compare
@@ -485,6 +490,11 @@ impl App {
             let enabled = self.state.selected_nodes().len() > 1;
             for c in UiCommand::ARRANGE {
                 command_button(ui, *c, enabled, commands);
+            }
+        });
+        ui.menu_button("Run", |ui| {
+            for c in UiCommand::RUN {
+                command_button(ui, *c, self.results.is_some(), commands);
             }
         });
         ui.menu_button("Help", |ui| {

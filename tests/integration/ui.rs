@@ -810,7 +810,19 @@ fn an_opened_plan_simulates_by_itself_with_auto_rerun_and_f5_runs_it() {
         UiCommand::MENUS
             .iter()
             .any(|(menu, list)| *menu == "Run" && list.contains(&UiCommand::Run)),
-        "Run has a menu"
+        "Run is listed in the shortcuts window"
+    );
+    // And the menu bar has it.
+    h.state_mut().dock_tab_problems();
+    h.run_steps(1);
+    h.get_by_label("Run").click();
+    h.run_steps(2);
+    h.get_by_label_contains("Run simulation").click();
+    h.run_steps(2);
+    assert_eq!(
+        h.state().dock_tab(),
+        clusterforge::ui::app::DockTab::Results,
+        "Run › Run simulation shows the run"
     );
 }
 
