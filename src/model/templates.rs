@@ -169,7 +169,24 @@ pub fn candidate_media(plan: &Plan, catalog: &Catalog, a: &Node, b: &Node) -> Re
 }
 
 /// Defaults for a new lifecycle stage, placed on `placement`.
-pub fn new_stage(plan: &Plan, kind: StageTemplate, placement: Vec<NodeId>) -> Stage {
+/// Accelerators of the compute groups in `placement` (members × devices
+/// per system in the catalog).
+fn placement_devices(plan: &Plan, catalog: &Catalog, placement: &[NodeId]) -> u64 {
+    placement
+        .iter()
+        .filter_map(|id| plan.node(id))
+        .filter(|n| n.kind.role() == NodeRole::Compute)
+        .filter_map(|n| catalog.system(&n.model).map(|s| n.count as u64 * s.devices as u64))
+        .sum()
+}
+
+/// A new stage of `kind` on `placement`. A training stage uses every
+/// accelerator placed (data parallel, TP 1, 7B model) with a global batch
+/// of at least 512 sequences that the data-parallel degree divides.
+pub fn new_stage(plan: &Plan, catalog: &Catalog, kind: StageTemplate, placement: Vec<NodeId>) -> Stage {
+    let devices = placement_devices(plan, catalog, &placement).clamp(1, u32::MAX as u64 / 1024) as u32;
+    let dp = if devices > 1 { devices } else { 8 };
+    let global_batch = 512u32.div_ceil(dp) * dp;
     let storage = plan
         .nodes
         .iter()
@@ -213,13 +230,13 @@ pub fn new_stage(plan: &Plan, kind: StageTemplate, placement: Vec<NodeId>) -> St
         StageTemplate::Train => StageKind::Train(TrainStage {
             model: llama7b,
             tokens: 1e11,
-            global_batch: 512,
+            global_batch,
             micro_batch: 1,
             precision: Precision::Bf16,
             parallelism: Parallelism {
                 tp: 1,
                 pp: 1,
-                dp: 8,
+                dp,
                 sequence_parallel: false,
                 zero_stage: 1,
                 ep: 1,
@@ -365,6 +382,19 @@ mod tests {
         assert_eq!(label("nvlink-switch"), Some("NVLink"));
         assert_eq!(label("google-ici-ocs"), Some("TPU ICI (optical)"));
         assert_eq!(label("ib-ndr-qm9700"), Some("InfiniBand"));
+    }
+
+    #[test]
+    fn a_new_training_stage_uses_every_placed_gpu() {
+        let (mut plan, catalog) = plan_with(&[(NodeKind::GpuServer, "dgx-h100")]);
+        plan.nodes[0].count = 16;
+        let stage = new_stage(&plan, &catalog, StageTemplate::Train, vec![plan.nodes[0].id.clone()]);
+        let StageKind::Train(t) = stage.kind else {
+            panic!("a training stage")
+        };
+        assert_eq!(t.parallelism.gpus(), 128, "TP × PP × DP covers the 128 GPUs");
+        assert_eq!(t.global_batch % t.parallelism.dp, 0);
+        assert!(t.global_batch >= 512);
     }
 
     #[test]

@@ -15,7 +15,12 @@ pub fn workloads_ui(ui: &mut egui::Ui, state: &mut EditorState, edits: &mut Vec<
                     .on_hover_text(format!("Add a {} stage placed on the selected nodes", t.label()))
                     .clicked()
                 {
-                    edits.push(Edit::AddStage(new_stage(&state.plan, t, state.selected_nodes())));
+                    edits.push(Edit::AddStage(new_stage(
+                        &state.plan,
+                        &state.catalog,
+                        t,
+                        state.selected_nodes(),
+                    )));
                     ui.close();
                 }
             }

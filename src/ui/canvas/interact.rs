@@ -511,7 +511,7 @@ pub fn place_item(state: &EditorState, item: &PaletteItem, p: Pos2, hit: Hit) ->
                 Hit::Node(i) | Hit::Port(i, _) => vec![plan.nodes[i].id.clone()],
                 _ => state.selected_nodes(),
             };
-            Some(Edit::AddStage(new_stage(plan, *t, placement)))
+            Some(Edit::AddStage(new_stage(plan, &state.catalog, *t, placement)))
         }
     }
 }
