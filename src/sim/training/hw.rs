@@ -3,7 +3,7 @@
 //! site. Bandwidths are in bytes per second per direction.
 
 use crate::model::{
-    Catalog, Device, Link, Node, NodeId, NodeKind, NodeRole, Plan, SiteKind, Stage, StorageModel, System, WiringPattern,
+    Catalog, Device, Link, Node, NodeId, NodeKind, NodeRole, Plan, Stage, StorageModel, System, WiringPattern,
 };
 use crate::sim::collectives::{CollectiveKind, GroupSpec, collective_time};
 use crate::sim::topology::{Fold, Topology};
@@ -435,70 +435,6 @@ pub fn storage_path(plan: &Plan, catalog: &Catalog, id: &NodeId, cluster: &Clust
         backing_read_bw,
         model,
     })
-}
-
-/// How the site of the compute pays for it.
-#[derive(Clone, Debug)]
-pub enum Pricing {
-    Cloud {
-        usd_per_server_hour: f64,
-        pue: f64,
-    },
-    OnPrem {
-        capex_usd_per_server_hour: f64,
-        power_usd_per_kwh: f64,
-        pue: f64,
-        operations_usd_per_hour: f64,
-    },
-}
-
-/// Hyperscale cloud PUE: Google fleet trailing-twelve-month ~1.10
-/// (validation/tco.csv T09).
-const CLOUD_PUE: f64 = 1.10;
-const HOURS_PER_YEAR: f64 = 8766.0;
-
-pub fn pricing_of(plan: &Plan, cluster: &Cluster) -> Pricing {
-    let site = plan.node(&cluster.node_id).and_then(|n| plan.site(&n.site));
-    let sys = &cluster.system;
-    match site.map(|s| &s.kind) {
-        Some(SiteKind::Cloud(c)) => {
-            let price = match &sys.cloud {
-                Some(p) => match c.pricing {
-                    crate::model::PricingModel::OnDemand => p.on_demand_usd_per_hour,
-                    crate::model::PricingModel::Reserved => p
-                        .reserved_usd_per_hour
-                        .unwrap_or(p.on_demand_usd_per_hour * (1.0 - c.reserved_discount)),
-                    crate::model::PricingModel::Spot => p
-                        .spot_usd_per_hour
-                        .unwrap_or(p.on_demand_usd_per_hour * (1.0 - c.spot_discount)),
-                },
-                // No cloud price: rent at the owned hardware's 3-year cost.
-                None => sys.price_usd / (3.0 * HOURS_PER_YEAR),
-            };
-            Pricing::Cloud {
-                usd_per_server_hour: price,
-                pue: CLOUD_PUE,
-            }
-        }
-        Some(SiteKind::OnPrem(o)) => Pricing::OnPrem {
-            capex_usd_per_server_hour: sys.price_usd / (o.amortization_years.max(0.1) * HOURS_PER_YEAR),
-            power_usd_per_kwh: o.power_usd_per_kwh,
-            pue: o.pue,
-            operations_usd_per_hour: o.operations_usd_per_year / HOURS_PER_YEAR,
-        },
-        Some(SiteKind::Edge(e)) => Pricing::OnPrem {
-            capex_usd_per_server_hour: sys.price_usd / (e.amortization_years.max(0.1) * HOURS_PER_YEAR),
-            power_usd_per_kwh: e.power_usd_per_kwh,
-            pue: 1.0,
-            operations_usd_per_hour: 0.0,
-        },
-        None => Pricing::OnPrem {
-            capex_usd_per_server_hour: sys.price_usd / (4.0 * HOURS_PER_YEAR),
-            power_usd_per_kwh: 0.0806,
-            pue: 1.58,
-            operations_usd_per_hour: 0.0,
-        },
-    }
 }
 
 #[cfg(test)]
