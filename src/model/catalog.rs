@@ -5,6 +5,7 @@
 //! file can replace it (`--catalog FILE`).
 
 use super::plan::NodeKind;
+use super::pricing::{PriceBookInfo, PriceRef};
 use super::workload::Precision;
 use serde::{Deserialize, Serialize};
 
@@ -21,6 +22,10 @@ pub struct Catalog {
     /// Calibration factors used by the simulator, each with a source.
     #[serde(default)]
     pub calibration: Vec<Calibration>,
+    /// The user price file applied over the catalog's prices, if any
+    /// (set by [`Catalog::with_prices`], never read from a catalog file).
+    #[serde(skip)]
+    pub price_book: Option<PriceBookInfo>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -100,6 +105,9 @@ pub struct Device {
     /// Whether 2:4 structured sparsity doubles the tensor rate.
     #[serde(default)]
     pub sparse_2of4: bool,
+    /// Date and source of the price, its range and earlier prices.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub price_ref: Option<PriceRef>,
     pub source: String,
 }
 
@@ -154,6 +162,9 @@ pub struct System {
     pub price_usd: f64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cloud: Option<CloudPrice>,
+    /// Date and source of the price, its range and earlier prices.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub price_ref: Option<PriceRef>,
     pub source: String,
 }
 
@@ -204,6 +215,9 @@ pub struct StorageModel {
     pub price_usd: f64,
     #[serde(default)]
     pub power_w: f64,
+    /// Date and source of the price, its range and earlier prices.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub price_ref: Option<PriceRef>,
     pub source: String,
 }
 
@@ -225,6 +239,9 @@ pub struct SwitchModel {
     pub latency_ns: f64,
     pub price_usd: f64,
     pub power_w: f64,
+    /// Date and source of the price, its range and earlier prices.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub price_ref: Option<PriceRef>,
     pub source: String,
 }
 
@@ -276,6 +293,9 @@ pub struct Calibration {
     pub key: String,
     pub value: f64,
     pub source: String,
+    /// Plausible low and high of `value`, for uncertainty runs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub range: Option<(f64, f64)>,
 }
 
 /// What kind of catalog entry an id resolved to.

@@ -7,6 +7,7 @@ pub mod edit;
 pub mod ids;
 pub mod index;
 pub mod plan;
+pub mod pricing;
 pub mod templates;
 pub mod validate;
 pub mod workload;

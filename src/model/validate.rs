@@ -1296,7 +1296,9 @@ mod tests {
 
     fn catalog() -> Catalog {
         Catalog {
+            price_book: None,
             devices: vec![Device {
+                price_ref: None,
                 id: "gpu".into(),
                 name: "GPU".into(),
                 kind: DeviceKind::Gpu,
@@ -1312,6 +1314,7 @@ mod tests {
                 source: "test".into(),
             }],
             systems: vec![System {
+                price_ref: None,
                 id: "srv".into(),
                 name: "Server".into(),
                 kind: NodeKind::GpuServer,
@@ -1330,6 +1333,7 @@ mod tests {
                 source: "test".into(),
             }],
             storage: vec![StorageModel {
+                price_ref: None,
                 id: "fs".into(),
                 name: "FS".into(),
                 kind: NodeKind::ParallelFs,
@@ -1348,6 +1352,7 @@ mod tests {
                 source: "test".into(),
             }],
             switches: vec![SwitchModel {
+                price_ref: None,
                 id: "ib".into(),
                 name: "IB".into(),
                 ports: 64,

@@ -130,6 +130,7 @@ mod tests {
 
     pub(crate) fn h100() -> Device {
         Device {
+            price_ref: None,
             id: "h100-sxm".into(),
             name: "H100 SXM".into(),
             kind: DeviceKind::Gpu,

@@ -12,6 +12,7 @@ use crate::model::{
 /// a DDN AI400X2-class parallel file system and an S3-class object store.
 pub fn reference_catalog() -> Catalog {
     let dev = |id: &str, bf16: f64, fp8: Option<f64>, tf32: f64, fp32: f64, bw: f64, tdp: f64, src: &str| Device {
+        price_ref: None,
         id: id.into(),
         name: id.to_uppercase(),
         kind: DeviceKind::Gpu,
@@ -32,6 +33,7 @@ pub fn reference_catalog() -> Catalog {
         source: src.into(),
     };
     let sys = |id: &str, device: &str, nvlink: f64, nic_gbps: f64, power: f64, src: &str| System {
+        price_ref: None,
         id: id.into(),
         name: id.to_uppercase(),
         kind: NodeKind::GpuServer,
@@ -50,6 +52,7 @@ pub fn reference_catalog() -> Catalog {
         source: src.into(),
     };
     Catalog {
+        price_book: None,
         devices: vec![
             dev(
                 "h100-sxm",
@@ -92,6 +95,7 @@ pub fn reference_catalog() -> Catalog {
         ],
         storage: vec![
             StorageModel {
+                price_ref: None,
                 id: "pfs-ai400x2".into(),
                 name: "Parallel FS appliance".into(),
                 kind: NodeKind::ParallelFs,
@@ -110,6 +114,7 @@ pub fn reference_catalog() -> Catalog {
                 source: "DDN AI400X2 datasheet (~90/65 GB/s read/write)".into(),
             },
             StorageModel {
+                price_ref: None,
                 id: "s3-prefix".into(),
                 name: "Object store (one prefix)".into(),
                 kind: NodeKind::ObjectStore,
@@ -129,6 +134,7 @@ pub fn reference_catalog() -> Catalog {
             },
         ],
         switches: vec![SwitchModel {
+            price_ref: None,
             id: "ib-ndr-qm9700".into(),
             name: "Quantum-2 QM9700".into(),
             ports: 64,
