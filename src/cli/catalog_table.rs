@@ -221,6 +221,44 @@ pub fn render(catalog: &Catalog, kind: Option<CatalogKind>) -> String {
             .map(|c| vec![c.key.clone(), num(c.value), c.source.clone()])
             .collect();
         out.push_str(&table(&["key", "value", "source"], rows));
+        out.push('\n');
+    }
+    if show(CatalogKind::Prices) {
+        out.push_str(&format!("Prices ({})\n", catalog.prices_label()));
+        let rows = catalog
+            .priced_entries()
+            .into_iter()
+            .map(|e| {
+                let r = e.price_ref;
+                let range = r
+                    .and_then(|r| r.range)
+                    .map(|(lo, hi)| format!("{}–{}", num(lo), num(hi)))
+                    .unwrap_or_else(|| "-".into());
+                let history = r
+                    .map(|r| {
+                        r.history
+                            .iter()
+                            .map(|h| format!("{} ({})", num(h.usd), h.as_of))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    })
+                    .filter(|h| !h.is_empty())
+                    .unwrap_or_else(|| "-".into());
+                vec![
+                    e.id.to_owned(),
+                    num(e.price.usd()),
+                    e.price.unit().to_owned(),
+                    r.map(|r| r.as_of.clone()).unwrap_or_else(|| "undated".into()),
+                    range,
+                    history,
+                    r.map(|r| r.source.clone()).unwrap_or_default(),
+                ]
+            })
+            .collect();
+        out.push_str(&table(
+            &["id", "price", "unit", "as of", "range", "earlier", "source"],
+            rows,
+        ));
     }
     out
 }

@@ -33,6 +33,9 @@ pub struct Cli {
     /// Hardware catalog to use instead of the built-in one.
     #[arg(long, global = true, value_name = "FILE")]
     pub catalog: Option<PathBuf>,
+    /// Price file (RON `PriceBook`) whose prices replace the catalog's, by id.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub prices: Option<PathBuf>,
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -168,6 +171,8 @@ pub enum CatalogKind {
     Storage,
     Switches,
     Calibration,
+    /// Every price with its date, source, range and earlier prices.
+    Prices,
 }
 
 /// Parse arguments and run. `open_gui` is called when no subcommand is given.
@@ -180,7 +185,10 @@ pub fn main_with(open_gui: impl FnOnce(Option<PathBuf>, Catalog) -> ExitCode) ->
             return ExitCode::from(code);
         }
     };
-    let catalog = match load_catalog(cli.catalog.as_deref()) {
+    let catalog = match load_catalog(cli.catalog.as_deref()).and_then(|c| match &cli.prices {
+        Some(p) => report::prices::apply_file(&c, p),
+        None => Ok(c),
+    }) {
         Ok(c) => c,
         Err(msg) => {
             eprintln!("error: {msg}");

@@ -130,6 +130,9 @@ pub fn summary(plan: &Plan, results: &Results) -> String {
         fmt::energy(c.energy_kwh),
         fmt::mass(c.carbon_kg)
     );
+    if !results.prices.is_empty() {
+        let _ = writeln!(s, "  {}", results.prices);
+    }
     for (site, usd) in &c.per_site_usd {
         let kwh = c.per_site_energy_kwh.get(site).copied().unwrap_or(0.0);
         let co2 = c.per_site_carbon_kg.get(site).copied().unwrap_or(0.0);

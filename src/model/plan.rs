@@ -101,6 +101,9 @@ pub struct SimSettings {
     /// Fraction of the horizon's hours the compute is needed, 0..=1: rented
     /// capacity is paid for those hours only, owned capacity all the time.
     pub tco_utilization: f64,
+    /// Negotiated discounts off the catalog's list prices.
+    #[serde(skip_serializing_if = "crate::model::pricing::Discounts::is_none")]
+    pub discounts: crate::model::pricing::Discounts,
 }
 
 impl Default for SimSettings {
@@ -110,6 +113,7 @@ impl Default for SimSettings {
             detailed_iterations: 3,
             tco_horizon_years: 3.0,
             tco_utilization: 0.7,
+            discounts: Default::default(),
         }
     }
 }

@@ -436,6 +436,17 @@ impl Discounts {
     pub fn is_none(&self) -> bool {
         self.purchase == 0.0 && self.cloud == 0.0
     }
+    /// "15 % off purchases, 30 % off cloud prices", or "" for none.
+    pub fn label(&self) -> String {
+        let mut parts = Vec::new();
+        if self.purchase != 0.0 {
+            parts.push(format!("{} off purchase prices", crate::format::percent(self.purchase)));
+        }
+        if self.cloud != 0.0 {
+            parts.push(format!("{} off cloud prices", crate::format::percent(self.cloud)));
+        }
+        parts.join(", ")
+    }
 }
 
 /// A user price file: prices that replace the catalog's, by id.
@@ -544,9 +555,8 @@ impl Catalog {
                     b.name.as_str()
                 };
                 format!(
-                    "Prices: {name} as of {} ({} {}), catalog list prices elsewhere (newest {newest})",
+                    "Prices: {name} as of {} ({}), catalog list prices elsewhere (newest {newest})",
                     b.as_of,
-                    b.entries,
                     crate::format::plural(b.entries, "entry", "entries")
                 )
             }

@@ -238,7 +238,22 @@ fn check_settings(plan: &Plan, r: &mut Report) {
             "set the share of hours the compute is needed, e.g. 0.7",
         );
     }
+    for (what, v) in [
+        ("purchase discount", s.discounts.purchase),
+        ("cloud discount", s.discounts.cloud),
+    ] {
+        if !(non_negative(v) && v <= MAX_DISCOUNT) {
+            r.error(
+                Subject::Plan,
+                format!("{what} {} is not between 0 and {MAX_DISCOUNT}", num(v)),
+                "give the negotiated discount as a fraction of the list price, e.g. 0.15 for 15 % off",
+            );
+        }
+    }
 }
+
+/// Negotiated discounts above 90 % are a typo for a price, not a deal.
+pub const MAX_DISCOUNT: f64 = 0.9;
 
 pub fn has_errors(problems: &[Problem]) -> bool {
     problems.iter().any(|p| p.severity == Severity::Error)
@@ -1508,6 +1523,18 @@ mod tests {
         p.settings.tco_utilization = 0.0;
         assert!(has(&p, Severity::Error, Subject::Plan, "cost horizon"));
         assert!(!has(&p, Severity::Error, Subject::Plan, "cost utilization"));
+    }
+
+    #[test]
+    fn discounts_must_be_fractions_of_the_list_price() {
+        let mut p = good();
+        p.settings.discounts.purchase = 0.15;
+        p.settings.discounts.cloud = 0.3;
+        assert!(!has(&p, Severity::Error, Subject::Plan, "discount"));
+        for bad in [-0.1, 0.95, 15.0, f64::NAN, f64::INFINITY] {
+            p.settings.discounts.cloud = bad;
+            assert!(has(&p, Severity::Error, Subject::Plan, "cloud discount"), "{bad}");
+        }
     }
 
     #[test]

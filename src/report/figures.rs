@@ -201,6 +201,9 @@ impl Figures {
             tco: results.tco.clone(),
             ..Figures::default()
         };
+        if !results.prices.is_empty() {
+            out.assumptions.push(results.prices.clone());
+        }
         let c = &results.cost;
         out.summary.insert(MetricKey::PlanCost, c.total_usd);
         out.summary.insert(MetricKey::PlanEnergy, c.energy_kwh);

@@ -9,6 +9,7 @@ pub mod plan_file;
 pub mod png;
 pub mod png_report;
 pub mod presets;
+pub mod prices;
 pub mod read;
 pub mod table_csv;
 pub mod tco;

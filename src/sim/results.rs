@@ -25,6 +25,9 @@ pub struct Results {
     /// compute the catalog can price both ways).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tco: Option<crate::sim::cost::DeploymentComparison>,
+    /// Which prices the run used: their date and book, and the plan's
+    /// discounts ([`crate::model::Catalog::prices_label`]).
+    pub prices: String,
 }
 
 /// One stage on the lifecycle clock.

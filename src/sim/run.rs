@@ -25,6 +25,13 @@ pub fn simulate_with(
     progress: &Progress,
     budget: &Budget,
 ) -> Result<Results, SimError> {
+    // Negotiated discounts are taken off every catalog price once, here, so
+    // every figure of the run (stages, TCO, own vs rent) sees the same prices.
+    let prices = match plan.settings.discounts.label() {
+        d if d.is_empty() => catalog.prices_label(),
+        d => format!("{}; negotiated discounts: {d}", catalog.prices_label()),
+    };
+    let catalog = &*catalog.discounted(&plan.settings.discounts);
     let problems = super::budget::preflight(plan, catalog, budget);
     if has_errors(&problems) {
         let msg: Vec<String> = problems
@@ -42,6 +49,7 @@ pub fn simulate_with(
         timeline: Vec::new(),
         events: Vec::new(),
         tco: None,
+        prices,
     };
     let total = plan.stages.len().max(1) as f64;
     let mut outcomes: Vec<StageOutcome> = Vec::new();

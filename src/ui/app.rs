@@ -182,6 +182,9 @@ pub struct App {
     /// A message for the canvas on the next frame (said where no frame
     /// context is at hand, e.g. after opening a file).
     pub notice: Option<String>,
+    /// The catalog as the app started, before a price file was loaded
+    /// (File › Use catalog prices goes back to it).
+    list_catalog: Option<Catalog>,
 }
 
 impl App {
@@ -230,6 +233,7 @@ impl App {
             after_prompt: None,
             pending_after_save: None,
             dock_grow: 0,
+            list_catalog: None,
         }
     }
 

@@ -22,6 +22,10 @@ pub enum UiCommand {
     Save,
     SaveAs,
     Presets,
+    /// File › Load price file…: prices that replace the catalog's.
+    LoadPrices,
+    /// File › Use catalog prices: drop a loaded price file.
+    CatalogPrices,
     /// File > Export: a file dialog, then the report, plan copy or results.
     Export(ExportKind),
     Quit,
@@ -52,6 +56,8 @@ impl UiCommand {
         UiCommand::New,
         UiCommand::Open,
         UiCommand::Presets,
+        UiCommand::LoadPrices,
+        UiCommand::CatalogPrices,
         UiCommand::Save,
         UiCommand::SaveAs,
         UiCommand::Export(ExportKind::ReportPng),
@@ -127,6 +133,8 @@ impl UiCommand {
             UiCommand::Save => "Save",
             UiCommand::SaveAs => "Save as…",
             UiCommand::Presets => "Presets…",
+            UiCommand::LoadPrices => "Load price file…",
+            UiCommand::CatalogPrices => "Use catalog prices",
             UiCommand::Export(kind) => match kind {
                 ExportKind::ReportPng => "Export report (PNG)…",
                 ExportKind::PlanRon => "Export plan (RON)…",
@@ -173,6 +181,10 @@ impl UiCommand {
             UiCommand::Save => "Save the plan to its file",
             UiCommand::SaveAs => "Save the plan to a new file",
             UiCommand::Presets => "Start from one of the shipped example plans",
+            UiCommand::LoadPrices => {
+                "Replace catalog prices by a price file (RON PriceBook: your quotes, rate cards), as --prices does"
+            }
+            UiCommand::CatalogPrices => "Go back to the catalog's dated list prices",
             UiCommand::Export(kind) => match kind {
                 ExportKind::ReportPng => {
                     "Write a PNG report of the plan and its current results (the plan is embedded)"

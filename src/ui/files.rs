@@ -26,6 +26,10 @@ pub trait FileDialogs: Send + Sync {
         let _ = kind;
         self.pick_save(suggested_name)
     }
+    /// An open dialog for a price file. Defaults to [`FileDialogs::pick_open`].
+    fn pick_prices(&self) -> Option<PathBuf> {
+        self.pick_open()
+    }
 }
 
 /// What File > Export (and the results tables) write.
@@ -99,6 +103,13 @@ impl FileDialogs for RfdDialogs {
             .add_filter("All files", &["*"])
             .pick_file()
     }
+    fn pick_prices(&self) -> Option<PathBuf> {
+        rfd::FileDialog::new()
+            .set_title("Load price file")
+            .add_filter("ClusterForge price file", &["ron"])
+            .add_filter("All files", &["*"])
+            .pick_file()
+    }
     fn pick_save(&self, suggested_name: &str) -> Option<PathBuf> {
         rfd::FileDialog::new()
             .set_title("Save plan")
@@ -138,6 +149,8 @@ pub enum DialogPurpose {
     Open,
     SaveAs,
     Export(ExportKind),
+    /// A price file (RON `PriceBook`) to apply over the catalog.
+    LoadPrices,
 }
 
 /// A dialog running on a worker thread.
@@ -167,6 +180,7 @@ impl DialogJob {
                 DialogPurpose::Open => dialogs.pick_open(),
                 DialogPurpose::SaveAs => dialogs.pick_save(&suggested),
                 DialogPurpose::Export(kind) => dialogs.pick_export(kind, &suggested),
+                DialogPurpose::LoadPrices => dialogs.pick_prices(),
             };
             let _ = tx.send(answer);
         };

@@ -12,6 +12,7 @@ mod one_truth;
 mod plan_files;
 #[cfg(feature = "gui")]
 mod playback_ui;
+mod prices;
 mod report_png;
 mod scaling_training;
 mod sim_core;

@@ -497,6 +497,7 @@ fn plan() -> impl Strategy<Value = Plan> {
                 links,
                 stages,
                 settings: SimSettings {
+                    discounts: Default::default(),
                     seed,
                     detailed_iterations: it,
                     tco_horizon_years: years,

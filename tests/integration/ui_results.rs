@@ -210,6 +210,7 @@ fn fixture() -> (Plan, Results) {
             .collect(),
     );
     let results = Results {
+        prices: String::new(),
         plan: plan.name.clone(),
         seed: 1,
         cost: clusterforge::sim::results::CostTotals::from_workloads(&plan, std::slice::from_ref(&w)),
@@ -437,4 +438,43 @@ fn without_a_dialog_service_an_export_asks_for_the_path_in_the_app() {
     h.run_steps(2);
     click(&mut h, "Export");
     assert_eq!(clusterforge::report::load_plan(&path).expect("plan written"), plan);
+}
+
+#[test]
+fn file_menu_loads_a_price_file_and_goes_back_to_catalog_prices() {
+    let plan = preset_plan("cloud-startup");
+    let dialogs = Arc::new(ScriptedDialogs::default());
+    let mut h = harness(plan, SimResultsView::new(), dialogs.clone());
+    let example = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/prices-example.ron");
+    dialogs.answer_with(example);
+    click(&mut h, "File");
+    click(&mut h, "Load price file…");
+    assert!(
+        wait_until(&mut h, |h| h.state().state.catalog.price_book.is_some()),
+        "the price file was applied"
+    );
+    let p5 = |h: &Harness<'_, App>| {
+        h.state()
+            .state
+            .catalog
+            .system("aws-p5-48xlarge")
+            .and_then(|s| s.cloud.as_ref())
+            .map(|c| c.on_demand_usd_per_hour)
+    };
+    assert_eq!(p5(&h), Some(55.04));
+    use egui::accesskit::Role;
+    // The results re-run with the new prices: the Cost tab says which.
+    click(&mut h, "Results");
+    assert!(wait_until(&mut h, |h| h
+        .query_by_role_and_label(Role::Button, "Cost")
+        .is_some()));
+    h.get_by_role_and_label(Role::Button, "Cost").click();
+    assert!(
+        wait_until(&mut h, |h| has_label(h, "Example negotiated quotes")),
+        "the run names the price file"
+    );
+    click(&mut h, "File");
+    click(&mut h, "Use catalog prices");
+    assert!(h.state().state.catalog.price_book.is_none());
+    assert_eq!(h.state().state.catalog, Catalog::builtin());
 }

@@ -98,6 +98,12 @@ pub fn render_png(input: &ReportInput<'_>) -> Result<Vec<u8>, ReportError> {
 
 /// Render the report page.
 pub fn render(input: &ReportInput<'_>) -> Result<RenderedReport, ReportError> {
+    // The prices the simulation used: the plan's discounts off the catalog.
+    let discounted = input.catalog.discounted(&input.plan.settings.discounts);
+    let input = &ReportInput {
+        catalog: &discounted,
+        ..*input
+    };
     let mut c = Canvas::new(PAGE_WIDTH, MAX_HEIGHT)?;
     let mut regions = Regions::default();
     let content_w = CONTENT_W;
@@ -107,7 +113,11 @@ pub fn render(input: &ReportInput<'_>) -> Result<RenderedReport, ReportError> {
         &mut c,
         y + GAP,
         "Plan at a glance",
-        "From the plan and the catalog (list prices)",
+        if input.plan.settings.discounts.is_none() {
+            "From the plan and the catalog (list prices)"
+        } else {
+            "From the plan and the catalog (list prices less the plan's discounts)"
+        },
     );
     y = glance::glance_cards(&mut c, input, y);
     y = section_title(

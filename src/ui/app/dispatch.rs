@@ -19,6 +19,8 @@ impl App {
             },
             UiCommand::SaveAs => self.start_dialog(ctx, DialogPurpose::SaveAs),
             UiCommand::Presets => self.prompt = Some(Prompt::Presets),
+            UiCommand::LoadPrices => self.start_dialog(ctx, DialogPurpose::LoadPrices),
+            UiCommand::CatalogPrices => self.load_prices(ctx, None),
             UiCommand::Export(kind) => self.start_dialog(ctx, DialogPurpose::Export(kind)),
             UiCommand::Quit => ctx.send_viewport_cmd(egui::ViewportCommand::Close),
             UiCommand::Undo => {

@@ -118,6 +118,7 @@ impl App {
             DialogPurpose::Open => "Open plan",
             DialogPurpose::SaveAs => "Save plan as",
             DialogPurpose::Export(kind) => kind.title(),
+            DialogPurpose::LoadPrices => "Load price file",
         });
         ui.label("No file dialog is available here: type the path of the file");
         let l = ui.label("File path");
@@ -132,6 +133,7 @@ impl App {
                     DialogPurpose::Open => "Open",
                     DialogPurpose::SaveAs => "Save",
                     DialogPurpose::Export(_) => "Export",
+                    DialogPurpose::LoadPrices => "Load",
                 })
                 .on_hover_text("Use this path")
                 .clicked();
@@ -142,6 +144,7 @@ impl App {
                     DialogPurpose::Open => self.open_path(path),
                     DialogPurpose::SaveAs => self.save_to(with_ron_extension(path)),
                     DialogPurpose::Export(kind) => self.export_to(&ctx, kind, path),
+                    DialogPurpose::LoadPrices => self.load_prices(&ctx, Some(path)),
                 }
             }
             if ui.button("Cancel").on_hover_text("Do nothing").clicked() {
@@ -318,6 +321,28 @@ impl App {
         }
     }
 
+    /// Apply the price file at `path` over the list-price catalog (or go
+    /// back to list prices with `None`), then re-run so every figure on
+    /// screen uses the new prices. A file that does not load changes nothing.
+    pub fn load_prices(&mut self, ctx: &egui::Context, path: Option<PathBuf>) {
+        let list = self.list_catalog.get_or_insert_with(|| self.state.catalog.clone());
+        let loaded = match &path {
+            Some(p) => report::prices::apply_file(list, p),
+            None => Ok(list.clone()),
+        };
+        match loaded {
+            Ok(catalog) => {
+                let label = catalog.prices_label();
+                self.state.catalog = catalog;
+                if let Some(view) = &mut self.results {
+                    view.run(&self.state.plan, &self.state.catalog);
+                }
+                self.canvas.say(ctx, label);
+            }
+            Err(e) => self.prompt = Some(Prompt::Error(e)),
+        }
+    }
+
     pub(super) fn start_dialog(&mut self, ctx: &egui::Context, purpose: DialogPurpose) {
         if self.dialog_job.is_some() {
             return;
@@ -344,6 +369,7 @@ impl App {
                 DialogPurpose::Open => self.open_path(path),
                 DialogPurpose::SaveAs => self.save_to(with_ron_extension(path)),
                 DialogPurpose::Export(kind) => self.export_to(ctx, kind, path),
+                DialogPurpose::LoadPrices => self.load_prices(ctx, Some(path)),
             },
             DialogOutcome::Cancelled => self.after_prompt = None,
             DialogOutcome::NoService => {
@@ -363,7 +389,7 @@ impl App {
                                 .to_string()
                         })
                         .unwrap_or_default(),
-                    (None, DialogPurpose::Open) => String::new(),
+                    (None, DialogPurpose::Open) | (_, DialogPurpose::LoadPrices) => String::new(),
                 };
                 self.prompt = Some(Prompt::Path { purpose, text });
             }

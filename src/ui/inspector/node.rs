@@ -158,6 +158,37 @@ fn specs_ui(ui: &mut Ui, state: &EditorState, n: &Node) {
         }
         Entry::Device(_) => {}
     }
+    price_date_ui(ui, state, &n.model);
+}
+
+/// When the entry's price was taken and how sure it is (source on hover).
+fn price_date_ui(ui: &mut Ui, state: &EditorState, model: &str) {
+    let entries = state.catalog.priced_entries();
+    let Some(e) = entries.iter().find(|e| e.id == model) else {
+        return;
+    };
+    let Some(r) = e.price_ref else {
+        ui.colored_label(ui.visuals().warn_fg_color, "Price has no date or source");
+        return;
+    };
+    let mut text = format!("Price as of {}", r.as_of);
+    if let Some((lo, hi)) = r.range {
+        text.push_str(&format!(
+            ", range {}–{} {}",
+            crate::format::si(lo),
+            crate::format::si(hi),
+            e.price.unit()
+        ));
+    }
+    if let Some(h) = r.history.first() {
+        text.push_str(&format!(
+            " (was {} {} in {})",
+            crate::format::si(h.usd),
+            e.price.unit(),
+            h.as_of
+        ));
+    }
+    ui.weak(text).on_hover_text(&r.source);
 }
 
 pub(super) fn nodes_ui(ui: &mut Ui, state: &EditorState, nodes: &[&Node], out: &mut Vec<KeyedEdit>) {

@@ -68,6 +68,27 @@ pub(super) fn plan_ui(ui: &mut Ui, state: &EditorState, out: &mut Vec<KeyedEdit>
         if edited != percent {
             settings.tco_utilization = (edited / 100.0).clamp(0.0, 1.0);
         }
+        let max = crate::model::validate::MAX_DISCOUNT * 100.0;
+        for (label, value, hint) in [
+            (
+                "Purchase discount",
+                &mut settings.discounts.purchase,
+                "Negotiated discount off the catalog's list price of everything bought (servers, switches, storage)",
+            ),
+            (
+                "Cloud discount",
+                &mut settings.discounts.cloud,
+                "Negotiated discount off every catalog cloud price (instances, storage, requests), e.g. an enterprise \
+                 discount programme; reserved pricing is the cloud site's pricing model",
+            ),
+        ] {
+            let percent = *value * 100.0;
+            let mut edited = percent;
+            num(ui, label, &mut edited, "%", 0.0..=max, hint);
+            if edited != percent {
+                *value = (edited / 100.0).clamp(0.0, max / 100.0);
+            }
+        }
     });
     if name != state.plan.name || description != state.plan.description || settings != state.plan.settings {
         out.push((

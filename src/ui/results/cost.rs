@@ -124,6 +124,9 @@ pub fn cost_ui(ui: &mut egui::Ui, run: &RunView<'_>) {
             }
         }
     });
+    if !run.results.prices.is_empty() {
+        ui.weak(&run.results.prices);
+    }
     ui.add_space(6.0);
     cost_bars_ui(ui, run);
     ui.add_space(10.0);
