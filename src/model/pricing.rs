@@ -517,10 +517,10 @@ impl PriceOverride {
             return Err("gives no price: set e.g. `price_usd` or `on_demand_usd_per_hour`".into());
         }
         for (k, v) in self.values() {
-            if let Some(v) = v {
-                if !(v.is_finite() && (0.0..1e12).contains(&v)) {
-                    return Err(format!("`{k}` is {v}: a price is a finite number ≥ 0 and below 10¹²"));
-                }
+            if let Some(v) = v
+                && !(v.is_finite() && (0.0..1e12).contains(&v))
+            {
+                return Err(format!("`{k}` is {v}: a price is a finite number ≥ 0 and below 10¹²"));
             }
         }
         if let Some(d) = &self.as_of {

@@ -194,7 +194,7 @@ impl App {
         if prompt.is_none()
             && let Some(r) = recovery.as_ref().and_then(|r| r.read())
         {
-            prompt = Some(Prompt::Recover(r));
+            prompt = Some(Prompt::Recover(Box::new(r)));
         }
         let mut state = EditorState::new(config.plan, config.catalog);
         state.snap_to_grid = config.persisted.snap_to_grid;

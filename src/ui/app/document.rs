@@ -30,7 +30,7 @@ pub enum AfterDiscard {
 pub enum Prompt {
     Discard(AfterDiscard),
     Path { purpose: DialogPurpose, text: String },
-    Recover(Recovered),
+    Recover(Box<Recovered>),
     Error(String),
     Presets,
 }
