@@ -76,6 +76,10 @@ pub enum Command {
         /// Date printed on the report (default: now, UTC).
         #[arg(long)]
         date: Option<String>,
+        /// Also run N seeded samples over the catalog's ranges and draw the
+        /// P10–P90 bands of time, cost and break-even.
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=10_000))]
+        uncertainty: Option<u32>,
     },
     /// Simulate a plan headless and print a summary (progress bar on a terminal).
     Simulate {
@@ -87,6 +91,11 @@ pub enum Command {
         /// `-` (the summary then goes to stderr so stdout stays valid JSON).
         #[arg(long, value_name = "FILE", num_args = 0..=1, default_missing_value = "-")]
         json: Option<PathBuf>,
+        /// Also run N seeded samples over the catalog's price and
+        /// calibration ranges and print P10/P50/P90 of time, cost and the
+        /// break-even.
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=10_000))]
+        uncertainty: Option<u32>,
         #[command(flatten)]
         budget: BudgetArgs,
     },
@@ -239,13 +248,19 @@ fn run_command(cmd: Command, catalog: &Catalog) -> u8 {
                 }
             },
         },
-        Command::Report { plan, output, date } => report_cmd::run(&plan, &output, date.as_deref(), catalog),
+        Command::Report {
+            plan,
+            output,
+            date,
+            uncertainty,
+        } => report_cmd::run(&plan, &output, date.as_deref(), uncertainty, catalog),
         Command::Simulate {
             plan,
             seed,
             json,
+            uncertainty,
             budget,
-        } => simulate::run(&plan, seed, json.as_deref(), catalog, &budget.budget()),
+        } => simulate::run(&plan, seed, json.as_deref(), uncertainty, catalog, &budget.budget()),
         Command::Compare {
             baseline,
             current,

@@ -10,7 +10,7 @@ use std::path::Path;
 use std::time::Instant;
 
 /// Run the command; returns the exit code.
-pub fn run(plan_path: &Path, output: &Path, date: Option<&str>, catalog: &Catalog) -> u8 {
+pub fn run(plan_path: &Path, output: &Path, date: Option<&str>, uncertainty: Option<u32>, catalog: &Catalog) -> u8 {
     let plan = match load_or_report(plan_path) {
         Ok(p) => p,
         Err(code) => return code,
@@ -21,7 +21,7 @@ pub fn run(plan_path: &Path, output: &Path, date: Option<&str>, catalog: &Catalo
         eprintln!("{}: {p}", plan_path.display());
     }
     let mut failed = errors > 0;
-    let results = if errors == 0 {
+    let run = if errors == 0 {
         match simulate(&plan, catalog) {
             Ok(r) => Some(r),
             Err(e) => {
@@ -33,6 +33,25 @@ pub fn run(plan_path: &Path, output: &Path, date: Option<&str>, catalog: &Catalo
     } else {
         None
     };
+    // The bands need a run to sit around: none for a plan that did not simulate.
+    let bands = match (uncertainty, &run) {
+        (Some(n), Some((_, results))) => {
+            eprintln!("sampling {n} runs over the catalog's ranges…");
+            let seed = plan.settings.seed;
+            match super::progress::with_progress(|progress| {
+                sim::uncertainty::run(&plan, catalog, n, seed, Some(results), progress)
+            }) {
+                Ok(u) => Some(u),
+                Err(e) => {
+                    eprintln!("{}: uncertainty: {e}", plan_path.display());
+                    failed = true;
+                    None
+                }
+            }
+        }
+        _ => None,
+    };
+    let results = run.map(|(figures, _)| figures);
     let generated = match date {
         Some(d) => d.to_owned(),
         None => crate::report::clock::now_utc(),
@@ -41,6 +60,7 @@ pub fn run(plan_path: &Path, output: &Path, date: Option<&str>, catalog: &Catalo
         plan: &plan,
         catalog,
         results: results.as_ref(),
+        uncertainty: bands.as_ref(),
         generated: &generated,
     };
     let bytes = match report::render_png(&input) {
@@ -78,7 +98,7 @@ pub fn run(plan_path: &Path, output: &Path, date: Option<&str>, catalog: &Catalo
 /// Simulate a valid plan for the report, with progress on stderr. A plan the
 /// simulator refuses (e.g. a model that does not fit in memory) is reported
 /// and drawn without results.
-fn simulate(plan: &Plan, catalog: &Catalog) -> Result<Figures, String> {
+fn simulate(plan: &Plan, catalog: &Catalog) -> Result<(Figures, sim::Results), String> {
     let seed = plan.settings.seed;
     eprintln!("simulating '{}' (seed {seed})…", plan.name);
     let started = Instant::now();
@@ -90,7 +110,7 @@ fn simulate(plan: &Plan, catalog: &Catalog) -> Result<Figures, String> {
                 format::plural(r.workloads.len(), "stage", "stages"),
                 started.elapsed().as_secs_f64()
             );
-            Ok(Figures::from_sim(plan, &r))
+            Ok((Figures::from_sim(plan, &r), r))
         }
         Err(e) => Err(e.to_string()),
     }

@@ -11,7 +11,14 @@ use crate::sim::{Budget, Results, SimError, simulate_with};
 use std::fmt::Write as _;
 use std::path::Path;
 
-pub fn run(path: &Path, seed: Option<u64>, json: Option<&Path>, catalog: &Catalog, budget: &Budget) -> u8 {
+pub fn run(
+    path: &Path,
+    seed: Option<u64>,
+    json: Option<&Path>,
+    uncertainty: Option<u32>,
+    catalog: &Catalog,
+    budget: &Budget,
+) -> u8 {
     let plan = match load_or_report(path) {
         Ok(p) => p,
         Err(code) => return code,
@@ -29,23 +36,135 @@ pub fn run(path: &Path, seed: Option<u64>, json: Option<&Path>, catalog: &Catalo
             return EXIT_PROBLEMS;
         }
     };
+    let bands = match uncertainty {
+        Some(n) => {
+            let run = super::progress::with_progress(|progress| {
+                crate::sim::uncertainty::run(&plan, catalog, n, seed, Some(&results), progress)
+            });
+            match run {
+                Ok(u) => Some(u),
+                Err(e) => {
+                    eprintln!("{}: uncertainty: {e}", path.display());
+                    return EXIT_PROBLEMS;
+                }
+            }
+        }
+        None => None,
+    };
+    let mut text = summary(&plan, &results);
+    if let Some(u) = &bands {
+        text.push_str(&uncertainty_table(&plan, u));
+    }
+    let json_text = || match &bands {
+        Some(u) => to_json_with_uncertainty(&results, u),
+        None => to_json(&results),
+    };
     match json {
         // JSON on stdout: the human summary moves to stderr.
         Some(out) if out.as_os_str() == "-" => {
-            eprint!("{}", summary(&plan, &results));
-            println!("{}", to_json(&results));
+            eprint!("{text}");
+            println!("{}", json_text());
         }
         Some(out) => {
-            print!("{}", summary(&plan, &results));
-            let text = to_json(&results);
+            print!("{text}");
+            let text = json_text();
             if let Err(e) = report::write_atomic(out, text.as_bytes()) {
                 eprintln!("error: {e}");
                 return EXIT_USAGE;
             }
         }
-        None => print!("{}", summary(&plan, &results)),
+        None => print!("{text}"),
     }
     EXIT_OK
+}
+
+/// An input figure: SI for prices, scientific notation for tiny rates.
+fn input_value(v: f64) -> String {
+    if v != 0.0 && v.abs() < 0.01 {
+        format!("{v:.3e}")
+    } else {
+        fmt::si(v)
+    }
+}
+
+/// The results JSON with an `uncertainty` object (inputs, bands).
+pub fn to_json_with_uncertainty(results: &Results, u: &crate::sim::uncertainty::Uncertainty) -> String {
+    let doc = serde_json::to_value(results).and_then(|mut v| {
+        if let Some(map) = v.as_object_mut() {
+            map.insert("uncertainty".into(), serde_json::to_value(u)?);
+        }
+        Ok(v)
+    });
+    match doc {
+        Ok(v) => serde_json::to_string_pretty(&v).unwrap_or_default(),
+        Err(e) => format!("{{\"error\": \"{e}\"}}"),
+    }
+}
+
+/// P10/P50/P90 of every banded figure beside the deterministic run's value,
+/// in the figures' own units, and the inputs that were varied.
+pub fn uncertainty_table(plan: &Plan, u: &crate::sim::uncertainty::Uncertainty) -> String {
+    let mut s = String::new();
+    let _ = writeln!(s, "\nuncertainty: {}", u.summary());
+    if u.inputs.is_empty() {
+        let _ = writeln!(
+            s,
+            "  no catalog entry this plan uses has a range: the bands show the simulator's own randomness only"
+        );
+    }
+    let rows: Vec<[String; 5]> = u
+        .bands
+        .iter()
+        .map(|b| {
+            let f = |v: f64| b.key.metric.format(v);
+            let mut label = b.label(plan);
+            if b.samples < u.samples as usize {
+                label.push_str(&format!(" ({} of {})", b.samples, u.samples));
+            }
+            [
+                label,
+                f(b.p10),
+                f(b.p50),
+                f(b.p90),
+                b.nominal.map(f).unwrap_or_else(|| "—".into()),
+            ]
+        })
+        .collect();
+    let w = rows.iter().map(|r| r[0].chars().count()).max().unwrap_or(6).max(6);
+    let _ = writeln!(
+        s,
+        "  {:<w$}  {:>14}  {:>14}  {:>14}  {:>14}",
+        "figure", "P10", "P50", "P90", "nominal"
+    );
+    for r in &rows {
+        let _ = writeln!(
+            s,
+            "  {:<w$}  {:>14}  {:>14}  {:>14}  {:>14}",
+            r[0], r[1], r[2], r[3], r[4]
+        );
+    }
+    if !u.inputs.is_empty() {
+        let _ = writeln!(s, "  varied (triangular: low, catalog value, high):");
+        for i in &u.inputs {
+            let _ = writeln!(
+                s,
+                "    {:<28} {} – {} – {} {}",
+                i.what,
+                input_value(i.low),
+                input_value(i.nominal),
+                input_value(i.high),
+                i.unit
+            );
+        }
+    }
+    if u.failed > 0 {
+        let _ = writeln!(
+            s,
+            "  {} did not simulate and are left out",
+            fmt::plural(u.failed, "sample", "samples")
+        );
+    }
+    s
 }
 
 /// The results as pretty JSON (`workloads: [{id, kind, metrics, …}]`).

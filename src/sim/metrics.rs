@@ -234,6 +234,8 @@ registry! {
     PlanEnergy => "plan_energy_kwh", "Total energy", Energy, LowerIsBetter;
     PlanCarbon => "plan_carbon_kg", "Total emissions (CO2e)", Mass, LowerIsBetter;
     Makespan => "makespan_s", "Lifecycle makespan", Duration, LowerIsBetter;
+    /// Month at which owning the compute becomes cheaper than renting it.
+    BreakEvenMonths => "break_even_months", "Owning pays off after", Plain("months"), LowerIsBetter;
 }
 
 impl MetricKey {

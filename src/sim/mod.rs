@@ -23,6 +23,7 @@ pub mod run;
 pub mod serving;
 pub mod topology;
 pub mod training;
+pub mod uncertainty;
 
 pub use budget::Budget;
 pub use collectives::{

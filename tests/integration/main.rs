@@ -26,5 +26,6 @@ mod ui_results;
 mod ui_support;
 #[cfg(feature = "gui")]
 mod ui_welcome;
+mod uncertainty;
 mod validation_inference;
 mod validation_training;

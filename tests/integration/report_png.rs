@@ -191,6 +191,7 @@ fn keep_dir() -> Option<PathBuf> {
 fn render_and_check(name: &str, plan: &Plan, results: Option<&Figures>) -> RenderedReport {
     let catalog = Catalog::builtin();
     let input = ReportInput {
+        uncertainty: None,
         plan,
         catalog: &catalog,
         results,

@@ -27,6 +27,7 @@ mod layout;
 mod plan_graph;
 mod sources;
 mod stages;
+mod uncertainty;
 
 use self::layout::{CONTENT_W, GAP, MARGIN, MAX_HEIGHT, section_title};
 use super::draw::{Canvas, DrawError, Rect};
@@ -46,6 +47,8 @@ pub struct ReportInput<'a> {
     pub plan: &'a Plan,
     pub catalog: &'a Catalog,
     pub results: Option<&'a Figures>,
+    /// P10/P50/P90 bands of a seeded uncertainty run, when one was made.
+    pub uncertainty: Option<&'a crate::sim::uncertainty::Uncertainty>,
     pub generated: &'a str,
 }
 
@@ -143,6 +146,9 @@ pub fn render(input: &ReportInput<'_>) -> Result<RenderedReport, ReportError> {
 
     y = cost::tables(&mut c, input, y + GAP);
     y = cost::own_vs_rent_section(&mut c, input, y + GAP, &mut regions);
+    if input.uncertainty.is_some() {
+        y = uncertainty::uncertainty_section(&mut c, input, y + GAP);
+    }
     y = stages::stages_section(&mut c, input, y + GAP);
     y = findings::diagnosis_section(&mut c, input, y + GAP);
     y = assumptions::assumptions_section(&mut c, input, y + GAP);
@@ -206,6 +212,7 @@ mod tests {
             plan: &plan,
             catalog: &catalog,
             results: None,
+            uncertainty: None,
             generated: "2026-01-01",
         };
         let r = render(&input).unwrap();

@@ -57,6 +57,13 @@ pub struct Cluster {
     /// analytical time on an idle network (≥ 1 when links are shared):
     /// applied to every cross-server collective. 1 when not measured.
     pub fabric_factor: f64,
+    /// Fraction of dense peak a large matmul sustains (catalog calibration
+    /// `large_gemm_efficiency`, default [`super::layer::LARGE_GEMM_EFFICIENCY`]).
+    pub gemm_efficiency: f64,
+    /// Unexpected job interruptions per GPU-hour (catalog calibration
+    /// `interruptions_per_gpu_hour`, default
+    /// [`super::lifecycle::INTERRUPTIONS_PER_GPU_HOUR`]).
+    pub interruptions_per_gpu_hour: f64,
 }
 
 impl Cluster {
@@ -288,6 +295,11 @@ pub fn cluster_of(plan: &Plan, catalog: &Catalog, stage: &Stage) -> Result<Clust
         scale_out_medium: medium,
         oversubscription,
         servers_per_leaf,
+        gemm_efficiency: catalog.calibration("large_gemm_efficiency", super::layer::LARGE_GEMM_EFFICIENCY),
+        interruptions_per_gpu_hour: catalog.calibration(
+            "interruptions_per_gpu_hour",
+            super::lifecycle::INTERRUPTIONS_PER_GPU_HOUR,
+        ),
     })
 }
 

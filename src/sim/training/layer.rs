@@ -90,6 +90,8 @@ pub struct LayerCost {
 #[derive(Clone, Copy, Debug)]
 pub struct Roofline {
     pub peak_flops: f64,
+    /// Large-GEMM efficiency (the cluster's calibration).
+    pub gemm_efficiency: f64,
     pub mem_bw: f64,
     pub act_bytes: f64,
 }
@@ -104,6 +106,7 @@ impl Roofline {
             .unwrap_or(1.0);
         Roofline {
             peak_flops: peak * 1e12,
+            gemm_efficiency: cluster.gemm_efficiency,
             mem_bw: cluster.device.memory_bw_gbs * 1e9,
             act_bytes: super::memory::activation_bytes(precision),
         }
@@ -113,7 +116,7 @@ impl Roofline {
         let flops = 2.0 * m * k * n * count;
         let bytes = (m * k + k * n + m * n) * self.act_bytes * count;
         // Efficiency by the size of one matmul of the batch.
-        let e = LARGE_GEMM_EFFICIENCY * efficiency(&MATRIX_EFFICIENCY, flops / count.max(1.0) / 1e9);
+        let e = self.gemm_efficiency * efficiency(&MATRIX_EFFICIENCY, flops / count.max(1.0) / 1e9);
         let t = (flops / (self.peak_flops * e)).max(self.mem_time(bytes));
         (t + KERNEL_GAP_S, flops)
     }
@@ -290,6 +293,7 @@ mod tests {
     #[test]
     fn small_gemms_are_memory_bound() {
         let r = Roofline {
+            gemm_efficiency: LARGE_GEMM_EFFICIENCY,
             peak_flops: 312e12,
             mem_bw: 2039e9,
             act_bytes: 2.0,

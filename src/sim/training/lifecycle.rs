@@ -135,7 +135,7 @@ pub fn resilience(
 ) -> Resilience {
     let mut notes = Vec::new();
     let servers = (gpus as f64 / c.devices_per_server as f64).ceil().max(1.0);
-    let per_gpu_rate = INTERRUPTIONS_PER_GPU_HOUR;
+    let per_gpu_rate = c.interruptions_per_gpu_hour;
     let nics = c.system.nics.max(1) as f64 * servers;
     let rate_per_h =
         per_gpu_rate * (GPU_SHARE * gpus as f64 + NETWORK_SHARE * nics + HOST_SHARE * servers * REF_GPUS_PER_SERVER);

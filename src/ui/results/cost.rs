@@ -127,10 +127,45 @@ pub fn cost_ui(ui: &mut egui::Ui, run: &RunView<'_>) {
     if !run.results.prices.is_empty() {
         ui.weak(&run.results.prices);
     }
+    bands_ui(ui, run);
     ui.add_space(6.0);
     cost_bars_ui(ui, run);
     ui.add_space(10.0);
     own_vs_rent_ui(ui, run);
+}
+
+/// P10/P50/P90 of the sampled figures (Uncertainty toggle), as the CLI's
+/// `--uncertainty` table and the report's "How sure" section show them.
+fn bands_ui(ui: &mut egui::Ui, run: &RunView<'_>) {
+    match run.bands {
+        None => {}
+        Some(Err(e)) => {
+            ui.colored_label(ui.visuals().error_fg_color, format!("Uncertainty run failed: {e}"));
+        }
+        Some(Ok(u)) => {
+            ui.add_space(6.0);
+            ui.strong("How sure").on_hover_text(format!(
+                "{}; varied: {}",
+                u.summary(),
+                u.inputs.iter().map(|i| i.what.as_str()).collect::<Vec<_>>().join(", ")
+            ));
+            egui::Grid::new("bands_grid").striped(true).show(ui, |ui| {
+                for h in ["Figure", "P10", "P50", "P90", "This run"] {
+                    ui.strong(h);
+                }
+                ui.end_row();
+                for b in &u.bands {
+                    let f = |v: f64| b.key.metric.format(v);
+                    ui.label(b.label(run.plan));
+                    ui.label(f(b.p10));
+                    ui.label(f(b.p50));
+                    ui.label(f(b.p90));
+                    ui.label(b.nominal.map(f).unwrap_or_else(|| "—".into()));
+                    ui.end_row();
+                }
+            });
+        }
+    }
 }
 
 fn cost_bars_ui(ui: &mut egui::Ui, run: &RunView<'_>) {
@@ -512,6 +547,7 @@ mod tests {
         };
         let selection = Default::default();
         let run = RunView {
+            bands: None,
             results: &results,
             plan: &plan,
             report: Some(&report),

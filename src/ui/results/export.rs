@@ -95,12 +95,19 @@ pub fn write_results_json(path: &Path, results: &Results) -> Result<String, Stri
 }
 
 /// The PNG report of `plan` with `results` (plan only when `None`).
-pub fn write_report(path: &Path, plan: &Plan, catalog: &Catalog, results: Option<&Figures>) -> Result<String, String> {
+pub fn write_report(
+    path: &Path,
+    plan: &Plan,
+    catalog: &Catalog,
+    results: Option<&Figures>,
+    uncertainty: Option<&crate::sim::uncertainty::Uncertainty>,
+) -> Result<String, String> {
     let generated = crate::report::clock::now_utc();
     let input = ReportInput {
         plan,
         catalog,
         results,
+        uncertainty,
         generated: &generated,
     };
     let bytes = render_png(&input).map_err(|e| e.to_string())?;

@@ -27,6 +27,7 @@ pub mod timeline;
 use crate::model::{Catalog, Plan};
 use crate::report::Figures;
 use crate::sim::Results;
+use crate::sim::uncertainty::Uncertainty;
 use crate::ui::app::{ResultsCx, ResultsView};
 use crate::ui::canvas::overlay::{Bottleneck, BottleneckAt, Overlay};
 use crate::ui::files::ExportKind;
@@ -53,6 +54,8 @@ struct Finished {
     /// The report's figures of the run (cost lines, lifecycle timeline),
     /// derived once.
     report: Option<Figures>,
+    /// P10/P50/P90 bands around this run, once sampled.
+    bands: Option<Result<Uncertainty, String>>,
 }
 
 impl Finished {
@@ -64,6 +67,7 @@ impl Finished {
             outcome,
             overlay,
             report,
+            bands: None,
         }
     }
 }
@@ -133,7 +137,14 @@ pub struct SimResultsView {
     /// Counts documents shown (New, Open, preset): salts widget ids.
     document_gen: u64,
     tables: tables::TableState,
+    /// Sample the catalog's ranges after every run (the Uncertainty toggle).
+    pub sample_bands: bool,
+    /// The sampling in progress, for the finished run's plan.
+    bands_job: Option<jobs::Job<Result<Uncertainty, String>>>,
 }
+
+/// Samples of an uncertainty run started from the Results tab.
+pub const BAND_SAMPLES: u32 = 200;
 
 impl Default for SimResultsView {
     fn default() -> Self {
@@ -156,6 +167,8 @@ impl SimResultsView {
             pending_report: None,
             document_gen: 0,
             tables: tables::TableState::default(),
+            sample_bands: false,
+            bands_job: None,
         }
     }
 
@@ -209,6 +222,56 @@ impl SimResultsView {
             job.run.cancel();
             self.cancelled = true;
         }
+        if let Some(job) = self.bands_job.take() {
+            job.cancel();
+        }
+    }
+
+    /// The bands of the last run, if sampled and successful.
+    pub fn bands(&self) -> Option<&Uncertainty> {
+        self.finished.as_ref()?.bands.as_ref()?.as_ref().ok()
+    }
+
+    /// Start sampling around the finished run when the toggle asks for it.
+    fn start_bands_if_wanted(&mut self, catalog: &Catalog) {
+        let Some(f) = &self.finished else { return };
+        let Ok(results) = &f.outcome else { return };
+        if !self.sample_bands || f.bands.is_some() || self.bands_job.is_some() || self.job.is_some() {
+            return;
+        }
+        let nominal = results.clone();
+        let catalog = catalog.clone();
+        let seed = f.plan.settings.seed;
+        match jobs::Job::start("uncertainty".into(), &f.plan, None, move |plan, progress, tx| {
+            let r = crate::sim::uncertainty::run(&plan, &catalog, BAND_SAMPLES, seed, Some(&nominal), &progress);
+            let _ = tx.send(r.map_err(|e| e.to_string()));
+        }) {
+            Ok(job) => self.bands_job = Some(job),
+            Err(e) => {
+                if let Some(f) = &mut self.finished {
+                    f.bands = Some(Err(e));
+                }
+            }
+        }
+    }
+
+    /// Collect finished sampling (dropped if the run it belongs to was replaced).
+    fn poll_bands(&mut self, ctx: &egui::Context) {
+        let Some(job) = &self.bands_job else { return };
+        let outcome = match job.poll() {
+            Poll::Waiting => {
+                ctx.request_repaint_after(Duration::from_millis(100));
+                return;
+            }
+            Poll::Got(r) => r,
+            Poll::Ended => Err("the uncertainty run stopped unexpectedly (internal error)".into()),
+        };
+        if let Some(f) = &mut self.finished
+            && f.plan == job.plan
+        {
+            f.bands = Some(outcome);
+        }
+        self.bands_job = None;
     }
 
     /// Collect a finished run and schedule automatic runs after edits.
@@ -323,7 +386,12 @@ impl SimResultsView {
             .as_ref()
             .filter(|f| &f.plan == plan)
             .and_then(|f| f.report.as_ref());
-        export::write_report(path, plan, catalog, fresh)
+        let bands = self
+            .finished
+            .as_ref()
+            .filter(|f| &f.plan == plan)
+            .and_then(|_| self.bands());
+        export::write_report(path, plan, catalog, fresh, bands)
     }
 
     fn toolbar_ui(&mut self, ui: &mut egui::Ui, plan: &Plan, catalog: &Catalog) {
@@ -337,6 +405,26 @@ impl SimResultsView {
             }
             ui.checkbox(&mut self.auto_run, "Auto re-run")
                 .on_hover_text("Re-simulate 0.7 s after the last edit");
+            if ui
+                .checkbox(&mut self.sample_bands, "Uncertainty")
+                .on_hover_text(format!(
+                    "After each run, simulate {BAND_SAMPLES} seeded samples over the catalog's price and calibration \
+                     ranges: P10/P50/P90 of time, cost and break-even in the Cost tab and the report \
+                     (as clusterforge simulate --uncertainty {BAND_SAMPLES})"
+                ))
+                .changed()
+                && self.sample_bands
+            {
+                self.start_bands_if_wanted(catalog);
+            }
+            if let Some(job) = &self.bands_job {
+                ui.add(
+                    egui::ProgressBar::new(job.progress.fraction() as f32)
+                        .desired_width(120.0)
+                        .show_percentage(),
+                )
+                .on_hover_text("Sampling the catalog's ranges");
+            }
             ui.separator();
             if let Some(job) = &self.job {
                 let f = job.run.progress.fraction() as f32;
@@ -424,6 +512,8 @@ pub struct RunView<'a> {
     pub plan: &'a Plan,
     pub report: Option<&'a Figures>,
     pub selection: &'a std::collections::BTreeSet<crate::ui::state::Sel>,
+    /// P10/P50/P90 bands around the run, when sampled (or why not).
+    pub bands: Option<&'a Result<Uncertainty, String>>,
 }
 
 impl ResultsView for SimResultsView {
@@ -438,8 +528,11 @@ impl ResultsView for SimResultsView {
 
     fn tick(&mut self, ctx: &egui::Context, plan: &Plan, catalog: &Catalog) -> crate::ui::app::Tick {
         let wants_room = self.poll(ctx, plan, catalog);
+        self.poll_bands(ctx);
+        self.start_bands_if_wanted(catalog);
         let mut notice = None;
         if self.job.is_none()
+            && self.bands_job.is_none()
             && let Some(path) = self.pending_report.take()
         {
             // The run the export waited for ended (or failed: then the report
@@ -521,6 +614,7 @@ impl ResultsView for SimResultsView {
             plan: &finished.plan,
             report: finished.report.as_ref(),
             selection: cx.selection,
+            bands: finished.bands.as_ref(),
         };
         let mut tab = self.tab;
         tabs_ui(ui, &mut tab);

@@ -281,6 +281,7 @@ mod tests {
         let plan = Plan::default();
         let selection = Default::default();
         let run = RunView {
+            bands: None,
             results: &results,
             plan: &plan,
             report: None,
