@@ -440,10 +440,10 @@ impl Discounts {
     pub fn label(&self) -> String {
         let mut parts = Vec::new();
         if self.purchase != 0.0 {
-            parts.push(format!("{} off purchase prices", crate::format::percent(self.purchase)));
+            parts.push(format!("{} off purchase prices", percent(self.purchase)));
         }
         if self.cloud != 0.0 {
-            parts.push(format!("{} off cloud prices", crate::format::percent(self.cloud)));
+            parts.push(format!("{} off cloud prices", percent(self.cloud)));
         }
         parts.join(", ")
     }
@@ -530,6 +530,16 @@ impl PriceOverride {
     }
 }
 
+/// "15 %" (model code formats its own few figures: no `crate::format` here).
+fn percent(v: f64) -> String {
+    let p = v * 100.0;
+    if (p - p.round()).abs() < 1e-9 {
+        format!("{p:.0} %")
+    } else {
+        format!("{p:.1} %")
+    }
+}
+
 /// Which price book a catalog's prices come from (shown in reports).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -555,9 +565,10 @@ impl Catalog {
                     b.name.as_str()
                 };
                 format!(
-                    "Prices: {name} as of {} ({}), catalog list prices elsewhere (newest {newest})",
+                    "Prices: {name} as of {} ({} {}), catalog list prices elsewhere (newest {newest})",
                     b.as_of,
-                    crate::format::plural(b.entries, "entry", "entries")
+                    b.entries,
+                    if b.entries == 1 { "entry" } else { "entries" }
                 )
             }
             None => format!("Prices: catalog list prices, newest {newest}"),
@@ -640,7 +651,7 @@ mod tests {
         assert_eq!(r.history.first().map(|h| h.usd), Some(old));
         assert_eq!(d.price_problems(), Vec::<String>::new());
         assert!(
-            d.prices_label().contains("quotes as of 2026-03"),
+            d.prices_label().contains("quotes as of 2026-03 (1 entry)"),
             "{}",
             d.prices_label()
         );
