@@ -210,6 +210,14 @@ pub struct StorageModel {
     pub usd_per_1k_reads: f64,
     #[serde(default)]
     pub usd_per_1k_writes: f64,
+    /// On-demand query price, USD per TB scanned, for stores queried by a
+    /// scan engine that bills per byte (BigQuery on-demand). 0: not billed.
+    #[serde(default)]
+    pub usd_per_tb_scanned: f64,
+    /// Scans are billed on logical (uncompressed) bytes, as BigQuery bills
+    /// them, rather than on the stored, compressed bytes (Athena).
+    #[serde(default)]
+    pub scan_bills_logical_bytes: bool,
     /// Purchase price of one member, USD (owned appliances).
     #[serde(default)]
     pub price_usd: f64,

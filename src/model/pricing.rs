@@ -333,7 +333,14 @@ impl Catalog {
                 let main = s.cloud.as_ref().and_then(cloud_main).or_else(|| purchase(s.price_usd));
                 (&mut s.price_ref, main)
             } else if let Some(s) = self.storage.iter_mut().find(|s| s.id == o.id) {
-                allow(&["price_usd", "usd_per_gb_month", "usd_per_1k_reads", "usd_per_1k_writes"])?;
+                allow(&[
+                    "price_usd",
+                    "usd_per_gb_month",
+                    "usd_per_1k_reads",
+                    "usd_per_1k_writes",
+                    "usd_per_tb_scanned",
+                ])?;
+                s.usd_per_tb_scanned = o.usd_per_tb_scanned.unwrap_or(s.usd_per_tb_scanned);
                 s.price_usd = o.price_usd.unwrap_or(s.price_usd);
                 s.usd_per_gb_month = o.usd_per_gb_month.unwrap_or(s.usd_per_gb_month);
                 s.usd_per_1k_reads = o.usd_per_1k_reads.unwrap_or(s.usd_per_1k_reads);
@@ -412,6 +419,7 @@ impl Catalog {
             s.usd_per_gb_month *= rent;
             s.usd_per_1k_reads *= rent;
             s.usd_per_1k_writes *= rent;
+            s.usd_per_tb_scanned *= rent;
         }
         for s in &mut c.switches {
             s.price_usd *= buy;
@@ -487,13 +495,14 @@ pub struct PriceOverride {
     pub usd_per_gb_month: Option<f64>,
     pub usd_per_1k_reads: Option<f64>,
     pub usd_per_1k_writes: Option<f64>,
+    pub usd_per_tb_scanned: Option<f64>,
     pub range: Option<(f64, f64)>,
     pub as_of: Option<String>,
     pub source: Option<String>,
 }
 
 impl PriceOverride {
-    fn values(&self) -> [(&'static str, Option<f64>); 8] {
+    fn values(&self) -> [(&'static str, Option<f64>); 9] {
         [
             ("price_usd", self.price_usd),
             ("on_demand_usd_per_hour", self.on_demand_usd_per_hour),
@@ -503,6 +512,7 @@ impl PriceOverride {
             ("usd_per_gb_month", self.usd_per_gb_month),
             ("usd_per_1k_reads", self.usd_per_1k_reads),
             ("usd_per_1k_writes", self.usd_per_1k_writes),
+            ("usd_per_tb_scanned", self.usd_per_tb_scanned),
         ]
     }
     fn fields(&self) -> Vec<&'static str> {

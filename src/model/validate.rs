@@ -103,6 +103,7 @@ impl Plan {
         check_switch_ports(self, &index, catalog, &mut r);
         check_stages(self, &index, catalog, &mut r);
         check_stage_cycles(self, &mut r);
+        check_data_formats(self, &mut r);
         check_reachability(self, &index, &mut r);
         check_settings(self, &mut r);
         r.problems.sort_by_key(|p| std::cmp::Reverse(p.severity));
@@ -217,6 +218,55 @@ fn range_error(r: &mut Report, subject: &Subject, what: &str, value: f64, lo: f6
             subject.clone(),
             format!("{what} {} is outside {}-{}", num(value), num(lo), num(hi)),
             hint,
+        );
+    }
+}
+
+/// A data stage that reads what another data stage writes must read it in
+/// the format and codec it is written in: an ETL that writes CSV cannot feed
+/// a stage declared as reading Parquet (its parse cost and bytes would be
+/// those of the wrong format). Linear: one map from node to writers.
+fn check_data_formats(plan: &Plan, r: &mut Report) {
+    use crate::model::{DataStage, Stage};
+    fn data(s: &Stage) -> Option<&DataStage> {
+        match &s.kind {
+            StageKind::Ingest(d) | StageKind::Preprocess(d) => Some(d),
+            _ => None,
+        }
+    }
+    let mut writers: std::collections::HashMap<&NodeId, Vec<(&Stage, &DataStage)>> = Default::default();
+    for s in &plan.stages {
+        if let Some(d) = data(s) {
+            writers.entry(&d.destination).or_default().push((s, d));
+        }
+    }
+    for s in &plan.stages {
+        let Some(d) = data(s) else { continue };
+        let others: Vec<&(&Stage, &DataStage)> = writers
+            .get(&d.source)
+            .map(|w| w.iter().filter(|(w, _)| w.id != s.id).collect())
+            .unwrap_or_default();
+        // One store can hold several datasets (raw Parquet and token shards
+        // in one bucket): only a read no writer matches is a mismatch.
+        let matches =
+            |(_, w): &&(&Stage, &DataStage)| w.output_format == d.input_format && w.output_codec == d.input_codec;
+        if others.is_empty() || others.iter().any(matches) {
+            continue;
+        }
+        let written: Vec<String> = others
+            .iter()
+            .map(|(w, wd)| format!("'{}' writes {:?}/{:?}", w.name, wd.output_format, wd.output_codec))
+            .collect();
+        r.warn(
+            Subject::Stage(s.id.clone()),
+            format!(
+                "reads '{}' as {:?}/{:?}, but no stage writes that there ({})",
+                d.source,
+                d.input_format,
+                d.input_codec,
+                written.join("; ")
+            ),
+            "set this stage's input format and codec to what the stage before writes (or change that stage's output)",
         );
     }
 }
@@ -1362,6 +1412,8 @@ mod tests {
                 usd_per_gb_month: 0.0,
                 usd_per_1k_reads: 0.0,
                 usd_per_1k_writes: 0.0,
+                usd_per_tb_scanned: 0.0,
+                scan_bills_logical_bytes: false,
                 price_usd: 1e6,
                 power_w: 3000.0,
                 source: "test".into(),

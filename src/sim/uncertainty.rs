@@ -331,6 +331,7 @@ impl Catalog {
             s.usd_per_gb_month *= factor;
             s.usd_per_1k_reads *= factor;
             s.usd_per_1k_writes *= factor;
+            s.usd_per_tb_scanned *= factor;
         } else if let Some(s) = self.switches.iter_mut().find(|s| s.id == id) {
             s.price_usd *= factor;
         }

@@ -124,3 +124,94 @@ fn negotiated_discounts_reach_capex_and_rent() {
     assert!(deal.cost.total_usd < list.cost.total_usd);
     assert!(deal.prices.contains("20 % off purchase prices"), "{}", deal.prices);
 }
+
+/// A data stage of the data-lake preset made to read from the warehouse.
+fn warehouse_reader(columns: f64) -> (clusterforge::model::Plan, clusterforge::model::StageId) {
+    use clusterforge::model::StageKind;
+    let mut plan = presets::preset("data-lake-pipeline").unwrap().plan().unwrap();
+    let stage = plan
+        .stages
+        .iter_mut()
+        .find(|s| s.id.as_str() == "load-warehouse")
+        .unwrap();
+    if let StageKind::Ingest(d) | StageKind::Preprocess(d) = &mut stage.kind {
+        std::mem::swap(&mut d.source, &mut d.destination);
+        d.columns_read = columns;
+    }
+    let id = stage.id.clone();
+    // A BigQuery warehouse: billed per TB scanned (Redshift bills its cluster).
+    for n in &mut plan.nodes {
+        if n.id.as_str() == "warehouse" {
+            n.model = "bigquery".into();
+        }
+    }
+    // Nothing writes the warehouse's Parquet in this variant: drop the stages after it.
+    plan.stages.retain(|s| s.id == id || s.id.as_str() == "etl");
+    for s in &mut plan.stages {
+        s.after.retain(|a| a.as_str() == "etl");
+    }
+    (plan, id)
+}
+
+#[test]
+fn reading_a_warehouse_pays_its_per_tb_scan_price_after_column_pruning() {
+    use clusterforge::sim::metrics::MetricKey;
+    let catalog = Catalog::builtin();
+    let cost = |columns: f64, catalog: &Catalog| {
+        let (plan, id) = warehouse_reader(columns);
+        let r = simulate(&plan, catalog, 1, &Progress::new()).unwrap();
+        r.workloads
+            .iter()
+            .find(|w| w.id == id.as_str())
+            .and_then(|w| w.metric(MetricKey::Cost))
+            .unwrap()
+    };
+    let mut free = catalog.clone();
+    free.storage.iter_mut().for_each(|s| s.usd_per_tb_scanned = 0.0);
+    let scan = |c: f64| cost(c, &catalog) - cost(c, &free);
+    let (plan, _) = warehouse_reader(1.0);
+    let d = plan
+        .stages
+        .iter()
+        .find_map(|s| match &s.kind {
+            clusterforge::model::StageKind::Ingest(d) | clusterforge::model::StageKind::Preprocess(d)
+                if s.id.as_str() == "load-warehouse" =>
+            {
+                Some(d.clone())
+            }
+            _ => None,
+        })
+        .unwrap();
+    // BigQuery bills logical bytes: the raw size at 6.25 USD/TiB.
+    let want = d.dataset_tb * 5.684;
+    assert!((scan(1.0) / want - 1.0).abs() < 1e-6, "{} vs {want}", scan(1.0));
+    // A projection of 10 % of the columns is billed 10 %.
+    assert!(
+        (scan(0.1) / scan(1.0) - 0.1).abs() < 1e-6,
+        "{} vs {}",
+        scan(0.1),
+        scan(1.0)
+    );
+}
+
+#[test]
+fn a_stage_reading_another_format_than_was_written_is_warned() {
+    use clusterforge::model::{DataFormat, Severity, StageKind};
+    let catalog = Catalog::builtin();
+    let mut plan = presets::preset("data-lake-pipeline").unwrap().plan().unwrap();
+    let mismatch = |plan: &clusterforge::model::Plan| {
+        plan.validate(&catalog)
+            .into_iter()
+            .filter(|p| p.severity == Severity::Warning && p.message.contains("no stage writes that there"))
+            .count()
+    };
+    assert_eq!(mismatch(&plan), 0, "the preset's chain is consistent");
+    for s in &mut plan.stages {
+        if s.id.as_str() == "load-warehouse"
+            && let StageKind::Ingest(d) | StageKind::Preprocess(d) = &mut s.kind
+        {
+            d.input_format = DataFormat::Csv;
+        }
+    }
+    assert_eq!(mismatch(&plan), 1);
+}

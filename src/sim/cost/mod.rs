@@ -241,6 +241,17 @@ impl<'a> Ledger<'a> {
             + s.usd_per_1k_writes * writes.max(0.0) / 1000.0)
     }
 
+    /// On-demand query price of scanning node `node_id`'s data: `stored`
+    /// bytes read from it, `logical` their uncompressed size (the store's
+    /// model says which one it bills). 0 for stores not billed per scan.
+    pub fn scan(&self, node_id: &NodeId, stored: f64, logical: f64) -> f64 {
+        let Some(s) = self.index.node(node_id).and_then(|n| self.catalog.storage(&n.model)) else {
+            return 0.0;
+        };
+        let bytes = if s.scan_bills_logical_bytes { logical } else { stored };
+        s.usd_per_tb_scanned * bytes.max(0.0) / 1e12
+    }
+
     /// Price of moving `gb` out of the site of `from` to the site of `to`:
     /// internet egress at the cloud site's price when the sites differ; free
     /// inside a site and out of owned sites (their WAN link is capex).

@@ -306,6 +306,10 @@ pub fn simulate_data_stage(
     let gets = (input / OBJECT_GET_BYTES).ceil().max(parts);
     let puts = (output / OBJECT_GET_BYTES).ceil().max(parts);
     cost_usd += ledger.storage(&d.source, 0.0, 0.0, gets, 0.0)?;
+    // A warehouse queried per scan (BigQuery on-demand) bills the bytes the
+    // query reads: after column pruning, logical or stored as it bills.
+    let scan_usd = ledger.scan(&d.source, input, raw);
+    cost_usd += scan_usd;
     cost_usd += ledger.storage(&d.destination, 0.0, 0.0, 0.0, puts)?;
     if let Some(w) = stage.placement.first() {
         cost_usd += ledger.egress(&d.source, w, input / 1e9);
