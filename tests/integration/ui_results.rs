@@ -478,3 +478,36 @@ fn file_menu_loads_a_price_file_and_goes_back_to_catalog_prices() {
     assert!(h.state().state.catalog.price_book.is_none());
     assert_eq!(h.state().state.catalog, Catalog::builtin());
 }
+
+#[test]
+fn the_uncertainty_toggle_bands_the_cost_tab_and_the_report() {
+    use egui::accesskit::Role;
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let plan = preset_plan("cloud-startup");
+    let dialogs = Arc::new(ScriptedDialogs::default());
+    let mut view = SimResultsView::new();
+    view.band_samples = 6;
+    let mut h = harness(plan, view, dialogs.clone());
+    run_to_results(&mut h, "Time to train");
+    let plain = tmp.path().join("plain.png");
+    export_via_menu(&mut h, &dialogs, "Export report (PNG)…", &plain);
+    h.get_by_role_and_label(Role::CheckBox, "Uncertainty").click();
+    h.run_steps(2);
+    h.get_by_role_and_label(Role::Button, "Cost").click();
+    assert!(
+        wait_until(&mut h, |h| has_label(h, "How sure")),
+        "bands shown in the Cost tab"
+    );
+    assert!(has_label(&h, "P90"));
+    // The exported report carries the same bands (its How sure section).
+    let png = tmp.path().join("report.png");
+    export_via_menu(&mut h, &dialogs, "Export report (PNG)…", &png);
+    let (without, with) = (image_height(&plain), image_height(&png));
+    assert!(without > 0 && with > without + 100, "{without} → {with}");
+}
+
+fn image_height(path: &std::path::Path) -> u32 {
+    let file = std::fs::File::open(path).expect("png");
+    let decoder = png::Decoder::new(std::io::BufReader::new(file));
+    decoder.read_info().map(|r| r.info().height).unwrap_or(0)
+}

@@ -139,6 +139,8 @@ pub struct SimResultsView {
     tables: tables::TableState,
     /// Sample the catalog's ranges after every run (the Uncertainty toggle).
     pub sample_bands: bool,
+    /// Samples per uncertainty run ([`BAND_SAMPLES`]).
+    pub band_samples: u32,
     /// The sampling in progress, for the finished run's plan.
     bands_job: Option<jobs::Job<Result<Uncertainty, String>>>,
 }
@@ -168,6 +170,7 @@ impl SimResultsView {
             document_gen: 0,
             tables: tables::TableState::default(),
             sample_bands: false,
+            band_samples: BAND_SAMPLES,
             bands_job: None,
         }
     }
@@ -242,8 +245,9 @@ impl SimResultsView {
         let nominal = results.clone();
         let catalog = catalog.clone();
         let seed = f.plan.settings.seed;
+        let samples = self.band_samples;
         match jobs::Job::start("uncertainty".into(), &f.plan, None, move |plan, progress, tx| {
-            let r = crate::sim::uncertainty::run(&plan, &catalog, BAND_SAMPLES, seed, Some(&nominal), &progress);
+            let r = crate::sim::uncertainty::run(&plan, &catalog, samples, seed, Some(&nominal), &progress);
             let _ = tx.send(r.map_err(|e| e.to_string()));
         }) {
             Ok(job) => self.bands_job = Some(job),
@@ -408,9 +412,10 @@ impl SimResultsView {
             if ui
                 .checkbox(&mut self.sample_bands, "Uncertainty")
                 .on_hover_text(format!(
-                    "After each run, simulate {BAND_SAMPLES} seeded samples over the catalog's price and calibration \
+                    "After each run, simulate {n} seeded samples over the catalog's price and calibration \
                      ranges: P10/P50/P90 of time, cost and break-even in the Cost tab and the report \
-                     (as clusterforge simulate --uncertainty {BAND_SAMPLES})"
+                     (as clusterforge simulate --uncertainty {n})",
+                    n = self.band_samples
                 ))
                 .changed()
                 && self.sample_bands
