@@ -30,7 +30,8 @@ pub fn verdict(c: &DeploymentComparison) -> String {
     let u = c.utilization * 100.0;
     let first = match c.break_even_months {
         Some(m) if m <= h as f64 => format!(
-            "Owning the compute pays off after {m:.1} months at {u:.0} % utilization ({} on-prem vs {} cloud over {h} months).",
+            "Owning the compute pays off after {} at {u:.0} % utilization ({} on-prem vs {} cloud over {h} months).",
+            crate::sim::metrics::MetricKey::BreakEvenMonths.format(m),
             fmt_usd(c.on_prem.total_usd),
             fmt_usd(c.cloud.total_usd)
         ),

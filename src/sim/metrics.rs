@@ -53,6 +53,9 @@ pub enum Kind {
     Flop,
     /// A plain number with a named unit ("h" for GPU-hours).
     Plain(&'static str),
+    /// Calendar months, one decimal ("11.9 months"), as the own-vs-rent
+    /// verdict reads.
+    Months,
 }
 
 impl Kind {
@@ -78,6 +81,7 @@ impl Kind {
             Kind::Flop => format!("{} FLOP", text::si(v)),
             Kind::Plain("") => text::si(v),
             Kind::Plain(unit) => format!("{} {unit}", text::si(v)),
+            Kind::Months => format!("{v:.1} months"),
         }
     }
 
@@ -114,6 +118,7 @@ impl Kind {
             Kind::Teraflops => "TFLOP/s",
             Kind::Flop => "FLOP",
             Kind::Plain(u) => u,
+            Kind::Months => "months",
         }
     }
 }
@@ -235,7 +240,7 @@ registry! {
     PlanCarbon => "plan_carbon_kg", "Total emissions (CO2e)", Mass, LowerIsBetter;
     Makespan => "makespan_s", "Lifecycle makespan", Duration, LowerIsBetter;
     /// Month at which owning the compute becomes cheaper than renting it.
-    BreakEvenMonths => "break_even_months", "Owning pays off after", Plain("months"), LowerIsBetter;
+    BreakEvenMonths => "break_even_months", "Owning pays off after", Months, LowerIsBetter;
 }
 
 impl MetricKey {

@@ -254,7 +254,7 @@ pub fn month_grid_steps(horizon_months: u32) -> [f64; 3] {
 /// (beyond the horizon) or "never".
 pub fn break_even_text(c: &DeploymentComparison) -> String {
     match c.break_even_months.filter(|m| m.is_finite()) {
-        Some(m) if m <= c.horizon_months as f64 => format!("{m:.1} months"),
+        Some(m) if m <= c.horizon_months as f64 => MetricKey::BreakEvenMonths.format(m),
         Some(m) => format!("after {m:.0} months"),
         None => "never".into(),
     }
