@@ -506,10 +506,10 @@ impl PriceOverride {
             return Err("gives no price: set e.g. `price_usd` or `on_demand_usd_per_hour`".into());
         }
         for (k, v) in self.values() {
-            if let Some(v) = v {
-                if !(v.is_finite() && (0.0..1e12).contains(&v)) {
-                    return Err(format!("`{k}` is {v}: a price is a finite number ≥ 0 and below 10¹²"));
-                }
+            if let Some(v) = v
+                && !(v.is_finite() && (0.0..1e12).contains(&v))
+            {
+                return Err(format!("`{k}` is {v}: a price is a finite number ≥ 0 and below 10¹²"));
             }
         }
         if let Some(d) = &self.as_of {
@@ -547,7 +547,7 @@ impl Catalog {
                     "Prices: {name} as of {} ({} {}), catalog list prices elsewhere (newest {newest})",
                     b.as_of,
                     b.entries,
-                    crate::format::plural(b.entries, "entry", "entries")
+                    if b.entries == 1 { "entry" } else { "entries" }
                 )
             }
             None => format!("Prices: catalog list prices, newest {newest}"),
@@ -630,7 +630,7 @@ mod tests {
         assert_eq!(r.history.first().map(|h| h.usd), Some(old));
         assert_eq!(d.price_problems(), Vec::<String>::new());
         assert!(
-            d.prices_label().contains("quotes as of 2026-03"),
+            d.prices_label().contains("quotes as of 2026-03 (1 entry)"),
             "{}",
             d.prices_label()
         );
