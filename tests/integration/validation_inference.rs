@@ -269,53 +269,84 @@ fn preset_serving_and_data_stages_simulate() {
 }
 
 /// The TCO comparison of the brief's three presets: owning vs renting the
-/// same compute over 3 years, with the break-even month and utilization.
+/// same compute over 3 years, with the break-even month and utilization, at
+/// the catalog's prices (AWS P5/P4d since the June-2025 cut) and at the 2023
+/// AWS on-demand prices the tco.csv figures (T03, T28) were computed at.
 #[test]
 fn tco_of_the_brief_presets_has_an_explainable_break_even() {
+    use clusterforge::model::pricing::{PriceBook, PriceOverride};
     use clusterforge::report::presets::preset;
     use clusterforge::sim::cost::compare_deployments;
-    let catalog = Catalog::builtin();
+    let today = Catalog::builtin();
+    let od = |id: &str, usd: f64| PriceOverride {
+        id: id.into(),
+        on_demand_usd_per_hour: Some(usd),
+        ..Default::default()
+    };
+    let aws_2023 = today
+        .with_prices(&PriceBook {
+            name: "AWS us-east-1 2023".into(),
+            as_of: "2023".into(),
+            source: "AWS pricing page us-east-1 before the June-2025 cut: p5 98.32 (tco.csv T12), p4d 32.77 (T17)"
+                .into(),
+            prices: vec![od("aws-p5-48xlarge", 98.32), od("aws-p4d-24xlarge", 32.77)],
+        })
+        .unwrap();
     println!(
-        "\n{:<20} {:>5} {:>14} {:>14} {:>14} {:>10} {:>8}",
-        "preset", "util", "on-prem 3y $", "cloud 3y $", "as drawn 3y $", "break-even", "u*"
+        "\n{:<20} {:>7} {:>5} {:>14} {:>14} {:>14} {:>10} {:>8}",
+        "preset", "prices", "util", "on-prem 3y $", "cloud 3y $", "as drawn 3y $", "break-even", "u*"
     );
     for id in ["onprem-finance", "cloud-startup", "hybrid-enterprise"] {
         let plan = preset(id)
             .unwrap_or_else(|| panic!("{id}"))
             .plan()
             .unwrap_or_else(|e| panic!("{e}"));
-        for u in [0.2, 0.7] {
-            let c = compare_deployments(&plan, &catalog, u, 36).unwrap_or_else(|e| panic!("{id}: {e}"));
-            println!(
-                "{id:<20} {u:>5.1} {:>14.0} {:>14.0} {:>14.0} {:>10} {:>8}",
-                c.on_prem.total_usd,
-                c.cloud.total_usd,
-                c.as_drawn.total_usd,
-                c.break_even_months
-                    .map(|m| format!("{m:.1} mo"))
-                    .unwrap_or("never".into()),
-                c.break_even_utilization
-                    .map(|u| format!("{u:.2}"))
-                    .unwrap_or("-".into()),
-            );
-            // Only serverless endpoints have no owned equivalent.
-            for n in &c.unmatched {
-                let kind = plan.nodes.iter().find(|x| &x.id.0 == n).map(|x| x.kind);
-                assert_eq!(
-                    kind,
-                    Some(clusterforge::model::NodeKind::ServerlessEndpoint),
-                    "{id}: {n}"
+        let mut at_70 = Vec::new();
+        for (prices, catalog) in [("catalog", &today), ("2023", &aws_2023)] {
+            for u in [0.2, 0.7] {
+                let c = compare_deployments(&plan, catalog, u, 36).unwrap_or_else(|e| panic!("{id}: {e}"));
+                println!(
+                    "{id:<20} {prices:>7} {u:>5.1} {:>14.0} {:>14.0} {:>14.0} {:>10} {:>8}",
+                    c.on_prem.total_usd,
+                    c.cloud.total_usd,
+                    c.as_drawn.total_usd,
+                    c.break_even_months
+                        .map(|m| format!("{m:.1} mo"))
+                        .unwrap_or("never".into()),
+                    c.break_even_utilization
+                        .map(|u| format!("{u:.2}"))
+                        .unwrap_or("-".into()),
                 );
-            }
-            // Owning 8-GPU H100/A100 servers pays off against 2023 on-demand
-            // prices within the horizon at 70 % utilization (T03: 14-18 months
-            // at high utilization with colocation; T28: break-even ~12 % u).
-            if u == 0.7 {
-                let be = c.break_even_months.unwrap_or(f64::INFINITY);
-                assert!(be > 2.0 && be < 36.0, "{id}: break-even {be} months");
-                let ustar = c.break_even_utilization.unwrap_or(1.0);
-                assert!(ustar > 0.05 && ustar < 0.6, "{id}: break-even utilization {ustar}");
+                // Only serverless endpoints have no owned equivalent.
+                for n in &c.unmatched {
+                    let kind = plan.nodes.iter().find(|x| &x.id.0 == n).map(|x| x.kind);
+                    assert_eq!(
+                        kind,
+                        Some(clusterforge::model::NodeKind::ServerlessEndpoint),
+                        "{id}: {n}"
+                    );
+                }
+                // Owning 8-GPU H100/A100 servers pays off within the horizon
+                // at 70 % utilization, against 2023 on-demand prices (T03:
+                // 14-18 months at high utilization with colocation; T28:
+                // break-even ~12 % u) and against today's lower ones.
+                if u == 0.7 {
+                    let be = c.break_even_months.unwrap_or(f64::INFINITY);
+                    assert!(be > 2.0 && be < 36.0, "{id} ({prices}): break-even {be} months");
+                    let ustar = c.break_even_utilization.unwrap_or(1.0);
+                    assert!(
+                        ustar > 0.05 && ustar < 0.6,
+                        "{id} ({prices}): break-even utilization {ustar}"
+                    );
+                    at_70.push((be, ustar));
+                }
             }
         }
+        // Cheaper rent since June 2025 moves the break-even out.
+        let (now, then) = (at_70[0], at_70[1]);
+        assert!(
+            now.0 > then.0 && now.1 > then.1,
+            "{id}: break-even {now:?} (catalog) vs {then:?} (2023)"
+        );
     }
 }

@@ -603,6 +603,7 @@ pub fn break_even_months(capex_usd: f64, own_monthly_usd: f64, rent_monthly_usd:
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::pricing::{PriceBook, PriceOverride};
     use crate::model::{CloudProvider, CloudSite, Node, OnPremSite, Site};
 
     fn plan(kind: SiteKind, model: &str, count: u32) -> Plan {
@@ -651,6 +652,31 @@ mod tests {
         })
     }
 
+    /// AWS on-demand prices before the June-2025 cut, the ones the 2023
+    /// figures of tco.csv (T12, T13, T17, T28) were computed at.
+    fn aws_2023_sheet() -> PriceBook {
+        PriceBook {
+            name: "AWS us-east-1 2023".into(),
+            as_of: "2023".into(),
+            source: "AWS pricing page us-east-1 before the June-2025 cut: p5 98.32 (tco.csv T12), 1-yr reserved \
+                     57.63 (The Next Platform, T13); p4d 32.77 (T17)"
+                .into(),
+            prices: vec![
+                PriceOverride {
+                    id: "aws-p5-48xlarge".into(),
+                    on_demand_usd_per_hour: Some(98.32),
+                    reserved_usd_per_hour: Some(57.63),
+                    ..Default::default()
+                },
+                PriceOverride {
+                    id: "aws-p4d-24xlarge".into(),
+                    on_demand_usd_per_hour: Some(32.77),
+                    ..Default::default()
+                },
+            ],
+        }
+    }
+
     #[test]
     fn owned_dgx_h100_matches_tco_t28_arithmetic() {
         // T28: 10.2 kW × 70 % × PUE 1.58 × 8.06 c/kWh ≈ 0.91 USD/h of energy
@@ -670,15 +696,28 @@ mod tests {
     #[test]
     fn cloud_pricing_models_rank_and_spot_preemptions_slow_down() {
         let c = Catalog::builtin();
-        let price = |m| {
-            let p = plan(cloud(m), "aws-p5-48xlarge", 2);
-            Ledger::new(&p, &c).hourly(&"n".into(), 1.0).unwrap().rent_usd
+        let prices = |c: &Catalog| {
+            let price = |m| {
+                let p = plan(cloud(m), "aws-p5-48xlarge", 2);
+                Ledger::new(&p, c).hourly(&"n".into(), 1.0).unwrap().rent_usd
+            };
+            (
+                price(PricingModel::OnDemand),
+                price(PricingModel::Reserved),
+                price(PricingModel::Spot),
+            )
         };
-        let (od, res, spot) = (
-            price(PricingModel::OnDemand),
-            price(PricingModel::Reserved),
-            price(PricingModel::Spot),
-        );
+        // Catalog p5 price since the June-2025 cut, no catalog reserved
+        // price: the site's reserved and spot discounts apply.
+        let (od, res, spot) = prices(&c);
+        assert!((od - 2.0 * 55.0).abs() < 1e-9);
+        assert!((res - 2.0 * 55.0 * 0.6).abs() < 1e-9, "site reserved discount");
+        assert!((spot - 2.0 * 55.0 * 0.35).abs() < 1e-9, "site spot discount");
+        assert!(spot < res && res < od);
+        // The 2023 price sheet had a reserved price: the catalog's wins over
+        // the site's discount.
+        let sheet = c.with_prices(&aws_2023_sheet()).unwrap();
+        let (od, res, spot) = prices(&sheet);
         assert!((od - 2.0 * 98.32).abs() < 1e-9);
         assert!((res - 2.0 * 57.63).abs() < 1e-9, "catalog reserved price wins");
         assert!((spot - 2.0 * 98.32 * 0.35).abs() < 1e-9, "site spot discount");
@@ -693,8 +732,8 @@ mod tests {
     #[test]
     fn break_even_dgx_h100_vs_p5_is_months_not_years_at_high_utilization() {
         // T03/T28: an owned 8×H100 node pays off within ~1-2 years at high
-        // utilization against 2023 on-demand prices.
-        let c = Catalog::builtin();
+        // utilization against 2023 on-demand prices: checked at those prices.
+        let c = Catalog::builtin().with_prices(&aws_2023_sheet()).unwrap();
         let p = plan(onprem(), "dgx-h100", 16);
         let cmp = compare_deployments(&p, &c, 0.9, 36).unwrap();
         let be = cmp.break_even_months.unwrap();
@@ -706,6 +745,18 @@ mod tests {
         assert!(low.cloud.total_usd < low.on_prem.total_usd);
         assert!(cmp.unmatched.is_empty());
         assert_eq!(cmp.on_prem.cumulative_usd.len(), 36);
+        // Today's catalog (p5 cut ~44 % in June 2025): cheaper rent moves the
+        // break-even out, but owning still pays off within the horizon.
+        let now = compare_deployments(&p, &Catalog::builtin(), 0.9, 36).unwrap();
+        let (be_now, u_now) = (now.break_even_months.unwrap(), now.break_even_utilization.unwrap());
+        assert!(
+            be_now > be && be_now < 36.0,
+            "break-even {be_now} months vs {be} in 2023"
+        );
+        assert!(
+            u_now > u && u_now < 0.6,
+            "break-even utilization {u_now} vs {u} in 2023"
+        );
     }
 
     #[test]
@@ -727,7 +778,8 @@ mod tests {
         let t = plan_tco(&p, &c, month, &BTreeMap::new(), 1.0, &BTreeMap::new()).unwrap();
         let s3 = 0.023 * 100_000.0;
         assert!((t.per_node["s3"] - s3).abs() < 1e-6);
-        assert!((t.total_usd - (98.32 * HOURS_PER_MONTH + s3)).abs() < 1e-6);
+        // p5 on-demand 55.0 USD/h (catalog, since the June-2025 cut).
+        assert!((t.total_usd - (55.0 * HOURS_PER_MONTH + s3)).abs() < 1e-6);
         assert!((t.per_site["s"].total_usd - t.total_usd).abs() < 1e-9);
         assert!(t.energy_kwh > 0.0);
         assert!(Ledger::new(&p, &c).egress(&"n".into(), &"s3".into(), 100.0) == 0.0);
