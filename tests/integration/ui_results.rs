@@ -461,7 +461,7 @@ fn file_menu_loads_a_price_file_and_goes_back_to_catalog_prices() {
             .and_then(|s| s.cloud.as_ref())
             .map(|c| c.on_demand_usd_per_hour)
     };
-    assert_eq!(p5(&h), Some(55.04));
+    assert_eq!(p5(&h), Some(52.0));
     use egui::accesskit::Role;
     // The results re-run with the new prices: the Cost tab says which.
     click(&mut h, "Results");
