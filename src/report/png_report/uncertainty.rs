@@ -23,7 +23,10 @@ pub(super) fn uncertainty_section(c: &mut Canvas, input: &ReportInput<'_>, y: i3
     let Some(u) = input.uncertainty else {
         return y;
     };
-    let note = format!("P10 – P90 of {}; tick: P50; dot: the figures above", u.summary());
+    let note = format!(
+        "P10 – P90 of {}, relative to this run; tick: P50; dot: the figures above",
+        u.summary()
+    );
     let mut y = section_title(c, y, "How sure are these figures", &note);
     let label_style = TextStyle::new(19.0, palette::INK);
     let value_style = TextStyle::new(18.0, palette::MUTED);
@@ -48,16 +51,35 @@ pub(super) fn uncertainty_section(c: &mut Canvas, input: &ReportInput<'_>, y: i3
         );
         return y + row_h;
     }
+    // One relative scale for every row (deviation from the row's own run),
+    // so a wide band looks wide: ± the largest deviation of any row.
+    let reference = |b: &&crate::sim::uncertainty::Band| b.nominal.unwrap_or(b.p50);
+    let rel = |b: &&crate::sim::uncertainty::Band, v: f64| {
+        let r = reference(b);
+        if r.abs() > 0.0 { v / r - 1.0 } else { 0.0 }
+    };
+    let m = rows
+        .iter()
+        .flat_map(|b| [rel(b, b.p10).abs(), rel(b, b.p90).abs()])
+        .filter(|v| v.is_finite())
+        .fold(0.01_f64, f64::max)
+        * 1.1;
+    let axis = TextStyle::new(16.0, palette::FAINT);
+    let pct = |v: f64| format!("{:+.0} %", v * 100.0);
+    c.text(track_x, y, &pct(-m), &axis, Align::Left);
+    c.text(track_x + track_w / 2, y, "this run", &axis, Align::Center);
+    c.text(track_x + track_w, y, &pct(m), &axis, Align::Right);
+    y += c.line_height(&axis) as i32 + 4;
+    let centre = track_x + track_w / 2;
+    c.line((centre, y), (centre, y + row_h * rows.len() as i32), palette::RULE, 1);
     for b in rows {
         let f = |v: f64| b.key.metric.format(v);
         let label = c.ellipsize(&b.label(input.plan), &label_style, (label_w - 20) as f32);
         c.text(MARGIN, y + 8, &label, &label_style, Align::Left);
-        // Own scale per row: the band and the nominal with 10 % air.
-        let lo = b.p10.min(b.nominal.unwrap_or(b.p10));
-        let hi = b.p90.max(b.nominal.unwrap_or(b.p90));
-        let span = (hi - lo).max(hi.abs() * 1e-3).max(1e-12);
-        let (lo, span) = (lo - 0.1 * span, 1.2 * span);
-        let x_of = |v: f64| track_x + ((v - lo) / span * track_w as f64).round() as i32;
+        let x_of = |v: f64| {
+            let r = rel(&b, v).clamp(-m, m);
+            centre + (r / m * f64::from(track_w / 2)).round() as i32
+        };
         let mid = y + row_h / 2;
         c.line((track_x, mid), (track_x + track_w, mid), palette::RULE, 2);
         let (x10, x90) = (x_of(b.p10), x_of(b.p90));
