@@ -565,13 +565,7 @@ impl App {
             }
             ui.separator();
             let p = &self.state.plan;
-            ui.label(format!(
-                "{} sites · {} nodes · {} links · {} stages",
-                p.sites.len(),
-                p.nodes.len(),
-                p.links.len(),
-                p.stages.len()
-            ));
+            ui.label(crate::ui::inspector::plan_counts(p, "node", "nodes"));
             if !self.state.selection.is_empty() {
                 ui.separator();
                 ui.label(format!("{} selected", self.state.selection.len()));

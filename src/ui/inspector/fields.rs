@@ -35,6 +35,24 @@ pub(super) fn num<T: Numeric>(
     ui.end_row();
 }
 
+/// A fraction 0..=`max` edited as a percentage with one decimal; only a
+/// changed percentage is written back (x * 100 / 100 need not round-trip).
+pub(super) fn percent(ui: &mut Ui, label: &str, fraction: &mut f64, max: f64, tip: &str) {
+    let l = ui.label(label);
+    let shown = *fraction * 100.0;
+    let mut edited = shown;
+    let dv = DragValue::new(&mut edited)
+        .range(0.0..=max * 100.0)
+        .speed(0.5)
+        .max_decimals(1)
+        .suffix(" %");
+    ui.add(dv).labelled_by(l.id).on_hover_text(tip);
+    ui.end_row();
+    if edited != shown {
+        *fraction = (edited / 100.0).clamp(0.0, max);
+    }
+}
+
 pub(super) fn text(ui: &mut Ui, label: &str, value: &mut String, tip: &str) {
     let l = ui.label(label);
     ui.add(egui::TextEdit::singleline(value).desired_width(180.0))

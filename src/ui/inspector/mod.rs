@@ -15,6 +15,7 @@ use crate::ui::state::{EditorState, Sel};
 use egui::Ui;
 use link::{link_ui, links_ui};
 use node::{node_ui, nodes_ui};
+pub use plan::plan_counts;
 use plan::plan_ui;
 use site::site_ui;
 

@@ -2,7 +2,8 @@
 //! the simulation settings (seed, fidelity, cost horizon).
 
 use super::KeyedEdit;
-use super::fields::{grid, num, text};
+use super::fields::{grid, num, percent, text};
+use crate::format as fmt;
 use crate::model::edit::Edit;
 use crate::ui::state::EditorState;
 use egui::Ui;
@@ -52,43 +53,30 @@ pub(super) fn plan_ui(ui: &mut Ui, state: &EditorState, out: &mut Vec<KeyedEdit>
             0.1..=20.0,
             "Period over which on-prem and cloud costs are compared",
         );
-        // Stored as a fraction, edited as a percentage; only a changed
-        // percentage is written back (x * 100 / 100 need not round-trip).
-        let percent = settings.tco_utilization * 100.0;
-        let mut edited = percent;
-        num(
+        percent(
             ui,
             "Cost utilization",
-            &mut edited,
-            "%",
-            0.0..=100.0,
+            &mut settings.tco_utilization,
+            1.0,
             "Share of the hours the compute is needed, for the own-vs-rent comparison: \
              rented capacity is paid only for the hours needed, owned capacity all the time",
         );
-        if edited != percent {
-            settings.tco_utilization = (edited / 100.0).clamp(0.0, 1.0);
-        }
-        let max = crate::model::validate::MAX_DISCOUNT * 100.0;
-        for (label, value, hint) in [
-            (
-                "Purchase discount",
-                &mut settings.discounts.purchase,
-                "Negotiated discount off the catalog's list price of everything bought (servers, switches, storage)",
-            ),
-            (
-                "Cloud discount",
-                &mut settings.discounts.cloud,
-                "Negotiated discount off every catalog cloud price (instances, storage, requests), e.g. an enterprise \
-                 discount programme; reserved pricing is the cloud site's pricing model",
-            ),
-        ] {
-            let percent = *value * 100.0;
-            let mut edited = percent;
-            num(ui, label, &mut edited, "%", 0.0..=max, hint);
-            if edited != percent {
-                *value = (edited / 100.0).clamp(0.0, max / 100.0);
-            }
-        }
+        let max = crate::model::validate::MAX_DISCOUNT;
+        percent(
+            ui,
+            "Purchase discount",
+            &mut settings.discounts.purchase,
+            max,
+            "Negotiated discount off the catalog's list price of everything bought (servers, switches, storage)",
+        );
+        percent(
+            ui,
+            "Cloud discount",
+            &mut settings.discounts.cloud,
+            max,
+            "Negotiated discount off every catalog cloud price (instances, storage, requests), e.g. an enterprise \
+             discount programme; reserved pricing is the cloud site's pricing model",
+        );
     });
     if name != state.plan.name || description != state.plan.description || settings != state.plan.settings {
         out.push((
@@ -102,13 +90,7 @@ pub(super) fn plan_ui(ui: &mut Ui, state: &EditorState, out: &mut Vec<KeyedEdit>
     }
     ui.separator();
     let p = &state.plan;
-    ui.label(format!(
-        "{} sites · {} node groups · {} links · {} stages",
-        p.sites.len(),
-        p.nodes.len(),
-        p.links.len(),
-        p.stages.len()
-    ));
+    ui.label(plan_counts(p, "node group", "node groups"));
     let devices: u64 = p
         .nodes
         .iter()
@@ -120,6 +102,21 @@ pub(super) fn plan_ui(ui: &mut Ui, state: &EditorState, out: &mut Vec<KeyedEdit>
         })
         .sum();
     let servers: u64 = p.nodes.iter().map(|n| n.count as u64).sum();
-    ui.label(format!("{servers} members in total, {devices} accelerators"));
+    ui.label(format!(
+        "{} in total, {}",
+        fmt::plural(servers as usize, "member", "members"),
+        fmt::plural(devices as usize, "accelerator", "accelerators")
+    ));
     ui.weak("Select a node, link or site on the canvas to edit it");
+}
+
+/// "1 site · 6 node groups · 5 links · 4 stages", plurals right.
+pub fn plan_counts(p: &crate::model::Plan, node: &str, nodes: &str) -> String {
+    format!(
+        "{} · {} · {} · {}",
+        fmt::plural(p.sites.len(), "site", "sites"),
+        fmt::plural(p.nodes.len(), node, nodes),
+        fmt::plural(p.links.len(), "link", "links"),
+        fmt::plural(p.stages.len(), "stage", "stages")
+    )
 }
