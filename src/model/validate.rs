@@ -573,16 +573,16 @@ fn check_node(index: &PlanIndex, catalog: &Catalog, node: &Node, r: &mut Report)
                 }
                 if let (Entry::System(sys), Some(site)) = (entry, site) {
                     match &site.kind {
-                        // A warning, not an error: published runs on
-                        // provider-hosted clusters are drawn this way, and
-                        // their time must still simulate.
-                        SiteKind::Cloud(c) if sys.cloud.is_none() && c.colocation.is_none() => r.warn(
+                        // An error: owned servers in a cloud site cost power,
+                        // space and support that only colocation figures
+                        // can price (a finance lead would get $0 otherwise).
+                        SiteKind::Cloud(c) if sys.cloud.is_none() && c.colocation.is_none() => r.error(
                             subject,
                             format!(
-                                "'{}' is owned hardware ('{}' is not rented by the hour) in cloud site '{}', which has no colocation figures: it is priced at the default colocation rates (184 USD per kW-month, 0.12 USD/kWh at PUE 1.5, support 10 % a year)",
+                                "'{}' is owned hardware ('{}' is not rented by the hour) in cloud site '{}', which has no colocation figures to price its power, space and support",
                                 node.name, sys.name, site.name
                             ),
-                            "give the site its colocation figures, pick a cloud instance type, or move the node to an on-prem site",
+                            "give the site colocation figures (e.g. 184 USD per kW-month, 0.12 USD/kWh at PUE 1.5, support 10 % a year, CBRE 2024), pick a cloud instance type, or move the node to an on-prem site",
                         ),
                         SiteKind::OnPrem(_) | SiteKind::Edge(_) if sys.price_usd <= 0.0 => r.warn(
                             subject,

@@ -515,7 +515,7 @@ fn owned_dgx_in_a_cloud_site_has_a_running_cost() {
     assert!(
         problems
             .iter()
-            .any(|p| p.severity == Severity::Warning && p.message.contains("no colocation figures")),
+            .any(|p| p.severity == Severity::Error && p.message.contains("no colocation figures")),
         "{problems:?}"
     );
     if let SiteKind::Cloud(c) = &mut plan.sites[0].kind {
@@ -538,4 +538,33 @@ fn owned_dgx_in_a_cloud_site_has_a_running_cost() {
         dgx.count
     );
     assert!(h.capex_usd > 0.0 && h.energy_kwh > 0.0);
+    // The site's switches are owned too, in the cage: priced like the servers.
+    let switch = plan
+        .nodes
+        .iter()
+        .find(|n| n.kind == clusterforge::model::NodeKind::Switch)
+        .expect("a switch group");
+    assert!(
+        Ledger::new(&plan, &catalog)
+            .hourly(&switch.id, 0.5)
+            .expect("priced")
+            .capex_usd
+            > 0.0
+    );
+}
+
+/// Switches drawn in a cloud site without a colocation cage are the
+/// provider's fabric: their cost is in the instances' rent, not added.
+#[test]
+fn a_cloud_providers_fabric_costs_nothing_beyond_the_rent() {
+    use clusterforge::sim::cost::Ledger;
+    let plan = preset("cloud-startup");
+    let catalog = Catalog::builtin();
+    let switch = plan
+        .nodes
+        .iter()
+        .find(|n| n.kind == clusterforge::model::NodeKind::Switch)
+        .expect("the EFA fabric");
+    let h = Ledger::new(&plan, &catalog).hourly(&switch.id, 0.5).expect("priced");
+    assert_eq!(h.total_usd(), 0.0, "{h:?}");
 }

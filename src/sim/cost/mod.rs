@@ -167,12 +167,16 @@ impl<'a> Ledger<'a> {
                 h.rented = true;
                 match cloud {
                     Some((od, res, spot)) => h.rent_usd = cloud_member_price(od, res, spot, c) * count,
-                    None if price > 0.0 => {
+                    // Switches and storage appliances drawn in a cloud
+                    // site without a colocation cage are the provider's
+                    // fabric and storage service: in the rent (None below).
+                    None if price > 0.0 && (c.colocation.is_some() || node.kind.role() == NodeRole::Compute) => {
                         // Owned hardware in a colocation cage: amortized
                         // capex, rated power rented per kW-month, metered
-                        // energy at the facility's PUE, support. A site
-                        // without colocation figures gets the defaults (and
-                        // a validation warning saying so).
+                        // energy at the facility's PUE, support. Owned
+                        // compute in a site without colocation figures is a
+                        // validation error; should it be simulated anyway
+                        // (a library caller), the defaults apply.
                         let colo = c.colocation.clone().unwrap_or_default();
                         h.rented = false;
                         h.capex_usd = price * count / (colo.amortization_years.max(0.1) * HOURS_PER_YEAR);
