@@ -97,6 +97,27 @@ pub enum MainPrice {
     PerMillionRequests(f64),
 }
 
+impl CloudPrice {
+    /// Every hourly and per-request price times `f` (a discount or a
+    /// sampled price factor: rent, reserved and spot move together).
+    pub fn scale(&mut self, f: f64) {
+        self.on_demand_usd_per_hour *= f;
+        self.reserved_usd_per_hour = self.reserved_usd_per_hour.map(|v| v * f);
+        self.spot_usd_per_hour = self.spot_usd_per_hour.map(|v| v * f);
+        self.usd_per_million_requests = self.usd_per_million_requests.map(|v| v * f);
+    }
+}
+
+impl super::catalog::StorageModel {
+    /// The service prices (GB-month, requests, scans) times `f`.
+    pub fn scale_service_prices(&mut self, f: f64) {
+        self.usd_per_gb_month *= f;
+        self.usd_per_1k_reads *= f;
+        self.usd_per_1k_writes *= f;
+        self.usd_per_tb_scanned *= f;
+    }
+}
+
 impl MainPrice {
     pub fn usd(self) -> f64 {
         match self {
@@ -129,6 +150,20 @@ fn purchase(v: f64) -> Option<MainPrice> {
     (v > 0.0).then_some(MainPrice::Purchase(v))
 }
 
+/// A system's main price: its on-demand rent if rented, else its purchase.
+fn system_main(s: &super::catalog::System) -> Option<MainPrice> {
+    s.cloud.as_ref().and_then(cloud_main).or_else(|| purchase(s.price_usd))
+}
+
+/// A storage model's main price: per GB-month for a service, else purchase.
+fn storage_main(s: &super::catalog::StorageModel) -> Option<MainPrice> {
+    if s.usd_per_gb_month > 0.0 {
+        Some(MainPrice::PerGbMonth(s.usd_per_gb_month))
+    } else {
+        purchase(s.price_usd)
+    }
+}
+
 fn cloud_main(c: &CloudPrice) -> Option<MainPrice> {
     if c.on_demand_usd_per_hour > 0.0 {
         Some(MainPrice::PerHour(c.on_demand_usd_per_hour))
@@ -142,54 +177,41 @@ fn cloud_main(c: &CloudPrice) -> Option<MainPrice> {
 impl Catalog {
     /// Every entry that has a price, with its main price and date/source.
     pub fn priced_entries(&self) -> Vec<PricedEntry<'_>> {
-        let mut out = Vec::new();
-        for d in &self.devices {
-            if let Some(price) = purchase(d.price_usd) {
-                out.push(PricedEntry {
-                    id: &d.id,
-                    name: &d.name,
-                    price,
-                    price_ref: d.price_ref.as_ref(),
-                });
-            }
+        fn entry<'a>(
+            id: &'a str,
+            name: &'a str,
+            price: Option<MainPrice>,
+            price_ref: &'a Option<PriceRef>,
+        ) -> Option<PricedEntry<'a>> {
+            price.map(|price| PricedEntry {
+                id,
+                name,
+                price,
+                price_ref: price_ref.as_ref(),
+            })
         }
-        for s in &self.systems {
-            let price = s.cloud.as_ref().and_then(cloud_main).or_else(|| purchase(s.price_usd));
-            if let Some(price) = price {
-                out.push(PricedEntry {
-                    id: &s.id,
-                    name: &s.name,
-                    price,
-                    price_ref: s.price_ref.as_ref(),
-                });
-            }
-        }
-        for s in &self.storage {
-            let price = if s.usd_per_gb_month > 0.0 {
-                Some(MainPrice::PerGbMonth(s.usd_per_gb_month))
-            } else {
-                purchase(s.price_usd)
-            };
-            if let Some(price) = price {
-                out.push(PricedEntry {
-                    id: &s.id,
-                    name: &s.name,
-                    price,
-                    price_ref: s.price_ref.as_ref(),
-                });
-            }
-        }
-        for s in &self.switches {
-            if let Some(price) = purchase(s.price_usd) {
-                out.push(PricedEntry {
-                    id: &s.id,
-                    name: &s.name,
-                    price,
-                    price_ref: s.price_ref.as_ref(),
-                });
-            }
-        }
-        out
+        let devices = self
+            .devices
+            .iter()
+            .map(|d| entry(&d.id, &d.name, purchase(d.price_usd), &d.price_ref));
+        let systems = self
+            .systems
+            .iter()
+            .map(|s| entry(&s.id, &s.name, system_main(s), &s.price_ref));
+        let storage = self
+            .storage
+            .iter()
+            .map(|s| entry(&s.id, &s.name, storage_main(s), &s.price_ref));
+        let switches = self
+            .switches
+            .iter()
+            .map(|s| entry(&s.id, &s.name, purchase(s.price_usd), &s.price_ref));
+        devices
+            .chain(systems)
+            .chain(storage)
+            .chain(switches)
+            .flatten()
+            .collect()
     }
 
     /// Problems with the catalog's price dates: a priced entry without a
@@ -330,7 +352,7 @@ impl Catalog {
                         }
                     }
                 }
-                let main = s.cloud.as_ref().and_then(cloud_main).or_else(|| purchase(s.price_usd));
+                let main = system_main(s);
                 (&mut s.price_ref, main)
             } else if let Some(s) = self.storage.iter_mut().find(|s| s.id == o.id) {
                 allow(&[
@@ -345,11 +367,7 @@ impl Catalog {
                 s.usd_per_gb_month = o.usd_per_gb_month.unwrap_or(s.usd_per_gb_month);
                 s.usd_per_1k_reads = o.usd_per_1k_reads.unwrap_or(s.usd_per_1k_reads);
                 s.usd_per_1k_writes = o.usd_per_1k_writes.unwrap_or(s.usd_per_1k_writes);
-                let main = if s.usd_per_gb_month > 0.0 {
-                    Some(MainPrice::PerGbMonth(s.usd_per_gb_month))
-                } else {
-                    purchase(s.price_usd)
-                };
+                let main = storage_main(s);
                 (&mut s.price_ref, main)
             } else if let Some(s) = self.switches.iter_mut().find(|s| s.id == o.id) {
                 allow(&["price_usd"])?;
@@ -408,18 +426,12 @@ impl Catalog {
         for s in &mut c.systems {
             s.price_usd *= buy;
             if let Some(cl) = &mut s.cloud {
-                cl.on_demand_usd_per_hour *= rent;
-                cl.reserved_usd_per_hour = cl.reserved_usd_per_hour.map(|v| v * rent);
-                cl.spot_usd_per_hour = cl.spot_usd_per_hour.map(|v| v * rent);
-                cl.usd_per_million_requests = cl.usd_per_million_requests.map(|v| v * rent);
+                cl.scale(rent);
             }
         }
         for s in &mut c.storage {
             s.price_usd *= buy;
-            s.usd_per_gb_month *= rent;
-            s.usd_per_1k_reads *= rent;
-            s.usd_per_1k_writes *= rent;
-            s.usd_per_tb_scanned *= rent;
+            s.scale_service_prices(rent);
         }
         for s in &mut c.switches {
             s.price_usd *= buy;

@@ -321,17 +321,11 @@ impl Catalog {
         } else if let Some(s) = self.systems.iter_mut().find(|s| s.id == id) {
             s.price_usd *= factor;
             if let Some(cl) = &mut s.cloud {
-                cl.on_demand_usd_per_hour *= factor;
-                cl.reserved_usd_per_hour = cl.reserved_usd_per_hour.map(|v| v * factor);
-                cl.spot_usd_per_hour = cl.spot_usd_per_hour.map(|v| v * factor);
-                cl.usd_per_million_requests = cl.usd_per_million_requests.map(|v| v * factor);
+                cl.scale(factor);
             }
         } else if let Some(s) = self.storage.iter_mut().find(|s| s.id == id) {
             s.price_usd *= factor;
-            s.usd_per_gb_month *= factor;
-            s.usd_per_1k_reads *= factor;
-            s.usd_per_1k_writes *= factor;
-            s.usd_per_tb_scanned *= factor;
+            s.scale_service_prices(factor);
         } else if let Some(s) = self.switches.iter_mut().find(|s| s.id == id) {
             s.price_usd *= factor;
         }
