@@ -59,7 +59,11 @@ pub fn inspector_ui(ui: &mut Ui, state: &EditorState, out: &mut Vec<KeyedEdit>) 
             _ if !links.is_empty() && links.len() == sel.len() => links_ui(ui, &links, out),
             _ => {
                 ui.heading(format!("{} elements", sel.len()));
-                ui.label(format!("{} nodes, {} links", nodes.len(), links.len()));
+                ui.label(format!(
+                    "{}, {}",
+                    crate::format::plural(nodes.len(), "node", "nodes"),
+                    crate::format::plural(links.len(), "link", "links")
+                ));
                 ui.label("Select only nodes or only links to edit shared fields");
             }
         }
