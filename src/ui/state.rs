@@ -58,6 +58,12 @@ impl Camera {
     }
     /// Show `content` (canvas units) inside a viewport of `size` (screen points).
     pub fn fit(&mut self, content: Rect, size: Vec2) {
+        self.fit_in(content, Rect::from_min_size(Pos2::ZERO, size));
+    }
+    /// Show `content` inside `viewport`, given relative to the canvas
+    /// widget's top-left corner (the part not under the legend or minimap).
+    pub fn fit_in(&mut self, content: Rect, viewport: Rect) {
+        let size = viewport.size();
         if !content.is_finite() || content.width() <= 0.0 || size.x <= 0.0 || size.y <= 0.0 {
             *self = Camera::default();
             return;
@@ -67,7 +73,7 @@ impl Camera {
             .min(size.y / content.height())
             .clamp(ZOOM_MIN, 1.25);
         self.zoom = zoom;
-        self.offset = content.center().to_vec2() - size / (2.0 * zoom);
+        self.offset = content.center().to_vec2() - viewport.center().to_vec2() / zoom;
     }
 }
 
@@ -99,6 +105,13 @@ pub struct EditorState {
     /// Set when the camera should fit the plan on the next frame.
     pub fit_pending: bool,
     pub snap_to_grid: bool,
+    /// Screen size of the corner boxes over the canvas, margins included
+    /// (last frame): the results legend from the top-left corner and the
+    /// minimap from the bottom-right. Fit keeps the plan clear of both.
+    pub corner_boxes: (Vec2, Vec2),
+    /// The user zoomed or panned since the last fit: a resize keeps their
+    /// view instead of refitting.
+    pub camera_touched: bool,
 }
 
 impl EditorState {
@@ -117,6 +130,8 @@ impl EditorState {
             redo: Vec::new(),
             fit_pending: true,
             snap_to_grid: true,
+            corner_boxes: (Vec2::ZERO, Vec2::ZERO),
+            camera_touched: false,
         };
         s.revalidate();
         s
@@ -305,10 +320,45 @@ impl EditorState {
     }
 
     pub fn fit_view(&mut self) {
+        self.camera_touched = false;
         match self.content_rect() {
-            Some(r) => self.camera.fit(r, self.canvas_rect.size()),
+            Some(r) => self.camera.fit_in(r, self.fit_viewport(r)),
             None => self.camera = Camera::default(),
         }
+    }
+
+    /// The part of the canvas (relative to its top-left) Fit shows
+    /// `content` in: clear of the legend (by keeping below it or right of
+    /// it) and of the minimap (above it or left of it), whichever of the
+    /// four shows the plan largest.
+    pub fn fit_viewport(&self, content: Rect) -> Rect {
+        let size = self.canvas_rect.size();
+        let (legend, minimap) = self.corner_boxes;
+        let c = content.expand(40.0);
+        let mut best = (f32::MIN, Rect::from_min_size(Pos2::ZERO, size));
+        for below_legend in [true, false] {
+            for above_minimap in [true, false] {
+                let min = if below_legend {
+                    Pos2::new(0.0, legend.y)
+                } else {
+                    Pos2::new(legend.x, 0.0)
+                };
+                let max = if above_minimap {
+                    Pos2::new(size.x, size.y - minimap.y)
+                } else {
+                    Pos2::new(size.x - minimap.x, size.y)
+                };
+                let r = Rect::from_min_max(min, max);
+                if r.width() < 40.0 || r.height() < 40.0 || c.width() <= 0.0 || c.height() <= 0.0 {
+                    continue;
+                }
+                let zoom = (r.width() / c.width()).min(r.height() / c.height());
+                if zoom > best.0 {
+                    best = (zoom, r);
+                }
+            }
+        }
+        best.1
     }
 
     /// Centre the camera on an element (clicking a problem focuses it).
@@ -341,6 +391,7 @@ impl EditorState {
             Subject::Plan => None,
         };
         if let Some(r) = target {
+            self.camera_touched = true;
             let size = self.canvas_rect.size();
             let zoom = self.camera.zoom.max(0.6);
             self.camera.zoom = zoom;

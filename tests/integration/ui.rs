@@ -915,3 +915,52 @@ fn export_report_writes_a_png_next_to_the_plan() {
     assert!(bytes.starts_with(b"\x89PNG\r\n\x1a\n"), "a PNG");
     assert!(has_label(&h, "wrote "), "success is reported");
 }
+
+/// Issue 17: Fit keeps every node clear of the results legend (top-left)
+/// and the minimap (bottom-right), and a resize refits until the user moves
+/// the view themselves.
+#[test]
+fn fit_keeps_nodes_clear_of_legend_and_minimap_and_follows_resizes() {
+    let plan = presets::preset("onprem-finance").unwrap().plan().unwrap();
+    let mut h = harness_with_results(plan.clone());
+    // The Results tab takes half the window: a short, wide canvas.
+    h.get_by_label("Results").click();
+    h.run_steps(3);
+    // Auto re-run paints the overlay (and its legend) once the run is in.
+    assert!(
+        wait_until(&mut h, |h| h.state().state.corner_boxes.0.y > 0.0),
+        "the legend is shown after the first run"
+    );
+    h.run_steps(3);
+    let clear = |h: &Harness<'_, App>| {
+        let s = &h.state().state;
+        // The legend and the minimap as drawn last frame.
+        let (legend, minimap) = s.corner_boxes;
+        let legend = egui::Rect::from_min_size(s.canvas_rect.min, legend);
+        let minimap = egui::Rect::from_min_max(s.canvas_rect.max - minimap, s.canvas_rect.max);
+        plan.nodes.iter().all(|n| {
+            let r = s.node_screen_rect(&n.id).expect("on screen");
+            !r.intersects(legend) && !r.intersects(minimap) && s.canvas_rect.contains_rect(r)
+        })
+    };
+    assert!(
+        clear(&h),
+        "after the legend appeared, every node is below it and above the minimap"
+    );
+    assert!(!h.state().state.camera_touched);
+    // A smaller window: the plan is refitted into it.
+    let zoom_before = h.state().state.camera.zoom;
+    h.set_size(Vec2::new(1024.0, 700.0));
+    h.run_steps(4);
+    assert!(
+        h.state().state.camera.zoom < zoom_before,
+        "refitted to the smaller window"
+    );
+    assert!(clear(&h), "still clear of legend and minimap at 1024×700");
+    // Once the user zooms, a resize keeps their view.
+    h.state_mut().run_command(&egui::Context::default(), UiCommand::ZoomIn);
+    let zoomed = h.state().state.camera;
+    h.set_size(SIZE);
+    h.run_steps(4);
+    assert_eq!(h.state().state.camera, zoomed, "a resize keeps a view the user chose");
+}

@@ -59,6 +59,7 @@ impl App {
                 let f = if cmd == UiCommand::ZoomIn { 1.25 } else { 0.8 };
                 let c = state.canvas_rect.center();
                 state.camera.zoom_at(state.canvas_rect.min, c, f);
+                state.camera_touched = true;
             }
             UiCommand::ToggleGrid => {
                 state.snap_to_grid = !state.snap_to_grid;

@@ -116,11 +116,14 @@ pub fn canvas_ui(
     let rect = ui.available_rect_before_wrap();
     let response = ui.allocate_rect(rect, egui::Sense::click_and_drag());
     response.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Canvas, true, "Canvas: drag to pan, wheel to zoom"));
+    // A resize refits while the user has not moved the view themselves.
+    let resized = (state.canvas_rect.size() - rect.size()).length() > 2.0;
     state.canvas_rect = rect;
-    if state.fit_pending && rect.width() > 10.0 {
+    if (state.fit_pending || resized && !state.camera_touched) && rect.width() > 10.0 {
         state.fit_view();
         state.fit_pending = false;
     }
+    let camera_before = state.camera;
     let painter = ui.painter_at(rect);
 
     // Input first (so this frame draws the result), then paint.
@@ -139,6 +142,9 @@ pub fn canvas_ui(
             .input(|i| i.pointer.hover_pos())
             .is_some_and(|p| minimap_rect.contains(p));
     let info = interact::handle(ui, &response, state, canvas, &layout, edits, over_minimap);
+    if state.camera != camera_before {
+        state.camera_touched = true;
+    }
 
     // Re-layout if the drag changed this frame.
     let (moved, delta) = match &canvas.drag {
@@ -203,12 +209,26 @@ pub fn canvas_ui(
         Some(Drag::Band { start, end }) => draw::band(&view, *start, *end),
         _ => {}
     }
-    if let Some(o) = results {
-        overlay::legend(&painter, rect, o, pal);
-    }
+    let legend = results.map(|o| overlay::legend(&painter, rect, o, pal).max - rect.min + Vec2::splat(8.0));
     if canvas.show_minimap {
+        let before = state.camera;
         interact::minimap_ui(ui, &painter, minimap_rect, state, canvas, &layout, visible, pal);
+        if state.camera != before {
+            state.camera_touched = true;
+        }
     }
+    let minimap = canvas
+        .show_minimap
+        .then(|| rect.max - minimap_rect.min + Vec2::splat(8.0));
+    let boxes = (legend.unwrap_or(Vec2::ZERO), minimap.unwrap_or(Vec2::ZERO));
+    // The legend appeared (results came in) or the minimap was toggled:
+    // refit next frame so neither covers the plan, unless the user moved it.
+    let (a, b) = state.corner_boxes;
+    if ((boxes.0 - a).length() > 2.0 || (boxes.1 - b).length() > 2.0) && !state.camera_touched {
+        state.fit_pending = true;
+        ui.ctx().request_repaint();
+    }
+    state.corner_boxes = boxes;
     hint_and_toast_ui(ui, &painter, rect, state, canvas, pal);
     interact::context_menu(&response, state, canvas, edits, commands);
     interact::popups_ui(ui, state, canvas, edits);
