@@ -405,12 +405,30 @@ fn draw_card(
     let text_x = sr.min.x + pad + 36.0 * z;
     let avail = sr.max.x - text_x - 8.0 * z;
     let name_font = FontId::proportional((14.0 * z).max(10.5));
-    let badge_w = 12.0 * z + 7.0 * z * (n.count.max(1).ilog10() as f32 + 2.0);
-    let g = one_line(v.painter, &n.name, name_font, v.pal.text, avail - badge_w);
+    // Count badge first: the name gets exactly the room beside it.
+    let badge = v.painter.layout_no_wrap(
+        format!("×{}", n.count),
+        FontId::monospace((11.0 * z).max(8.5)),
+        if v.pal.dark { Color32::BLACK } else { Color32::WHITE },
+    );
+    let br = Rect::from_min_size(
+        Pos2::new(sr.max.x - badge.size().x - 16.0 * z, sr.min.y + 8.0 * z),
+        badge.size() + Vec2::new(8.0 * z, 4.0 * z),
+    );
+    // The name wraps onto a second line before it is cut with "…".
+    let g = text_lines(
+        v.painter,
+        &n.name,
+        name_font,
+        v.pal.text,
+        br.min.x - 6.0 * z - text_x,
+        2,
+    );
+    let name_h = g.size().y;
     let name_y = if z >= 0.55 {
-        sr.min.y + 12.0 * z
+        sr.min.y + if name_h > 24.0 * z { 6.0 } else { 12.0 } * z
     } else {
-        sr.center().y - g.size().y / 2.0
+        sr.center().y - name_h / 2.0
     };
     shapes.push(Shape::galley(Pos2::new(text_x, name_y), g, v.pal.text));
     let model = if n.model.is_empty() {
@@ -421,25 +439,17 @@ fn draw_card(
     if z >= 0.55 {
         let font = FontId::proportional((11.5 * z).max(9.0));
         let g = one_line(v.painter, &model, font, v.pal.text_weak, avail);
-        shapes.push(Shape::galley(
-            Pos2::new(text_x, sr.min.y + 34.0 * z),
-            g,
-            v.pal.text_weak,
-        ));
+        let y = (name_y + name_h + 2.0 * z).max(sr.min.y + 34.0 * z);
+        if y + g.size().y <= sr.max.y - 4.0 * z {
+            shapes.push(Shape::galley(Pos2::new(text_x, y), g, v.pal.text_weak));
+        }
     }
-    // Count badge.
-    let badge = format!("×{}", n.count);
-    let g = v.painter.layout_no_wrap(
-        badge,
-        FontId::monospace((11.0 * z).max(8.5)),
-        if v.pal.dark { Color32::BLACK } else { Color32::WHITE },
-    );
-    let br = Rect::from_min_size(
-        Pos2::new(sr.max.x - g.size().x - 16.0 * z, sr.min.y + 8.0 * z),
-        g.size() + Vec2::new(8.0 * z, 4.0 * z),
-    );
     shapes.push(Shape::rect_filled(br, CornerRadius::same((8.0 * z) as u8), site_color));
-    shapes.push(Shape::galley(br.min + Vec2::new(4.0 * z, 2.0 * z), g, Color32::WHITE));
+    shapes.push(Shape::galley(
+        br.min + Vec2::new(4.0 * z, 2.0 * z),
+        badge,
+        Color32::WHITE,
+    ));
     // Utilization strip and bottleneck ring when results are shown.
     if let Some(o) = v.overlay {
         overlay::node_bar(shapes, v.painter, sr, z, o.node(&n.id));
@@ -479,11 +489,24 @@ fn draw_card(
 
 /// One line of text cut with "…" to fit `width` points.
 fn one_line(painter: &Painter, text: &str, font: FontId, color: Color32, width: f32) -> std::sync::Arc<egui::Galley> {
-    let mut job = egui::text::LayoutJob::simple_singleline(text.to_owned(), font, color);
+    text_lines(painter, text, font, color, width, 1)
+}
+
+/// Text wrapped at word boundaries onto at most `rows` lines of `width`
+/// points, the last cut with "…" if it still does not fit.
+fn text_lines(
+    painter: &Painter,
+    text: &str,
+    font: FontId,
+    color: Color32,
+    width: f32,
+    rows: usize,
+) -> std::sync::Arc<egui::Galley> {
+    let mut job = egui::text::LayoutJob::simple(text.to_owned(), font, color, width.max(10.0));
     job.wrap = egui::text::TextWrapping {
         max_width: width.max(10.0),
-        max_rows: 1,
-        break_anywhere: true,
+        max_rows: rows,
+        break_anywhere: rows == 1,
         overflow_character: Some('…'),
     };
     painter.layout_job(job)
