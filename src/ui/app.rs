@@ -431,10 +431,7 @@ impl App {
             for e in &i.events {
                 match e {
                     egui::Event::Copy => commands.push(UiCommand::Copy),
-                    egui::Event::Cut => {
-                        commands.push(UiCommand::Copy);
-                        commands.push(UiCommand::Delete);
-                    }
+                    egui::Event::Cut => commands.push(UiCommand::Cut),
                     egui::Event::Paste(text) => *paste = Some(text.clone()),
                     _ => {}
                 }
@@ -446,7 +443,7 @@ impl App {
         ui.menu_button("File", |ui| {
             let mut exports_begun = false;
             for c in UiCommand::FILE {
-                if matches!(c, UiCommand::Export(_)) && !exports_begun {
+                if matches!(c, UiCommand::Export(_)) && !exports_begun || *c == UiCommand::Quit {
                     ui.separator();
                     exports_begun = true;
                 }
@@ -455,8 +452,6 @@ impl App {
                     self.open_recent_ui(ui);
                 }
             }
-            ui.separator();
-            command_button(ui, UiCommand::Quit, true, commands);
         });
         ui.menu_button("Edit", |ui| {
             for c in UiCommand::EDIT {

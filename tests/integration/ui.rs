@@ -964,3 +964,49 @@ fn fit_keeps_nodes_clear_of_legend_and_minimap_and_follows_resizes() {
     h.run_steps(4);
     assert_eq!(h.state().state.camera, zoomed, "a resize keeps a view the user chose");
 }
+
+/// Issue 17 polish: Edit › Cut (and Ctrl+X) copies and deletes in one undo
+/// step; Ctrl+R runs like F5; File › Quit has Ctrl+Q.
+#[test]
+fn cut_copies_and_deletes_in_one_undo_step_and_ctrl_r_runs() {
+    let mut h = harness_with(small_plan("Small"));
+    let before = plan(&h);
+    click_node(&mut h, "cpu");
+    h.get_by_label("Edit").click();
+    h.run_steps(2);
+    h.get_by_label_contains("Cut").click();
+    h.run_steps(2);
+    assert!(plan(&h).node(&"cpu".into()).is_none(), "cut deletes the node");
+    assert!(
+        h.state().clipboard_text().is_some_and(|t| t.contains("CpuServer")),
+        "and copies it"
+    );
+    h.key_press_modifiers(Modifiers::COMMAND, Key::Z);
+    h.run_steps(2);
+    assert_eq!(plan(&h), before, "one undo restores it");
+    // The system route: egui turns Ctrl+X into a Cut event.
+    click_node(&mut h, "cpu");
+    h.event(egui::Event::Cut);
+    h.run_steps(2);
+    assert!(plan(&h).node(&"cpu".into()).is_none());
+    assert_eq!(UiCommand::Quit.shortcut().map(|s| s.logical_key), Some(Key::Q));
+    assert_eq!(UiCommand::Run.alternate_shortcut().map(|s| s.logical_key), Some(Key::R));
+    assert!(UiCommand::EDIT.contains(&UiCommand::Cut));
+
+    let plan = presets::preset("data-lake-pipeline").unwrap().plan().unwrap();
+    let mut app = App::new(AppConfig::headless(plan, Catalog::builtin()));
+    let mut view = clusterforge::ui::results::SimResultsView::new();
+    view.auto_run = false;
+    app.set_results_view(Box::new(view));
+    let mut h = crate::ui_support::harness_for(app);
+    h.run_steps(5);
+    assert!(
+        h.state().last_run().is_none(),
+        "nothing runs by itself with Auto re-run off"
+    );
+    h.key_press_modifiers(Modifiers::COMMAND, Key::R);
+    assert!(
+        wait_until(&mut h, |h| h.state().last_run().is_some()),
+        "Ctrl+R runs the simulation"
+    );
+}

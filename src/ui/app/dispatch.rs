@@ -36,6 +36,10 @@ impl App {
                     self.clipboard = Some(text);
                 }
             }
+            UiCommand::Cut => {
+                self.run_command(ctx, UiCommand::Copy);
+                self.run_command(ctx, UiCommand::Delete);
+            }
             UiCommand::Paste => {
                 if let Some(text) = self.clipboard.clone() {
                     self.paste(ctx, &text);
