@@ -80,6 +80,9 @@ impl Camera {
 struct UndoEntry {
     label: String,
     plan: Plan,
+    /// The generation `plan` had: undoing back to the saved plan makes the
+    /// document clean again.
+    generation: u64,
     merge_key: Option<String>,
     at: Instant,
 }
@@ -96,6 +99,8 @@ pub struct EditorState {
     pub generation: u64,
     /// Generation of the plan as last saved or opened.
     pub saved_generation: u64,
+    /// Generations handed out so far (each plan state gets its own).
+    generations_issued: u64,
     /// Validation problems of the current plan.
     pub problems: Vec<Problem>,
     /// Index of problems by subject, for marking the canvas.
@@ -124,6 +129,7 @@ impl EditorState {
             canvas_rect: Rect::from_min_size(Pos2::ZERO, Vec2::new(800.0, 600.0)),
             generation: 1,
             saved_generation: 1,
+            generations_issued: 1,
             problems: Vec::new(),
             problem_index: BTreeMap::new(),
             undo: Vec::new(),
@@ -143,7 +149,7 @@ impl EditorState {
         self.selection.clear();
         self.undo.clear();
         self.redo.clear();
-        self.generation += 1;
+        self.generation = self.fresh_generation();
         self.saved_generation = self.generation;
         self.fit_pending = true;
         self.revalidate();
@@ -213,6 +219,7 @@ impl EditorState {
             self.undo.push(UndoEntry {
                 label,
                 plan: before,
+                generation: self.generation,
                 merge_key,
                 at: now,
             });
@@ -226,7 +233,7 @@ impl EditorState {
             self.selection = sel;
         }
         self.prune_selection();
-        self.generation += 1;
+        self.generation = self.fresh_generation();
         self.revalidate();
         Ok(())
     }
@@ -259,15 +266,22 @@ impl EditorState {
         to.push(UndoEntry {
             label: entry.label,
             plan: current,
+            generation: self.generation,
             merge_key: None,
             at: Instant::now(),
         });
+        self.generation = entry.generation;
         self.after_history_step();
         true
     }
 
+    /// A generation no plan state had before.
+    fn fresh_generation(&mut self) -> u64 {
+        self.generations_issued += 1;
+        self.generations_issued
+    }
+
     fn after_history_step(&mut self) {
-        self.generation += 1;
         self.prune_selection();
         self.revalidate();
     }

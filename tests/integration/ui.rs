@@ -1010,3 +1010,32 @@ fn cut_copies_and_deletes_in_one_undo_step_and_ctrl_r_runs() {
         "Ctrl+R runs the simulation"
     );
 }
+
+/// Issue 17 item 1: undoing back to the saved plan clears the unsaved mark;
+/// redoing sets it again; an edit after undo is a new, unsaved state.
+#[test]
+fn undo_back_to_the_saved_plan_is_clean_again() {
+    let mut h = harness_with(small_plan("Small"));
+    assert!(!h.state().state.is_dirty());
+    click_node(&mut h, "cpu");
+    h.key_press(Key::Delete);
+    h.run_steps(2);
+    assert!(h.state().state.is_dirty(), "an edit makes it unsaved");
+    assert!(has_label(&h, "Unsaved changes"));
+    h.key_press_modifiers(Modifiers::COMMAND, Key::Z);
+    h.run_steps(2);
+    assert!(!h.state().state.is_dirty(), "undo back to the saved plan is clean");
+    assert!(has_label(&h, "Saved"));
+    h.key_press_modifiers(Modifiers::COMMAND | Modifiers::SHIFT, Key::Z);
+    h.run_steps(2);
+    assert!(h.state().state.is_dirty(), "redo is the unsaved edit again");
+    h.key_press_modifiers(Modifiers::COMMAND, Key::Z);
+    h.run_steps(1);
+    click_node(&mut h, "sw");
+    h.key_press(Key::Delete);
+    h.run_steps(2);
+    assert!(
+        h.state().state.is_dirty(),
+        "another edit from the saved plan is unsaved"
+    );
+}
