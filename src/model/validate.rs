@@ -599,11 +599,17 @@ fn check_node(index: &PlanIndex, catalog: &Catalog, node: &Node, r: &mut Report)
                             ),
                             "give the site its colocation figures, pick a cloud instance type, or move the node to an on-prem site",
                         ),
-                        SiteKind::OnPrem(_) | SiteKind::Edge(_) if sys.price_usd <= 0.0 => r.warn(
+                        // Experimental research systems are not sold: the
+                        // spiking stage's notes say their cost is energy only.
+                        SiteKind::OnPrem(_) | SiteKind::Edge(_)
+                            if sys.price_usd <= 0.0 && !node.kind.is_experimental() =>
+                        {
+                            r.warn(
                             subject,
                             format!("'{}' is owned but '{}' has no purchase price", node.name, sys.name),
                             "pick a system that can be bought, or move the node to a cloud site",
-                        ),
+                        )
+                        }
                         _ => {}
                     }
                 }

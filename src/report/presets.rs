@@ -114,7 +114,7 @@ mod tests {
 
     #[test]
     fn presets_are_registered_once_and_default_exists() {
-        assert_eq!(PRESETS.len(), 9);
+        assert_eq!(PRESETS.len(), 10);
         let mut ids: Vec<&str> = PRESETS.iter().map(|p| p.id).collect();
         ids.sort_unstable();
         ids.dedup();
