@@ -77,6 +77,34 @@ fn si_digits(x: f64) -> String {
 }
 
 /// A number with k/M/B/T suffixes ("41.2k", "1.75T").
+/// Energy of one operation or inference in joules, with a prefix from nJ to
+/// kJ ("8.4 µJ", "1.9 J").
+pub fn joules(v: f64) -> String {
+    if !v.is_finite() {
+        return "—".into();
+    }
+    let a = v.abs();
+    let (d, unit) = if a >= 1e3 {
+        (1e3, "kJ")
+    } else if a >= 1.0 || a == 0.0 {
+        (1.0, "J")
+    } else if a >= 1e-3 {
+        (1e-3, "mJ")
+    } else if a >= 1e-6 {
+        (1e-6, "µJ")
+    } else {
+        (1e-9, "nJ")
+    };
+    let x = v / d;
+    if x.abs() >= 100.0 {
+        format!("{x:.0} {unit}")
+    } else if x.abs() >= 10.0 {
+        format!("{x:.1} {unit}")
+    } else {
+        format!("{x:.2} {unit}")
+    }
+}
+
 pub fn si(v: f64) -> String {
     if !v.is_finite() {
         return "—".into();

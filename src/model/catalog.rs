@@ -34,6 +34,67 @@ pub enum DeviceKind {
     Tpu,
     Cpu,
     Edge,
+    /// Experimental: a neuromorphic chip (Loihi 2, NorthPole, SpiNNaker 2);
+    /// its figures are in [`Device::neuromorphic`].
+    Neuromorphic,
+}
+
+/// How a neuromorphic chip computes, which decides what an inference costs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum NeuroStyle {
+    /// Event-driven spiking cores (Loihi 2, SpiNNaker 2): work is the
+    /// synaptic events, synapses × activity × timesteps.
+    Spiking,
+    /// Dense low-precision inference with memory on chip (NorthPole): work
+    /// is the conventional network's operations.
+    Dense,
+}
+
+impl NeuroStyle {
+    pub fn label(self) -> &'static str {
+        match self {
+            NeuroStyle::Spiking => "spiking (event-driven)",
+            NeuroStyle::Dense => "dense (on-chip memory)",
+        }
+    }
+}
+
+/// Figures of one neuromorphic chip, per chip. Experimental: from vendor
+/// publications (see the entry's `source`); `None` where nothing is published.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NeuromorphicSpec {
+    pub style: NeuroStyle,
+    pub cores: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub neurons: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub synapses: Option<f64>,
+    /// Synaptic operations per second at full load (spiking chips).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub synaptic_ops_per_s: Option<f64>,
+    /// Dense operations per second (8- or 4-bit, as the source says).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dense_ops_per_s: Option<f64>,
+    /// Dynamic energy of one synaptic op (spiking) or dense op (dense), pJ.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub energy_per_op_pj: Option<f64>,
+    /// Power drawn whatever the activity, W.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub static_w: Option<f64>,
+    /// Off-chip (inter-chip / host) I/O bandwidth, Gbit/s.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub io_gbps: Option<f64>,
+}
+
+impl NeuromorphicSpec {
+    /// Operations per second of the chip's style.
+    pub fn ops_per_s(&self) -> Option<f64> {
+        match self.style {
+            NeuroStyle::Spiking => self.synaptic_ops_per_s,
+            NeuroStyle::Dense => self.dense_ops_per_s,
+        }
+    }
 }
 
 /// Dense peak compute per precision, TFLOP/s (TOPS for integer). `None` means
@@ -108,6 +169,9 @@ pub struct Device {
     /// Date and source of the price, its range and earlier prices.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub price_ref: Option<PriceRef>,
+    /// Neuromorphic figures (devices of kind `Neuromorphic` only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub neuromorphic: Option<NeuromorphicSpec>,
     pub source: String,
 }
 
@@ -500,6 +564,7 @@ mod tests {
                 NodeKind::TpuSlice => d.kind == DeviceKind::Tpu,
                 NodeKind::CpuServer => d.kind == DeviceKind::Cpu,
                 NodeKind::EdgeDevice => d.kind == DeviceKind::Edge,
+                NodeKind::Neuromorphic => d.kind == DeviceKind::Neuromorphic && d.neuromorphic.is_some(),
                 other => panic!("system '{}' has non-compute kind {other:?}", s.id),
             };
             assert!(fits, "system '{}' ({:?}) uses a {:?} device", s.id, s.kind, d.kind);
@@ -511,6 +576,11 @@ mod tests {
                     s.id
                 );
                 assert!(s.host_cpus > 0, "'{}' names a host CPU but host_cpus is 0", s.id);
+            }
+            if s.kind == NodeKind::Neuromorphic {
+                // Research systems: not sold, power only where published.
+                assert!(s.devices > 0, "'{}' needs devices", s.id);
+                continue;
             }
             assert!(s.devices > 0 && s.power_w > 0.0, "'{}' needs devices and power", s.id);
             assert!(
@@ -527,7 +597,7 @@ mod tests {
     #[test]
     fn device_peaks_are_dense_and_ordered() {
         let c = builtin();
-        for d in &c.devices {
+        for d in c.devices.iter().filter(|d| d.kind != DeviceKind::Neuromorphic) {
             let p = &d.peak_tflops;
             let fp32 = p.fp32.unwrap_or_else(|| panic!("'{}' has no FP32 peak", d.id));
             for (name, v) in [("fp16", p.fp16), ("bf16", p.bf16), ("fp8", p.fp8), ("int8", p.int8)] {

@@ -290,6 +290,8 @@ pub enum NodeKind {
     Switch,
     Gateway,
     RequestSource,
+    /// Experimental: a neuromorphic system (Loihi 2, NorthPole, SpiNNaker 2).
+    Neuromorphic,
 }
 
 /// Which list of the catalog a node's model comes from.
@@ -311,7 +313,7 @@ pub enum NodeRole {
 }
 
 impl NodeKind {
-    pub const ALL: [NodeKind; 13] = [
+    pub const ALL: [NodeKind; 14] = [
         NodeKind::GpuServer,
         NodeKind::TpuSlice,
         NodeKind::CpuServer,
@@ -325,6 +327,7 @@ impl NodeKind {
         NodeKind::Switch,
         NodeKind::Gateway,
         NodeKind::RequestSource,
+        NodeKind::Neuromorphic,
     ];
 
     pub fn label(self) -> &'static str {
@@ -342,6 +345,7 @@ impl NodeKind {
             NodeKind::Switch => "Switch",
             NodeKind::Gateway => "WAN gateway",
             NodeKind::RequestSource => "Request source",
+            NodeKind::Neuromorphic => "Neuromorphic system",
         }
     }
 
@@ -351,7 +355,8 @@ impl NodeKind {
             | NodeKind::TpuSlice
             | NodeKind::CpuServer
             | NodeKind::EdgeDevice
-            | NodeKind::ServerlessEndpoint => NodeRole::Compute,
+            | NodeKind::ServerlessEndpoint
+            | NodeKind::Neuromorphic => NodeRole::Compute,
             NodeKind::ObjectStore
             | NodeKind::ParallelFs
             | NodeKind::NvmeCache
@@ -369,6 +374,12 @@ impl NodeKind {
             NodeRole::Network if self == NodeKind::Switch => CatalogCategory::Switch,
             _ => CatalogCategory::None,
         }
+    }
+
+    /// Whether this kind is experimental: its figures come from vendor
+    /// publications, not from measured deployments.
+    pub fn is_experimental(self) -> bool {
+        self == NodeKind::Neuromorphic
     }
 
     /// Whether this kind carries accelerators that run training or serving.

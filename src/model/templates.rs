@@ -275,6 +275,7 @@ pub fn new_stage(plan: &Plan, catalog: &Catalog, kind: StageTemplate, placement:
             autoscaling: None,
             duration_s: 3600.0,
         }),
+        StageTemplate::Spiking => StageKind::Spiking(keyword_spotting_snn()),
     };
     let id = fresh_stage_id(plan, kind.label());
     let after = plan.stages.last().map(|s| vec![s.id.clone()]).unwrap_or_default();
@@ -287,6 +288,31 @@ pub fn new_stage(plan: &Plan, catalog: &Catalog, kind: StageTemplate, placement:
     }
 }
 
+/// A keyword-spotting spiking network on the Spiking Heidelberg Digits
+/// shape (Cramer et al., IEEE TNNLS 2020: 700 input channels, 20 classes)
+/// with one recurrent hidden layer of 256 neurons, as the delay-SNN Loihi 2
+/// pipeline deploys (emerging.csv EM2-004): synapses 700×256 + 256×256 +
+/// 256×20 = 249,856; neurons 256 + 20. Timesteps (100) and activity (5 % of
+/// synapses per timestep) are estimates for sparse audio spikes. The
+/// conventional equivalent is the same network run densely: 2 FLOP per
+/// synapse per timestep = 0.05 GFLOP. Input: 700 channels × 100 timesteps,
+/// one byte each.
+pub fn keyword_spotting_snn() -> SpikingStage {
+    let synapses = 700.0 * 256.0 + 256.0 * 256.0 + 256.0 * 20.0;
+    let timesteps = 100;
+    SpikingStage {
+        neurons: 276.0,
+        synapses,
+        activity: 0.05,
+        timesteps,
+        rate_per_s: 10.0,
+        conventional_gflop: 2.0 * synapses * timesteps as f64 / 1e9,
+        precision: Precision::Int8,
+        input_bytes: 700.0 * timesteps as f64,
+        duration_s: 3600.0,
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum StageTemplate {
     Ingest,
@@ -295,16 +321,18 @@ pub enum StageTemplate {
     Validate,
     Checkpoint,
     Serve,
+    Spiking,
 }
 
 impl StageTemplate {
-    pub const ALL: [StageTemplate; 6] = [
+    pub const ALL: [StageTemplate; 7] = [
         StageTemplate::Ingest,
         StageTemplate::Preprocess,
         StageTemplate::Train,
         StageTemplate::Validate,
         StageTemplate::Checkpoint,
         StageTemplate::Serve,
+        StageTemplate::Spiking,
     ];
     pub fn label(self) -> &'static str {
         match self {
@@ -314,6 +342,7 @@ impl StageTemplate {
             StageTemplate::Validate => "Validate",
             StageTemplate::Checkpoint => "Checkpoint",
             StageTemplate::Serve => "Serve",
+            StageTemplate::Spiking => "Spiking inference",
         }
     }
 }

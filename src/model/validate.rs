@@ -145,6 +145,21 @@ fn within(x: f64, lo: f64, hi: f64) -> bool {
 /// hostile files (`1e308`, `NaN`) before they turn into `inf` costs or
 /// runaway allocations, never a design someone could build.
 pub mod bounds {
+    /// Neurons or synapses of a spiking network: Hala Point, the largest
+    /// neuromorphic system, holds 1.15e9 neurons and 1.28e11 synapses
+    /// (emerging.csv EM2-001); 1e13 leaves two orders of margin.
+    pub const SNN_SIZE: f64 = 1e13;
+    /// Timesteps per inference: SNN benchmarks run tens to thousands of
+    /// timesteps (1 ms steps over ~1 s of audio for keyword spotting);
+    /// 1e6 leaves wide margin.
+    pub const SNN_TIMESTEPS: f64 = 1e6;
+    /// GFLOP per inference of the conventional equivalent: a 70B-parameter
+    /// transformer's forward pass over 4k tokens is ~6e5 GFLOP; 1e7 covers it.
+    pub const SNN_GFLOP: f64 = 1e7;
+    /// Inferences per second: 1e9 is a million sensors at 1 kHz each.
+    pub const SNN_RATE: f64 = 1e9;
+    /// Input bytes per inference: 1 GB (a large image batch) is ample.
+    pub const SNN_INPUT_BYTES: f64 = 1e9;
     /// Facility power over IT power: 1.0 is the ideal; surveyed data centres
     /// run 1.1-2.5 (Uptime Institute 2023), so 3 covers any real site.
     pub const PUE: (f64, f64) = (1.0, 3.0);
@@ -584,11 +599,17 @@ fn check_node(index: &PlanIndex, catalog: &Catalog, node: &Node, r: &mut Report)
                             ),
                             "give the site colocation figures (e.g. 184 USD per kW-month, 0.12 USD/kWh at PUE 1.5, support 10 % a year, CBRE 2024), pick a cloud instance type, or move the node to an on-prem site",
                         ),
-                        SiteKind::OnPrem(_) | SiteKind::Edge(_) if sys.price_usd <= 0.0 => r.warn(
+                        // Experimental research systems are not sold: the
+                        // spiking stage's notes say their cost is energy only.
+                        SiteKind::OnPrem(_) | SiteKind::Edge(_)
+                            if sys.price_usd <= 0.0 && !node.kind.is_experimental() =>
+                        {
+                            r.warn(
                             subject,
                             format!("'{}' is owned but '{}' has no purchase price", node.name, sys.name),
                             "pick a system that can be bought, or move the node to a cloud site",
-                        ),
+                        )
+                        }
                         _ => {}
                     }
                 }
@@ -978,7 +999,11 @@ fn check_stages(plan: &Plan, index: &PlanIndex, catalog: &Catalog, r: &mut Repor
                 check_model_shape(&v.model, 1, 1, &subject, r);
             }
             StageKind::Serve(s) => {
-                needs_role(r, |k| k.role() == NodeRole::Compute, "serving");
+                needs_role(
+                    r,
+                    |k| k.role() == NodeRole::Compute && k != NodeKind::Neuromorphic,
+                    "serving (neuromorphic systems run spiking inference stages)",
+                );
                 match index.node(&s.source) {
                     None => r.error(
                         subject.clone(),
@@ -1066,6 +1091,10 @@ fn check_stages(plan: &Plan, index: &PlanIndex, catalog: &Catalog, r: &mut Repor
                     );
                 }
             }
+            StageKind::Spiking(sp) => {
+                needs_role(r, |k| k.role() == NodeRole::Compute, "spiking inference");
+                check_spiking(sp, &placed, catalog, &subject, r);
+            }
             StageKind::Checkpoint(c) => {
                 needs_role(r, |k| k.role() == NodeRole::Compute, "a checkpoint export");
                 storage_ref(r, &c.target, "target");
@@ -1078,6 +1107,148 @@ fn check_stages(plan: &Plan, index: &PlanIndex, catalog: &Catalog, r: &mut Repor
                             num(bounds::CHECKPOINT_GB)
                         ),
                         "weights + optimizer state, in GB",
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// The numbers of a spiking-inference stage, and whether each neuromorphic
+/// node it is placed on has the figures the stage needs and holds the network.
+fn check_spiking(
+    sp: &crate::model::workload::SpikingStage,
+    placed: &[&Node],
+    catalog: &Catalog,
+    subject: &Subject,
+    r: &mut Report,
+) {
+    use crate::model::catalog::NeuroStyle;
+    range_error(
+        r,
+        subject,
+        "neurons",
+        sp.neurons,
+        1.0,
+        bounds::SNN_SIZE,
+        "neurons of the spiking network, e.g. 276",
+    );
+    range_error(
+        r,
+        subject,
+        "synapses",
+        sp.synapses,
+        1.0,
+        bounds::SNN_SIZE,
+        "synapses of the spiking network, e.g. 250000",
+    );
+    range_error(
+        r,
+        subject,
+        "activity",
+        sp.activity,
+        0.0,
+        1.0,
+        "fraction of synapses active per timestep, e.g. 0.05",
+    );
+    range_error(
+        r,
+        subject,
+        "timesteps per inference",
+        sp.timesteps as f64,
+        1.0,
+        bounds::SNN_TIMESTEPS,
+        "e.g. 100 timesteps",
+    );
+    range_error(
+        r,
+        subject,
+        "input rate (inferences/s)",
+        sp.rate_per_s,
+        1e-6,
+        bounds::SNN_RATE,
+        "inferences arriving per second",
+    );
+    range_error(
+        r,
+        subject,
+        "conventional equivalent (GFLOP per inference)",
+        sp.conventional_gflop,
+        1e-9,
+        bounds::SNN_GFLOP,
+        "FLOPs of the conventional network for the same task, e.g. 0.05",
+    );
+    range_error(
+        r,
+        subject,
+        "input bytes per inference",
+        sp.input_bytes,
+        0.0,
+        bounds::SNN_INPUT_BYTES,
+        "bytes per inference, e.g. 8750",
+    );
+    range_error(
+        r,
+        subject,
+        "duration (s)",
+        sp.duration_s,
+        1e-3,
+        bounds::SECONDS,
+        "simulated period, e.g. 3600 s",
+    );
+    for n in placed.iter().filter(|n| n.kind == NodeKind::Neuromorphic) {
+        let Some(sys) = catalog.system(&n.model) else { continue };
+        let Some(spec) = catalog.device(&sys.device).and_then(|d| d.neuromorphic.as_ref()) else {
+            r.error(
+                subject.clone(),
+                format!("'{}' ({}) has no neuromorphic figures in the catalog", n.name, n.model),
+                "pick a neuromorphic system from the Experimental palette group",
+            );
+            continue;
+        };
+        let mut missing = Vec::new();
+        if spec.ops_per_s().is_none() {
+            missing.push(match spec.style {
+                NeuroStyle::Spiking => "synaptic ops per second",
+                NeuroStyle::Dense => "dense ops per second",
+            });
+        }
+        if spec.energy_per_op_pj.is_none() {
+            missing.push("energy per op");
+        }
+        if spec.static_w.is_none() {
+            missing.push("static power");
+        }
+        if !missing.is_empty() {
+            r.error(
+                subject.clone(),
+                format!(
+                    "the vendor publications behind '{}' ({}) give no {}: it cannot be simulated",
+                    n.name,
+                    sys.name,
+                    missing.join(", ")
+                ),
+                "pick a neuromorphic system with published rate and energy figures (Loihi 2, NorthPole)",
+            );
+        }
+        let chips = sys.devices.max(1) as f64;
+        if spec.style == NeuroStyle::Spiking {
+            for (what, need, have) in [
+                ("neurons", sp.neurons, spec.neurons),
+                ("synapses", sp.synapses, spec.synapses),
+            ] {
+                if let Some(per_chip) = have
+                    && need > per_chip * chips
+                {
+                    r.error(
+                        subject.clone(),
+                        format!(
+                            "the network's {} {what} do not fit one '{}' ({} {what})",
+                            num(need),
+                            n.name,
+                            num(per_chip * chips)
+                        ),
+                        "pick a larger system or a smaller network",
                     );
                 }
             }
@@ -1326,6 +1497,7 @@ fn check_reachability(plan: &Plan, index: &PlanIndex, r: &mut Report) {
                 ends.push((&d.destination, "destination"));
             }
             StageKind::Checkpoint(c) => ends.push((&c.target, "target")),
+            StageKind::Spiking(_) => {}
         }
         for (end, what) in ends {
             for placed in &stage.placement {
@@ -1364,6 +1536,7 @@ mod tests {
             price_book: None,
             devices: vec![Device {
                 price_ref: None,
+                neuromorphic: None,
                 id: "gpu".into(),
                 name: "GPU".into(),
                 kind: DeviceKind::Gpu,

@@ -24,6 +24,9 @@ pub enum StageKind {
     Validate(ValidateStage),
     Checkpoint(CheckpointStage),
     Serve(ServeStage),
+    /// Experimental: spiking-network inference on a neuromorphic system, or
+    /// its conventional-network equivalent on a GPU, CPU or edge device.
+    Spiking(SpikingStage),
 }
 
 impl StageKind {
@@ -35,6 +38,7 @@ impl StageKind {
             StageKind::Validate(_) => "Validate",
             StageKind::Checkpoint(_) => "Checkpoint",
             StageKind::Serve(_) => "Serve",
+            StageKind::Spiking(_) => "Spiking inference",
         }
     }
     /// Short machine name used in JSON results (`"train"`, `"serve"`, …).
@@ -46,6 +50,7 @@ impl StageKind {
             StageKind::Validate(_) => "validate",
             StageKind::Checkpoint(_) => "checkpoint",
             StageKind::Serve(_) => "serve",
+            StageKind::Spiking(_) => "spiking",
         }
     }
 }
@@ -373,4 +378,42 @@ pub struct ServeStage {
     pub autoscaling: Option<Autoscaling>,
     /// Simulated serving period, seconds.
     pub duration_s: f64,
+}
+
+/// A spiking neural network served at a steady input rate (keyword
+/// spotting, gesture recognition). On a spiking neuromorphic chip the work
+/// of one inference is its synaptic events, `synapses × activity ×
+/// timesteps`; on a dense chip (NorthPole class) and on GPUs, CPUs and edge
+/// devices it is the conventional network doing the same task,
+/// `conventional_gflop` per inference, so both run in one plan side by side.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SpikingStage {
+    /// Neurons of the spiking network (must fit the chip).
+    pub neurons: f64,
+    /// Synapses of the spiking network (must fit the chip).
+    pub synapses: f64,
+    /// Fraction of synapses that carry a spike in a timestep, 0..1.
+    pub activity: f64,
+    /// Timesteps the network runs per inference.
+    pub timesteps: u32,
+    /// Inferences arriving per second (over the whole placement).
+    pub rate_per_s: f64,
+    /// The conventional network for the same task, GFLOP per inference
+    /// (2 FLOP per multiply-add).
+    pub conventional_gflop: f64,
+    /// Precision the conventional network runs in.
+    pub precision: Precision,
+    /// Input per inference moved over the chip's I/O, bytes.
+    #[serde(default)]
+    pub input_bytes: f64,
+    /// Simulated period, seconds.
+    pub duration_s: f64,
+}
+
+impl SpikingStage {
+    /// Synaptic events of one inference: synapses × activity × timesteps.
+    pub fn synaptic_events(&self) -> f64 {
+        self.synapses * self.activity * self.timesteps as f64
+    }
 }

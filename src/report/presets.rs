@@ -49,6 +49,14 @@ pub const PRESETS: &[Preset] = &[
         ron: include_str!("../../presets/edge-fleet.ron"),
     },
     Preset {
+        id: "neuromorphic-kws",
+        title: "Neuromorphic keyword spotting at the edge vs Jetson",
+        summary: "Experimental: figures from vendor publications. A spiking keyword-spotting network on one \
+                  Loihi 2 chip per sensor box next to the same network run densely on a Jetson AGX Orin: \
+                  latency, energy per inference and cost side by side",
+        ron: include_str!("../../presets/neuromorphic-kws.ron"),
+    },
+    Preset {
         id: "data-lake-pipeline",
         title: "Data lake and warehouse pipeline (CSV to Parquet)",
         summary: "50 TB of click-stream CSV in an S3 data lake converted to Parquet + zstd on 16 CPU nodes, \
@@ -106,7 +114,7 @@ mod tests {
 
     #[test]
     fn presets_are_registered_once_and_default_exists() {
-        assert_eq!(PRESETS.len(), 9);
+        assert_eq!(PRESETS.len(), 10);
         let mut ids: Vec<&str> = PRESETS.iter().map(|p| p.id).collect();
         ids.sort_unstable();
         ids.dedup();

@@ -131,6 +131,7 @@ mod tests {
     pub(crate) fn h100() -> Device {
         Device {
             price_ref: None,
+            neuromorphic: None,
             id: "h100-sxm".into(),
             name: "H100 SXM".into(),
             kind: DeviceKind::Gpu,

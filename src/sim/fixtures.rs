@@ -13,6 +13,7 @@ use crate::model::{
 pub fn reference_catalog() -> Catalog {
     let dev = |id: &str, bf16: f64, fp8: Option<f64>, tf32: f64, fp32: f64, bw: f64, tdp: f64, src: &str| Device {
         price_ref: None,
+        neuromorphic: None,
         id: id.into(),
         name: id.to_uppercase(),
         kind: DeviceKind::Gpu,

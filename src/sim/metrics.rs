@@ -53,6 +53,8 @@ pub enum Kind {
     Flop,
     /// A plain number with a named unit ("h" for GPU-hours).
     Plain(&'static str),
+    /// Joules (energy of one inference), "8.4 µJ".
+    Joules,
     /// Calendar months, one decimal ("11.9 months"), as the own-vs-rent
     /// verdict reads.
     Months,
@@ -81,6 +83,7 @@ impl Kind {
             Kind::Flop => format!("{} FLOP", text::si(v)),
             Kind::Plain("") => text::si(v),
             Kind::Plain(unit) => format!("{} {unit}", text::si(v)),
+            Kind::Joules => text::joules(v),
             Kind::Months => format!("{v:.1} months"),
         }
     }
@@ -118,6 +121,7 @@ impl Kind {
             Kind::Teraflops => "TFLOP/s",
             Kind::Flop => "FLOP",
             Kind::Plain(u) => u,
+            Kind::Joules => "J",
             Kind::Months => "months",
         }
     }
@@ -211,6 +215,19 @@ registry! {
     ModelBytes => "model_bytes", "Model weights", Bytes, Neutral;
     CostPerMillionTokens => "cost_per_million_tokens_usd", "Cost per M tokens", MoneyPer("M tokens"), LowerIsBetter;
     CostPerMillionRequests => "cost_per_million_requests_usd", "Cost per M requests", MoneyPer("M requests"), LowerIsBetter;
+    // Spiking inference (experimental: figures from vendor publications).
+    InferencesPerSecond => "inferences_per_second", "Inferences/s", Rate("inferences/s"), HigherIsBetter;
+    /// Inferences per second the placement could serve at full load.
+    InferenceCapacity => "inference_capacity_per_second", "Inference capacity", Rate("inferences/s"), HigherIsBetter;
+    /// Mean time from an input's arrival to its result (queueing included).
+    InferenceLatency => "inference_latency_s", "Latency per inference", Duration, LowerIsBetter;
+    /// Device energy of one inference: dynamic plus static power over the time.
+    EnergyPerInference => "energy_per_inference_j", "Energy per inference", Joules, LowerIsBetter;
+    /// The dynamic part: synaptic events (or ops) × energy per op.
+    DynamicEnergyPerInference => "dynamic_energy_per_inference_j", "Dynamic energy per inference", Joules, LowerIsBetter;
+    SynapticEvents => "synaptic_events_per_inference", "Synaptic events per inference", Count("events"), Neutral;
+    InferencesCompleted => "inferences_completed", "Inferences completed", Count("inferences"), HigherIsBetter;
+    CostPerMillionInferences => "cost_per_million_inferences_usd", "Cost per M inferences", MoneyPer("M inferences"), LowerIsBetter;
     // Data, evaluation and export stages.
     Duration => "duration_s", "Duration", Duration, LowerIsBetter;
     BytesRead => "bytes_read", "Read", Bytes, Neutral;

@@ -21,6 +21,7 @@ pub mod records;
 pub mod results;
 pub mod run;
 pub mod serving;
+pub mod spiking;
 pub mod topology;
 pub mod training;
 pub mod uncertainty;

@@ -130,6 +130,11 @@ pub fn simulate_with(
                 events: Vec::new(),
                 fixed_span: false,
             },
+            StageKind::Spiking(sp) => StageOutcome {
+                workload: super::spiking::simulate_spiking(plan, catalog, stage, sp)?,
+                events: Vec::new(),
+                fixed_span: true,
+            },
             StageKind::Checkpoint(c) => {
                 let w = stages::simulate_checkpoint(plan, catalog, stage, c)?;
                 let events = vec![LocalEvent::new(

@@ -44,6 +44,9 @@ pub fn models(catalog: &Catalog, kind: NodeKind) -> Vec<(String, String, String)
                 if s.price_usd > 0.0 {
                     spec.push_str(&format!(", ${:.0}k", s.price_usd / 1000.0));
                 }
+                if kind.is_experimental() {
+                    spec.push_str(&format!(", {}", crate::sim::spiking::EXPERIMENTAL_LABEL));
+                }
                 if let Some(c) = &s.cloud {
                     spec.push_str(&format!(", ${:.2}/h", c.on_demand_usd_per_hour));
                 }
@@ -103,6 +106,8 @@ const CATEGORIES: &[(&str, &str, &[NodeKind])] = &[
         "Network",
         &[NodeKind::Switch, NodeKind::Gateway, NodeKind::RequestSource],
     ),
+    // Experimental: figures from vendor publications (docs/experimental.md).
+    ("🔬", "Experimental", &[NodeKind::Neuromorphic]),
 ];
 
 /// The palette panel. Returns an item the user clicked (to arm click-to-place).

@@ -92,6 +92,7 @@ pub fn node_icon(kind: NodeKind) -> &'static str {
         NodeKind::Switch => "🔀",
         NodeKind::Gateway => "🌐",
         NodeKind::RequestSource => "👥",
+        NodeKind::Neuromorphic => "🔬",
     }
 }
 

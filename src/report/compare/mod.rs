@@ -55,6 +55,15 @@ pub fn key_metrics(kind: &str) -> &'static [MetricKey] {
             Cost,
             Energy,
         ],
+        "spiking" => &[
+            InferencesPerSecond,
+            InferenceLatency,
+            EnergyPerInference,
+            DynamicEnergyPerInference,
+            CostPerMillionInferences,
+            Cost,
+            Energy,
+        ],
         _ => &[Duration, ThroughputRaw, OutputStored, Cost, Energy],
     }
 }

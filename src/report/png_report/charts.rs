@@ -220,5 +220,6 @@ fn stage_color(kind: &StageKind) -> Rgb {
         StageKind::Validate(_) => Rgb::hex(0x16a2b8),
         StageKind::Checkpoint(_) => Rgb::hex(0x8e44ad),
         StageKind::Serve(_) => Rgb::hex(0x2e9d5b),
+        StageKind::Spiking(_) => Rgb::hex(0xd35400),
     }
 }

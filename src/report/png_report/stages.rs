@@ -102,6 +102,16 @@ fn stage_details(kind: &StageKind) -> String {
             v.precision.label()
         ),
         StageKind::Checkpoint(cp) => format!("{} GB to {}", cp.size_gb, cp.target),
+        StageKind::Spiking(sp) => format!(
+            "{} neurons, {} synapses · {} % activity × {} steps · {} inferences/s · {} GFLOP conventional ({})",
+            fmt::si(sp.neurons),
+            fmt::si(sp.synapses),
+            fmt::si(sp.activity * 100.0),
+            sp.timesteps,
+            fmt::si(sp.rate_per_s),
+            fmt::si(sp.conventional_gflop),
+            crate::sim::spiking::EXPERIMENTAL_LABEL
+        ),
         StageKind::Serve(s) => format!(
             "{} · {} req/s · {} · TTFT ≤ {} · TPOT ≤ {}",
             model_summary(&s.model),

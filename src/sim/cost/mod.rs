@@ -112,6 +112,14 @@ pub fn spot_slowdown(preemptions_per_hour: f64) -> f64 {
     1.0 / (1.0 - lost_fraction)
 }
 
+/// How much power a node group draws: a load on the idle-to-peak line of
+/// its catalog power, or watts a stage model computed itself.
+#[derive(Clone, Copy, Debug)]
+enum Draw {
+    Utilization(f64),
+    Watts(f64),
+}
+
 /// The prices of one plan, looked up in one step: nodes and sites by id and
 /// each site's owned capex (which shares out its operations cost) computed
 /// once, so costing every node of a 10⁵-group plan stays linear. Build one
@@ -144,6 +152,17 @@ impl<'a> Ledger<'a> {
     /// Hourly cost of node group `node_id` (all `count` members) at
     /// `utilization` (0..1, the fraction of peak power drawn above idle).
     pub fn hourly(&self, node_id: &NodeId, utilization: f64) -> Result<NodeHourly, SimError> {
+        self.hourly_at(node_id, Draw::Utilization(utilization))
+    }
+
+    /// Hourly cost of node group `node_id` drawing `it_w` watts of IT power
+    /// in all (a model that knows its power better than the idle-to-peak
+    /// line, such as a neuromorphic chip's static plus per-event energy).
+    pub fn hourly_drawing(&self, node_id: &NodeId, it_w: f64) -> Result<NodeHourly, SimError> {
+        self.hourly_at(node_id, Draw::Watts(it_w))
+    }
+
+    fn hourly_at(&self, node_id: &NodeId, draw: Draw) -> Result<NodeHourly, SimError> {
         let catalog = self.catalog;
         let node = self
             .index
@@ -153,14 +172,20 @@ impl<'a> Ledger<'a> {
             .index
             .site(&node.site)
             .ok_or_else(|| invalid(format!("node '{}' is in unknown site '{}'", node.id, node.site)))?;
-        let u = if utilization.is_finite() {
-            utilization.clamp(0.0, 1.0)
-        } else {
-            0.0
-        };
         let count = node.count as f64;
         let (price, power_w, cloud) = member_price_power(catalog, node.kind, &node.model);
-        let it_kw = power_w * count * (IDLE_POWER_FRACTION + (1.0 - IDLE_POWER_FRACTION) * u) / 1000.0;
+        let it_kw = match draw {
+            Draw::Utilization(utilization) => {
+                let u = if utilization.is_finite() {
+                    utilization.clamp(0.0, 1.0)
+                } else {
+                    0.0
+                };
+                power_w * count * (IDLE_POWER_FRACTION + (1.0 - IDLE_POWER_FRACTION) * u) / 1000.0
+            }
+            Draw::Watts(w) if w.is_finite() => w.max(0.0) / 1000.0,
+            Draw::Watts(_) => 0.0,
+        };
         let mut h = NodeHourly::default();
         match &site.kind {
             SiteKind::Cloud(c) => {

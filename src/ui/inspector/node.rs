@@ -105,6 +105,9 @@ fn specs_ui(ui: &mut Ui, state: &EditorState, n: &Node) {
                 dev.map(|d| d.name.as_str()).unwrap_or(&s.device),
                 s.devices as f64 * c
             ));
+            if let Some(spec) = dev.and_then(|d| d.neuromorphic.as_ref()) {
+                neuromorphic_specs_ui(ui, spec, s.devices as f64 * c);
+            }
             if let Some(d) = dev
                 && let Some(bf16) = d.peak_tflops.bf16
             {
@@ -244,5 +247,34 @@ pub(super) fn nodes_ui(ui: &mut Ui, state: &EditorState, nodes: &[&Node], out: &
     }
     if !changed.is_empty() {
         out.push((Edit::SetNodes(changed), Some("nodes".into())));
+    }
+}
+
+/// The figures of a neuromorphic chip, always with the experimental label.
+fn neuromorphic_specs_ui(ui: &mut Ui, spec: &crate::model::catalog::NeuromorphicSpec, chips: f64) {
+    use crate::format::si;
+    ui.colored_label(
+        ui.visuals().warn_fg_color,
+        format!("⚠ {}", crate::sim::spiking::EXPERIMENTAL_LABEL),
+    );
+    ui.label(format!("{}, {} cores per chip", spec.style.label(), spec.cores));
+    let per_group = |v: Option<f64>| v.map(|x| si(x * chips)).unwrap_or_else(|| "not published".into());
+    ui.label(format!(
+        "{} neurons, {} synapses in the group",
+        per_group(spec.neurons),
+        per_group(spec.synapses)
+    ));
+    let rate = |v: Option<f64>| v.map(si).unwrap_or_else(|| "not published".into());
+    ui.label(format!(
+        "Synaptic ops/s per chip: {}; dense ops/s per chip: {}",
+        rate(spec.synaptic_ops_per_s),
+        rate(spec.dense_ops_per_s)
+    ));
+    ui.label(match (spec.energy_per_op_pj, spec.static_w) {
+        (Some(pj), Some(w)) => format!("{pj:.3} pJ per op, {w:.2} W static per chip"),
+        _ => "energy per op and static power: not published (cannot be simulated)".to_owned(),
+    });
+    if let Some(io) = spec.io_gbps {
+        ui.label(format!("{io:.1} Gb/s I/O per chip"));
     }
 }

@@ -251,6 +251,75 @@ pub fn stage_ui(ui: &mut Ui, state: &EditorState, stage: &Stage, out: &mut Vec<K
                 combo(ui, "Source", &mut d.source, &storage, "Storage read from");
                 combo(ui, "Destination", &mut d.destination, &storage, "Storage written to");
             }
+            StageKind::Spiking(sp) => {
+                ui.weak("Experimental");
+                ui.weak(crate::sim::spiking::EXPERIMENTAL_LABEL);
+                ui.end_row();
+                num(
+                    ui,
+                    "Neurons",
+                    &mut sp.neurons,
+                    "neurons",
+                    1.0..=1e13,
+                    "Neurons of the spiking network; must fit the chip",
+                );
+                num(
+                    ui,
+                    "Synapses",
+                    &mut sp.synapses,
+                    "synapses",
+                    1.0..=1e13,
+                    "Synapses of the spiking network; must fit the chip",
+                );
+                num(
+                    ui,
+                    "Activity",
+                    &mut sp.activity,
+                    "fraction",
+                    0.0..=1.0,
+                    "Fraction of synapses carrying a spike per timestep; dynamic energy scales with it",
+                );
+                num(
+                    ui,
+                    "Timesteps",
+                    &mut sp.timesteps,
+                    "steps",
+                    1..=1_000_000,
+                    "Timesteps the network runs per inference",
+                );
+                num(
+                    ui,
+                    "Input rate",
+                    &mut sp.rate_per_s,
+                    "inferences/s",
+                    0.0..=1e9,
+                    "Inferences arriving per second",
+                );
+                num(
+                    ui,
+                    "Conventional equivalent",
+                    &mut sp.conventional_gflop,
+                    "GFLOP",
+                    0.0..=1e7,
+                    "FLOPs per inference of the conventional network for the same task, run on GPUs, CPUs, edge devices and dense chips",
+                );
+                combo(
+                    ui,
+                    "Precision",
+                    &mut sp.precision,
+                    &precision_options(),
+                    "Precision of the conventional equivalent",
+                );
+                num(
+                    ui,
+                    "Input",
+                    &mut sp.input_bytes,
+                    "B",
+                    0.0..=1e9,
+                    "Input bytes per inference over the chip's I/O",
+                );
+                num(ui, "Duration", &mut sp.duration_s, "s", 0.0..=1e9, "Simulated period");
+            }
             StageKind::Checkpoint(c) => {
                 num(
                     ui,
