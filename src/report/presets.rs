@@ -49,14 +49,6 @@ pub const PRESETS: &[Preset] = &[
         ron: include_str!("../../presets/edge-fleet.ron"),
     },
     Preset {
-        id: "neuromorphic-kws",
-        title: "Neuromorphic keyword spotting at the edge vs Jetson",
-        summary: "Experimental: figures from vendor publications. A spiking keyword-spotting network on one \
-                  Loihi 2 chip per sensor box next to the same network run densely on a Jetson AGX Orin: \
-                  latency, energy per inference and cost side by side",
-        ron: include_str!("../../presets/neuromorphic-kws.ron"),
-    },
-    Preset {
         id: "data-lake-pipeline",
         title: "Data lake and warehouse pipeline (CSV to Parquet)",
         summary: "50 TB of click-stream CSV in an S3 data lake converted to Parquet + zstd on 16 CPU nodes, \
@@ -83,6 +75,14 @@ pub const PRESETS: &[Preset] = &[
         summary: "128 DGX H100 on a rail-optimized non-blocking NDR fat-tree (32 leaves, 16 spines) with a \
                   Lustre storage fabric, pre-training a 175B model",
         ron: include_str!("../../presets/superpod-1024-h100.ron"),
+    },
+    Preset {
+        id: "neuromorphic-kws",
+        title: "Neuromorphic keyword spotting at the edge vs Jetson",
+        summary: "Experimental: figures from vendor publications. A spiking keyword-spotting network on one \
+                  Loihi 2 chip per sensor box next to the same network run densely on a Jetson AGX Orin: \
+                  latency, energy per inference and cost side by side",
+        ron: include_str!("../../presets/neuromorphic-kws.ron"),
     },
 ];
 
