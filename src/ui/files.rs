@@ -218,6 +218,9 @@ pub struct Persisted {
     pub snap_to_grid: bool,
     /// Open the welcome screen at start while there are no recent files.
     pub welcome_at_start: bool,
+    /// Started without a plan: reopen the most recent file instead of the
+    /// default preset (File › Open recent › Reopen the last file at start).
+    pub reopen_last: bool,
 }
 
 impl Default for Persisted {
@@ -228,7 +231,19 @@ impl Default for Persisted {
             show_minimap: true,
             snap_to_grid: true,
             welcome_at_start: true,
+            reopen_last: false,
         }
+    }
+}
+
+impl Persisted {
+    /// The file to open at start when none was named: the most recent one
+    /// that still exists, if the setting asks for it.
+    pub fn startup_file(&self) -> Option<&Path> {
+        if !self.reopen_last {
+            return None;
+        }
+        self.recent.iter().map(PathBuf::as_path).find(|p| p.is_file())
     }
 }
 
@@ -319,6 +334,27 @@ pub fn suggested_file_name(plan: &Plan) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_last_existing_file_reopens_only_when_asked() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let kept = dir.path().join("kept.ron");
+        std::fs::write(&kept, "x").expect("write");
+        let gone = dir.path().join("gone.ron");
+        let mut p = Persisted {
+            recent: vec![gone.clone(), kept.clone()],
+            ..Persisted::default()
+        };
+        assert_eq!(p.startup_file(), None, "off by default: the default preset opens");
+        p.reopen_last = true;
+        assert_eq!(
+            p.startup_file(),
+            Some(kept.as_path()),
+            "the newest file that still exists"
+        );
+        p.recent = vec![gone];
+        assert_eq!(p.startup_file(), None);
+    }
 
     #[test]
     fn recent_files_are_unique_and_bounded() {

@@ -38,13 +38,7 @@ use std::sync::Arc;
 
 /// Open the main window with `plan_path`, or the default preset.
 pub fn run(plan_path: Option<PathBuf>, catalog: Catalog) -> ExitCode {
-    let (plan, file, load_error) = match &plan_path {
-        Some(path) => match report::load_plan(path) {
-            Ok(p) => (p, Some(path.clone()), None),
-            Err(e) => (default_plan(), None, Some(e.to_string())),
-        },
-        None => (default_plan(), None, None),
-    };
+    let given = plan_path.map(|path| load_document(&path));
     let options = eframe::NativeOptions {
         viewport: egui::ViewportBuilder::default()
             .with_title("ClusterForge")
@@ -61,6 +55,11 @@ pub fn run(plan_path: Option<PathBuf>, catalog: Catalog) -> ExitCode {
                 .storage
                 .and_then(|s| eframe::get_value::<files::Persisted>(s, files::PERSIST_KEY))
                 .unwrap_or_default();
+            // No plan named: the last file if the setting asks, else the default preset.
+            let (plan, file, load_error) = given.unwrap_or_else(|| match persisted.startup_file() {
+                Some(path) => load_document(path),
+                None => (default_plan(), None, None),
+            });
             let config = AppConfig {
                 plan,
                 file,
@@ -82,6 +81,14 @@ pub fn run(plan_path: Option<PathBuf>, catalog: Catalog) -> ExitCode {
             eprintln!("error: cannot open a window: {e}");
             ExitCode::from(crate::exit::EXIT_USAGE)
         }
+    }
+}
+
+/// A plan file to start with, or the default preset and why it did not load.
+fn load_document(path: &std::path::Path) -> (Plan, Option<PathBuf>, Option<String>) {
+    match report::load_plan(path) {
+        Ok(p) => (p, Some(path.to_path_buf()), None),
+        Err(e) => (default_plan(), None, Some(e.to_string())),
     }
 }
 

@@ -230,6 +230,9 @@ impl App {
             if let Some(p) = open {
                 self.guard_discard(ui.ctx(), AfterDiscard::OpenPath(p));
             }
+            ui.separator();
+            ui.checkbox(&mut self.persisted.reopen_last, "Reopen the last file at start")
+                .on_hover_text("Started without a plan, open the most recent file instead of the default preset");
         });
     }
 
