@@ -410,6 +410,27 @@ impl Catalog {
         Ok(())
     }
 
+    /// Multiply every price field of entry `id` by `factor` (a sample of its
+    /// price range: rent, reserved and spot move together).
+    pub fn scale_price(&mut self, id: &str, factor: f64) {
+        if !(factor.is_finite() && factor > 0.0) {
+            return;
+        }
+        if let Some(d) = self.devices.iter_mut().find(|d| d.id == id) {
+            d.price_usd *= factor;
+        } else if let Some(s) = self.systems.iter_mut().find(|s| s.id == id) {
+            s.price_usd *= factor;
+            if let Some(cl) = &mut s.cloud {
+                cl.scale(factor);
+            }
+        } else if let Some(s) = self.storage.iter_mut().find(|s| s.id == id) {
+            s.price_usd *= factor;
+            s.scale_service_prices(factor);
+        } else if let Some(s) = self.switches.iter_mut().find(|s| s.id == id) {
+            s.price_usd *= factor;
+        }
+    }
+
     /// This catalog with `discounts` taken off its prices: purchase prices
     /// of everything bought, cloud prices (rent, storage, requests) of
     /// everything rented. Borrowed unchanged when there is no discount.

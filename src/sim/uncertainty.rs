@@ -238,7 +238,9 @@ pub fn run(
     }
     let inputs = uncertain_inputs(plan, catalog);
     let done = AtomicUsize::new(0);
-    let runs: Vec<Result<Results, SimError>> = (0..samples)
+    // Each sample keeps only its figures: N full results (series, events)
+    // would hold gigabytes at the larger sample counts.
+    let runs: Vec<Result<Vec<(BandKey, f64)>, SimError>> = (0..samples)
         .into_par_iter()
         .map(|i| {
             if progress.is_cancelled() {
@@ -249,7 +251,7 @@ pub fn run(
             let sample_seed = seed ^ (u64::from(i) + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15);
             let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(sample_seed);
             let c = sample_catalog(catalog, &inputs, &mut rng);
-            let r = simulate(plan, &c, sample_seed, &Progress::new());
+            let r = simulate(plan, &c, sample_seed, &Progress::new()).map(|r| figures_of(&r));
             let n = done.fetch_add(1, Ordering::Relaxed) + 1;
             progress.set_fraction(n as f64 / f64::from(samples));
             r
@@ -258,30 +260,24 @@ pub fn run(
     if progress.is_cancelled() {
         return Err(SimError::Cancelled);
     }
-    let mut failed = 0;
-    // Bands in the order a run lists its figures: plan totals first, then
-    // the stages in plan order.
-    let mut values: Vec<(BandKey, Vec<f64>)> = Vec::new();
-    for r in &runs {
-        match r {
-            Ok(r) => {
-                for (k, v) in figures_of(r) {
-                    if !v.is_finite() {
-                        continue;
-                    }
-                    match values.iter_mut().find(|(key, _)| *key == k) {
-                        Some((_, vs)) => vs.push(v),
-                        None => values.push((k, vec![v])),
-                    }
-                }
-            }
-            Err(_) => failed += 1,
-        }
-    }
+    let failed = runs.iter().filter(|r| r.is_err()).count();
     if failed == runs.len() {
         // Every sample failed: the plan itself does not simulate.
         if let Some(Err(e)) = runs.into_iter().next() {
             return Err(e);
+        }
+        return Err(SimError::Invalid("no sample simulated".into()));
+    }
+    // Bands in the order a run lists its figures: plan totals first, then
+    // the stages in plan order.
+    let mut values: Vec<(BandKey, Vec<f64>)> = Vec::new();
+    for (k, v) in runs.into_iter().flatten().flatten() {
+        if !v.is_finite() {
+            continue;
+        }
+        match values.iter_mut().find(|(key, _)| *key == k) {
+            Some((_, vs)) => vs.push(v),
+            None => values.push((k, vec![v])),
         }
     }
     let nominal_figures = nominal.map(figures_of).unwrap_or_default();
@@ -307,29 +303,6 @@ pub fn run(
         bands,
         failed,
     })
-}
-
-impl Catalog {
-    /// Multiply every price field of entry `id` by `factor` (a sample of its
-    /// price range: rent, reserved and spot move together).
-    pub fn scale_price(&mut self, id: &str, factor: f64) {
-        if !(factor.is_finite() && factor > 0.0) {
-            return;
-        }
-        if let Some(d) = self.devices.iter_mut().find(|d| d.id == id) {
-            d.price_usd *= factor;
-        } else if let Some(s) = self.systems.iter_mut().find(|s| s.id == id) {
-            s.price_usd *= factor;
-            if let Some(cl) = &mut s.cloud {
-                cl.scale(factor);
-            }
-        } else if let Some(s) = self.storage.iter_mut().find(|s| s.id == id) {
-            s.price_usd *= factor;
-            s.scale_service_prices(factor);
-        } else if let Some(s) = self.switches.iter_mut().find(|s| s.id == id) {
-            s.price_usd *= factor;
-        }
-    }
 }
 
 #[cfg(test)]
