@@ -63,17 +63,25 @@ impl Camera {
     /// Show `content` inside `viewport`, given relative to the canvas
     /// widget's top-left corner (the part not under the legend or minimap).
     pub fn fit_in(&mut self, content: Rect, viewport: Rect) {
-        let size = viewport.size();
-        if !content.is_finite() || content.width() <= 0.0 || size.x <= 0.0 || size.y <= 0.0 {
+        let Some(zoom) = Self::fit_zoom(content, viewport.size()) else {
             *self = Camera::default();
             return;
-        }
-        let content = content.expand(40.0);
-        let zoom = (size.x / content.width())
-            .min(size.y / content.height())
-            .clamp(ZOOM_MIN, 1.25);
+        };
         self.zoom = zoom;
         self.offset = content.center().to_vec2() - viewport.center().to_vec2() / zoom;
+    }
+    /// The zoom at which `content` (with a 40-unit margin) fills `size`;
+    /// `None` for empty content or an empty viewport.
+    pub fn fit_zoom(content: Rect, size: Vec2) -> Option<f32> {
+        if !content.is_finite() || content.width() <= 0.0 || size.x <= 0.0 || size.y <= 0.0 {
+            return None;
+        }
+        let content = content.expand(40.0);
+        Some(
+            (size.x / content.width())
+                .min(size.y / content.height())
+                .clamp(ZOOM_MIN, 1.25),
+        )
     }
 }
 
@@ -348,7 +356,6 @@ impl EditorState {
     pub fn fit_viewport(&self, content: Rect) -> Rect {
         let size = self.canvas_rect.size();
         let (legend, minimap) = self.corner_boxes;
-        let c = content.expand(40.0);
         let mut best = (f32::MIN, Rect::from_min_size(Pos2::ZERO, size));
         for below_legend in [true, false] {
             for above_minimap in [true, false] {
@@ -363,11 +370,12 @@ impl EditorState {
                     Pos2::new(size.x - minimap.x, size.y)
                 };
                 let r = Rect::from_min_max(min, max);
-                if r.width() < 40.0 || r.height() < 40.0 || c.width() <= 0.0 || c.height() <= 0.0 {
+                if r.width() < 40.0 || r.height() < 40.0 {
                     continue;
                 }
-                let zoom = (r.width() / c.width()).min(r.height() / c.height());
-                if zoom > best.0 {
+                if let Some(zoom) = Camera::fit_zoom(content, r.size())
+                    && zoom > best.0
+                {
                     best = (zoom, r);
                 }
             }

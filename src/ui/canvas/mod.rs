@@ -142,9 +142,6 @@ pub fn canvas_ui(
             .input(|i| i.pointer.hover_pos())
             .is_some_and(|p| minimap_rect.contains(p));
     let info = interact::handle(ui, &response, state, canvas, &layout, edits, over_minimap);
-    if state.camera != camera_before {
-        state.camera_touched = true;
-    }
 
     // Re-layout if the drag changed this frame.
     let (moved, delta) = match &canvas.drag {
@@ -211,11 +208,11 @@ pub fn canvas_ui(
     }
     let legend = results.map(|o| overlay::legend(&painter, rect, o, pal).max - rect.min + Vec2::splat(8.0));
     if canvas.show_minimap {
-        let before = state.camera;
         interact::minimap_ui(ui, &painter, minimap_rect, state, canvas, &layout, visible, pal);
-        if state.camera != before {
-            state.camera_touched = true;
-        }
+    }
+    // Wheel, drag or minimap moved the view this frame: a resize keeps it.
+    if state.camera != camera_before {
+        state.camera_touched = true;
     }
     let minimap = canvas
         .show_minimap
