@@ -385,17 +385,10 @@ impl SimResultsView {
     }
 
     fn export_report(&self, path: &Path, plan: &Plan, catalog: &Catalog) -> Result<String, String> {
-        let fresh = self
-            .finished
-            .as_ref()
-            .filter(|f| &f.plan == plan)
-            .and_then(|f| f.report.as_ref());
-        let bands = self
-            .finished
-            .as_ref()
-            .filter(|f| &f.plan == plan)
-            .and_then(|_| self.bands());
-        export::write_report(path, plan, catalog, fresh, bands)
+        let current = self.finished.as_ref().filter(|f| &f.plan == plan);
+        let report = current.and_then(|f| f.report.as_ref());
+        let bands = current.and_then(|_| self.bands());
+        export::write_report(path, plan, catalog, report, bands)
     }
 
     fn toolbar_ui(&mut self, ui: &mut egui::Ui, plan: &Plan, catalog: &Catalog) {
@@ -409,19 +402,14 @@ impl SimResultsView {
             }
             ui.checkbox(&mut self.auto_run, "Auto re-run")
                 .on_hover_text("Re-simulate 0.7 s after the last edit");
-            if ui
-                .checkbox(&mut self.sample_bands, "Uncertainty")
+            // Ticked: the next tick starts sampling around the finished run.
+            ui.checkbox(&mut self.sample_bands, "Uncertainty")
                 .on_hover_text(format!(
                     "After each run, simulate {n} seeded samples over the catalog's price and calibration \
-                     ranges: P10/P50/P90 of time, cost and break-even in the Cost tab and the report \
-                     (as clusterforge simulate --uncertainty {n})",
+                 ranges: P10/P50/P90 of time, cost and break-even in the Cost tab and the report \
+                 (as clusterforge simulate --uncertainty {n})",
                     n = self.band_samples
-                ))
-                .changed()
-                && self.sample_bands
-            {
-                self.start_bands_if_wanted(catalog);
-            }
+                ));
             if let Some(job) = &self.bands_job {
                 ui.add(
                     egui::ProgressBar::new(job.progress.fraction() as f32)
