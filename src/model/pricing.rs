@@ -563,7 +563,15 @@ impl PriceOverride {
             if let Some(v) = v
                 && !(v.is_finite() && (0.0..1e12).contains(&v))
             {
-                return Err(format!("`{k}` is {v}: a price is a finite number ≥ 0 and below 10¹²"));
+                // 1e300 in full is 301 digits: say it in scientific notation.
+                let shown = if v.abs() >= 1e12 {
+                    format!("{v:e}")
+                } else {
+                    v.to_string()
+                };
+                return Err(format!(
+                    "`{k}` is {shown}: a price is a finite number ≥ 0 and below 10¹²"
+                ));
             }
         }
         if let Some(d) = &self.as_of {
