@@ -201,6 +201,8 @@ pub fn new_stage(plan: &Plan, catalog: &Catalog, kind: StageTemplate, placement:
         .unwrap_or_default();
     // Llama-2-7B-like shape (Touvron et al. 2023): 32 layers, 4096 hidden, 32 heads.
     let llama7b = ModelSpec::Transformer(TransformerShape {
+        dropout: None,
+        head_dim: None,
         name: "7B transformer".into(),
         layers: 32,
         hidden: 4096,
@@ -228,12 +230,15 @@ pub fn new_stage(plan: &Plan, catalog: &Catalog, kind: StageTemplate, placement:
         StageTemplate::Ingest => StageKind::Ingest(data),
         StageTemplate::Preprocess => StageKind::Preprocess(data),
         StageTemplate::Train => StageKind::Train(TrainStage {
+            attention: crate::model::AttentionKernel::Fused,
             model: llama7b,
             tokens: 1e11,
             global_batch,
             micro_batch: 1,
             precision: Precision::Bf16,
             parallelism: Parallelism {
+                cp: 1,
+                stage_layers: Vec::new(),
                 tp: 1,
                 pp: 1,
                 dp,

@@ -130,6 +130,10 @@ pub struct TransformerShape {
     /// FFN inner size; `None` = 4 × hidden.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ffn_hidden: Option<u32>,
+    /// Size of one attention head; `None` = hidden / heads (Qwen3 uses 128
+    /// with 64 heads on hidden 4096).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub head_dim: Option<u32>,
     /// Whether the FFN is gated (SwiGLU: three matrices instead of two).
     #[serde(default)]
     pub gated_ffn: bool,
@@ -138,6 +142,11 @@ pub struct TransformerShape {
     /// Mixture of experts: experts per layer and experts active per token.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub moe: Option<MoeSpec>,
+    /// Whether the model trains with dropout (its masks are stored for the
+    /// backward). `None`: GPT-style models (ungated FFN) do, Llama-style
+    /// ones (gated FFN) do not.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dropout: Option<bool>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
@@ -145,6 +154,30 @@ pub struct TransformerShape {
 pub struct MoeSpec {
     pub experts: u32,
     pub top_k: u32,
+    /// FFN inner size of one routed expert (fine-grained experts, e.g.
+    /// Qwen3-MoE 1536, DeepSeek-V3 2048); `None` = the model's FFN size.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expert_ffn: Option<u32>,
+    /// Shared experts every token passes through besides its top-k
+    /// (DeepSeekMoE); 0 = none.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub shared_experts: u32,
+    /// Tokens the busiest expert rank receives over the mean (1 = perfectly
+    /// balanced routing, as "force-balanced" benchmarks run; the capacity
+    /// factor bounds it when tokens are dropped). The slowest rank sets
+    /// the pace of every all-to-all and expert GEMM.
+    #[serde(default = "one_f", skip_serializing_if = "is_one_f")]
+    pub load_imbalance: f64,
+}
+
+fn is_zero(v: &u32) -> bool {
+    *v == 0
+}
+fn one_f() -> f64 {
+    1.0
+}
+fn is_one_f(v: &f64) -> bool {
+    *v == 1.0
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -180,6 +213,21 @@ pub struct Parallelism {
     pub ep: u32,
     #[serde(default)]
     pub schedule: PipelineSchedule,
+    /// Context-parallel degree: the sequence of every micro-batch is split
+    /// over `cp` devices that exchange keys and values (ring attention, as
+    /// Megatron-Core `--context-parallel-size` and Llama 3 use). 1 = off.
+    #[serde(default = "one", skip_serializing_if = "is_one")]
+    pub cp: u32,
+    /// Transformer layers of each pipeline stage, first to last (`pp`
+    /// entries summing to the model's layers; 0 for an embedding-only or
+    /// loss-only stage). Empty: layers are spread evenly, the first stages
+    /// taking one more when they do not divide.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub stage_layers: Vec<u32>,
+}
+
+fn is_one(v: &u32) -> bool {
+    *v == 1
 }
 
 fn one() -> u32 {
@@ -187,8 +235,48 @@ fn one() -> u32 {
 }
 
 impl Parallelism {
+    /// Devices the layout occupies: TP × CP × PP × DP (expert parallelism
+    /// folds into them, as in Megatron-Core).
     pub fn gpus(&self) -> u64 {
-        self.tp as u64 * self.pp as u64 * self.dp as u64
+        self.tp as u64 * self.cp.max(1) as u64 * self.pp as u64 * self.dp as u64
+    }
+    /// "TP 8 × CP 2 × PP 16 × DP 64" (CP only when used).
+    pub fn layout_label(&self) -> String {
+        if self.cp > 1 {
+            format!("TP {} × CP {} × PP {} × DP {}", self.tp, self.cp, self.pp, self.dp)
+        } else {
+            format!("TP {} × PP {} × DP {}", self.tp, self.pp, self.dp)
+        }
+    }
+}
+
+/// How the attention core (scores, softmax, weighted values) runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub enum AttentionKernel {
+    /// The best fused kernel of the device (FlashAttention-3 / cuDNN fused
+    /// attention on Hopper and Blackwell, FlashAttention-2 elsewhere): no
+    /// s×s scores in memory, causal blocks skipped.
+    #[default]
+    Fused,
+    /// FlashAttention-2 on every device (PyTorch SDPA's flash backend).
+    FlashAttention2,
+    /// Separate matmuls and softmax kernels over the stored s×s scores
+    /// (Megatron-LM 2021-22).
+    Unfused,
+}
+
+impl AttentionKernel {
+    pub const ALL: [AttentionKernel; 3] = [
+        AttentionKernel::Fused,
+        AttentionKernel::FlashAttention2,
+        AttentionKernel::Unfused,
+    ];
+    pub fn label(self) -> &'static str {
+        match self {
+            AttentionKernel::Fused => "Fused (FlashAttention-3 / cuDNN)",
+            AttentionKernel::FlashAttention2 => "FlashAttention-2",
+            AttentionKernel::Unfused => "Unfused (s×s scores)",
+        }
     }
 }
 
@@ -224,6 +312,13 @@ pub struct TrainStage {
     /// Overlap data-parallel gradient reduction with backward compute.
     #[serde(default = "yes")]
     pub overlap_grad_reduce: bool,
+    /// Attention kernel (fused by default, as every framework of 2023 on).
+    #[serde(default, skip_serializing_if = "is_fused")]
+    pub attention: AttentionKernel,
+}
+
+fn is_fused(a: &AttentionKernel) -> bool {
+    *a == AttentionKernel::Fused
 }
 
 fn yes() -> bool {

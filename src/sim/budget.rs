@@ -301,6 +301,7 @@ mod tests {
             after: vec![],
             placement: vec!["gpu".into()],
             kind: StageKind::Train(TrainStage {
+                attention: crate::model::AttentionKernel::Fused,
                 model: ModelSpec::Params {
                     params_b: 7.0,
                     seq_len: 4096,
@@ -310,6 +311,8 @@ mod tests {
                 micro_batch: 1,
                 precision: Precision::Bf16,
                 parallelism: Parallelism {
+                    cp: 1,
+                    stage_layers: Vec::new(),
                     tp: 8,
                     pp: 1,
                     dp: servers,

@@ -285,6 +285,8 @@ fn model_spec() -> impl Strategy<Value = ModelSpec> {
         )
             .prop_map(
                 |(layers, hidden, heads, kv, gated, moe)| ModelSpec::Transformer(TransformerShape {
+                    dropout: None,
+                    head_dim: None,
                     name: "m".into(),
                     layers,
                     hidden,
@@ -294,7 +296,13 @@ fn model_spec() -> impl Strategy<Value = ModelSpec> {
                     gated_ffn: gated,
                     seq_len: 4096,
                     vocab: 32000,
-                    moe: moe.map(|(experts, top_k)| MoeSpec { experts, top_k }),
+                    moe: moe.map(|(experts, top_k)| MoeSpec {
+                        expert_ffn: None,
+                        load_imbalance: 1.0,
+                        shared_experts: 0,
+                        experts,
+                        top_k
+                    }),
                 })
             ),
         (num(), 1..100_000u32).prop_map(|(params_b, seq_len)| ModelSpec::Params { params_b, seq_len }),
@@ -369,12 +377,15 @@ fn stage_kind() -> impl Strategy<Value = StageKind> {
         )
             .prop_map(
                 |(model, tokens, gb, mb, precision, (tp, pp, dp, sp, zero), ck, ds)| StageKind::Train(TrainStage {
+                    attention: clusterforge::model::AttentionKernel::Fused,
                     model,
                     tokens,
                     global_batch: gb,
                     micro_batch: mb,
                     precision,
                     parallelism: Parallelism {
+                        cp: 1,
+                        stage_layers: Vec::new(),
                         tp,
                         pp,
                         dp,

@@ -45,6 +45,8 @@ pub fn serving_cluster_plan(rate_rps: f64, duration_s: f64) -> Plan {
             placement: vec!["gpus".into()],
             kind: StageKind::Serve(ServeStage {
                 model: ModelSpec::Transformer(TransformerShape {
+                    dropout: None,
+                    head_dim: None,
                     name: "Llama-3-8B".into(),
                     layers: 32,
                     hidden: 4096,

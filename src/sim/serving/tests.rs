@@ -7,6 +7,8 @@ use crate::sim::serving::perf::LlmCost;
 pub(crate) fn plan_with(model: &str, count: u32, kind: NodeKind, f: impl FnOnce(&mut ServeStage)) -> Plan {
     let mut s = ServeStage {
         model: ModelSpec::Transformer(TransformerShape {
+            dropout: None,
+            head_dim: None,
             name: "Llama-2-7B".into(),
             layers: 32,
             hidden: 4096,

@@ -14,6 +14,8 @@ use std::time::Instant;
 /// A GPT-style shape (FFN 4 × hidden, tied embeddings).
 pub fn gpt(name: &str, layers: u32, hidden: u32, heads: u32, seq: u32, vocab: u32) -> ModelSpec {
     ModelSpec::Transformer(TransformerShape {
+        dropout: None,
+        head_dim: None,
         name: name.into(),
         layers,
         hidden,
@@ -31,6 +33,8 @@ pub fn gpt(name: &str, layers: u32, hidden: u32, heads: u32, seq: u32, vocab: u3
 pub fn llama(name: &str, dims: (u32, u32, u32, u32), ffn: u32, seq: u32, vocab: u32) -> ModelSpec {
     let (layers, hidden, heads, kv_heads) = dims;
     ModelSpec::Transformer(TransformerShape {
+        dropout: None,
+        head_dim: None,
         name: name.into(),
         layers,
         hidden,
@@ -52,6 +56,7 @@ pub fn train_stage(model: ModelSpec, global_batch: u32, micro_batch: u32, par: P
         after: vec![],
         placement: vec!["gpu".into()],
         kind: StageKind::Train(TrainStage {
+            attention: crate::model::AttentionKernel::Fused,
             model,
             tokens: 1e12,
             global_batch,
@@ -68,6 +73,8 @@ pub fn train_stage(model: ModelSpec, global_batch: u32, micro_batch: u32, par: P
 
 pub fn par(tp: u32, pp: u32, dp: u32, schedule: PipelineSchedule) -> Parallelism {
     Parallelism {
+        cp: 1,
+        stage_layers: Vec::new(),
         tp,
         pp,
         dp,

@@ -434,6 +434,8 @@ mod tests {
             precision: Precision::Fp16,
             recompute: rc,
             par: Parallelism {
+                cp: 1,
+                stage_layers: Vec::new(),
                 tp,
                 pp,
                 dp,

@@ -191,6 +191,8 @@ impl Shape {
 #[cfg(test)]
 pub(crate) fn gpt(layers: u32, hidden: u32, heads: u32) -> Shape {
     Shape::from_transformer(&TransformerShape {
+        dropout: None,
+        head_dim: None,
         name: String::new(),
         layers,
         hidden,
@@ -233,6 +235,8 @@ mod tests {
     #[test]
     fn llama2_70b_with_gqa_and_swiglu() {
         let s = Shape::from_transformer(&TransformerShape {
+            dropout: None,
+            head_dim: None,
             name: "llama2-70b".into(),
             layers: 80,
             hidden: 8192,
@@ -257,7 +261,13 @@ mod tests {
         assert!(moe.params() > 5.0 * dense.params());
         let ratio = moe.forward_flops_per_token() / dense.forward_flops_per_token();
         assert!(ratio > 1.5 && ratio < 2.0, "{ratio}");
-        let _ = MoeSpec { experts: 8, top_k: 2 };
+        let _ = MoeSpec {
+            expert_ffn: None,
+            load_imbalance: 1.0,
+            shared_experts: 0,
+            experts: 8,
+            top_k: 2,
+        };
     }
 
     #[test]
