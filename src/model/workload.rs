@@ -255,13 +255,16 @@ impl Parallelism {
 pub enum AttentionKernel {
     /// The best fused kernel of the device (FlashAttention-3 / cuDNN fused
     /// attention on Hopper and Blackwell, FlashAttention-2 elsewhere): no
-    /// s×s scores in memory, causal blocks skipped.
-    #[default]
+    /// s×s scores in memory, causal blocks skipped. New training stages
+    /// use it.
     Fused,
     /// FlashAttention-2 on every device (PyTorch SDPA's flash backend).
     FlashAttention2,
     /// Separate matmuls and softmax kernels over the stored s×s scores
-    /// (Megatron-LM 2021-22).
+    /// (Megatron-LM 2021-22). The default of a plan that does not name a
+    /// kernel, so a file written before kernels were modelled keeps its
+    /// figures.
+    #[default]
     Unfused,
 }
 
@@ -312,13 +315,14 @@ pub struct TrainStage {
     /// Overlap data-parallel gradient reduction with backward compute.
     #[serde(default = "yes")]
     pub overlap_grad_reduce: bool,
-    /// Attention kernel (fused by default, as every framework of 2023 on).
-    #[serde(default, skip_serializing_if = "is_fused")]
+    /// Attention kernel. New stages use the fused kernel every framework
+    /// of 2023 on runs; a file without the field reads as unfused.
+    #[serde(default, skip_serializing_if = "is_unfused")]
     pub attention: AttentionKernel,
 }
 
-fn is_fused(a: &AttentionKernel) -> bool {
-    *a == AttentionKernel::Fused
+fn is_unfused(a: &AttentionKernel) -> bool {
+    *a == AttentionKernel::Unfused
 }
 
 fn yes() -> bool {

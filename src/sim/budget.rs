@@ -235,10 +235,28 @@ fn stage_problems(plan: &Plan, catalog: &Catalog) -> Vec<Problem> {
         match &stage.kind {
             StageKind::Train(t) => {
                 let p = &t.parallelism;
+                let Some(shape) = Shape::of(&t.model) else { continue };
+                if !p.stage_layers.is_empty() {
+                    let sum: u64 = p.stage_layers.iter().map(|&l| l as u64).sum();
+                    if p.stage_layers.len() != p.pp as usize || sum != shape.layers as u64 {
+                        out.push(error(
+                            &stage.id,
+                            format!(
+                                "the pipeline split gives {} stages of {sum} layers in all, but PP is {} and the model has {} layers",
+                                p.stage_layers.len(),
+                                p.pp,
+                                shape.layers
+                            ),
+                            "give one layer count per pipeline stage, summing to the model's layers (0 for an embedding-only or loss-only stage), or clear the split to spread layers evenly",
+                        ));
+                    }
+                    // An explicit split may leave chunks empty (embedding- or
+                    // loss-only virtual stages).
+                    continue;
+                }
                 let PipelineSchedule::Interleaved(v) = p.schedule else {
                     continue;
                 };
-                let Some(shape) = Shape::of(&t.model) else { continue };
                 let virtual_stages = p.pp as u64 * v.max(1) as u64;
                 if p.pp > 1 && (shape.layers as u64) < virtual_stages {
                     out.push(error(

@@ -16,6 +16,7 @@ mod prices;
 mod report_png;
 mod scaling_training;
 mod sim_core;
+mod training_modern;
 #[cfg(feature = "gui")]
 mod ui;
 #[cfg(feature = "gui")]

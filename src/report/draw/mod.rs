@@ -53,6 +53,8 @@ pub mod palette {
             Cause::PpComm => 0xb07cc6,
             Cause::DpComm => 0x4a1f66,
             Cause::MoeComm => 0xd35490,
+            Cause::FsdpComm => 0x9c2a6b,
+            Cause::CpComm => 0x5d6fd6,
             Cause::Bubble => 0x9aa3b2,
             Cause::DataStall => 0xe07b24,
             Cause::DataRead => 0xf0a050,

@@ -30,6 +30,11 @@ pub struct Iteration {
     pub compute: f64,
     pub tp_comm: f64,
     pub moe_comm: f64,
+    /// ZeRO-3 / FSDP weight gathers and gradient reduce-scatters not hidden
+    /// behind compute.
+    pub fsdp_comm: f64,
+    /// Context-parallel key/value exchange not hidden behind attention.
+    pub cp_comm: f64,
     pub pp_comm: f64,
     pub bubble: f64,
     pub dp_comm: f64,
@@ -57,6 +62,10 @@ fn grad_bytes(p: Precision) -> f64 {
 pub fn iteration(s: &Shape, t: &TrainStage, c: &Cluster) -> Result<Iteration, String> {
     let par = &t.parallelism;
     let (tp, pp, dp) = (par.tp.max(1), par.pp.max(1), par.dp.max(1));
+    let cp = par.cp.max(1);
+    // Gradients (and FSDP shards) span the data-parallel ranks of every
+    // context-parallel slice.
+    let dp_cp = dp * cp;
     let mb = t.micro_batch.max(1);
     let m = (t.global_batch as u64 / (mb as u64 * dp as u64)).max(1) as u32;
     let mut notes = Vec::new();
@@ -71,7 +80,15 @@ pub fn iteration(s: &Shape, t: &TrainStage, c: &Cluster) -> Result<Iteration, St
         v = 1;
     }
     let nvs = pp as usize * v as usize;
-    if (s.layers as usize) < nvs {
+    if !par.stage_layers.is_empty() {
+        let sum: u64 = par.stage_layers.iter().map(|&l| l as u64).sum();
+        if par.stage_layers.len() != pp as usize || sum != s.layers as u64 {
+            return Err(format!(
+                "the pipeline split {:?} must give {} stages summing to the model's {} layers",
+                par.stage_layers, pp, s.layers
+            ));
+        }
+    } else if (s.layers as usize) < nvs {
         return Err(format!(
             "{} layers cannot fill {} pipeline stages × {} chunks",
             s.layers, pp, v
@@ -80,6 +97,8 @@ pub fn iteration(s: &Shape, t: &TrainStage, c: &Cluster) -> Result<Iteration, St
     let roof = Roofline::of(c, t.precision);
     let lcfg = LayerConfig {
         tp,
+        cp,
+        attention: t.attention,
         ep: par.ep.max(1),
         micro_batch: mb,
         sequence_parallel: par.sequence_parallel,
@@ -88,44 +107,58 @@ pub fn iteration(s: &Shape, t: &TrainStage, c: &Cluster) -> Result<Iteration, St
     let lc: LayerCost = layer::layer_cost(s, &lcfg, c, &roof);
     let (head_f, head_b, embed) = layer::head_costs(s, &lcfg, &roof);
 
-    // ZeRO-3 / FSDP: every micro-batch gathers each layer's weights for the
-    // forward and again for the backward, and reduce-scatters its gradients;
-    // prefetching overlaps that with the layer's compute.
-    let dp_group = dp_groups(c, tp, dp);
+    // ZeRO-3 / FSDP (Rajbhandari et al. 2020 §5; PyTorch FSDP, Zhao et al.
+    // 2023 §3.3): every micro-batch all-gathers each layer's weights for
+    // the forward and again for the backward, and reduce-scatters its
+    // gradients. With one layer prefetched, the forward gather of the next
+    // layer runs beside the current layer's forward and the backward's
+    // gather and reduce-scatter beside its backward; what compute cannot
+    // cover is exposed, and the first gather of each pass is never hidden.
+    // Compute per layer shrinks with the per-GPU batch while the gathers do
+    // not, so at fixed global batch a growing DP exposes them.
+    let dp_group = dp_groups(c, tp * cp, dp_cp);
     let layer_params_local = (s.attention_params() + s.expert_params() * expert_share(s, par.ep)) / tp as f64;
-    let mut zero3_exposed_per_layer = 0.0;
+    let mut zero3_fwd_exposed = 0.0;
+    let mut zero3_bwd_exposed = 0.0;
+    let mut zero3_first = 0.0;
     let mut zero3_total_per_layer = 0.0;
-    if par.zero_stage >= 3 && dp > 1 {
+    if par.zero_stage >= 3 && dp_cp > 1 {
         let w = layer_params_local * 2.0;
-        let ag = c.collective(CollectiveKind::AllGather, w, dp, dp_group.local);
+        let ag = c.collective(CollectiveKind::AllGather, w, dp_cp, dp_group.local);
         let rs = c.collective(
             CollectiveKind::ReduceScatter,
             layer_params_local * grad_bytes(t.precision),
-            dp,
+            dp_cp,
             dp_group.local,
         );
         zero3_total_per_layer = 2.0 * ag + rs;
-        let compute = lc.forward.total() + lc.backward.total();
-        zero3_exposed_per_layer = (zero3_total_per_layer - compute).max(0.0);
+        zero3_fwd_exposed = (ag - lc.forward.total()).max(0.0);
+        zero3_bwd_exposed = (ag + rs - lc.backward.total()).max(0.0);
+        zero3_first = ag;
     }
 
-    // Per virtual stage durations.
-    let base = s.layers / (nvs as u32);
-    let extra = s.layers % (nvs as u32);
+    // Per virtual stage durations; virtual stage vs runs on device vs % pp
+    // and takes its share of that device's layers.
     let mut fwd = vec![0.0; nvs];
     let mut bwd = vec![0.0; nvs];
     let mut parts = vec![PassCost::default(); pp as usize];
+    let mut fsdp_parts = vec![0.0f64; pp as usize];
     let mut stage_params = vec![0.0f64; pp as usize];
     for vs in 0..nvs {
-        let n_layers = base + u32::from((vs as u32) < extra);
-        let n = n_layers as f64;
-        let mut f = n * lc.forward.total() + n * zero3_exposed_per_layer / 2.0;
-        let mut b = n * lc.backward.total() + n * zero3_exposed_per_layer / 2.0;
         let device = vs % pp as usize;
+        let chunk = vs / pp as usize;
+        let on_device = super::memory::stage_layers(s, par, device);
+        let n_layers = on_device / v + u32::from((chunk as u32) < on_device % v);
+        let n = n_layers as f64;
+        let first_gather = if n_layers > 0 { zero3_first } else { 0.0 };
+        let mut f = n * (lc.forward.total() + zero3_fwd_exposed) + first_gather;
+        let mut b = n * (lc.backward.total() + zero3_bwd_exposed) + first_gather;
         let part = &mut parts[device];
         part.compute += n * (lc.forward.compute + lc.backward.compute);
         part.tp_comm += n * (lc.forward.tp_comm + lc.backward.tp_comm);
-        part.moe_comm += n * (lc.forward.moe_comm + lc.backward.moe_comm) + n * zero3_exposed_per_layer;
+        part.moe_comm += n * (lc.forward.moe_comm + lc.backward.moe_comm);
+        part.cp_comm += n * (lc.forward.cp_comm + lc.backward.cp_comm);
+        fsdp_parts[device] += n * (zero3_fwd_exposed + zero3_bwd_exposed) + 2.0 * first_gather;
         stage_params[device] += n * layer_params_local;
         if vs == 0 {
             f += embed;
@@ -148,9 +181,9 @@ pub fn iteration(s: &Shape, t: &TrainStage, c: &Cluster) -> Result<Iteration, St
     // Point-to-point activations between stages. Megatron's scatter/gather
     // optimization (Narayanan et al. 2021 §4.1) sends 1/t of the tensor
     // across servers and all-gathers it over NVLink.
-    let tokens = s.seq as f64 * mb as f64;
+    let tokens = s.seq as f64 * mb as f64 / cp as f64;
     let act = tokens * s.hidden as f64 * roof.act_bytes;
-    let crosses = (tp * pp) > c.devices_per_server && pp > 1;
+    let crosses = (tp * cp * pp) > c.devices_per_server && pp > 1;
     let p2p = if pp <= 1 {
         0.0
     } else if crosses {
@@ -183,23 +216,23 @@ pub fn iteration(s: &Shape, t: &TrainStage, c: &Cluster) -> Result<Iteration, St
     let mut dp_total_max: f64 = 0.0;
     for (r, &params_r) in stage_params.iter().enumerate() {
         let grads = params_r * grad_bytes(t.precision);
-        let (dp_time, exposed) = if dp > 1 && par.zero_stage < 3 {
+        let (dp_time, exposed) = if dp_cp > 1 && par.zero_stage < 3 {
             let buckets = (grads / BUCKET_BYTES).ceil().max(1.0);
-            let total = buckets * c.collective(CollectiveKind::AllReduce, grads / buckets, dp, dp_group.local);
+            let total = buckets * c.collective(CollectiveKind::AllReduce, grads / buckets, dp_cp, dp_group.local);
             let exposed = if t.overlap_grad_reduce {
                 (total - run.last_backward[r]).max(total / buckets)
             } else {
                 total
             };
             (total, exposed)
-        } else if dp > 1 {
+        } else if dp_cp > 1 {
             // ZeRO-3 reduces during the backward (counted above).
             (m as f64 * s.layers as f64 / pp as f64 * zero3_total_per_layer, 0.0)
         } else {
             (0.0, 0.0)
         };
         dp_total_max = dp_total_max.max(dp_time);
-        let shard = if par.zero_stage >= 1 { dp as f64 } else { 1.0 };
+        let shard = if par.zero_stage >= 1 { dp_cp as f64 } else { 1.0 };
         let opt_bytes = params_r / shard * OPTIMIZER_BYTES_PER_PARAM;
         let optimizer = roof.stream(opt_bytes);
         let end = run.finish[r] + exposed + optimizer;
@@ -213,13 +246,15 @@ pub fn iteration(s: &Shape, t: &TrainStage, c: &Cluster) -> Result<Iteration, St
     let compute = mf * part.compute;
     let tp_comm = mf * part.tp_comm;
     let moe_comm = mf * part.moe_comm;
+    let cp_comm = mf * part.cp_comm;
+    let fsdp_comm = mf * fsdp_parts[r];
     let idle = (run.finish[r] - run.busy[r]).max(0.0);
     let pp_comm = run.p2p_on_path.min(idle);
     let bubble = idle - pp_comm;
 
     // Scale-out bytes per device: DP inter-server part and PP sends.
     let grads_r = stage_params[r] * grad_bytes(t.precision);
-    let dp_bytes = if dp > 1 && dp_group.servers > 1 {
+    let dp_bytes = if dp_cp > 1 && dp_group.servers > 1 {
         2.0 * (dp_group.servers as f64 - 1.0) / dp_group.servers as f64 * grads_r / dp_group.local as f64
     } else {
         0.0
@@ -240,6 +275,8 @@ pub fn iteration(s: &Shape, t: &TrainStage, c: &Cluster) -> Result<Iteration, St
         compute,
         tp_comm,
         moe_comm,
+        fsdp_comm,
+        cp_comm,
         pp_comm,
         bubble,
         dp_comm: dp_exposed,

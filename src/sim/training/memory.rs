@@ -6,8 +6,8 @@
 
 use super::shape::Shape;
 use crate::model::{
-    Catalog, Parallelism, PipelineSchedule, Plan, Precision, Problem, Recompute, Severity, StageKind, Subject,
-    TrainStage,
+    AttentionKernel, Catalog, Parallelism, PipelineSchedule, Plan, Precision, Problem, Recompute, Severity, StageKind,
+    Subject, TrainStage,
 };
 use serde::Serialize;
 
@@ -83,6 +83,7 @@ pub struct MemoryConfig {
     pub precision: Precision,
     pub recompute: Recompute,
     pub par: Parallelism,
+    pub attention: AttentionKernel,
 }
 
 impl MemoryConfig {
@@ -93,6 +94,7 @@ impl MemoryConfig {
             precision: t.precision,
             recompute: t.recompute,
             par: t.parallelism.clone(),
+            attention: t.attention,
         }
     }
     fn micro_batches(&self) -> u32 {
@@ -114,27 +116,36 @@ pub fn activation_bytes(p: Precision) -> f64 {
 
 /// Activation bytes of one layer for one micro-batch, as Korthikanti et
 /// al. 2022 eq. (1)-(6): their formulas count 16-bit values plus 1-byte
-/// dropout masks; values scale with [`activation_bytes`], masks stay 1 byte.
+/// dropout masks; values scale with [`activation_bytes`], masks stay 1 byte
+/// and are absent for models trained without dropout (Llama-style). A fused
+/// attention kernel (FlashAttention, Dao et al. 2022 §3.1) keeps no s×s
+/// scores, only the softmax log-sum-exp (4 bytes per head per token).
+/// Context parallelism splits the tokens over `cp` devices.
 pub fn layer_activation_bytes(s: &Shape, cfg: &MemoryConfig) -> f64 {
     let v = activation_bytes(cfg.precision) / 2.0;
     let t = cfg.par.tp.max(1) as f64;
-    let tokens = s.seq as f64 * cfg.micro_batch as f64;
+    let cp = cfg.par.cp.max(1) as f64;
+    let tokens = s.seq as f64 * cfg.micro_batch as f64 / cp;
     let h = s.hidden as f64;
-    let f = s.ffn as f64 * s.top_k as f64;
-    let g = s.kv_fraction();
+    let (q, kv) = (s.q_dim(), s.kv_dim());
+    let f = s.expert_ffn as f64 * s.experts_per_token();
     let sp = cfg.par.sequence_parallel && cfg.par.tp > 1;
+    let mask = if s.dropout { 1.0 } else { 0.0 };
     // Replicated across TP unless sequence parallel: two norm inputs (4h),
-    // QKV input (2h), attention dropout mask (h), MLP input (2h), MLP
-    // dropout mask (h): 10h (the "10" of eq. 2).
-    let replicated = (8.0 * h * v + 2.0 * h) / if sp { t } else { 1.0 };
-    // Split over TP: Q and K (2h + 2hg), V (2hg), output-projection input
-    // (2h); MLP: GeLU input and second-linear input (4f) or, gated, two
-    // branch outputs and their product (6f). With g = 1, f = 4h: 24h.
+    // QKV input (2h), MLP input (2h) and, with dropout, the attention and
+    // MLP dropout masks (h each): the "10" of eq. 2.
+    let replicated = (8.0 * h * v + 2.0 * h * mask) / if sp { t } else { 1.0 };
+    // Split over TP: Q and K (2q + 2kv), V (2kv), output-projection input
+    // (2q); MLP: GeLU input and second-linear input (4f) or, gated, two
+    // branch outputs and their product (6f). With q = kv = h, f = 4h: 24h.
     let mlp = if s.gated { 6.0 * f } else { 4.0 * f };
-    let split = (2.0 * h + 2.0 * h * g + 2.0 * h * g + 2.0 * h + mlp) * v / t;
-    // Attention scores: softmax output (2), dropout mask (1), dropout output
-    // (2) per head per token pair: 5·a·s per token.
-    let scores = (4.0 * v + 1.0) * s.heads as f64 * s.seq as f64 / t;
+    let split = (2.0 * q + 4.0 * kv + 2.0 * q + mlp) * v / t;
+    // Attention scores: softmax output (2), dropout mask (1) and output (2)
+    // per head per token pair: 5·a·s per token; a fused kernel keeps none.
+    let scores = match cfg.attention {
+        AttentionKernel::Unfused => (2.0 * v + (2.0 * v + 1.0) * mask) * s.heads as f64 * s.seq as f64 / t,
+        AttentionKernel::Fused | AttentionKernel::FlashAttention2 => 4.0 * s.heads as f64 / t,
+    };
     let per_token = match cfg.recompute {
         Recompute::None => replicated + split + scores,
         Recompute::Selective => replicated + split,
@@ -144,12 +155,30 @@ pub fn layer_activation_bytes(s: &Shape, cfg: &MemoryConfig) -> f64 {
     tokens * per_token
 }
 
+/// Layers of pipeline stage `stage` (0-based) of `pp`: the plan's split, or
+/// an even one with the first stages taking the remainder.
+pub fn stage_layers(s: &Shape, par: &Parallelism, stage: usize) -> u32 {
+    let pp = par.pp.max(1);
+    if par.stage_layers.len() == pp as usize {
+        return par.stage_layers[stage.min(pp as usize - 1)];
+    }
+    s.layers / pp + u32::from((stage as u32) < s.layers % pp)
+}
+
+/// FP8 training keeps an FP8 copy of every weight besides the 16-bit
+/// weights, cast once per iteration and reused by every micro-batch
+/// (Transformer Engine `is_first_microbatch` weight caching, "Using FP8
+/// with Transformer Engine" user guide); the transposes the backward needs
+/// are made per GEMM by the cast-transpose kernel and not kept.
+const FP8_WEIGHT_COPY_BYTES: f64 = 1.0;
+
 /// Memory of the most loaded stage on a device with `capacity_gib`.
 pub fn breakdown(s: &Shape, cfg: &MemoryConfig, capacity_gib: f64) -> MemoryBreakdown {
     let par = &cfg.par;
     let (tp, pp, dp) = (par.tp.max(1) as f64, par.pp.max(1) as f64, par.dp.max(1) as f64);
     let ep = par.ep.max(1) as f64;
-    let layers_per_stage = (s.layers as f64 / pp).ceil();
+    let first_layers = stage_layers(s, par, 0) as f64;
+    let last_layers = stage_layers(s, par, par.pp.max(1) as usize - 1) as f64;
     // Dense part of a layer split over TP; experts split over EP then TP.
     let expert_share = if s.is_moe() {
         (s.experts as f64 / ep).ceil()
@@ -157,14 +186,19 @@ pub fn breakdown(s: &Shape, cfg: &MemoryConfig, capacity_gib: f64) -> MemoryBrea
         1.0
     };
     let layer = s.attention_params() + 4.0 * s.hidden as f64 + s.expert_params() * expert_share;
-    let stage_params = layer * layers_per_stage / tp;
     let embed = s.vocab as f64 * s.hidden as f64 / tp;
     // Megatron keeps the input embedding on the first stage and the output
     // matrix on the last (a tied copy when embeddings are tied); with one
     // stage a tied matrix is stored once.
-    let first = stage_params + embed + if pp <= 1.0 && !s.tied_embeddings { embed } else { 0.0 };
-    let last = stage_params + if pp > 1.0 { embed } else { 0.0 };
-    let sb = state_bytes(cfg.precision);
+    let first = layer * first_layers / tp + embed + if pp <= 1.0 && !s.tied_embeddings { embed } else { 0.0 };
+    let last = layer * last_layers / tp + if pp > 1.0 { embed } else { 0.0 };
+    let mut sb = state_bytes(cfg.precision);
+    if cfg.precision == Precision::Fp8 {
+        sb.weights += FP8_WEIGHT_COPY_BYTES;
+    }
+    // The distributed optimizer and FSDP shard over the data-parallel
+    // ranks of every context-parallel slice (Megatron-Core: DP × CP).
+    let dp = dp * par.cp.max(1) as f64;
     let state = |params: f64| {
         let mut w = params * sb.weights;
         let mut g = params * sb.grads;
@@ -192,7 +226,7 @@ pub fn breakdown(s: &Shape, cfg: &MemoryConfig, capacity_gib: f64) -> MemoryBrea
         PipelineSchedule::Interleaved(v) if pp > 1.0 && v > 1 => 1.0 + (pp - 1.0) / (pp * v as f64),
         _ => 1.0,
     };
-    let mut first_act = per_layer * layers_per_stage * in_flight * interleave;
+    let mut first_act = per_layer * first_layers * in_flight * interleave;
     // Full recompute re-creates one layer's full activations at a time.
     if cfg.recompute == Recompute::Full {
         let full = MemoryConfig {
@@ -204,7 +238,8 @@ pub fn breakdown(s: &Shape, cfg: &MemoryConfig, capacity_gib: f64) -> MemoryBrea
     let tokens = s.seq as f64 * cfg.micro_batch as f64;
     // Last stage: one micro-batch in flight, plus FP32 logits and their
     // gradient for the cross-entropy (4 + 4 bytes × V/t per token).
-    let mut last_act = per_layer * layers_per_stage + tokens * 8.0 * s.vocab as f64 / tp;
+    let tokens = tokens / par.cp.max(1) as f64;
+    let mut last_act = per_layer * last_layers + tokens * 8.0 * s.vocab as f64 / tp;
     if cfg.recompute == Recompute::Full {
         last_act += layer_activation_bytes(
             s,
@@ -359,7 +394,7 @@ fn single_changes(s: &Shape, cfg: &MemoryConfig, devices_per_server: u32) -> Vec
             }
         }
         let pp2 = p.pp * 2;
-        if s.layers.is_multiple_of(pp2) {
+        if s.layers.is_multiple_of(pp2) && p.stage_layers.is_empty() {
             let mut c = cfg.clone();
             c.par.pp = pp2;
             c.par.dp = p.dp / 2;
@@ -429,6 +464,7 @@ mod tests {
 
     fn cfg(tp: u32, pp: u32, dp: u32, mb: u32, gb: u32, rc: Recompute, sp: bool) -> MemoryConfig {
         MemoryConfig {
+            attention: AttentionKernel::Unfused,
             micro_batch: mb,
             global_batch: gb,
             precision: Precision::Fp16,

@@ -91,7 +91,8 @@ pub fn run_stage(plan: &Plan, catalog: &Catalog, stage: &Stage, t: &TrainStage) 
     let available = cluster.servers * cluster.devices_per_server as u64;
     if gpus > available {
         return Err(format!(
-            "TP × PP × DP = {gpus} devices but the placement has {available}"
+            "{} = {gpus} devices but the placement has {available}",
+            t.parallelism.layout_label()
         ));
     }
     let mem = memory::breakdown(&shape, &memory::MemoryConfig::of(t), cluster.device.memory_gb);
@@ -276,6 +277,8 @@ fn to_result(plan: &Plan, stage: &Stage, t: &TrainStage, r: &TrainingRun, seed: 
         (Cause::PpComm, it.pp_comm),
         (Cause::DpComm, it.dp_comm),
         (Cause::MoeComm, it.moe_comm),
+        (Cause::FsdpComm, it.fsdp_comm),
+        (Cause::CpComm, it.cp_comm),
         (Cause::Bubble, it.bubble),
         (Cause::Optimizer, it.optimizer),
         (Cause::DataStall, r.data.stall_per_iteration),
@@ -417,13 +420,16 @@ fn diagnose(t: &TrainStage, r: &TrainingRun, b: &BTreeMap<Cause, f64>, step: f64
             "Pipeline point-to-point transfers over {link} cost {pct:.0} % of each iteration; fewer stages or a faster fabric would help."
         ),
         Cause::MoeComm => format!(
-            "Expert-parallel all-to-all (EP {}) {} costs {pct:.0} % of each iteration; keeping expert parallelism inside a server or a faster fabric would help.",
+            "Expert-parallel all-to-all (EP {}) traffic costs {pct:.0} % of each iteration; keeping expert parallelism inside a server, overlapping dispatch with compute or a faster fabric would help.",
             par.ep,
-            if par.zero_stage >= 3 {
-                "and ZeRO-3 gathers"
-            } else {
-                "traffic"
-            }
+        ),
+        Cause::FsdpComm => format!(
+            "ZeRO-3 / FSDP weight gathers and gradient reduce-scatters over {link} (DP {}) are not hidden by compute and cost {pct:.0} % of each iteration; more work per GPU per micro-batch, hybrid sharding inside a server (HSDP), ZeRO-1/2 or tensor parallelism would help.",
+            par.dp * par.cp.max(1),
+        ),
+        Cause::CpComm => format!(
+            "Context-parallel key/value exchange (CP {}) is not hidden by attention and costs {pct:.0} % of each iteration; keeping CP inside a server or a lower CP degree would help.",
+            par.cp,
         ),
         Cause::DataStall => format!(
             "Data loading from '{}' delivers {:.1} GB/s of the {:.1} GB/s training consumes ({pct:.0} % stall); a faster or cached storage tier would help.",

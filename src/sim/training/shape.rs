@@ -27,6 +27,16 @@ pub struct Shape {
     /// Whether the output projection shares the embedding matrix (GPT-style)
     /// or is a separate matrix (Llama-style).
     pub tied_embeddings: bool,
+    /// Size of one attention head.
+    pub head_dim: u32,
+    /// FFN inner size of one routed expert (= `ffn` for dense models).
+    pub expert_ffn: u32,
+    /// Shared experts every token passes through (DeepSeekMoE).
+    pub shared_experts: u32,
+    /// Busiest expert rank's tokens over the mean (≥ 1).
+    pub load_imbalance: f64,
+    /// Whether dropout masks are stored.
+    pub dropout: bool,
 }
 
 /// Vocabulary assumed for a model given only by its size (Llama 1/2: 32,000).
@@ -38,12 +48,23 @@ impl Shape {
     pub fn from_transformer(t: &TransformerShape) -> Shape {
         let experts = t.moe.map(|m| m.experts.max(1)).unwrap_or(1);
         let top_k = t.moe.map(|m| m.top_k.max(1)).unwrap_or(1);
+        let ffn = t.ffn_hidden.unwrap_or(4 * t.hidden);
         Shape {
+            head_dim: t.head_dim.unwrap_or(t.hidden / t.heads.max(1)).max(1),
+            expert_ffn: t.moe.and_then(|m| m.expert_ffn).unwrap_or(ffn),
+            shared_experts: t.moe.map(|m| m.shared_experts).unwrap_or(0),
+            load_imbalance: t
+                .moe
+                .map(|m| m.load_imbalance)
+                .filter(|v| v.is_finite())
+                .unwrap_or(1.0)
+                .max(1.0),
+            dropout: t.dropout.unwrap_or(!t.gated_ffn),
             layers: t.layers,
             hidden: t.hidden,
             heads: t.heads,
             kv_heads: t.kv_heads.unwrap_or(t.heads).max(1),
-            ffn: t.ffn_hidden.unwrap_or(4 * t.hidden),
+            ffn,
             gated: t.gated_ffn,
             seq: t.seq_len,
             vocab: t.vocab,
@@ -80,6 +101,11 @@ impl Shape {
             experts: 1,
             top_k: 1,
             tied_embeddings: false,
+            head_dim: DEFAULT_HEAD_DIM,
+            expert_ffn: 4 * hidden,
+            shared_experts: 0,
+            load_imbalance: 1.0,
+            dropout: true,
         }
     }
 
@@ -108,14 +134,26 @@ impl Shape {
         if self.gated { 3.0 } else { 2.0 }
     }
 
-    /// Attention weights of one layer: Q and output h×h, K and V h×(h·kv/heads).
-    pub fn attention_params(&self) -> f64 {
-        let h = self.h();
-        h * h * (2.0 + 2.0 * self.kv_fraction())
+    /// Width of the queries (heads × head size; = hidden unless the head
+    /// size is set apart).
+    pub fn q_dim(&self) -> f64 {
+        self.heads as f64 * self.head_dim as f64
     }
-    /// FFN weights of one expert.
+    /// Width of the keys (and of the values).
+    pub fn kv_dim(&self) -> f64 {
+        self.kv_heads as f64 * self.head_dim as f64
+    }
+    /// Attention weights of one layer: Q and output h×q, K and V h×kv.
+    pub fn attention_params(&self) -> f64 {
+        self.h() * (2.0 * self.q_dim() + 2.0 * self.kv_dim())
+    }
+    /// FFN weights of one expert (of the FFN for a dense model).
     pub fn expert_params(&self) -> f64 {
-        self.ffn_mats() * self.h() * self.ffn as f64
+        self.ffn_mats() * self.h() * self.expert_ffn as f64
+    }
+    /// Experts every token runs through: top-k routed plus the shared ones.
+    pub fn experts_per_token(&self) -> f64 {
+        (self.top_k + self.shared_experts) as f64
     }
     /// FFN weights of one layer (all experts, plus the router for MoE).
     pub fn ffn_params(&self) -> f64 {
@@ -124,7 +162,7 @@ impl Shape {
         } else {
             0.0
         };
-        self.expert_params() * self.experts as f64 + router
+        self.expert_params() * (self.experts + self.shared_experts) as f64 + router
     }
     /// Weights of one layer including its two norms.
     pub fn layer_params(&self) -> f64 {
@@ -141,23 +179,25 @@ impl Shape {
     }
     /// Parameters touched per token (MoE: only top-k experts).
     pub fn active_params(&self) -> f64 {
-        let dense_layer = self.attention_params() + self.expert_params() * self.top_k as f64 + 4.0 * self.h();
+        let dense_layer = self.attention_params() + self.expert_params() * self.experts_per_token() + 4.0 * self.h();
         self.layers as f64 * dense_layer + self.embedding_params() + 2.0 * self.h()
     }
 
     /// Forward matmul FLOPs per token of one layer's weight multiplies
     /// (attention projections plus the active experts' FFN).
     pub fn layer_weight_flops_per_token(&self) -> f64 {
-        2.0 * (self.attention_params() + self.expert_params() * self.top_k as f64)
+        2.0 * (self.attention_params() + self.expert_params() * self.experts_per_token())
             + if self.is_moe() {
                 2.0 * self.h() * self.experts as f64
             } else {
                 0.0
             }
     }
-    /// Forward FLOPs per token of one layer's attention core (scores + values).
+    /// Forward FLOPs per token of one layer's attention core (scores +
+    /// values), counted over the full s×s matrix as Megatron-LM and
+    /// PaLM's MFU do (a causal kernel executes about half of them).
     pub fn layer_attention_flops_per_token(&self) -> f64 {
-        4.0 * self.seq as f64 * self.h()
+        4.0 * self.seq as f64 * self.q_dim()
     }
     /// Forward FLOPs per token of the output (logit) layer.
     pub fn logit_flops_per_token(&self) -> f64 {
