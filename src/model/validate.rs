@@ -904,11 +904,11 @@ fn check_stages(plan: &Plan, index: &PlanIndex, catalog: &Catalog, r: &mut Repor
                     }
                 }
                 let p = &t.parallelism;
-                if p.tp == 0 || p.pp == 0 || p.dp == 0 || p.ep == 0 {
+                if p.tp == 0 || p.pp == 0 || p.dp == 0 || p.ep == 0 || p.cp == 0 {
                     r.error(
                         subject.clone(),
                         "parallel degrees must be at least 1".into(),
-                        "set TP, PP, DP (and EP) to 1 or more",
+                        "set TP, CP, PP, DP (and EP) to 1 or more",
                     );
                     continue;
                 }
@@ -930,8 +930,8 @@ fn check_stages(plan: &Plan, index: &PlanIndex, catalog: &Catalog, r: &mut Repor
                     r.error(
                         subject.clone(),
                         format!(
-                            "TP {} × PP {} × DP {} = {needed} devices, but the placement has {available}",
-                            p.tp, p.pp, p.dp
+                            "{} = {needed} devices, but the placement has {available}",
+                            p.layout_label()
                         ),
                         "lower a parallel degree or add servers to the placement",
                     );

@@ -70,6 +70,14 @@ pub fn stage_ui(ui: &mut Ui, state: &EditorState, stage: &Stage, out: &mut Vec<K
                 num(ui, "TP", &mut t.parallelism.tp, "", 1..=1024, "Tensor-parallel degree");
                 num(
                     ui,
+                    "CP",
+                    &mut t.parallelism.cp,
+                    "",
+                    1..=1024,
+                    "Context-parallel degree: each sequence is split over this many devices (ring attention)",
+                );
+                num(
+                    ui,
                     "PP",
                     &mut t.parallelism.pp,
                     "",
@@ -91,6 +99,16 @@ pub fn stage_ui(ui: &mut Ui, state: &EditorState, stage: &Stage, out: &mut Vec<K
                     "",
                     0..=3,
                     "0 = plain DP, 3 = fully sharded",
+                );
+                combo(
+                    ui,
+                    "Attention",
+                    &mut t.attention,
+                    &crate::model::AttentionKernel::ALL
+                        .iter()
+                        .map(|a| (*a, a.label().to_owned()))
+                        .collect::<Vec<_>>(),
+                    "Attention kernel: fused kernels keep no s×s scores and skip the masked half",
                 );
                 let mut src = t.data_source.clone().unwrap_or_default();
                 combo(
