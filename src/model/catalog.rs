@@ -37,6 +37,9 @@ pub enum DeviceKind {
     /// Experimental: a neuromorphic chip (Loihi 2, NorthPole, SpiNNaker 2);
     /// its figures are in [`Device::neuromorphic`].
     Neuromorphic,
+    /// Experimental: a quantum processor offered as a cloud service; its
+    /// figures are in [`Device::quantum`], its provider's in [`System::quantum`].
+    Quantum,
 }
 
 /// How a neuromorphic chip computes, which decides what an inference costs.
@@ -172,6 +175,9 @@ pub struct Device {
     /// Neuromorphic figures (devices of kind `Neuromorphic` only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub neuromorphic: Option<NeuromorphicSpec>,
+    /// QPU figures (devices of kind `Quantum` only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quantum: Option<crate::model::quantum::QuantumSpec>,
     pub source: String,
 }
 
@@ -229,6 +235,9 @@ pub struct System {
     /// Date and source of the price, its range and earlier prices.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub price_ref: Option<PriceRef>,
+    /// The provider's pricing and queue (quantum services only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quantum: Option<crate::model::quantum::QuantumOffer>,
     pub source: String,
 }
 
@@ -565,6 +574,7 @@ mod tests {
                 NodeKind::CpuServer => d.kind == DeviceKind::Cpu,
                 NodeKind::EdgeDevice => d.kind == DeviceKind::Edge,
                 NodeKind::Neuromorphic => d.kind == DeviceKind::Neuromorphic && d.neuromorphic.is_some(),
+                NodeKind::QuantumService => d.kind == DeviceKind::Quantum && d.quantum.is_some() && s.quantum.is_some(),
                 other => panic!("system '{}' has non-compute kind {other:?}", s.id),
             };
             assert!(fits, "system '{}' ({:?}) uses a {:?} device", s.id, s.kind, d.kind);
@@ -582,6 +592,16 @@ mod tests {
                 assert!(s.devices > 0, "'{}' needs devices", s.id);
                 continue;
             }
+            if s.kind == NodeKind::QuantumService {
+                // Pay per use: the offer's pricing is the price.
+                let Some(q) = &s.quantum else { continue };
+                assert!(
+                    q.queue.median_s >= 0.0 && q.queue.p90_s >= q.queue.median_s,
+                    "'{}' queue",
+                    s.id
+                );
+                continue;
+            }
             assert!(s.devices > 0 && s.power_w > 0.0, "'{}' needs devices and power", s.id);
             assert!(
                 s.price_usd > 0.0 || s.cloud.as_ref().is_some_and(|p| p.on_demand_usd_per_hour > 0.0),
@@ -597,7 +617,11 @@ mod tests {
     #[test]
     fn device_peaks_are_dense_and_ordered() {
         let c = builtin();
-        for d in c.devices.iter().filter(|d| d.kind != DeviceKind::Neuromorphic) {
+        for d in c
+            .devices
+            .iter()
+            .filter(|d| !matches!(d.kind, DeviceKind::Neuromorphic | DeviceKind::Quantum))
+        {
             let p = &d.peak_tflops;
             let fp32 = p.fp32.unwrap_or_else(|| panic!("'{}' has no FP32 peak", d.id));
             for (name, v) in [("fp16", p.fp16), ("bf16", p.bf16), ("fp8", p.fp8), ("int8", p.int8)] {

@@ -4,8 +4,8 @@
 //! and stays linear in the plan's size (a 10⁵-group plan is inside the file
 //! size limit, and a scan per element made it quadratic: minutes of `check`).
 
-use super::{Link, Node, NodeId, Plan, Site, SiteId};
-use std::collections::HashMap;
+use super::{Link, LinkId, Medium, Node, NodeId, NodeKind, NodeRole, Plan, Site, SiteId};
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 
 /// Nodes, sites and the links of each node, by id. With duplicate ids (a
 /// validation error) the first one wins, as with `Plan::node`.
@@ -46,6 +46,55 @@ impl<'a> PlanIndex<'a> {
     /// Links that touch a node, in plan order (as `Plan::links_of`).
     pub fn links_of(&self, id: &NodeId) -> impl Iterator<Item = &'a Link> + '_ {
         self.links_of.get(id).into_iter().flatten().copied()
+    }
+
+    /// Plan links on a fewest-hop path from `from` to `to` (breadth-first,
+    /// links in plan order, so the choice is deterministic); empty when
+    /// there is none. Intermediate hops go through network nodes
+    /// (switches, gateways) and caches only; NVLink and PCIe links are
+    /// inside servers and never carry traffic between groups.
+    pub fn path(&self, from: &'a NodeId, to: &'a NodeId) -> Vec<LinkId> {
+        if from == to {
+            return Vec::new();
+        }
+        let mut prev: BTreeMap<&NodeId, (&NodeId, &LinkId)> = BTreeMap::new();
+        let mut queue = VecDeque::from([from]);
+        let mut seen = BTreeSet::from([from]);
+        while let Some(n) = queue.pop_front() {
+            if n == to {
+                break;
+            }
+            // Only the start and network nodes forward traffic.
+            if n != from {
+                let forwards = self
+                    .node(n)
+                    .is_some_and(|x| x.kind.role() == NodeRole::Network || x.kind == NodeKind::NvmeCache);
+                if !forwards {
+                    continue;
+                }
+            }
+            for l in self.links_of(n) {
+                if matches!(l.medium, Medium::NvLink | Medium::Pcie4 | Medium::Pcie5) {
+                    continue;
+                }
+                let other = if &l.from == n { &l.to } else { &l.from };
+                if seen.insert(other) {
+                    prev.insert(other, (n, &l.id));
+                    queue.push_back(other);
+                }
+            }
+        }
+        let mut out = Vec::new();
+        let mut at = to;
+        while let Some(&(p, l)) = prev.get(at) {
+            out.push(l.clone());
+            at = p;
+            if at == from {
+                out.reverse();
+                return out;
+            }
+        }
+        Vec::new()
     }
 }
 

@@ -8,6 +8,7 @@ pub mod ids;
 pub mod index;
 pub mod plan;
 pub mod pricing;
+pub mod quantum;
 pub mod templates;
 pub mod validate;
 pub mod workload;

@@ -292,6 +292,9 @@ pub enum NodeKind {
     RequestSource,
     /// Experimental: a neuromorphic system (Loihi 2, NorthPole, SpiNNaker 2).
     Neuromorphic,
+    /// Experimental: a cloud quantum computer (IBM Quantum, Amazon Braket,
+    /// Azure Quantum), reached over a WAN link from a classical node.
+    QuantumService,
 }
 
 /// Which list of the catalog a node's model comes from.
@@ -310,10 +313,12 @@ pub enum NodeRole {
     Storage,
     Network,
     Source,
+    /// A cloud QPU: runs only hybrid quantum stages, billed per use.
+    Quantum,
 }
 
 impl NodeKind {
-    pub const ALL: [NodeKind; 14] = [
+    pub const ALL: [NodeKind; 15] = [
         NodeKind::GpuServer,
         NodeKind::TpuSlice,
         NodeKind::CpuServer,
@@ -328,6 +333,7 @@ impl NodeKind {
         NodeKind::Gateway,
         NodeKind::RequestSource,
         NodeKind::Neuromorphic,
+        NodeKind::QuantumService,
     ];
 
     pub fn label(self) -> &'static str {
@@ -346,6 +352,7 @@ impl NodeKind {
             NodeKind::Gateway => "WAN gateway",
             NodeKind::RequestSource => "Request source",
             NodeKind::Neuromorphic => "Neuromorphic system",
+            NodeKind::QuantumService => "Quantum computer (cloud)",
         }
     }
 
@@ -364,12 +371,13 @@ impl NodeKind {
             | NodeKind::Warehouse => NodeRole::Storage,
             NodeKind::Switch | NodeKind::Gateway => NodeRole::Network,
             NodeKind::RequestSource => NodeRole::Source,
+            NodeKind::QuantumService => NodeRole::Quantum,
         }
     }
 
     pub fn catalog_category(self) -> CatalogCategory {
         match self.role() {
-            NodeRole::Compute => CatalogCategory::System,
+            NodeRole::Compute | NodeRole::Quantum => CatalogCategory::System,
             NodeRole::Storage => CatalogCategory::Storage,
             NodeRole::Network if self == NodeKind::Switch => CatalogCategory::Switch,
             _ => CatalogCategory::None,
@@ -379,7 +387,7 @@ impl NodeKind {
     /// Whether this kind is experimental: its figures come from vendor
     /// publications, not from measured deployments.
     pub fn is_experimental(self) -> bool {
-        self == NodeKind::Neuromorphic
+        matches!(self, NodeKind::Neuromorphic | NodeKind::QuantumService)
     }
 
     /// Whether this kind carries accelerators that run training or serving.

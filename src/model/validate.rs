@@ -149,6 +149,22 @@ pub mod bounds {
     /// neuromorphic system, holds 1.15e9 neurons and 1.28e11 synapses
     /// (emerging.csv EM2-001); 1e13 leaves two orders of margin.
     pub const SNN_SIZE: f64 = 1e13;
+    /// Iterations of a hybrid quantum loop: VQE/QAOA optimisers converge in
+    /// tens to thousands of iterations; 1e6 is far past any cloud budget.
+    pub const QUANTUM_ITERATIONS: f64 = 1e6;
+    /// Circuits per iteration: a parameter-shift gradient of 1,000
+    /// parameters needs 2,000; 1e5 leaves margin.
+    pub const QUANTUM_CIRCUITS: f64 = 1e5;
+    /// Shots per circuit: providers cap a task at 1e4-1e5 shots (IonQ
+    /// 10,000 per task on Braket; IBM 1e5 per PUB); 1e7 leaves margin.
+    pub const QUANTUM_SHOTS: f64 = 1e7;
+    /// Gates per circuit: 1e7 is past any circuit today's QPUs run coherently.
+    pub const QUANTUM_GATES: f64 = 1e7;
+    /// GFLOP of one classical optimiser step: 1e6 (a second of a large
+    /// cluster) covers classical shadows and tensor-network post-processing.
+    pub const QUANTUM_CLASSICAL_GFLOP: f64 = 1e6;
+    /// Payload per iteration, kB: 1e7 kB = 10 GB.
+    pub const QUANTUM_PAYLOAD_KB: f64 = 1e7;
     /// Timesteps per inference: SNN benchmarks run tens to thousands of
     /// timesteps (1 ms steps over ~1 s of audio for keyword spotting);
     /// 1e6 leaves wide margin.
@@ -591,7 +607,7 @@ fn check_node(index: &PlanIndex, catalog: &Catalog, node: &Node, r: &mut Report)
                         // An error: owned servers in a cloud site cost power,
                         // space and support that only colocation figures
                         // can price (a finance lead would get $0 otherwise).
-                        SiteKind::Cloud(c) if sys.cloud.is_none() && c.colocation.is_none() => r.error(
+                        SiteKind::Cloud(c) if sys.cloud.is_none() && sys.quantum.is_none() && c.colocation.is_none() => r.error(
                             subject,
                             format!(
                                 "'{}' is owned hardware ('{}' is not rented by the hour) in cloud site '{}', which has no colocation figures to price its power, space and support",
@@ -1095,6 +1111,14 @@ fn check_stages(plan: &Plan, index: &PlanIndex, catalog: &Catalog, r: &mut Repor
                 needs_role(r, |k| k.role() == NodeRole::Compute, "spiking inference");
                 check_spiking(sp, &placed, catalog, &subject, r);
             }
+            StageKind::Quantum(q) => {
+                needs_role(
+                    r,
+                    |k| k.role() == NodeRole::Compute && k != NodeKind::Neuromorphic,
+                    "the classical side of a hybrid quantum loop (place it on CPU servers; the QPU is picked in the stage)",
+                );
+                check_quantum(q, &placed, plan, index, catalog, &subject, r);
+            }
             StageKind::Checkpoint(c) => {
                 needs_role(r, |k| k.role() == NodeRole::Compute, "a checkpoint export");
                 storage_ref(r, &c.target, "target");
@@ -1110,6 +1134,152 @@ fn check_stages(plan: &Plan, index: &PlanIndex, catalog: &Catalog, r: &mut Repor
                     );
                 }
             }
+        }
+    }
+}
+
+/// The numbers of a hybrid quantum stage, whether its QPU exists and holds
+/// its circuits, and whether each classical node reaches the QPU over the
+/// network through a WAN link (a cloud QPU service is never on the LAN).
+fn check_quantum(
+    q: &crate::model::workload::QuantumStage,
+    placed: &[&Node],
+    plan: &Plan,
+    index: &PlanIndex,
+    catalog: &Catalog,
+    subject: &Subject,
+    r: &mut Report,
+) {
+    let count = |r: &mut Report, what: &str, v: u32, hi: f64, hint: &str| {
+        range_error(r, subject, what, v as f64, 1.0, hi, hint);
+    };
+    count(
+        r,
+        "iterations",
+        q.iterations,
+        bounds::QUANTUM_ITERATIONS,
+        "optimiser iterations, e.g. 100",
+    );
+    count(
+        r,
+        "circuits per iteration",
+        q.circuits_per_iteration,
+        bounds::QUANTUM_CIRCUITS,
+        "e.g. 2 for SPSA, 2 × parameters for a parameter-shift gradient",
+    );
+    count(r, "shots per circuit", q.shots, bounds::QUANTUM_SHOTS, "e.g. 1000");
+    count(
+        r,
+        "qubits",
+        q.qubits,
+        bounds::QUANTUM_GATES,
+        "qubits the circuit uses, e.g. 20",
+    );
+    for (what, v) in [
+        ("one-qubit gates", q.gates_1q),
+        ("two-qubit gates", q.gates_2q),
+        ("depth", q.depth),
+    ] {
+        range_error(
+            r,
+            subject,
+            what,
+            v as f64,
+            0.0,
+            bounds::QUANTUM_GATES,
+            "gates per circuit, e.g. 120",
+        );
+    }
+    range_error(
+        r,
+        subject,
+        "measurements",
+        q.measurements as f64,
+        0.0,
+        bounds::QUANTUM_GATES,
+        "SPAM operations per circuit, e.g. 2 × qubits",
+    );
+    range_error(
+        r,
+        subject,
+        "classical GFLOP per iteration",
+        q.classical_gflop,
+        0.0,
+        bounds::QUANTUM_CLASSICAL_GFLOP,
+        "the optimiser step, e.g. 0.001",
+    );
+    range_error(
+        r,
+        subject,
+        "payload (kB)",
+        q.payload_kb,
+        0.0,
+        bounds::QUANTUM_PAYLOAD_KB,
+        "circuits and results per iteration, e.g. 64",
+    );
+    if let Some(w) = &q.queue
+        && !(within(w.median_s, 0.0, bounds::SECONDS) && within(w.p90_s, w.median_s, bounds::SECONDS))
+    {
+        r.error(
+            subject.clone(),
+            format!(
+                "queue median {} s and 90th percentile {} s are not 0 ≤ median ≤ p90",
+                num(w.median_s),
+                num(w.p90_s)
+            ),
+            "e.g. median 60 s, p90 900 s; or remove the stage's queue to use the catalog's",
+        );
+    }
+    let Some(qpu) = index.node(&q.qpu) else {
+        r.error(
+            subject.clone(),
+            format!("QPU '{}' does not exist", q.qpu),
+            "add a quantum computer (Experimental in the palette) and pick it",
+        );
+        return;
+    };
+    if qpu.kind != NodeKind::QuantumService {
+        r.error(
+            subject.clone(),
+            format!("'{}' is a {}, not a quantum computer", qpu.name, qpu.kind.label()),
+            "pick a quantum computer node as the stage's QPU",
+        );
+        return;
+    }
+    let qpu_subject = Subject::Node(qpu.id.clone());
+    let spec = catalog
+        .system(&qpu.model)
+        .and_then(|s| catalog.device(&s.device))
+        .and_then(|d| d.quantum.as_ref());
+    if let Some(spec) = spec
+        && q.qubits > spec.qubits
+    {
+        r.error(
+            subject.clone(),
+            format!(
+                "the circuits need {} qubits but '{}' has {}",
+                q.qubits, qpu.name, spec.qubits
+            ),
+            "pick a larger QPU or a smaller problem",
+        );
+    }
+    for n in placed.iter().filter(|n| n.kind.role() == NodeRole::Compute) {
+        let links = index.path(&n.id, &qpu.id);
+        if links.is_empty() {
+            r.error(
+                qpu_subject.clone(),
+                format!("the QPU '{}' is not reachable from '{}'", qpu.name, n.name),
+                "link the classical node to a WAN gateway and the gateway to the QPU with a WAN link",
+            );
+        } else if !links
+            .iter()
+            .any(|l| plan.link(l).is_some_and(|l| l.medium == Medium::Wan))
+        {
+            r.error(
+                qpu_subject.clone(),
+                format!("'{}' reaches the cloud QPU '{}' without a WAN link", n.name, qpu.name),
+                "a QPU service is reached over the WAN: make the link to it a WAN link (through a gateway)",
+            );
         }
     }
 }
@@ -1498,6 +1668,8 @@ fn check_reachability(plan: &Plan, index: &PlanIndex, r: &mut Report) {
             }
             StageKind::Checkpoint(c) => ends.push((&c.target, "target")),
             StageKind::Spiking(_) => {}
+            // Checked with the route in `check_quantum` (it must cross a WAN link).
+            StageKind::Quantum(_) => {}
         }
         for (end, what) in ends {
             for placed in &stage.placement {
@@ -1535,6 +1707,7 @@ mod tests {
         Catalog {
             price_book: None,
             devices: vec![Device {
+                quantum: None,
                 price_ref: None,
                 neuromorphic: None,
                 id: "gpu".into(),
@@ -1552,6 +1725,7 @@ mod tests {
                 source: "test".into(),
             }],
             systems: vec![System {
+                quantum: None,
                 price_ref: None,
                 id: "srv".into(),
                 name: "Server".into(),

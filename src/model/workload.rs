@@ -27,6 +27,9 @@ pub enum StageKind {
     /// Experimental: spiking-network inference on a neuromorphic system, or
     /// its conventional-network equivalent on a GPU, CPU or edge device.
     Spiking(SpikingStage),
+    /// Experimental: a hybrid quantum-classical loop (VQE, QAOA): circuits
+    /// on a cloud QPU, the optimiser step on the placement's classical nodes.
+    Quantum(QuantumStage),
 }
 
 impl StageKind {
@@ -39,6 +42,7 @@ impl StageKind {
             StageKind::Checkpoint(_) => "Checkpoint",
             StageKind::Serve(_) => "Serve",
             StageKind::Spiking(_) => "Spiking inference",
+            StageKind::Quantum(_) => "Hybrid quantum",
         }
     }
     /// Short machine name used in JSON results (`"train"`, `"serve"`, …).
@@ -51,6 +55,7 @@ impl StageKind {
             StageKind::Checkpoint(_) => "checkpoint",
             StageKind::Serve(_) => "serve",
             StageKind::Spiking(_) => "spiking",
+            StageKind::Quantum(_) => "quantum",
         }
     }
 }
@@ -514,5 +519,82 @@ impl SpikingStage {
     /// Synaptic events of one inference: synapses × activity × timesteps.
     pub fn synaptic_events(&self) -> f64 {
         self.synapses * self.activity * self.timesteps as f64
+    }
+}
+
+/// How a hybrid loop holds the QPU.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum QuantumMode {
+    /// Each iteration's circuits go in as jobs that wait in the provider's
+    /// queue (IBM job mode, Braket tasks, Azure jobs).
+    #[default]
+    Jobs,
+    /// The loop queues once and then holds the QPU (IBM Qiskit Runtime
+    /// session; Braket Hybrid Jobs' priority access). Time-priced QPUs bill
+    /// the session's elapsed time, classical steps and round trips included.
+    Session,
+}
+
+impl QuantumMode {
+    pub const ALL: [QuantumMode; 2] = [QuantumMode::Jobs, QuantumMode::Session];
+    pub fn label(self) -> &'static str {
+        match self {
+            QuantumMode::Jobs => "jobs (queue every iteration)",
+            QuantumMode::Session => "session (queue once, QPU held)",
+        }
+    }
+}
+
+/// A variational hybrid quantum-classical loop (VQE, QAOA): every iteration
+/// the classical side sends `circuits_per_iteration` circuits of `shots`
+/// shots to the QPU `qpu` over the network, waits for the results and runs
+/// its optimiser step (`classical_gflop`) on the placement's nodes.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct QuantumStage {
+    /// The quantum service node the circuits run on.
+    pub qpu: NodeId,
+    /// Optimiser iterations.
+    pub iterations: u32,
+    /// Circuits (parameter sets, measurement bases) per iteration; each is
+    /// one task of the provider.
+    pub circuits_per_iteration: u32,
+    /// Shots per circuit.
+    pub shots: u32,
+    /// Qubits a circuit uses (must fit the QPU).
+    pub qubits: u32,
+    /// One- and two-qubit gates per circuit.
+    pub gates_1q: u32,
+    pub gates_2q: u32,
+    /// Two-qubit-gate layers per circuit.
+    pub depth: u32,
+    /// State preparation and measurement operations per circuit (SPAM,
+    /// Quantinuum's Nm; usually the qubits measured plus their preparation).
+    pub measurements: u32,
+    /// The classical optimiser step per iteration, GFLOP (FP64 on a CPU).
+    pub classical_gflop: f64,
+    #[serde(default)]
+    pub mode: QuantumMode,
+    /// Circuits sent and results returned per iteration, kB.
+    #[serde(default)]
+    pub payload_kb: f64,
+    /// The queue this loop sees, when the user knows it better than the
+    /// catalog's estimate (from the provider's dashboard).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub queue: Option<crate::model::quantum::QueueWait>,
+}
+
+impl QuantumStage {
+    pub fn circuit(&self) -> crate::model::quantum::CircuitShape {
+        crate::model::quantum::CircuitShape {
+            gates_1q: self.gates_1q as f64,
+            gates_2q: self.gates_2q as f64,
+            depth: self.depth as f64,
+            measurements: self.measurements as f64,
+        }
+    }
+    /// Tasks (jobs, programs) the loop submits in all.
+    pub fn tasks(&self) -> f64 {
+        self.iterations as f64 * self.circuits_per_iteration as f64
     }
 }

@@ -130,6 +130,7 @@ mod tests {
 
     pub(crate) fn h100() -> Device {
         Device {
+            quantum: None,
             price_ref: None,
             neuromorphic: None,
             id: "h100-sxm".into(),

@@ -14,6 +14,7 @@ pub fn reference_catalog() -> Catalog {
     let dev = |id: &str, bf16: f64, fp8: Option<f64>, tf32: f64, fp32: f64, bw: f64, tdp: f64, src: &str| Device {
         price_ref: None,
         neuromorphic: None,
+        quantum: None,
         id: id.into(),
         name: id.to_uppercase(),
         kind: DeviceKind::Gpu,
@@ -34,6 +35,7 @@ pub fn reference_catalog() -> Catalog {
         source: src.into(),
     };
     let sys = |id: &str, device: &str, nvlink: f64, nic_gbps: f64, power: f64, src: &str| System {
+        quantum: None,
         price_ref: None,
         id: id.into(),
         name: id.to_uppercase(),

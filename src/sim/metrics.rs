@@ -228,6 +228,19 @@ registry! {
     SynapticEvents => "synaptic_events_per_inference", "Synaptic events per inference", Count("events"), Neutral;
     InferencesCompleted => "inferences_completed", "Inferences completed", Count("inferences"), HigherIsBetter;
     CostPerMillionInferences => "cost_per_million_inferences_usd", "Cost per M inferences", MoneyPer("M inferences"), LowerIsBetter;
+    // Hybrid quantum loops (experimental: figures from vendor publications).
+    QuantumTasks => "quantum_tasks", "QPU tasks", Count("tasks"), Neutral;
+    QuantumShots => "quantum_shots", "Shots", Count("shots"), Neutral;
+    /// Seconds the QPU ran the loop's circuits (task overheads included).
+    QpuTime => "qpu_time_s", "QPU time", Duration, LowerIsBetter;
+    /// Seconds the loop's jobs waited in the provider's queue, in all.
+    QueueWait => "queue_wait_s", "Queue wait", Duration, LowerIsBetter;
+    NetworkTime => "network_time_s", "Network round trips", Duration, LowerIsBetter;
+    ClassicalTime => "classical_time_s", "Classical optimiser time", Duration, LowerIsBetter;
+    /// What the QPU provider bills, by its own pricing model.
+    QpuCost => "qpu_cost_usd", "QPU bill", Money, LowerIsBetter;
+    ClassicalCost => "classical_cost_usd", "Classical side cost", Money, LowerIsBetter;
+    CostPerIteration => "cost_per_iteration_usd", "Cost per iteration", MoneyPer("iteration"), LowerIsBetter;
     // Data, evaluation and export stages.
     Duration => "duration_s", "Duration", Duration, LowerIsBetter;
     BytesRead => "bytes_read", "Read", Bytes, Neutral;
@@ -314,6 +327,12 @@ pub enum Cause {
     Write,
     Checkpoint,
     Failures,
+    /// Hybrid quantum loops: waiting in the provider's queue.
+    QueueWait,
+    /// Hybrid quantum loops: the QPU running the circuits.
+    QpuExecution,
+    /// Hybrid quantum loops: sending circuits and fetching results.
+    NetworkRoundTrip,
 }
 
 impl Cause {
@@ -332,6 +351,9 @@ impl Cause {
         Cause::Write,
         Cause::Checkpoint,
         Cause::Failures,
+        Cause::QueueWait,
+        Cause::QpuExecution,
+        Cause::NetworkRoundTrip,
     ];
     /// Stable snake_case key in JSON.
     pub fn key(self) -> &'static str {
@@ -350,6 +372,9 @@ impl Cause {
             Cause::Write => "write",
             Cause::Checkpoint => "checkpoint",
             Cause::Failures => "failures",
+            Cause::QueueWait => "queue_wait",
+            Cause::QpuExecution => "qpu",
+            Cause::NetworkRoundTrip => "network",
         }
     }
     pub fn label(self) -> &'static str {
@@ -368,6 +393,9 @@ impl Cause {
             Cause::Write => "Write",
             Cause::Checkpoint => "Checkpoint",
             Cause::Failures => "Failures / restarts",
+            Cause::QueueWait => "QPU queue wait",
+            Cause::QpuExecution => "QPU execution",
+            Cause::NetworkRoundTrip => "Network round trips",
         }
     }
     pub fn from_key(key: &str) -> Option<Cause> {

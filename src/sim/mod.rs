@@ -17,6 +17,7 @@ pub mod flows;
 pub mod lifecycle;
 pub mod metrics;
 pub mod progress;
+pub mod quantum;
 pub mod records;
 pub mod results;
 pub mod run;

@@ -130,6 +130,11 @@ pub fn simulate_with(
                 events: Vec::new(),
                 fixed_span: false,
             },
+            StageKind::Quantum(q) => StageOutcome {
+                workload: super::quantum::simulate_quantum(plan, catalog, stage, q, stage_seed)?,
+                events: Vec::new(),
+                fixed_span: true,
+            },
             StageKind::Spiking(sp) => StageOutcome {
                 workload: super::spiking::simulate_spiking(plan, catalog, stage, sp)?,
                 events: Vec::new(),

@@ -98,7 +98,7 @@ pub fn engine(
     // "Getting Started with CUDA Graphs"); CPUs run the steps in a loop.
     let gap = match dev.kind {
         DeviceKind::Gpu | DeviceKind::Tpu | DeviceKind::Edge => crate::sim::training::layer::KERNEL_GAP_S,
-        DeviceKind::Cpu | DeviceKind::Neuromorphic => 0.0,
+        DeviceKind::Cpu | DeviceKind::Neuromorphic | DeviceKind::Quantum => 0.0,
     };
     let service_s = steps * (step_flop / (peak_tflops * 1e12 * eff) + gap);
     let per_device_w = sys.power_w / chips;

@@ -93,6 +93,7 @@ pub fn node_icon(kind: NodeKind) -> &'static str {
         NodeKind::Gateway => "🌐",
         NodeKind::RequestSource => "👥",
         NodeKind::Neuromorphic => "🔬",
+        NodeKind::QuantumService => "⚛",
     }
 }
 

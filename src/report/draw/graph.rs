@@ -173,7 +173,7 @@ fn positions_usable(plan: &Plan) -> bool {
 fn auto_positions(plan: &Plan) -> Vec<(f32, f32)> {
     let role_col = |n: &Node| match n.kind.role() {
         NodeRole::Source => 0,
-        NodeRole::Compute => 1,
+        NodeRole::Compute | NodeRole::Quantum => 1,
         NodeRole::Network => 2,
         NodeRole::Storage => 3,
     };

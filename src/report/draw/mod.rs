@@ -61,6 +61,9 @@ pub mod palette {
             Cause::Write => 0x6c7a89,
             Cause::Checkpoint => 0x16a2b8,
             Cause::Failures => 0xc0392b,
+            Cause::QueueWait => 0xb8860b,
+            Cause::QpuExecution => 0x138d75,
+            Cause::NetworkRoundTrip => 0x8e44ad,
         })
     }
 

@@ -221,5 +221,6 @@ fn stage_color(kind: &StageKind) -> Rgb {
         StageKind::Checkpoint(_) => Rgb::hex(0x8e44ad),
         StageKind::Serve(_) => Rgb::hex(0x2e9d5b),
         StageKind::Spiking(_) => Rgb::hex(0xd35400),
+        StageKind::Quantum(_) => Rgb::hex(0x138d75),
     }
 }

@@ -112,6 +112,18 @@ fn stage_details(kind: &StageKind) -> String {
             fmt::si(sp.conventional_gflop),
             crate::sim::spiking::EXPERIMENTAL_LABEL
         ),
+        StageKind::Quantum(q) => format!(
+            "{} iterations × {} circuits × {} shots on '{}' · {} qubits, {} + {} gates · {} ({})",
+            q.iterations,
+            q.circuits_per_iteration,
+            q.shots,
+            q.qpu,
+            q.qubits,
+            q.gates_1q,
+            q.gates_2q,
+            q.mode.label(),
+            crate::sim::quantum::EXPERIMENTAL_LABEL
+        ),
         StageKind::Serve(s) => format!(
             "{} · {} req/s · {} · TTFT ≤ {} · TPOT ≤ {}",
             model_summary(&s.model),

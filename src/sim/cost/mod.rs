@@ -69,7 +69,9 @@ type CloudPrices = (f64, Option<f64>, Option<f64>);
 /// Purchase price and peak power of one member of a node.
 fn member_price_power(catalog: &Catalog, kind: NodeKind, model: &str) -> (f64, f64, Option<CloudPrices>) {
     match kind.role() {
-        NodeRole::Compute => catalog
+        // Quantum services are billed per use by their provider
+        // (sim::quantum), so their hourly price and power are 0.
+        NodeRole::Compute | NodeRole::Quantum => catalog
             .system(model)
             .map(|s| {
                 let cloud = s

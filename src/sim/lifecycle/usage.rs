@@ -18,7 +18,7 @@ use crate::model::{Catalog, Link, LinkId, NodeId, NodeKind, NodeRole, Plan, Wiri
 use crate::sim::metrics::{Cause, MetricKey, Resource};
 use crate::sim::results::WorkloadResult;
 use crate::sim::training::largest_loss;
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::BTreeMap;
 
 /// Achieved fraction of a link's line rate for bulk transfers (same value
 /// as the training model's NIC efficiency: 0.94, see training/hw.rs).
@@ -45,55 +45,10 @@ pub fn link_capacity(plan: &Plan, catalog: &Catalog, link: &Link) -> f64 {
     connections * link.connection_gbps() * 1e9 / 8.0 * LINK_EFFICIENCY
 }
 
-/// Plan links on a fewest-hop path from `from` to `to` (breadth-first,
-/// links in plan order, so the choice is deterministic). Intermediate hops
-/// go through network nodes (switches, gateways) and caches only; NVLink
-/// and PCIe links are inside servers and never carry traffic between groups.
+/// Plan links on a fewest-hop path from `from` to `to`
+/// ([`crate::model::PlanIndex::path`]).
 pub fn path(plan: &Plan, from: &NodeId, to: &NodeId) -> Vec<LinkId> {
-    if from == to {
-        return Vec::new();
-    }
-    let mut prev: BTreeMap<&NodeId, (&NodeId, &LinkId)> = BTreeMap::new();
-    let mut queue = VecDeque::from([from]);
-    let mut seen = std::collections::BTreeSet::from([from]);
-    while let Some(n) = queue.pop_front() {
-        if n == to {
-            break;
-        }
-        // Only the start and network nodes forward traffic.
-        if n != from {
-            let forwards = plan
-                .node(n)
-                .is_some_and(|x| x.kind.role() == NodeRole::Network || x.kind == NodeKind::NvmeCache);
-            if !forwards {
-                continue;
-            }
-        }
-        for l in plan.links_of(n) {
-            if matches!(
-                l.medium,
-                crate::model::Medium::NvLink | crate::model::Medium::Pcie4 | crate::model::Medium::Pcie5
-            ) {
-                continue;
-            }
-            let other = if &l.from == n { &l.to } else { &l.from };
-            if seen.insert(other) {
-                prev.insert(other, (n, &l.id));
-                queue.push_back(other);
-            }
-        }
-    }
-    let mut out = Vec::new();
-    let mut at = to;
-    while let Some(&(p, l)) = prev.get(at) {
-        out.push(l.clone());
-        at = p;
-        if at == from {
-            out.reverse();
-            return out;
-        }
-    }
-    Vec::new()
+    crate::model::PlanIndex::new(plan).path(from, to)
 }
 
 /// What a stage claims of plan nodes and links (`demand`, for contention)

@@ -472,7 +472,7 @@ fn draw_card(
     }
     // Ports, coloured by role.
     let port_color = match n.kind.role() {
-        crate::model::NodeRole::Compute => v.pal.accent,
+        crate::model::NodeRole::Compute | crate::model::NodeRole::Quantum => v.pal.accent,
         crate::model::NodeRole::Storage => v.pal.ok,
         crate::model::NodeRole::Network => v.pal.medium(crate::model::Medium::InfinibandNdr),
         crate::model::NodeRole::Source => v.pal.warning,

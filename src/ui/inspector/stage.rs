@@ -338,6 +338,10 @@ pub fn stage_ui(ui: &mut Ui, state: &EditorState, stage: &Stage, out: &mut Vec<K
                 );
                 num(ui, "Duration", &mut sp.duration_s, "s", 0.0..=1e9, "Simulated period");
             }
+            StageKind::Quantum(q) => {
+                let qpus = node_options(state, |n| n.kind == crate::model::NodeKind::QuantumService);
+                quantum_fields(ui, q, &qpus);
+            }
             StageKind::Checkpoint(c) => {
                 num(
                     ui,
@@ -467,4 +471,102 @@ fn model_fields(ui: &mut Ui, kind: &mut StageKind) {
             num(ui, "Features", features, "", 1..=1_000_000, "Input features");
         }
     }
+}
+
+/// The fields of a hybrid quantum loop (inside the stage grid).
+fn quantum_fields(ui: &mut Ui, q: &mut crate::model::QuantumStage, qpus: &[(NodeId, String)]) {
+    ui.weak("Experimental");
+    ui.weak(crate::sim::quantum::EXPERIMENTAL_LABEL);
+    ui.end_row();
+    combo(
+        ui,
+        "QPU",
+        &mut q.qpu,
+        qpus,
+        "The quantum computer node the circuits run on",
+    );
+    let modes: Vec<_> = crate::model::QuantumMode::ALL
+        .iter()
+        .map(|m| (*m, m.label().to_owned()))
+        .collect();
+    combo(
+        ui,
+        "Mode",
+        &mut q.mode,
+        &modes,
+        "Jobs queue every iteration; a session queues once and holds the QPU (time-priced QPUs then bill the whole session)",
+    );
+    num(
+        ui,
+        "Iterations",
+        &mut q.iterations,
+        "",
+        1..=1_000_000,
+        "Optimiser iterations",
+    );
+    num(
+        ui,
+        "Circuits / iteration",
+        &mut q.circuits_per_iteration,
+        "",
+        1..=100_000,
+        "Circuits per iteration, each one provider task (2 for SPSA, 2 × parameters for parameter-shift gradients)",
+    );
+    num(ui, "Shots", &mut q.shots, "shots", 1..=10_000_000, "Shots per circuit");
+    num(
+        ui,
+        "Qubits",
+        &mut q.qubits,
+        "qubits",
+        1..=100_000,
+        "Qubits a circuit uses; must fit the QPU",
+    );
+    num(
+        ui,
+        "1-qubit gates",
+        &mut q.gates_1q,
+        "gates",
+        0..=10_000_000,
+        "One-qubit gates per circuit",
+    );
+    num(
+        ui,
+        "2-qubit gates",
+        &mut q.gates_2q,
+        "gates",
+        0..=10_000_000,
+        "Two-qubit gates per circuit",
+    );
+    num(
+        ui,
+        "Depth",
+        &mut q.depth,
+        "layers",
+        0..=10_000_000,
+        "Two-qubit-gate layers per circuit (sets the duration on QPUs that run gates in parallel)",
+    );
+    num(
+        ui,
+        "Measurements",
+        &mut q.measurements,
+        "ops",
+        0..=10_000_000,
+        "State preparation and measurement operations per circuit (Quantinuum bills them)",
+    );
+    num(
+        ui,
+        "Classical step",
+        &mut q.classical_gflop,
+        "GFLOP",
+        0.0..=1e6,
+        "The optimiser step per iteration on the classical node",
+    );
+    num(
+        ui,
+        "Payload",
+        &mut q.payload_kb,
+        "kB",
+        0.0..=1e7,
+        "Circuits sent and results fetched per iteration",
+    );
 }
