@@ -84,6 +84,14 @@ pub const PRESETS: &[Preset] = &[
                   latency, energy per inference and cost side by side",
         ron: include_str!("../../presets/neuromorphic-kws.ron"),
     },
+    Preset {
+        id: "hybrid-quantum",
+        title: "Hybrid quantum optimisation from an on-prem CPU cluster",
+        summary: "Experimental: figures from vendor publications. A QAOA loop with its optimiser on an on-prem \
+                  CPU server and its circuits on IBM Heron (session), Rigetti Ankaa-3 and IonQ Forte (Braket \
+                  jobs): wall time, queueing and the provider's bill side by side",
+        ron: include_str!("../../presets/hybrid-quantum.ron"),
+    },
 ];
 
 /// The preset opened on first start.
@@ -114,7 +122,7 @@ mod tests {
 
     #[test]
     fn presets_are_registered_once_and_default_exists() {
-        assert_eq!(PRESETS.len(), 10);
+        assert_eq!(PRESETS.len(), 11);
         let mut ids: Vec<&str> = PRESETS.iter().map(|p| p.id).collect();
         ids.sort_unstable();
         ids.dedup();

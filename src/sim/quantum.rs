@@ -233,7 +233,9 @@ pub fn simulate_quantum(
         classical_usd += h.total_usd() * elapsed / 3600.0;
         kwh += h.energy_kwh * elapsed / 3600.0;
         co2 += h.carbon_kg * elapsed / 3600.0;
-        usage.held(id, 1.0, u);
+        // The optimiser is one process: it claims what it computes, so
+        // loops sharing a server do not slow each other down while they wait.
+        usage.node(id, u);
     }
     let qpu_busy = if elapsed > 0.0 { qpu_s / elapsed } else { 0.0 };
     usage.node(&q.qpu, qpu_busy);
@@ -296,7 +298,12 @@ pub fn simulate_quantum(
         q.shots,
         crate::format::duration(elapsed),
         share(binding) * 100.0,
-        binding.label().to_lowercase(),
+        match binding {
+            Cause::QueueWait => "waiting in the provider's queue",
+            Cause::QpuExecution => "running on the QPU",
+            Cause::NetworkRoundTrip => "in network round trips",
+            _ => "in the classical optimiser",
+        },
         crate::format::usd(qpu_usd),
         offer.provider,
     );
@@ -363,4 +370,236 @@ pub fn simulate_quantum(
     };
     usage.apply(&mut w);
     Ok(w)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::quantum::{QuantumPricing, QueueWait};
+    use crate::model::templates::qaoa_maxcut;
+    use crate::model::{Link, Medium, Node, Site, SiteKind, StageKind, WiringPattern};
+
+    /// A CPU server behind a gateway, a WAN link to the QPU `model`.
+    fn plan(model: &str, q: QuantumStage) -> Plan {
+        let mut p = Plan::default();
+        p.sites.push(Site {
+            id: "cloud".into(),
+            name: "Cloud".into(),
+            kind: SiteKind::Cloud(crate::model::CloudSite {
+                provider: crate::model::CloudProvider::Aws,
+                region: "us-east-1".into(),
+                pricing: crate::model::PricingModel::OnDemand,
+                egress_usd_per_gb: 0.0,
+                reserved_discount: 0.4,
+                spot_discount: 0.65,
+                spot_preemptions_per_hour: 0.0,
+                colocation: None,
+            }),
+            carbon_kg_per_kwh: 0.37,
+        });
+        p.nodes
+            .push(Node::new("cpu", NodeKind::CpuServer, "aws-c7i-48xlarge", 1, "cloud"));
+        p.nodes.push(Node::new("gw", NodeKind::Gateway, "", 1, "cloud"));
+        p.nodes
+            .push(Node::new("qpu", NodeKind::QuantumService, model, 1, "cloud"));
+        let link = |id: &str, from: &str, to: &str, medium: Medium, latency_us: f64| Link {
+            id: id.into(),
+            from: from.into(),
+            to: to.into(),
+            medium,
+            pattern: WiringPattern::OneToOne,
+            lanes: 1,
+            lane_gbps: 10.0,
+            latency_us,
+        };
+        p.links.push(link("lan", "cpu", "gw", Medium::Ethernet100, 5.0));
+        p.links.push(link("wan", "gw", "qpu", Medium::Wan, 10_000.0));
+        p.stages.push(Stage {
+            id: "loop".into(),
+            name: "Loop".into(),
+            after: vec![],
+            placement: vec!["cpu".into()],
+            kind: StageKind::Quantum(q),
+        });
+        p
+    }
+
+    fn run_seed(p: &Plan, seed: u64) -> WorkloadResult {
+        let c = Catalog::builtin();
+        let StageKind::Quantum(q) = &p.stages[0].kind else {
+            panic!("not a quantum stage")
+        };
+        match simulate_quantum(p, &c, &p.stages[0], q, seed) {
+            Ok(w) => w,
+            Err(e) => panic!("{e}"),
+        }
+    }
+
+    fn run(p: &Plan) -> WorkloadResult {
+        run_seed(p, 7)
+    }
+
+    fn metric(w: &WorkloadResult, k: MetricKey) -> f64 {
+        w.metric(k).unwrap_or(f64::NAN)
+    }
+
+    fn fixed_queue(s: f64) -> Option<QueueWait> {
+        Some(QueueWait { median_s: s, p90_s: s })
+    }
+
+    fn spec_offer(system: &str) -> (QuantumSpec, QuantumOffer) {
+        let c = Catalog::builtin();
+        let sys = c.system(system).unwrap_or_else(|| panic!("{system}"));
+        let spec = c.device(&sys.device).and_then(|d| d.quantum.clone());
+        (
+            spec.unwrap_or_else(|| panic!("spec")),
+            sys.quantum.clone().unwrap_or_else(|| panic!("offer")),
+        )
+    }
+
+    #[test]
+    fn job_mode_time_is_queue_plus_shots_times_shot_time_plus_round_trips_each_iteration() {
+        let mut q = qaoa_maxcut("qpu".into());
+        q.queue = fixed_queue(60.0);
+        q.payload_kb = 0.0;
+        let w = run(&plan("braket-ionq-forte", q.clone()));
+        let (spec, _) = spec_offer("braket-ionq-forte");
+        let task = spec.task_overhead_s + q.shots as f64 * spec.shot_s(&q.circuit());
+        let rtt = 2.0 * (5.0 + 10_000.0) * 1e-6;
+        let cpu_fp32 = Catalog::builtin()
+            .system("aws-c7i-48xlarge")
+            .and_then(|s| Catalog::builtin().device(&s.device).and_then(|d| d.peak_tflops.fp32))
+            .unwrap_or(f64::NAN);
+        let classical = q.classical_gflop * 1e9 / (cpu_fp32 * 1e12 * CLASSICAL_EFFICIENCY);
+        let per_iteration = 60.0 + 2.0 * task + rtt + classical;
+        let want = 100.0 * per_iteration;
+        let got = metric(&w, MetricKey::Duration);
+        assert!((got - want).abs() < 1e-9 * want, "{got} vs {want}");
+        assert_eq!(metric(&w, MetricKey::QueueWait), 100.0 * 60.0);
+        assert!((metric(&w, MetricKey::QpuTime) - 200.0 * task).abs() < 1e-9 * task);
+        // The breakdown is per iteration and sums to it.
+        let sum: f64 = w.breakdown.values().sum();
+        assert!(
+            (sum - per_iteration).abs() < 1e-9 * per_iteration,
+            "{sum} vs {per_iteration}"
+        );
+        assert!(w.diagnosis.contains(EXPERIMENTAL_LABEL), "{}", w.diagnosis);
+    }
+
+    #[test]
+    fn a_session_queues_once() {
+        let mut q = qaoa_maxcut("qpu".into());
+        q.queue = fixed_queue(600.0);
+        let jobs = run(&plan("ibm-heron-payg", q.clone()));
+        q.mode = QuantumMode::Session;
+        let session = run(&plan("ibm-heron-payg", q));
+        assert_eq!(metric(&jobs, MetricKey::QueueWait), 100.0 * 600.0);
+        assert_eq!(metric(&session, MetricKey::QueueWait), 600.0);
+        let d = metric(&jobs, MetricKey::Duration) - metric(&session, MetricKey::Duration);
+        assert!((d - 99.0 * 600.0).abs() < 1e-6, "{d}");
+    }
+
+    #[test]
+    fn braket_bill_is_tasks_times_task_fee_plus_shots_times_shot_fee() {
+        // The worked example of docs/experimental.md: 100 iterations × 2
+        // circuits = 200 tasks of 1,000 shots on IonQ Forte:
+        // 200 × (0.30 + 1,000 × 0.08) = 16,060 USD.
+        let w = run(&plan("braket-ionq-forte", qaoa_maxcut("qpu".into())));
+        assert!((metric(&w, MetricKey::QpuCost) - 16_060.0).abs() < 1e-6);
+        assert_eq!(metric(&w, MetricKey::QuantumTasks), 200.0);
+        assert_eq!(metric(&w, MetricKey::QuantumShots), 200_000.0);
+        let total = metric(&w, MetricKey::Cost);
+        assert!((total - 16_060.0 - metric(&w, MetricKey::ClassicalCost)).abs() < 1e-6);
+    }
+
+    #[test]
+    fn azure_ionq_and_quantinuum_bills_follow_their_formulas() {
+        let q = qaoa_maxcut("qpu".into());
+        // IonQ: 1,000 shots × (120 × 0.00022 + 120 × 0.000975) = 143.4 USD
+        // per program, above the 97.50 minimum; 200 programs.
+        let w = run(&plan("azure-ionq-aria", q.clone()));
+        assert!((metric(&w, MetricKey::QpuCost) - 200.0 * 143.4).abs() < 1e-6);
+        // Quantinuum: HQC = 5 + 1,000 × (120 + 1,200 + 200) / 5,000 = 309
+        // per job at 13.5 USD.
+        let w = run(&plan("azure-quantinuum-h2", q.clone()));
+        assert!((metric(&w, MetricKey::QpuCost) - 200.0 * 309.0 * 13.5).abs() < 1e-6);
+        // A tiny IonQ program pays the minimum.
+        let mut small = q;
+        small.shots = 10;
+        let w = run(&plan("azure-ionq-aria", small));
+        assert!((metric(&w, MetricKey::QpuCost) - 200.0 * 97.5).abs() < 1e-6);
+    }
+
+    #[test]
+    fn time_priced_sessions_bill_the_session_and_jobs_bill_the_qpu_time() {
+        let mut q = qaoa_maxcut("qpu".into());
+        q.queue = fixed_queue(300.0);
+        let (spec, offer) = spec_offer("ibm-heron-payg");
+        let task = spec.task_s(&q.circuit(), q.shots as f64);
+        let jobs = run(&plan("ibm-heron-payg", q.clone()));
+        // Jobs: each task's QPU time, rounded up to whole seconds, × 1.60.
+        let want = 200.0 * (task.ceil()) * 1.6;
+        assert!(
+            (metric(&jobs, MetricKey::QpuCost) - want).abs() < 1e-6,
+            "{}",
+            metric(&jobs, MetricKey::QpuCost)
+        );
+        q.mode = QuantumMode::Session;
+        let s = run(&plan("ibm-heron-payg", q));
+        let billed = metric(&s, MetricKey::Duration) - 300.0;
+        assert!(
+            billed > metric(&s, MetricKey::QpuTime),
+            "a session bills the classical steps too"
+        );
+        assert!((metric(&s, MetricKey::QpuCost) - offer.pricing.time_usd(billed)).abs() < 1e-9);
+        assert!(matches!(offer.pricing, QuantumPricing::QpuTime { .. }));
+    }
+
+    #[test]
+    fn queue_draws_follow_the_seed() {
+        let q = qaoa_maxcut("qpu".into());
+        let p = plan("braket-rigetti-ankaa3", q);
+        let a = metric(&run_seed(&p, 1), MetricKey::QueueWait);
+        let b = metric(&run_seed(&p, 1), MetricKey::QueueWait);
+        let c = metric(&run_seed(&p, 2), MetricKey::QueueWait);
+        assert_eq!(a, b);
+        assert_ne!(a, c);
+        // 100 draws centre on the log-normal mean (within a factor of 2).
+        let (_, offer) = spec_offer("braket-rigetti-ankaa3");
+        let mean = offer.queue.mean_s() * 100.0;
+        assert!(a > mean / 2.0 && a < mean * 2.0, "{a} vs {mean}");
+    }
+
+    #[test]
+    fn more_shots_cost_more_time_on_the_qpu() {
+        let mut q = qaoa_maxcut("qpu".into());
+        q.queue = fixed_queue(0.0);
+        let a = run(&plan("ibm-heron-payg", q.clone()));
+        q.shots *= 2;
+        let b = run(&plan("ibm-heron-payg", q.clone()));
+        let (spec, _) = spec_offer("ibm-heron-payg");
+        let extra = 200.0 * 1000.0 * spec.shot_s(&q.circuit());
+        let d = metric(&b, MetricKey::QpuTime) - metric(&a, MetricKey::QpuTime);
+        assert!((d - extra).abs() < 1e-9 * extra, "{d} vs {extra}");
+    }
+
+    #[test]
+    fn a_qpu_without_a_route_or_too_small_is_refused() {
+        let mut p = plan("scaleway-aqt-ibex-q1", qaoa_maxcut("qpu".into()));
+        let c = Catalog::builtin();
+        let StageKind::Quantum(q) = p.stages[0].kind.clone() else {
+            panic!()
+        };
+        let err = simulate_quantum(&p, &c, &p.stages[0], &q, 1)
+            .err()
+            .map(|e| e.to_string());
+        assert!(err.as_deref().is_some_and(|e| e.contains("12")), "{err:?}");
+        p.links.retain(|l| l.id.as_str() != "wan");
+        let mut small = q;
+        small.qubits = 4;
+        let err = simulate_quantum(&p, &c, &p.stages[0], &small, 1)
+            .err()
+            .map(|e| e.to_string());
+        assert!(err.as_deref().is_some_and(|e| e.contains("no network path")), "{err:?}");
+    }
 }

@@ -113,6 +113,15 @@ pub fn stage_site(plan: &crate::model::Plan, stage_id: &str) -> String {
         .unwrap_or_else(|| "unplaced".to_owned())
 }
 
+/// The site of a hybrid quantum stage's QPU node.
+fn qpu_site(plan: &crate::model::Plan, stage_id: &str) -> Option<String> {
+    let stage = plan.stages.iter().find(|s| s.id.as_str() == stage_id)?;
+    let crate::model::StageKind::Quantum(q) = &stage.kind else {
+        return None;
+    };
+    plan.node(&q.qpu).map(|n| n.site.to_string())
+}
+
 impl CostTotals {
     /// Add up `cost_usd`, `energy_kwh` and `carbon_kg` of every workload.
     /// A non-finite figure is summed as it is, so the total is `inf` or
@@ -140,7 +149,18 @@ impl CostTotals {
             t.gpu_hours += gpu_h;
             *t.per_stage_usd.entry(w.id.clone()).or_insert(0.0) += usd;
             let site = stage_site(plan, &w.id);
-            *t.per_site_usd.entry(site.clone()).or_insert(0.0) += usd;
+            // A hybrid quantum stage's QPU bill is paid to the QPU's site
+            // (the provider), the rest where the classical side runs.
+            let qpu_usd = w.metric(MetricKey::QpuCost).unwrap_or(0.0);
+            if let Some(qpu_site) = qpu_site(plan, &w.id)
+                && qpu_usd.is_finite()
+                && qpu_usd > 0.0
+            {
+                *t.per_site_usd.entry(qpu_site).or_insert(0.0) += qpu_usd;
+                *t.per_site_usd.entry(site.clone()).or_insert(0.0) += usd - qpu_usd;
+            } else {
+                *t.per_site_usd.entry(site.clone()).or_insert(0.0) += usd;
+            }
             *t.per_site_energy_kwh.entry(site.clone()).or_insert(0.0) += kwh;
             *t.per_site_carbon_kg.entry(site).or_insert(0.0) += co2;
         }

@@ -50,6 +50,12 @@ pub fn models(catalog: &Catalog, kind: NodeKind) -> Vec<(String, String, String)
                 if let Some(c) = &s.cloud {
                     spec.push_str(&format!(", ${:.2}/h", c.on_demand_usd_per_hour));
                 }
+                if let Some(q) = &s.quantum {
+                    spec = format!("{}, {}", q.provider, crate::sim::quantum::EXPERIMENTAL_LABEL);
+                    if let Some(d) = catalog.device(&s.device).and_then(|d| d.quantum.as_ref()) {
+                        spec = format!("{} qubits {}, {spec}", d.qubits, d.tech.label());
+                    }
+                }
                 (s.id.clone(), s.name.clone(), spec)
             })
             .collect(),
@@ -107,7 +113,11 @@ const CATEGORIES: &[(&str, &str, &[NodeKind])] = &[
         &[NodeKind::Switch, NodeKind::Gateway, NodeKind::RequestSource],
     ),
     // Experimental: figures from vendor publications (docs/experimental.md).
-    ("🔬", "Experimental", &[NodeKind::Neuromorphic]),
+    (
+        "🔬",
+        "Experimental",
+        &[NodeKind::Neuromorphic, NodeKind::QuantumService],
+    ),
 ];
 
 /// The palette panel. Returns an item the user clicked (to arm click-to-place).

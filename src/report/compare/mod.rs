@@ -55,6 +55,15 @@ pub fn key_metrics(kind: &str) -> &'static [MetricKey] {
             Cost,
             Energy,
         ],
+        "quantum" => &[
+            Duration,
+            QueueWait,
+            QpuTime,
+            QpuCost,
+            ClassicalCost,
+            CostPerIteration,
+            Cost,
+        ],
         "spiking" => &[
             InferencesPerSecond,
             InferenceLatency,

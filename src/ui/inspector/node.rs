@@ -108,6 +108,9 @@ fn specs_ui(ui: &mut Ui, state: &EditorState, n: &Node) {
             if let Some(spec) = dev.and_then(|d| d.neuromorphic.as_ref()) {
                 neuromorphic_specs_ui(ui, spec, s.devices as f64 * c);
             }
+            if let (Some(spec), Some(offer)) = (dev.and_then(|d| d.quantum.as_ref()), s.quantum.as_ref()) {
+                quantum_specs_ui(ui, spec, offer);
+            }
             if let Some(d) = dev
                 && let Some(bf16) = d.peak_tflops.bf16
             {
@@ -122,11 +125,14 @@ fn specs_ui(ui: &mut Ui, state: &EditorState, n: &Node) {
                     s.nics, s.nic_gbps, s.scale_up_gbs
                 ));
             }
-            ui.label(format!(
-                "{:.1} kW per member, {:.0} kW in the group",
-                s.power_w / 1000.0,
-                s.power_w * c / 1000.0
-            ));
+            // A cloud QPU's power is in its provider's price.
+            if s.quantum.is_none() {
+                ui.label(format!(
+                    "{:.1} kW per member, {:.0} kW in the group",
+                    s.power_w / 1000.0,
+                    s.power_w * c / 1000.0
+                ));
+            }
             if s.price_usd > 0.0 {
                 ui.label(format!(
                     "${:.0} per member, ${:.2} M in the group",
@@ -277,4 +283,47 @@ fn neuromorphic_specs_ui(ui: &mut Ui, spec: &crate::model::catalog::Neuromorphic
     if let Some(io) = spec.io_gbps {
         ui.label(format!("{io:.1} Gb/s I/O per chip"));
     }
+}
+
+/// The figures of a cloud QPU and its provider's offer, with the
+/// experimental label and the estimates called out.
+fn quantum_specs_ui(
+    ui: &mut Ui,
+    spec: &crate::model::quantum::QuantumSpec,
+    offer: &crate::model::quantum::QuantumOffer,
+) {
+    use crate::format::duration;
+    ui.colored_label(
+        ui.visuals().warn_fg_color,
+        format!("⚠ {}", crate::sim::quantum::EXPERIMENTAL_LABEL),
+    );
+    ui.label(format!("{} qubits, {}", spec.qubits, spec.tech.label()));
+    let pct = |f: Option<f64>| {
+        f.map(|f| format!("{:.2} %", f * 100.0))
+            .unwrap_or_else(|| "not published".into())
+    };
+    ui.label(format!(
+        "Fidelity: 1-qubit {}, 2-qubit {}",
+        pct(spec.fidelity_1q),
+        pct(spec.fidelity_2q)
+    ));
+    ui.label(format!(
+        "Gates {} / {} ({}), {} per shot, {} per task",
+        duration(spec.gate_1q_s),
+        duration(spec.gate_2q_s),
+        if spec.parallel_gates {
+            "in parallel layers"
+        } else {
+            "one after another"
+        },
+        duration(spec.shot_overhead_s),
+        duration(spec.task_overhead_s)
+    ));
+    ui.label(format!("{}: {}", offer.provider, offer.pricing.label()));
+    ui.label(format!(
+        "Queue: median {}, 90th percentile {}{}",
+        duration(offer.queue.median_s),
+        duration(offer.queue.p90_s),
+        if offer.queue_estimated { " (estimate)" } else { "" }
+    ));
 }
