@@ -2,6 +2,7 @@
 #![allow(clippy::unwrap_used)] // test helpers may unwrap
 
 mod compare;
+mod experimental;
 mod fuzz;
 mod hostile;
 mod json_schema;
