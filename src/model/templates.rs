@@ -435,6 +435,13 @@ mod tests {
     }
 
     #[test]
+    fn a_cloud_qpu_is_offered_the_wan_only() {
+        let (plan, catalog) = plan_with(&[(NodeKind::Gateway, ""), (NodeKind::QuantumService, "ibm-heron-payg")]);
+        let media = candidate_media(&plan, &catalog, &plan.nodes[0], &plan.nodes[1]).expect("WAN joins them");
+        assert_eq!(media, vec![Medium::Wan]);
+    }
+
+    #[test]
     fn nvlink_is_never_offered_to_an_infiniband_switch_and_only_nvlink_to_an_nvlink_switch() {
         let (plan, catalog) = plan_with(&[
             (NodeKind::GpuServer, "dgx-h100"),

@@ -643,6 +643,9 @@ pub fn medium_can_join(medium: Medium, a: NodeKind, b: NodeKind) -> Result<(), S
     if either(K::RequestSource) && !(medium == Medium::Wan || medium.is_ethernet()) {
         return Err("request sources reach the cluster over WAN or Ethernet".into());
     }
+    if either(K::QuantumService) && medium != Medium::Wan {
+        return Err("a cloud quantum computer is reached over a WAN link (from a gateway or a classical node)".into());
+    }
     match medium {
         Medium::NvLink => {
             if both(|k| matches!(k, K::GpuServer | K::TpuSlice | K::Switch)) {

@@ -344,9 +344,7 @@ pub fn simulate_quantum(
     ];
     if q.mode == QuantumMode::Session && offer.pricing.is_time_based() {
         notes.push(format!(
-            "session billing: {} of elapsed session time billed, of which {} on the QPU",
-            crate::format::duration(session_billed_s),
-            crate::format::duration(qpu_s)
+            "session billing: {session_billed_s:.1} s of elapsed session time billed, of which {qpu_s:.1} s on the QPU"
         ));
     }
     let mut w = WorkloadResult {

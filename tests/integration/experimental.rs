@@ -23,7 +23,12 @@ fn errors(plan: &Plan) -> Vec<Problem> {
 }
 
 fn quantum_mut<'a>(plan: &'a mut Plan, stage: &str) -> &'a mut QuantumStage {
-    match plan.stages.iter_mut().find(|s| s.id.as_str() == stage).map(|s| &mut s.kind) {
+    match plan
+        .stages
+        .iter_mut()
+        .find(|s| s.id.as_str() == stage)
+        .map(|s| &mut s.kind)
+    {
         Some(StageKind::Quantum(q)) => q,
         _ => panic!("no quantum stage {stage}"),
     }
@@ -32,13 +37,21 @@ fn quantum_mut<'a>(plan: &'a mut Plan, stage: &str) -> &'a mut QuantumStage {
 #[test]
 fn hybrid_quantum_preset_checks_clean_and_every_stage_reports_its_bill_and_label() {
     let plan = preset("hybrid-quantum");
-    assert!(plan.validate(&Catalog::builtin()).is_empty(), "{:?}", plan.validate(&Catalog::builtin()));
+    assert!(
+        plan.validate(&Catalog::builtin()).is_empty(),
+        "{:?}",
+        plan.validate(&Catalog::builtin())
+    );
     let r = simulate(&plan, &Catalog::builtin(), 1, &Progress::new()).expect("simulates");
     assert_eq!(r.workloads.len(), 3);
     for w in &r.workloads {
         let bill = w.metric(MetricKey::QpuCost).unwrap_or(0.0);
         assert!(bill > 0.0, "{}: no QPU bill", w.id);
-        assert!(w.diagnosis.contains("experimental: figures from vendor publications"), "{}", w.diagnosis);
+        assert!(
+            w.diagnosis.contains("experimental: figures from vendor publications"),
+            "{}",
+            w.diagnosis
+        );
         assert!(w.metric(MetricKey::Duration).unwrap_or(0.0) > w.metric(MetricKey::QpuTime).unwrap_or(0.0));
     }
     // The QPU bill is paid at the provider's site.
@@ -138,7 +151,9 @@ fn the_cli_table_and_json_show_the_same_qpu_bill() {
         let shown = MetricKey::QpuCost.format(bill);
         let line = format!("{:<44} {shown}", MetricKey::QpuCost.label());
         assert!(
-            table.lines().any(|l| l.trim_start().starts_with(MetricKey::QpuCost.label()) && l.ends_with(&shown)),
+            table
+                .lines()
+                .any(|l| l.trim_start().starts_with(MetricKey::QpuCost.label()) && l.ends_with(&shown)),
             "'{line}' not in\n{table}"
         );
     }
