@@ -91,9 +91,11 @@ pub(super) fn plan_ui(ui: &mut Ui, state: &EditorState, out: &mut Vec<KeyedEdit>
     ui.separator();
     let p = &state.plan;
     ui.label(plan_counts(p, "node group", "node groups"));
+    // Accelerators only: CPU sockets and cloud QPUs are not GPUs/TPUs.
     let devices: u64 = p
         .nodes
         .iter()
+        .filter(|n| n.kind.is_accelerated())
         .map(|n| {
             state
                 .catalog
@@ -102,11 +104,21 @@ pub(super) fn plan_ui(ui: &mut Ui, state: &EditorState, out: &mut Vec<KeyedEdit>
         })
         .sum();
     let servers: u64 = p.nodes.iter().map(|n| n.count as u64).sum();
-    ui.label(format!(
+    let qpus: u64 = p
+        .nodes
+        .iter()
+        .filter(|n| n.kind == crate::model::NodeKind::QuantumService)
+        .map(|n| n.count as u64)
+        .sum();
+    let mut counts = format!(
         "{} in total, {}",
         fmt::plural(servers as usize, "member", "members"),
         fmt::plural(devices as usize, "accelerator", "accelerators")
-    ));
+    );
+    if qpus > 0 {
+        counts.push_str(&format!(", {}", fmt::plural(qpus as usize, "cloud QPU", "cloud QPUs")));
+    }
+    ui.label(counts);
     ui.weak("Select a node, link or site on the canvas to edit it");
 }
 
