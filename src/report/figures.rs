@@ -182,16 +182,6 @@ pub fn bottleneck<'a>(plan: &Plan, results: &'a Results) -> Option<(Subject, &'a
     })
 }
 
-/// The site name of a stage's first placement node ("unplaced").
-fn site_name(plan: &Plan, stage: &StageId) -> String {
-    plan.stage(stage)
-        .and_then(|s| s.placement.first())
-        .and_then(|n| plan.node(n))
-        .and_then(|n| plan.site(&n.site))
-        .map(|s| s.name.clone())
-        .unwrap_or_else(|| "unplaced".to_owned())
-}
-
 impl Figures {
     /// The figures of `results` for `plan`.
     pub fn from_sim(plan: &Plan, results: &Results) -> Figures {
@@ -222,11 +212,20 @@ impl Figures {
             });
             out.utilization.extend(utilization(plan, w));
             if let Some(usd) = c.per_stage_usd.get(&w.id) {
-                out.cost.push(CostLine {
-                    site: site_name(plan, &stage),
-                    component: w.name.clone(),
-                    usd: *usd,
-                });
+                for part in crate::sim::results::stage_cost_by_site(plan, w, *usd) {
+                    let site = plan
+                        .site(&crate::model::SiteId::new(part.site.clone()))
+                        .map(|s| s.name.clone())
+                        .unwrap_or(part.site);
+                    out.cost.push(CostLine {
+                        site,
+                        component: match part.part {
+                            Some(p) => format!("{} · {p}", w.name),
+                            None => w.name.clone(),
+                        },
+                        usd: part.usd,
+                    });
+                }
             }
             for note in &w.notes {
                 let line = format!("{}: {note}", w.name);

@@ -113,6 +113,39 @@ pub fn stage_site(plan: &crate::model::Plan, stage_id: &str) -> String {
         .unwrap_or_else(|| "unplaced".to_owned())
 }
 
+/// One stage's cost paid at one site.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SiteCost {
+    /// Site id.
+    pub site: String,
+    pub usd: f64,
+    /// What the part pays for, when a stage's cost is split ("QPU bill").
+    pub part: Option<&'static str>,
+}
+
+/// Where stage `w`'s cost `usd` is paid: at the site of its first placement
+/// node, except a hybrid quantum stage's QPU bill, which is paid to the
+/// QPU's site (the provider). Every view splits cost by site through this.
+pub fn stage_cost_by_site(plan: &crate::model::Plan, w: &WorkloadResult, usd: f64) -> Vec<SiteCost> {
+    let site = stage_site(plan, &w.id);
+    let qpu_usd = w.metric(MetricKey::QpuCost).unwrap_or(0.0);
+    match qpu_site(plan, &w.id) {
+        Some(qpu) if qpu_usd.is_finite() && qpu_usd > 0.0 => vec![
+            SiteCost {
+                site,
+                usd: usd - qpu_usd,
+                part: Some("classical side"),
+            },
+            SiteCost {
+                site: qpu,
+                usd: qpu_usd,
+                part: Some("QPU bill"),
+            },
+        ],
+        _ => vec![SiteCost { site, usd, part: None }],
+    }
+}
+
 /// The site of a hybrid quantum stage's QPU node.
 fn qpu_site(plan: &crate::model::Plan, stage_id: &str) -> Option<String> {
     let stage = plan.stages.iter().find(|s| s.id.as_str() == stage_id)?;
@@ -149,17 +182,8 @@ impl CostTotals {
             t.gpu_hours += gpu_h;
             *t.per_stage_usd.entry(w.id.clone()).or_insert(0.0) += usd;
             let site = stage_site(plan, &w.id);
-            // A hybrid quantum stage's QPU bill is paid to the QPU's site
-            // (the provider), the rest where the classical side runs.
-            let qpu_usd = w.metric(MetricKey::QpuCost).unwrap_or(0.0);
-            if let Some(qpu_site) = qpu_site(plan, &w.id)
-                && qpu_usd.is_finite()
-                && qpu_usd > 0.0
-            {
-                *t.per_site_usd.entry(qpu_site).or_insert(0.0) += qpu_usd;
-                *t.per_site_usd.entry(site.clone()).or_insert(0.0) += usd - qpu_usd;
-            } else {
-                *t.per_site_usd.entry(site.clone()).or_insert(0.0) += usd;
+            for part in stage_cost_by_site(plan, w, usd) {
+                *t.per_site_usd.entry(part.site).or_insert(0.0) += part.usd;
             }
             *t.per_site_energy_kwh.entry(site.clone()).or_insert(0.0) += kwh;
             *t.per_site_carbon_kg.entry(site).or_insert(0.0) += co2;

@@ -204,6 +204,8 @@ fn bom_row(input: &ReportInput<'_>, n: &crate::model::Node) -> Row {
                     };
                     format!("{}/h", fmt::usd(h))
                 }
+                // A cloud QPU is billed per use by its provider's formula.
+                _ if s.quantum.is_some() => "per use".to_owned(),
                 _ => fmt::usd(s.price_usd),
             };
             (s.name.clone(), price, s.power_w)
