@@ -8,7 +8,7 @@
 //! non-finite values as "—". Hand-written rather than `humantime` (which
 //! prints "11days 16h 48m") because reports want one rounded unit.
 
-/// A duration in one rounded unit (µs, ms, s, min, h, days).
+/// A duration in one rounded unit (ns, µs, ms, s, min, h, days).
 pub fn duration(s: f64) -> String {
     if !s.is_finite() {
         return "—".into();
@@ -17,6 +17,8 @@ pub fn duration(s: f64) -> String {
     let a = s.abs();
     let text = if a == 0.0 {
         "0 s".into()
+    } else if a < 1e-6 {
+        format!("{:.0} ns", a * 1e9)
     } else if a < 1e-3 {
         format!("{:.0} µs", a * 1e6)
     } else if a < 1.0 {

@@ -23,6 +23,15 @@ pub fn card_keys(kind: &str) -> &'static [MetricKey] {
             SloAttainment,
             CostPerMillionTokens,
         ],
+        "spiking" => &[
+            InferencesPerSecond,
+            InferenceLatency,
+            EnergyPerInference,
+            DynamicEnergyPerInference,
+            CostPerMillionInferences,
+            Cost,
+        ],
+        "quantum" => &[Duration, QueueWait, QpuTime, QpuCost, ClassicalCost, Cost],
         _ => &[Duration, BytesRead, BytesWritten, Cost],
     }
 }
@@ -111,7 +120,8 @@ fn workload_ui(ui: &mut egui::Ui, w: &WorkloadResult) {
     for note in &w.notes {
         ui.weak(format!("Note: {note}"));
     }
-    if w.kind == "train" && !w.breakdown.is_empty() {
+    // Training iterations and hybrid quantum iterations have a breakdown.
+    if matches!(w.kind.as_str(), "train" | "quantum") && !w.breakdown.is_empty() {
         breakdown_ui(ui, w);
     }
 }
