@@ -1039,3 +1039,87 @@ fn undo_back_to_the_saved_plan_is_clean_again() {
         "another edit from the saved plan is unsaved"
     );
 }
+
+#[test]
+fn a_cloud_qpu_is_placed_wired_over_the_wan_and_runs_a_hybrid_stage() {
+    let cpu = Node {
+        pos: (0.0, 0.0),
+        ..Node::new("cpu", NodeKind::CpuServer, "epyc-9654-2s", 1, "dc")
+    };
+    let gw = Node {
+        pos: (300.0, 0.0),
+        ..Node::new("gw", NodeKind::Gateway, "", 1, "dc")
+    };
+    let mut h = harness_with(Plan {
+        sites: vec![site("dc")],
+        nodes: vec![cpu, gw],
+        links: vec![Link {
+            id: "cpu--gw".into(),
+            from: "cpu".into(),
+            to: "gw".into(),
+            medium: Medium::Ethernet100,
+            pattern: WiringPattern::OneToOne,
+            lanes: 1,
+            lane_gbps: 100.0,
+            latency_us: 5.0,
+        }],
+        ..Plan::default()
+    });
+    // The Experimental group offers the QPU with its label.
+    h.get_by_role_and_label(egui::accesskit::Role::TextInput, "Search hardware")
+        .focus();
+    h.run_steps(1);
+    h.get_by_role_and_label(egui::accesskit::Role::TextInput, "Search hardware")
+        .type_text("Heron");
+    h.run_steps(2);
+    h.get_by_label_contains("IBM Quantum Heron r2").click();
+    h.run_steps(2);
+    let at = node_rect(&h, "gw").center() + Vec2::new(0.0, 220.0);
+    click_at(&mut h, at);
+    let p = plan(&h);
+    let qpu = p
+        .nodes
+        .iter()
+        .find(|n| n.kind == NodeKind::QuantumService)
+        .expect("QPU placed")
+        .clone();
+    assert_eq!(qpu.model, "ibm-heron-payg");
+
+    // Wired from the gateway: WAN is the only medium that reaches it.
+    let from = node_rect(&h, "gw").right_center();
+    let to = node_rect(&h, qpu.id.as_str()).center();
+    drag(&mut h, from, to);
+    if h.state().canvas.medium_choice.is_some() {
+        h.get_by_label_contains("WAN").click();
+        h.run_steps(2);
+    }
+    let p = plan(&h);
+    let link = p
+        .links
+        .iter()
+        .find(|l| l.to == qpu.id || l.from == qpu.id)
+        .expect("QPU linked");
+    assert_eq!(link.medium, Medium::Wan);
+
+    // A hybrid stage on the CPU picks the QPU, and the plan is valid.
+    click_node(&mut h, "cpu");
+    h.get_by_label("▶ Workloads").click();
+    h.run_steps(2);
+    h.get_by_label("➕ Add stage").click();
+    h.run_steps(2);
+    h.get_by_label("Hybrid quantum").click();
+    h.run_steps(2);
+    let p = plan(&h);
+    let stage = p.stages.last().expect("stage added");
+    assert_eq!(stage.placement, vec![NodeId::from("cpu")]);
+    match &stage.kind {
+        StageKind::Quantum(q) => assert_eq!(q.qpu, qpu.id),
+        other => panic!("not a quantum stage: {other:?}"),
+    }
+    let errors: Vec<_> = p
+        .validate(&Catalog::builtin())
+        .into_iter()
+        .filter(|p| p.severity == Severity::Error)
+        .collect();
+    assert!(errors.is_empty(), "{errors:?}");
+}
