@@ -406,6 +406,17 @@ impl Catalog {
     pub fn system(&self, id: &str) -> Option<&System> {
         self.systems.iter().find(|d| d.id == id)
     }
+    /// System `model` and the device it is built from, or why not (stage
+    /// models that need both say this in their errors).
+    pub fn system_and_device(&self, model: &str) -> Result<(&System, &Device), String> {
+        let sys = self
+            .system(model)
+            .ok_or_else(|| format!("'{model}' is not a known system"))?;
+        let dev = self
+            .device(&sys.device)
+            .ok_or_else(|| format!("'{}' uses unknown device '{}'", sys.id, sys.device))?;
+        Ok((sys, dev))
+    }
     pub fn storage(&self, id: &str) -> Option<&StorageModel> {
         self.storage.iter().find(|d| d.id == id)
     }

@@ -1251,9 +1251,9 @@ fn check_quantum(
     }
     let qpu_subject = Subject::Node(qpu.id.clone());
     let spec = catalog
-        .system(&qpu.model)
-        .and_then(|s| catalog.device(&s.device))
-        .and_then(|d| d.quantum.as_ref());
+        .system_and_device(&qpu.model)
+        .ok()
+        .and_then(|(_, d)| d.quantum.as_ref());
     if let Some(spec) = spec
         && q.qubits > spec.qubits
     {

@@ -55,12 +55,7 @@ pub fn qpu<'a>(
             node.kind.label()
         ));
     }
-    let sys = catalog
-        .system(&node.model)
-        .ok_or_else(|| format!("'{}' is not a known quantum service", node.model))?;
-    let dev = catalog
-        .device(&sys.device)
-        .ok_or_else(|| format!("'{}' uses unknown device '{}'", sys.id, sys.device))?;
+    let (sys, dev) = catalog.system_and_device(&node.model)?;
     let spec = dev
         .quantum
         .as_ref()
@@ -103,38 +98,35 @@ pub fn route(plan: &Plan, catalog: &Catalog, from: &NodeId, qpu: &NodeId) -> Opt
 /// Per-iteration and whole-loop times of a hybrid stage.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct LoopTimes {
-    /// Queue waits, one per iteration in job mode, one in all in a session.
-    pub waits_s: Vec<f64>,
+    /// Queue wait in all: one draw per iteration in job mode, one in a session.
+    pub wait_s: f64,
     pub qpu_s_per_iteration: f64,
     pub network_s_per_iteration: f64,
     pub classical_s_per_iteration: f64,
 }
 
 impl LoopTimes {
-    pub fn wait_s(&self) -> f64 {
-        self.waits_s.iter().sum()
-    }
     pub fn elapsed_s(&self, iterations: f64) -> f64 {
-        self.wait_s()
+        self.wait_s
             + iterations * (self.qpu_s_per_iteration + self.network_s_per_iteration + self.classical_s_per_iteration)
     }
 }
 
-/// Queue waits of the loop: log-normal draws from `seed` (the median when
-/// the distribution has no spread).
-pub fn queue_waits(queue: &QueueWait, draws: u32, seed: u64) -> Vec<f64> {
+/// Total queue wait of `draws` jobs: log-normal draws from `seed` (the
+/// median each when the distribution has no spread).
+pub fn queue_wait_s(queue: &QueueWait, draws: u32, seed: u64) -> f64 {
     use rand::SeedableRng;
     use rand_distr::{Distribution, LogNormal};
     let median = queue.median_s.max(0.0);
     let sigma = queue.sigma();
-    if median == 0.0 || sigma == 0.0 {
-        return vec![median; draws as usize];
-    }
-    let Ok(d) = LogNormal::new(median.ln(), sigma) else {
-        return vec![median; draws as usize];
+    let spread = (median > 0.0 && sigma > 0.0)
+        .then(|| LogNormal::new(median.ln(), sigma).ok())
+        .flatten();
+    let Some(d) = spread else {
+        return (0..draws).map(|_| median).sum();
     };
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
-    (0..draws).map(|_| d.sample(&mut rng)).collect()
+    (0..draws).map(|_| d.sample(&mut rng)).sum()
 }
 
 /// Simulate a hybrid quantum-classical stage.
@@ -179,10 +171,7 @@ pub fn simulate_quantum(
     let node = plan
         .node(first)
         .ok_or_else(|| invalid(stage, "classical node vanished"))?;
-    let device = catalog
-        .system(&node.model)
-        .and_then(|s| catalog.device(&s.device))
-        .ok_or_else(|| invalid(stage, format!("'{}' is not a known system", node.model)))?;
+    let (_, device) = catalog.system_and_device(&node.model).map_err(|m| invalid(stage, m))?;
     let fp32 = device.peak_tflops.fp32.filter(|v| *v > 0.0).unwrap_or(1.0);
     let classical_s = q.classical_gflop.max(0.0) * 1e9 / (fp32 * 1e12 * CLASSICAL_EFFICIENCY);
 
@@ -202,7 +191,7 @@ pub fn simulate_quantum(
         QuantumMode::Session => 1,
     };
     let times = LoopTimes {
-        waits_s: queue_waits(&queue, draws, seed),
+        wait_s: queue_wait_s(&queue, draws, seed),
         qpu_s_per_iteration: circuits * task_s,
         network_s_per_iteration: 2.0 * net.latency_s + payload_s,
         classical_s_per_iteration: classical_s,
@@ -211,7 +200,7 @@ pub fn simulate_quantum(
     let qpu_s = iterations * times.qpu_s_per_iteration;
 
     // The provider's bill.
-    let session_billed_s = elapsed - times.wait_s();
+    let session_billed_s = elapsed - times.wait_s;
     let qpu_usd = if q.mode == QuantumMode::Session && offer.pricing.is_time_based() {
         offer.pricing.time_usd(session_billed_s)
     } else {
@@ -247,7 +236,7 @@ pub fn simulate_quantum(
         (MetricKey::QuantumTasks, q.tasks()),
         (MetricKey::QuantumShots, q.tasks() * shots),
         (MetricKey::QpuTime, qpu_s),
-        (MetricKey::QueueWait, times.wait_s()),
+        (MetricKey::QueueWait, times.wait_s),
         (MetricKey::NetworkTime, iterations * times.network_s_per_iteration),
         (MetricKey::ClassicalTime, iterations * classical_s),
         (MetricKey::QpuCost, qpu_usd),
@@ -265,7 +254,7 @@ pub fn simulate_quantum(
 
     let per_iteration = |s: f64| if iterations > 0.0 { s / iterations } else { 0.0 };
     let mut breakdown = BTreeMap::new();
-    breakdown.insert(Cause::QueueWait, per_iteration(times.wait_s()));
+    breakdown.insert(Cause::QueueWait, per_iteration(times.wait_s));
     breakdown.insert(Cause::QpuExecution, times.qpu_s_per_iteration);
     breakdown.insert(Cause::NetworkRoundTrip, times.network_s_per_iteration);
     breakdown.insert(Cause::Optimizer, classical_s);

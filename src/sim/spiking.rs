@@ -68,12 +68,7 @@ pub fn engine(
     sp: &SpikingStage,
 ) -> Result<NodeEngine, String> {
     let node = plan.node(id).ok_or_else(|| format!("node '{id}' does not exist"))?;
-    let sys = catalog
-        .system(&node.model)
-        .ok_or_else(|| format!("'{}' is not a known system", node.model))?;
-    let dev = catalog
-        .device(&sys.device)
-        .ok_or_else(|| format!("'{}' uses unknown device '{}'", sys.id, sys.device))?;
+    let (sys, dev) = catalog.system_and_device(&node.model)?;
     let count = node.count as f64;
     let chips = sys.devices.max(1) as f64;
     if node.kind == NodeKind::Neuromorphic {
