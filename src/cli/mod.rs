@@ -5,6 +5,7 @@
 //! 2 usage or I/O error.
 
 mod bench;
+pub mod capacity;
 mod catalog_table;
 mod compare;
 pub mod progress;
@@ -99,6 +100,26 @@ pub enum Command {
         #[command(flatten)]
         budget: BudgetArgs,
     },
+    /// Find the highest request rate a serving stage sustains within its
+    /// TTFT/TPOT p99 targets, and the constraint that binds just above it.
+    Capacity {
+        plan: PathBuf,
+        /// Serving stage id (default: every serving stage of the plan).
+        #[arg(long)]
+        stage: Option<String>,
+        /// Seed of the random number generator (default: the plan's).
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Write the answer as JSON: to FILE, or to stdout with no value or
+        /// `-` (the summary then goes to stderr).
+        #[arg(long, value_name = "FILE", num_args = 0..=1, default_missing_value = "-")]
+        json: Option<PathBuf>,
+        /// Width of the final bracket, percent of the rate.
+        #[arg(long, value_name = "PCT", default_value_t = 0.5, value_parser = parse_tolerance)]
+        tolerance: f64,
+        #[command(flatten)]
+        budget: BudgetArgs,
+    },
     /// Simulate two plans and print baseline, current, delta and delta % of
     /// every key metric, a headline and the plan changes; or, with --sweep,
     /// the scaling curve of a training stage.
@@ -146,6 +167,16 @@ pub enum Command {
         #[arg(short, long)]
         output: Option<PathBuf>,
     },
+}
+
+/// A bracket width in percent: 0.01 to 50.
+fn parse_tolerance(s: &str) -> Result<f64, String> {
+    let v: f64 = s.parse().map_err(|_| format!("'{s}' is not a number"))?;
+    if (0.01..=50.0).contains(&v) {
+        Ok(v)
+    } else {
+        Err(format!("{v} is outside 0.01..50 (percent of the rate)"))
+    }
 }
 
 /// How large a run may grow (`sim::Budget`); checked before simulating.
@@ -261,6 +292,24 @@ fn run_command(cmd: Command, catalog: &Catalog) -> u8 {
             uncertainty,
             budget,
         } => simulate::run(&plan, seed, json.as_deref(), uncertainty, catalog, &budget.budget()),
+        Command::Capacity {
+            plan,
+            stage,
+            seed,
+            json,
+            tolerance,
+            budget,
+        } => capacity::run(
+            &plan,
+            &capacity::Args {
+                stage: stage.as_deref(),
+                seed,
+                json: json.as_deref(),
+                tolerance: tolerance / 100.0,
+                budget: budget.budget(),
+            },
+            catalog,
+        ),
         Command::Compare {
             baseline,
             current,

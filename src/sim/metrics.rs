@@ -215,6 +215,9 @@ registry! {
     ModelBytes => "model_bytes", "Model weights", Bytes, Neutral;
     CostPerMillionTokens => "cost_per_million_tokens_usd", "Cost per M tokens", MoneyPer("M tokens"), LowerIsBetter;
     CostPerMillionRequests => "cost_per_million_requests_usd", "Cost per M requests", MoneyPer("M requests"), LowerIsBetter;
+    /// The highest request rate within the stage's TTFT/TPOT p99 targets
+    /// (`clusterforge capacity`, the Results tab's "Find max rate").
+    MaxRateWithinSlo => "max_rate_within_slo_rps", "Max rate within SLO", Rate("req/s"), HigherIsBetter;
     // Spiking inference (experimental: figures from vendor publications).
     InferencesPerSecond => "inferences_per_second", "Inferences/s", Rate("inferences/s"), HigherIsBetter;
     /// Inferences per second the placement could serve at full load.

@@ -14,21 +14,47 @@ struct Inner {
 }
 
 /// Cheap to clone; all clones see the same state.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct Progress {
     inner: Arc<Inner>,
+    /// The part of the whole this handle reports: a handle from
+    /// [`Progress::span`] maps its 0..1 onto `from..to` of its parent, so a
+    /// search that runs the simulator many times shows one steady bar.
+    from: f64,
+    to: f64,
+}
+
+impl Default for Progress {
+    fn default() -> Self {
+        Self {
+            inner: Arc::default(),
+            from: 0.0,
+            to: 1.0,
+        }
+    }
 }
 
 impl Progress {
     pub fn new() -> Self {
         Self::default()
     }
-    /// Fraction of the run done, 0..=1.
+    /// A handle for one part of the work: its fraction 0..1 is shown as
+    /// `from..to` of this handle's; cancel and events are shared.
+    pub fn span(&self, from: f64, to: f64) -> Progress {
+        let at = |f: f64| self.from + (self.to - self.from) * f.clamp(0.0, 1.0);
+        Progress {
+            inner: self.inner.clone(),
+            from: at(from),
+            to: at(to.max(from)),
+        }
+    }
+    /// Fraction of the whole run done, 0..=1.
     pub fn fraction(&self) -> f64 {
         f64::from_bits(self.inner.fraction_bits.load(Ordering::Relaxed))
     }
     pub fn set_fraction(&self, f: f64) {
         let f = if f.is_finite() { f.clamp(0.0, 1.0) } else { 0.0 };
+        let f = self.from + (self.to - self.from) * f;
         self.inner.fraction_bits.store(f.to_bits(), Ordering::Relaxed);
     }
     /// Events processed so far (updated in batches).
@@ -61,6 +87,21 @@ mod tests {
         assert_eq!(p.fraction(), 0.0);
         assert!(!p.is_cancelled());
         q.cancel();
+        assert!(p.is_cancelled());
+    }
+
+    #[test]
+    fn a_span_reports_its_share_of_the_parent() {
+        let p = Progress::new();
+        let half = p.span(0.5, 1.0);
+        half.set_fraction(0.5);
+        assert_eq!(p.fraction(), 0.75);
+        let quarter = half.span(0.0, 0.5);
+        quarter.set_fraction(1.0);
+        assert_eq!(p.fraction(), 0.75);
+        quarter.set_fraction(0.0);
+        assert_eq!(p.fraction(), 0.5);
+        quarter.cancel();
         assert!(p.is_cancelled());
     }
 }

@@ -10,6 +10,34 @@ use super::{data, serving, training};
 use crate::model::{Catalog, Plan, StageKind, validate::has_errors};
 use crate::sim::metrics::{MetricKey, Resource};
 
+/// The catalog a run of `plan` prices with (its negotiated discounts taken
+/// off), once the plan passed the checks made before a run
+/// ([`super::budget::preflight`]); their errors otherwise.
+pub fn checked_catalog<'a>(
+    plan: &Plan,
+    catalog: &'a Catalog,
+    budget: &Budget,
+) -> Result<std::borrow::Cow<'a, Catalog>, SimError> {
+    let catalog = catalog.discounted(&plan.settings.discounts);
+    let problems = super::budget::preflight(plan, &catalog, budget);
+    if has_errors(&problems) {
+        let msg: Vec<String> = problems
+            .iter()
+            .filter(|p| p.severity == crate::model::Severity::Error)
+            .map(|p| p.to_string())
+            .collect();
+        return Err(SimError::Invalid(msg.join("; ")));
+    }
+    Ok(catalog)
+}
+
+/// The seed of the `index`-th stage of a run seeded with `seed`: stages draw
+/// independent streams, and a search that re-runs one stage alone (capacity)
+/// draws the same stream as the full run.
+pub fn stage_seed(seed: u64, index: usize) -> u64 {
+    seed.wrapping_add(index as u64)
+}
+
 /// Simulate a validated plan within the default [`Budget`]. Problems found
 /// before the run (validation, memory, stage set-up, budget: see
 /// [`super::budget::preflight`]) are returned as [`SimError::Invalid`].
@@ -31,16 +59,7 @@ pub fn simulate_with(
         d if d.is_empty() => catalog.prices_label(),
         d => format!("{}; negotiated discounts: {d}", catalog.prices_label()),
     };
-    let catalog = &*catalog.discounted(&plan.settings.discounts);
-    let problems = super::budget::preflight(plan, catalog, budget);
-    if has_errors(&problems) {
-        let msg: Vec<String> = problems
-            .iter()
-            .filter(|p| p.severity == crate::model::Severity::Error)
-            .map(|p| p.to_string())
-            .collect();
-        return Err(SimError::Invalid(msg.join("; ")));
-    }
+    let catalog = &*checked_catalog(plan, catalog, budget)?;
     let mut results = Results {
         plan: plan.name.clone(),
         seed,
@@ -59,7 +78,7 @@ pub fn simulate_with(
         if progress.is_cancelled() {
             return Err(SimError::Cancelled);
         }
-        let stage_seed = seed.wrapping_add(i as u64);
+        let stage_seed = stage_seed(seed, i);
         let in_stage = |e: SimError| match e {
             SimError::Invalid(message) => SimError::Invalid(format!("stage '{}': {message}", stage.id)),
             other => other,

@@ -1,6 +1,7 @@
 //! One integration-test binary (keeps link time down); each module is an area.
 #![allow(clippy::unwrap_used)] // test helpers may unwrap
 
+mod capacity;
 mod compare;
 mod experimental;
 mod fuzz;

@@ -5,7 +5,8 @@
 use clusterforge::model::{Catalog, ModelSpec, Precision, StageKind};
 use clusterforge::report::load_plan;
 use clusterforge::sim::Progress;
-use clusterforge::sim::serving::{ServingResult, max_rate_within_slo, perf, simulate_serve_stage};
+use clusterforge::sim::serving::capacity::{CapacityOptions, capacity};
+use clusterforge::sim::serving::{ServingResult, perf, simulate_serve_stage};
 use std::path::Path;
 
 /// (case id, metric, published value, scenario).
@@ -63,9 +64,15 @@ fn run_case(id: &str, scenario: Scenario) -> ServingResult {
     let progress = Progress::new();
     match scenario {
         Scenario::Offline => simulate_serve_stage(&plan, stage, s, &catalog, plan.settings.seed, &progress),
-        Scenario::Server => {
-            max_rate_within_slo(&plan, stage, s, &catalog, plan.settings.seed, &progress).map(|(_, r)| r)
-        }
+        Scenario::Server => capacity(
+            &plan,
+            &stage.id,
+            &catalog,
+            plan.settings.seed,
+            &CapacityOptions::default(),
+            &progress,
+        )
+        .map(|c| c.run),
     }
     .unwrap_or_else(|e| panic!("{id}: {e}"))
 }

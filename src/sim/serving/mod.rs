@@ -18,10 +18,12 @@
 //! its queue at each step boundary while its KV cache and sequence limit
 //! allow. Latencies go into log-bucketed histograms (bounded memory).
 //!
-//! Entry points: [`simulate_serving`] and [`max_rate_within_slo`].
+//! Entry points: [`simulate_serving`] and [`capacity::capacity`] (the
+//! highest rate within the stage's latency targets).
 
 pub mod arrivals;
 pub mod bench;
+pub mod capacity;
 pub mod hist;
 pub mod perf;
 mod replica;
@@ -705,61 +707,6 @@ fn diagnose(r: &ServingResult, s: &ServeStage) -> String {
             "within targets; replicas busy {:.0} % of their up time, steps bound by {kind}",
             r.utilization * 100.0
         )
-    }
-}
-
-/// The highest request rate whose run keeps TTFT p99 and TPOT p99 within the
-/// stage's targets (MLPerf "server" scenario), by bisection on the rate.
-/// Returns the rate and the run at that rate.
-pub fn max_rate_within_slo(
-    plan: &Plan,
-    stage: &Stage,
-    s: &ServeStage,
-    catalog: &Catalog,
-    seed: u64,
-    progress: &Progress,
-) -> Result<(f64, ServingResult), SimError> {
-    let ok = |r: &ServingResult| {
-        r.ttft_s.p99 <= s.ttft_slo_s
-            && r.tpot_s.p99 <= s.tpot_slo_s
-            && (r.requests_unfinished as f64) < 0.02 * r.requests_arrived.max(1) as f64
-            && r.requests_rejected == 0
-    };
-    let run = |rate: f64| {
-        let mut st = s.clone();
-        st.rate_rps = rate;
-        simulate_serve_stage(plan, stage, &st, catalog, seed, progress)
-    };
-    let mut lo = 0.0;
-    let mut best: Option<ServingResult> = None;
-    let mut hi = s.rate_rps.max(1e-3);
-    // Grow until the targets fail.
-    for _ in 0..30 {
-        let r = run(hi)?;
-        if ok(&r) {
-            lo = hi;
-            best = Some(r);
-            hi *= 2.0;
-        } else {
-            break;
-        }
-    }
-    for _ in 0..12 {
-        let mid = 0.5 * (lo + hi);
-        let r = run(mid)?;
-        if ok(&r) {
-            lo = mid;
-            best = Some(r);
-        } else {
-            hi = mid;
-        }
-    }
-    match best {
-        Some(b) => Ok((lo, b)),
-        None => Err(SimError::Invalid(format!(
-            "no rate down to {:.3} req/s meets TTFT p99 ≤ {} s and TPOT p99 ≤ {} s",
-            hi, s.ttft_slo_s, s.tpot_slo_s
-        ))),
     }
 }
 
