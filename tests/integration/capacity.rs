@@ -67,3 +67,31 @@ fn capacity_is_the_edge_of_what_simulate_accepts() {
         );
     }
 }
+
+#[test]
+fn the_cli_prints_the_same_rate_as_its_json_and_refuses_a_training_stage() {
+    let path = format!("{}/presets/onprem-finance.ron", env!("CARGO_MANIFEST_DIR"));
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_clusterforge"))
+        .args(["capacity", &path, "--json", "-"])
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON on stdout");
+    let first = &doc["capacity"][0];
+    let rate = first["max_rate_within_slo_rps"].as_f64().unwrap();
+    let table = String::from_utf8_lossy(&out.stderr);
+    let shown = MetricKey::MaxRateWithinSlo.format(rate);
+    assert!(
+        table.contains(&format!("Max rate within SLO          {shown}")),
+        "{table}"
+    );
+    assert!(
+        first["binding_label"].as_str().is_some_and(|b| table.contains(b)),
+        "{table}"
+    );
+    let train = std::process::Command::new(env!("CARGO_BIN_EXE_clusterforge"))
+        .args(["capacity", &path, "--stage", "pretrain"])
+        .output()
+        .expect("runs");
+    assert_ne!(train.status.code(), Some(0));
+}
