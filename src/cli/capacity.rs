@@ -111,12 +111,7 @@ pub fn summary(plan: &Plan, found: &[Capacity]) -> String {
             rate.format(c.stage_rate_rps),
             signed_percent(c.headroom())
         );
-        let binding = c
-            .above_capacity
-            .iter()
-            .find(|x| x.constraint == c.binding)
-            .map(Check::describe)
-            .unwrap_or_default();
+        let binding = c.binding_check().map(Check::describe).unwrap_or_default();
         let _ = writeln!(
             s,
             "  {:<28} {} at {}",

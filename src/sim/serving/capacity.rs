@@ -159,7 +159,11 @@ pub fn checks(r: &ServingResult, s: &ServeStage) -> [Check; 4] {
 
 /// True when run `r` meets every constraint of stage `s`.
 pub fn meets_targets(r: &ServingResult, s: &ServeStage) -> bool {
-    checks(r, s).iter().all(Check::passes)
+    all_pass(&checks(r, s))
+}
+
+fn all_pass(checks: &[Check]) -> bool {
+    checks.iter().all(Check::passes)
 }
 
 /// The failing check furthest past its limit.
@@ -253,14 +257,14 @@ impl Capacity {
             .collect()
     }
 
+    /// The binding constraint as measured at the lowest failing rate.
+    pub fn binding_check(&self) -> Option<&Check> {
+        self.above_capacity.iter().find(|c| c.constraint == self.binding)
+    }
+
     /// One sentence: what binds above capacity and what would help.
     pub fn explanation(&self) -> String {
-        let above = self
-            .above_capacity
-            .iter()
-            .find(|c| c.constraint == self.binding)
-            .map(|c| c.describe())
-            .unwrap_or_default();
+        let above = self.binding_check().map(Check::describe).unwrap_or_default();
         format!("above {} {above}; {}", rate(self.max_rate_rps), self.binding.advice())
     }
 }
@@ -318,7 +322,7 @@ pub fn capacity(
     let bracket_part = |i: u32| progress.span(0.3 * i as f64 / 8.0, 0.3 * (i + 1) as f64 / 8.0);
     let (mut lo, mut hi) = {
         let first = run(start, bracket_part(0))?;
-        if first.1.iter().all(Check::passes) {
+        if all_pass(&first.1) {
             // Up: the idle share of the replicas says roughly how much more
             // they take; then double.
             let mut lo = (start, first);
@@ -331,7 +335,7 @@ pub fn capacity(
                     )));
                 }
                 let r = run(next, bracket_part(runs.get().min(7)))?;
-                if r.1.iter().all(Check::passes) {
+                if all_pass(&r.1) {
                     lo = (next, r);
                     next *= 2.0;
                 } else {
@@ -343,15 +347,16 @@ pub fn capacity(
             let mut next = start / 2.0;
             loop {
                 if next < floor || runs.get() > MAX_BRACKET_RUNS {
-                    let why = worst(&hi.1.1).map(|c| c.describe()).unwrap_or_default();
+                    let worst = worst(&hi.1.1);
                     return Err(SimError::Invalid(format!(
-                        "stage '{stage_id}' misses its targets at every rate down to {}: {why}; {}",
+                        "stage '{stage_id}' misses its targets at every rate down to {}: {}; {}",
                         rate(hi.0),
-                        worst(&hi.1.1).map(|c| c.constraint.advice()).unwrap_or("")
+                        worst.map(|c| c.describe()).unwrap_or_default(),
+                        worst.map(|c| c.constraint.advice()).unwrap_or("")
                     )));
                 }
                 let r = run(next, bracket_part(runs.get().min(7)))?;
-                if r.1.iter().all(Check::passes) {
+                if all_pass(&r.1) {
                     break ((next, r), hi);
                 }
                 hi = (next, r);
@@ -367,7 +372,7 @@ pub fn capacity(
         let part = progress.span(0.3 + 0.7 * step as f64 / n, 0.3 + 0.7 * (step + 1) as f64 / n);
         let mid = (lo.0 * hi.0).sqrt();
         let r = run(mid, part)?;
-        if r.1.iter().all(Check::passes) {
+        if all_pass(&r.1) {
             lo = (mid, r);
         } else {
             hi = (mid, r);
